@@ -1,0 +1,173 @@
+/**
+ * What the service stores, independent of how it is stored or shown.
+ *
+ * These are the domain's records. The HTTP shapes (OpenAI-compatible objects) live in `openapi/`
+ * and are produced from these by the API layer; the DynamoDB item layout lives in the adapter.
+ * Times are Unix seconds (OpenAI's convention) unless the name says `Ms`.
+ */
+
+export type TenantId = string;
+
+export type JobStatus =
+  | 'validating_files'
+  | 'queued'
+  | 'running'
+  | 'paused'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export type Provider = 'local' | 'batch' | 'openai';
+
+/** The data formats a training file can hold; `text` is plain-text language-model pretraining data. */
+export type FileFormat = 'chat' | 'prompt_completion' | 'classification' | 'text';
+
+export interface ApiKeyRecord {
+  /** sha256 hex of the secret key; the key itself is never stored. */
+  keyHash: string;
+  tenantId: TenantId;
+  name: string;
+  createdAt: number;
+}
+
+export interface FileRecord {
+  id: string; // file-…
+  tenantId: TenantId;
+  filename: string;
+  bytes: number;
+  purpose: string; // 'fine-tune' | 'fine-tune-results' | …
+  createdAt: number;
+  /** `processed` once validated; `error` when validation failed (the file cannot start a job). */
+  status: 'uploaded' | 'processed' | 'error';
+  statusDetails?: string;
+  /** Set by validation. */
+  format?: FileFormat;
+  exampleCount?: number;
+  /** Rough token count (validation's estimate) used by the estimate endpoint. */
+  tokenCount?: number;
+  /** Distinct labels of a classification file, sorted. */
+  labels?: string[];
+  /** Where the bytes are in the blob store. */
+  blobKey: string;
+  deleted?: boolean;
+}
+
+export interface UploadRecord {
+  id: string; // upload_…
+  tenantId: TenantId;
+  filename: string;
+  bytes: number;
+  purpose: string;
+  mimeType: string;
+  status: 'pending' | 'completed' | 'cancelled' | 'expired';
+  createdAt: number;
+  expiresAt: number;
+  blobKey: string;
+  /** The S3 multipart upload id. */
+  multipartId: string;
+  fileId?: string;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  param: string | null;
+}
+
+export interface JobRecord {
+  id: string; // ftjob-…
+  tenantId: TenantId;
+  status: JobStatus;
+  /** Incremented by every write; every write is conditional on the version it read. */
+  version: number;
+  provider: Provider;
+  model: string;
+  trainingFile: string;
+  validationFile: string | null;
+  /** The method as requested, `auto`s included (type `supervised` or `classification`). */
+  method: { type: string; hyperparameters: Record<string, unknown> };
+  /** Every `auto` resolved, shown on the job before it starts. */
+  resolvedHyperparameters: Record<string, unknown>;
+  /** Why each auto value is what it is: field → explanation. */
+  autoExplanations?: Record<string, string>;
+  suffix: string | null;
+  seed: number;
+  metadata: Record<string, string>;
+  createdAt: number;
+  startedAt?: number | null;
+  finishedAt: number | null;
+  estimatedFinish: number | null;
+  fineTunedModel: string | null;
+  trainedTokens: number | null;
+  resultFiles: string[];
+  error: JobError | null;
+  /** The id the provider gave the job (Batch job id, OpenAI ftjob id). */
+  providerJobId?: string | null;
+  /** Sweep this job is a trial of. */
+  sweepId?: string | null;
+  /** The newest progress the runner reported. */
+  progress?: { step: number; totalSteps: number; epoch: number; loss?: number } | null;
+}
+
+export interface JobEventRecord {
+  id: string; // ftevent-…
+  jobId: string;
+  tenantId: TenantId;
+  createdAt: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  type: 'message' | 'metrics';
+  data?: Record<string, unknown> | null;
+}
+
+export interface CheckpointRecord {
+  id: string; // ftckpt-…
+  jobId: string;
+  tenantId: TenantId;
+  createdAt: number;
+  stepNumber: number;
+  metrics: Record<string, number>;
+  /** The model name this checkpoint can be used as. */
+  fineTunedModelCheckpoint: string;
+  /** Blob prefix of the checkpoint's files (manifest written last). */
+  blobPrefix: string;
+}
+
+export interface ModelRecord {
+  id: string;
+  /** 'system' for base models every tenant sees, else the owning tenant. */
+  tenantId: TenantId | 'system';
+  createdAt: number;
+  ownedBy: string;
+  jobId?: string | null;
+  /** Blob prefix of the HF-layout folder (config.json, model.safetensors, tokenizer.json). */
+  blobPrefix: string;
+  deleted?: boolean;
+}
+
+export interface IdempotencyRecord {
+  tenantId: TenantId;
+  key: string;
+  /** sha256 of method + path + body. */
+  requestHash: string;
+  status: 'in_progress' | 'completed';
+  response?: { status: number; body: string; headers?: Record<string, string> };
+  createdAt: number;
+  /** Items past this are treated as absent (dynalite has no TTL). */
+  expiresAt: number;
+}
+
+/** A webhook-worthy happening waiting to be delivered; its id is deterministic (e.g. `${jobId}:succeeded`). */
+export interface OutboxRecord {
+  id: string;
+  tenantId: TenantId;
+  type: string; // e.g. fine_tuning.job.succeeded
+  subjectId: string; // the job (or sweep) id
+  createdAt: number;
+  status: 'pending' | 'dispatched';
+}
+
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+}
