@@ -1,0 +1,145 @@
+/**
+ * Hyperparameters: the one schema that the API validates, the OpenAPI document describes, the SDK
+ * types, and the trainer reads (after resolution).
+ *
+ * OpenAI's three (`n_epochs`, `batch_size`, `learning_rate_multiplier`) keep their names and `"auto"`;
+ * everything else is our additive extension (DESIGN §5). A requested value may be `"auto"` or omitted;
+ * `functions/domain` resolves every one before the job starts, and the resolved set
+ * (`ResolvedHyperparameters`) is what jobs show and the trainer runs with.
+ *
+ * Ranges are checked here; rules that span fields or need the data (warm-up shorter than training,
+ * early stopping needs validation data, …) are checked in `functions/domain`.
+ */
+import { z } from '@hono/zod-openapi';
+
+const auto = z.literal('auto');
+
+export const OptimizerSchema = z.enum(['adamw', 'adam', 'sgd']).openapi('Optimizer');
+export const LrSchedulerSchema = z
+  .enum(['constant', 'linear', 'cosine', 'reduce_on_plateau'])
+  .openapi('LrScheduler');
+export const WarmupTypeSchema = z.enum(['linear', 'cosine']).openapi('WarmupType');
+export const SamplingStrategySchema = z
+  .enum(['shuffle', 'sequential', 'stratified', 'bootstrap', 'weighted'])
+  .openapi('SamplingStrategy');
+export const EarlyStoppingMetricSchema = z
+  .enum(['valid_loss', 'valid_mean_token_accuracy', 'full_valid_loss', 'accuracy'])
+  .openapi('EarlyStoppingMetric');
+
+export const EarlyStoppingSchema = z
+  .strictObject({
+    metric: EarlyStoppingMetricSchema.default('valid_loss'),
+    /** Evaluations without a gain of at least `min_delta` before training stops. */
+    patience: z.int().min(1).max(100).default(3),
+    min_delta: z.number().min(0).default(0),
+    /** Put the best evaluated weights back before saving the model. */
+    restore_best: z.boolean().default(true),
+  })
+  .openapi('EarlyStopping');
+
+export const ReduceOnPlateauSchema = z
+  .strictObject({
+    factor: z.number().gt(0).lt(1).default(0.5),
+    patience: z.int().min(0).max(100).default(1),
+    min_lr: z.number().min(0).default(0),
+    threshold: z.number().min(0).default(1e-4),
+  })
+  .openapi('ReduceOnPlateau');
+
+export const SamplingSchema = z
+  .strictObject({
+    strategy: SamplingStrategySchema.default('shuffle'),
+    /** `weighted`: the example field holding each example's non-negative sampling weight. */
+    weight_field: z.string().min(1).max(64).default('sample_weight'),
+  })
+  .openapi('Sampling');
+
+export const BatchSizeStepSchema = z
+  .strictObject({ step: z.int().min(0), batch_size: z.int().min(1).max(256) })
+  .openapi('BatchSizeStep');
+
+/** The hyperparameters as requested. Every field is optional; omitted means `auto`/default. */
+export const HyperparametersSchema = z
+  .strictObject({
+    n_epochs: z.union([auto, z.int().min(1).max(50)]).optional(),
+    batch_size: z.union([auto, z.int().min(1).max(256)]).optional(),
+    learning_rate_multiplier: z.union([auto, z.number().gt(0).max(100)]).optional(),
+    /** Absolute learning rate; overrides the base model's default times the multiplier. */
+    learning_rate: z.union([auto, z.number().gt(0).max(1)]).optional(),
+    optimizer: OptimizerSchema.optional(),
+    momentum: z.number().min(0).lt(1).optional(),
+    beta1: z.number().min(0).lt(1).optional(),
+    beta2: z.number().min(0).lt(1).optional(),
+    epsilon: z.number().gt(0).max(1).optional(),
+    weight_decay: z.number().min(0).max(1).optional(),
+    warmup_steps: z.int().min(0).optional(),
+    warmup_ratio: z.number().min(0).lt(1).optional(),
+    warmup_type: WarmupTypeSchema.optional(),
+    lr_scheduler: LrSchedulerSchema.optional(),
+    reduce_on_plateau: ReduceOnPlateauSchema.optional(),
+    gradient_accumulation_steps: z.int().min(1).max(1024).optional(),
+    gradient_checkpointing: z.boolean().optional(),
+    max_grad_norm: z.union([z.number().gt(0), z.null()]).optional(),
+    dropout: z.number().min(0).lt(1).optional(),
+    early_stopping: z.union([EarlyStoppingSchema, z.null()]).optional(),
+    sampling: SamplingSchema.optional(),
+    /** Adaptive batch size: piecewise-constant batch size from each `step` on (overrides batch_size there). */
+    batch_size_schedule: z.array(BatchSizeStepSchema).max(32).optional(),
+    /** Tokens per example after truncation; `auto` = the model's context length. */
+    max_sequence_length: z.union([auto, z.int().min(8).max(32768)]).optional(),
+    eval_interval_steps: z.union([auto, z.int().min(1)]).optional(),
+    checkpoint_interval_steps: z.union([auto, z.int().min(1)]).optional(),
+    /** Keep the best k checkpoints (by the early-stopping metric, else valid/train loss). */
+    keep_checkpoints: z.int().min(1).max(20).optional(),
+    metrics_interval_steps: z.int().min(1).optional(),
+  })
+  .openapi('Hyperparameters');
+
+/** Every value concrete: what a job shows once created and what the trainer runs with. */
+export const ResolvedHyperparametersSchema = z
+  .strictObject({
+    n_epochs: z.int().min(1).max(50),
+    batch_size: z.int().min(1).max(256),
+    learning_rate_multiplier: z.number().gt(0),
+    learning_rate: z.number().gt(0),
+    optimizer: OptimizerSchema,
+    momentum: z.number().min(0).lt(1),
+    beta1: z.number().min(0).lt(1),
+    beta2: z.number().min(0).lt(1),
+    epsilon: z.number().gt(0),
+    weight_decay: z.number().min(0),
+    warmup_steps: z.int().min(0),
+    warmup_type: WarmupTypeSchema,
+    lr_scheduler: LrSchedulerSchema,
+    reduce_on_plateau: z.strictObject({
+      factor: z.number(),
+      patience: z.int(),
+      min_lr: z.number(),
+      threshold: z.number(),
+    }),
+    gradient_accumulation_steps: z.int().min(1),
+    gradient_checkpointing: z.boolean(),
+    max_grad_norm: z.union([z.number().gt(0), z.null()]),
+    dropout: z.number().min(0).lt(1),
+    early_stopping: z.union([
+      z.strictObject({
+        metric: EarlyStoppingMetricSchema,
+        patience: z.int(),
+        min_delta: z.number(),
+        restore_best: z.boolean(),
+      }),
+      z.null(),
+    ]),
+    sampling: z.strictObject({ strategy: SamplingStrategySchema, weight_field: z.string() }),
+    batch_size_schedule: z.array(BatchSizeStepSchema),
+    max_sequence_length: z.int().min(8),
+    eval_interval_steps: z.int().min(1),
+    checkpoint_interval_steps: z.int().min(1),
+    keep_checkpoints: z.int().min(1),
+    metrics_interval_steps: z.int().min(1),
+    seed: z.int(),
+  })
+  .openapi('ResolvedHyperparameters');
+
+export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
+export type ResolvedHyperparameters = z.infer<typeof ResolvedHyperparametersSchema>;
