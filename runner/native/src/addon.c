@@ -1,0 +1,254 @@
+/* N-API glue: unpacks typed arrays (no copies: C reads and writes the JS buffers in place),
+ * validates sizes so a bad call throws instead of corrupting memory, and calls OpenBLAS or
+ * the loops in kernels.c. */
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include "kernels.h"
+
+/* OpenBLAS entry points (LP64 build as shipped by Debian's libopenblas-dev). */
+void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float *a,
+                 int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
+
+#define CBLAS_ROW_MAJOR 101
+#define CBLAS_NO_TRANS 111
+#define CBLAS_TRANS 112
+
+#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "tuneplane native: N-API call failed: " #call); return NULL; } } while (0)
+#define FAIL(msg) do { napi_throw_error(env, NULL, msg); return NULL; } while (0)
+
+typedef struct { void *data; size_t length; napi_typedarray_type type; } typed_t;
+
+static int get_typed(napi_env env, napi_value v, typed_t *t) {
+  bool ok = false;
+  if (napi_is_typedarray(env, v, &ok) != napi_ok || !ok) return 0;
+  napi_value ab; size_t off;
+  return napi_get_typedarray_info(env, v, &t->type, &t->length, &t->data, &ab, &off) == napi_ok;
+}
+
+static int is_f32(const typed_t *t) { return t->type == napi_float32_array; }
+static int is_4byte(const typed_t *t) {
+  return t->type == napi_float32_array || t->type == napi_int32_array || t->type == napi_uint32_array;
+}
+
+static int get_i64(napi_env env, napi_value v, int64_t *out) { return napi_get_value_int64(env, v, out) == napi_ok; }
+
+static int get_int_array(napi_env env, napi_value v, int64_t *out, int max, int *len) {
+  uint32_t n;
+  if (napi_get_array_length(env, v, &n) != napi_ok || (int)n > max) return 0;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    if (napi_get_element(env, v, i, &e) != napi_ok || !get_i64(env, e, &out[i])) return 0;
+  }
+  *len = (int)n;
+  return 1;
+}
+
+static napi_value args_of(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) return NULL;
+  return argv[0];
+}
+
+/* sgemm(transA, transB, batch, m, n, k, a, aBatchStride, b, bBatchStride, c): C[i] = op(A[i]) op(B[i]) */
+static napi_value js_sgemm(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  if (!args_of(env, info, 11, argv)) FAIL("sgemm: expected 11 arguments");
+  bool ta, tb;
+  int64_t batch, m, n, k, as, bs;
+  typed_t a, b, c;
+  CHECK(napi_get_value_bool(env, argv[0], &ta));
+  CHECK(napi_get_value_bool(env, argv[1], &tb));
+  if (!get_i64(env, argv[2], &batch) || !get_i64(env, argv[3], &m) || !get_i64(env, argv[4], &n) ||
+      !get_i64(env, argv[5], &k) || !get_i64(env, argv[7], &as) || !get_i64(env, argv[9], &bs))
+    FAIL("sgemm: sizes must be integers");
+  if (!get_typed(env, argv[6], &a) || !get_typed(env, argv[8], &b) || !get_typed(env, argv[10], &c) ||
+      !is_f32(&a) || !is_f32(&b) || !is_f32(&c))
+    FAIL("sgemm: a, b, c must be Float32Array");
+  if (batch < 1 || m < 0 || n < 0 || k < 0 || as < 0 || bs < 0 || m > 2147483647 || n > 2147483647 || k > 2147483647)
+    FAIL("sgemm: bad sizes");
+  if ((int64_t)a.length < (batch - 1) * as + m * k || (int64_t)b.length < (batch - 1) * bs + k * n ||
+      (int64_t)c.length < batch * m * n)
+    FAIL("sgemm: array too short for the given sizes");
+  if (m == 0 || n == 0) return NULL;
+  if (k == 0) { memset(c.data, 0, sizeof(float) * (size_t)(batch * m * n)); return NULL; }
+  const float *A = a.data, *B = b.data;
+  float *C = c.data;
+  const int lda = ta ? (int)m : (int)k, ldb = tb ? (int)k : (int)n;
+  const int opa = ta ? CBLAS_TRANS : CBLAS_NO_TRANS, opb = tb ? CBLAS_TRANS : CBLAS_NO_TRANS;
+  /* A shared right operand with row-major untransposed A stacks into one tall GEMM, which
+   * OpenBLAS runs far better than many small ones (the usual [batch*seq, d] x [d, f] case). */
+  if (batch > 1 && bs == 0 && !ta && as == m * k && batch * m <= 2147483647) {
+    cblas_sgemm(CBLAS_ROW_MAJOR, opa, opb, (int)(batch * m), (int)n, (int)k, 1.0f, A, lda, B, ldb, 0.0f, C, (int)n);
+    return NULL;
+  }
+  for (int64_t i = 0; i < batch; i++)
+    cblas_sgemm(CBLAS_ROW_MAJOR, opa, opb, (int)m, (int)n, (int)k, 1.0f, A + i * as, lda, B + i * bs, ldb, 0.0f,
+                C + i * m * n, (int)n);
+  return NULL;
+}
+
+/* binary(op, a, aStrides, b, bStrides, out, outShape) */
+static napi_value js_binary(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, 7, argv)) FAIL("binary: expected 7 arguments");
+  int64_t op, as[TP_MAX_RANK], bs[TP_MAX_RANK], shape[TP_MAX_RANK];
+  int ra, rb, rank;
+  typed_t a, b, o;
+  if (!get_i64(env, argv[0], &op) || op < 0 || op >= TP_BINARY_COUNT) FAIL("binary: bad op");
+  if (!get_typed(env, argv[1], &a) || !get_typed(env, argv[3], &b) || !get_typed(env, argv[5], &o) ||
+      !is_f32(&a) || !is_f32(&b) || !is_f32(&o))
+    FAIL("binary: arrays must be Float32Array");
+  if (!get_int_array(env, argv[2], as, TP_MAX_RANK, &ra) || !get_int_array(env, argv[4], bs, TP_MAX_RANK, &rb) ||
+      !get_int_array(env, argv[6], shape, TP_MAX_RANK, &rank) || ra != rank || rb != rank)
+    FAIL("binary: strides and shape must be arrays of equal rank <= 8");
+  int64_t total = 1, amax = 0, bmax = 0;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] < 0 || as[d] < 0 || bs[d] < 0) FAIL("binary: negative size");
+    total *= shape[d];
+    if (shape[d] > 0) { amax += as[d] * (shape[d] - 1); bmax += bs[d] * (shape[d] - 1); }
+  }
+  if ((int64_t)o.length < total) FAIL("binary: output too short");
+  if (total == 0) return NULL;
+  if ((int64_t)a.length <= amax || (int64_t)b.length <= bmax) FAIL("binary: input too short for strides");
+  tp_binary((int)op, a.data, as, b.data, bs, o.data, shape, rank);
+  return NULL;
+}
+
+/* unary(op, x, out) */
+static napi_value js_unary(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args_of(env, info, 3, argv)) FAIL("unary: expected 3 arguments");
+  int64_t op;
+  typed_t x, o;
+  if (!get_i64(env, argv[0], &op) || op < 0 || op >= TP_UNARY_COUNT) FAIL("unary: bad op");
+  if (!get_typed(env, argv[1], &x) || !get_typed(env, argv[2], &o) || !is_f32(&x) || !is_f32(&o) || o.length < x.length)
+    FAIL("unary: x and out must be Float32Array, out at least as long");
+  tp_unary((int)op, x.data, o.data, (int64_t)x.length);
+  return NULL;
+}
+
+/* reduce(op, x, out, outer, r, inner) */
+static napi_value js_reduce(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, 6, argv)) FAIL("reduce: expected 6 arguments");
+  int64_t op, outer, r, inner;
+  typed_t x, o;
+  if (!get_i64(env, argv[0], &op) || op < 0 || op >= TP_REDUCE_COUNT) FAIL("reduce: bad op");
+  if (!get_typed(env, argv[1], &x) || !get_typed(env, argv[2], &o) || !is_f32(&x) || !is_f32(&o))
+    FAIL("reduce: arrays must be Float32Array");
+  if (!get_i64(env, argv[3], &outer) || !get_i64(env, argv[4], &r) || !get_i64(env, argv[5], &inner) ||
+      outer < 0 || r < 1 || inner < 0 || (int64_t)x.length < outer * r * inner || (int64_t)o.length < outer * inner)
+    FAIL("reduce: bad sizes");
+  if (outer * inner == 0) return NULL;
+  tp_reduce((int)op, x.data, o.data, outer, r, inner);
+  return NULL;
+}
+
+/* transpose(x, out, shape, perm) on any 4-byte element array */
+static napi_value js_transpose(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args_of(env, info, 4, argv)) FAIL("transpose: expected 4 arguments");
+  typed_t x, o;
+  int64_t shape[TP_MAX_RANK], perm64[TP_MAX_RANK];
+  int rank, prank, perm[TP_MAX_RANK], seen[TP_MAX_RANK] = {0};
+  if (!get_typed(env, argv[0], &x) || !get_typed(env, argv[1], &o) || !is_4byte(&x) || !is_4byte(&o))
+    FAIL("transpose: arrays must have 4-byte elements");
+  if (!get_int_array(env, argv[2], shape, TP_MAX_RANK, &rank) || !get_int_array(env, argv[3], perm64, TP_MAX_RANK, &prank) ||
+      prank != rank)
+    FAIL("transpose: shape and perm must be arrays of equal rank <= 8");
+  int64_t total = 1;
+  for (int d = 0; d < rank; d++) {
+    if (perm64[d] < 0 || perm64[d] >= rank || seen[perm64[d]]++ || shape[d] < 0) FAIL("transpose: bad perm or shape");
+    perm[d] = (int)perm64[d];
+    total *= shape[d];
+  }
+  if ((int64_t)x.length < total || (int64_t)o.length < total) FAIL("transpose: array too short");
+  tp_transpose(x.data, o.data, shape, perm, rank);
+  return NULL;
+}
+
+/* softmax(x, out, rows, cols) over the last axis */
+static napi_value js_softmax(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args_of(env, info, 4, argv)) FAIL("softmax: expected 4 arguments");
+  typed_t x, o;
+  int64_t rows, cols;
+  if (!get_typed(env, argv[0], &x) || !get_typed(env, argv[1], &o) || !is_f32(&x) || !is_f32(&o) ||
+      !get_i64(env, argv[2], &rows) || !get_i64(env, argv[3], &cols) || rows < 0 || cols < 1 ||
+      (int64_t)x.length < rows * cols || (int64_t)o.length < rows * cols)
+    FAIL("softmax: bad arguments");
+  tp_softmax(x.data, o.data, rows, cols);
+  return NULL;
+}
+
+/* gatherRows(table, nrows, indices, out, rowLen) -> -1, or the position of a bad index */
+static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
+  napi_value argv[5], ret;
+  if (!args_of(env, info, 5, argv)) FAIL("gatherRows: expected 5 arguments");
+  typed_t t, idx, o;
+  int64_t nrows, row_len;
+  if (!get_typed(env, argv[0], &t) || !get_typed(env, argv[2], &idx) || !get_typed(env, argv[3], &o) ||
+      !is_4byte(&t) || !is_4byte(&o) || idx.type != napi_int32_array || !get_i64(env, argv[1], &nrows) ||
+      !get_i64(env, argv[4], &row_len) || nrows < 0 || row_len < 0 || (int64_t)t.length < nrows * row_len ||
+      (int64_t)o.length < (int64_t)idx.length * row_len)
+    FAIL("gatherRows: bad arguments");
+  CHECK(napi_create_int64(env, tp_gather_rows(t.data, nrows, idx.data, (int64_t)idx.length, o.data, row_len), &ret));
+  return ret;
+}
+
+/* scatterAddRows(x, segmentIds, out, numSegments, rowLen): out[seg[i]] += x[i] */
+static napi_value js_scatter_add_rows(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!args_of(env, info, 5, argv)) FAIL("scatterAddRows: expected 5 arguments");
+  typed_t x, idx, o;
+  int64_t nseg, row_len;
+  if (!get_typed(env, argv[0], &x) || !get_typed(env, argv[1], &idx) || !get_typed(env, argv[2], &o) ||
+      !is_f32(&x) || !is_f32(&o) || idx.type != napi_int32_array || !get_i64(env, argv[3], &nseg) ||
+      !get_i64(env, argv[4], &row_len) || nseg < 0 || row_len < 0 ||
+      (int64_t)x.length < (int64_t)idx.length * row_len || (int64_t)o.length < nseg * row_len)
+    FAIL("scatterAddRows: bad arguments");
+  tp_scatter_add_rows(x.data, idx.data, (int64_t)idx.length, o.data, nseg, row_len);
+  return NULL;
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t n;
+  if (!args_of(env, info, 1, argv) || !get_i64(env, argv[0], &n) || n < 1 || n > 1024) FAIL("setThreads: bad count");
+  openblas_set_num_threads((int)n);
+  return NULL;
+}
+
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value obj, v;
+  CHECK(napi_create_object(env, &obj));
+  CHECK(napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, obj, "blasConfig", v));
+  CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, obj, "blasCore", v));
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &v));
+  CHECK(napi_set_named_property(env, obj, "blasThreads", v));
+  return obj;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  static const struct { const char *name; napi_callback cb; } fns[] = {
+    {"sgemm", js_sgemm}, {"binary", js_binary}, {"unary", js_unary}, {"reduce", js_reduce},
+    {"transpose", js_transpose}, {"softmax", js_softmax}, {"gatherRows", js_gather_rows},
+    {"scatterAddRows", js_scatter_add_rows}, {"setThreads", js_set_threads}, {"info", js_info},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    CHECK(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f));
+    CHECK(napi_set_named_property(env, exports, fns[i].name, f));
+  }
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,191 @@
+/* Compute loops for the native tfjs cpu kernels. Numerics follow the pure-JS cpu backend:
+ * it computes in double and stores float32, so sums accumulate in double here too, and
+ * + - * / of two float32 values rounded once to float32 equal the double-then-round result. */
+#include "kernels.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runtime dispatch: an AVX2 clone where the CPU has it, baseline x86-64 otherwise, so the
+ * binary built on one machine runs on any x86-64. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TP_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TP_CLONES
+#endif
+
+#define BIN_LOOP(EXPR)                                                              \
+  do {                                                                              \
+    if (sa == 1 && sb == 1) for (int64_t i = 0; i < n; i++) { float x = a[i], y = b[i]; o[i] = (EXPR); } \
+    else if (sa == 1 && sb == 0) { float y = b[0]; for (int64_t i = 0; i < n; i++) { float x = a[i]; o[i] = (EXPR); } } \
+    else if (sa == 0 && sb == 1) { float x = a[0]; for (int64_t i = 0; i < n; i++) { float y = b[i]; o[i] = (EXPR); } } \
+    else for (int64_t i = 0; i < n; i++) { float x = a[i * sa], y = b[i * sb]; o[i] = (EXPR); } \
+  } while (0)
+
+TP_CLONES static void binary_row(int op, const float *restrict a, int64_t sa, const float *restrict b,
+                                 int64_t sb, float *restrict o, int64_t n) {
+  switch (op) {
+    case TP_ADD: BIN_LOOP(x + y); break;
+    case TP_SUB: BIN_LOOP(x - y); break;
+    case TP_MUL: BIN_LOOP(x * y); break;
+    case TP_DIV: BIN_LOOP(x / y); break;
+    /* tfjs: Math.max/min propagate NaN */
+    case TP_MAX: BIN_LOOP((x != x || y != y) ? NAN : (x > y ? x : y)); break;
+    case TP_MIN: BIN_LOOP((x != x || y != y) ? NAN : (x < y ? x : y)); break;
+    case TP_SQDIFF: BIN_LOOP((x - y) * (x - y)); break;
+    default: break;
+  }
+}
+
+/* Merge adjacent dimensions that are contiguous for a, b and out alike, so broadcasting a
+ * [8,128,256] tensor against [256] becomes one [1024, 256] loop. */
+static int coalesce(int64_t *shape, int64_t *as, int64_t *bs, int rank) {
+  int r = 0;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 1) continue;
+    if (r > 0 && as[r - 1] == as[d] * shape[d] && bs[r - 1] == bs[d] * shape[d]) {
+      shape[r - 1] *= shape[d];
+      as[r - 1] = as[d];
+      bs[r - 1] = bs[d];
+    } else {
+      shape[r] = shape[d]; as[r] = as[d]; bs[r] = bs[d]; r++;
+    }
+  }
+  if (r == 0) { shape[0] = 1; as[0] = 0; bs[0] = 0; r = 1; }
+  return r;
+}
+
+void tp_binary(int op, const float *a, const int64_t *astr, const float *b, const int64_t *bstr,
+               float *out, const int64_t *shape_in, int rank) {
+  int64_t shape[TP_MAX_RANK], as[TP_MAX_RANK], bs[TP_MAX_RANK], idx[TP_MAX_RANK] = {0};
+  for (int d = 0; d < rank; d++) { shape[d] = shape_in[d]; as[d] = astr[d]; bs[d] = bstr[d]; }
+  if (rank == 0) { shape[0] = 1; as[0] = 0; bs[0] = 0; rank = 1; }
+  rank = coalesce(shape, as, bs, rank);
+  int64_t inner = shape[rank - 1], outer = 1;
+  for (int d = 0; d < rank - 1; d++) outer *= shape[d];
+  int64_t ao = 0, bo = 0;
+  for (int64_t r = 0; r < outer; r++) {
+    binary_row(op, a + ao, as[rank - 1], b + bo, bs[rank - 1], out + r * inner, inner);
+    for (int d = rank - 2; d >= 0; d--) {
+      idx[d]++; ao += as[d]; bo += bs[d];
+      if (idx[d] < shape[d]) break;
+      ao -= as[d] * shape[d]; bo -= bs[d] * shape[d]; idx[d] = 0;
+    }
+  }
+}
+
+TP_CLONES void tp_unary(int op, const float *restrict x, float *restrict o, int64_t n) {
+  switch (op) {
+    case TP_EXP: for (int64_t i = 0; i < n; i++) o[i] = expf(x[i]); break;
+    case TP_LOG: for (int64_t i = 0; i < n; i++) o[i] = logf(x[i]); break;
+    case TP_TANH: for (int64_t i = 0; i < n; i++) o[i] = tanhf(x[i]); break;
+    case TP_SQRT: for (int64_t i = 0; i < n; i++) o[i] = sqrtf(x[i]); break;
+    case TP_RSQRT: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / sqrt((double)x[i])); break;
+    case TP_NEG: for (int64_t i = 0; i < n; i++) o[i] = -x[i]; break;
+    case TP_SQUARE: for (int64_t i = 0; i < n; i++) o[i] = x[i] * x[i]; break;
+    /* tfjs Relu keeps NaN: x < 0 ? 0 : x */
+    case TP_RELU: for (int64_t i = 0; i < n; i++) o[i] = x[i] < 0.0f ? 0.0f : x[i]; break;
+    case TP_ABS: for (int64_t i = 0; i < n; i++) o[i] = fabsf(x[i]); break;
+    case TP_SIGMOID: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / (1.0 + exp(-(double)x[i]))); break;
+    case TP_RECIPROCAL: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / (double)x[i]); break;
+    default: break;
+  }
+}
+
+TP_CLONES static void add_row_d(double *restrict acc, const float *restrict x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) acc[i] += x[i];
+}
+
+void tp_reduce(int op, const float *x, float *out, int64_t outer, int64_t r, int64_t inner) {
+  if (op == TP_RSUM || op == TP_RMEAN) {
+    double *acc = (double *)malloc(sizeof(double) * (size_t)inner);
+    for (int64_t o = 0; o < outer; o++) {
+      const float *base = x + o * r * inner;
+      if (inner == 1) {
+        double s = 0.0;
+        for (int64_t k = 0; k < r; k++) s += base[k];
+        acc[0] = s;
+      } else {
+        memset(acc, 0, sizeof(double) * (size_t)inner);
+        for (int64_t k = 0; k < r; k++) add_row_d(acc, base + k * inner, inner);
+      }
+      for (int64_t j = 0; j < inner; j++)
+        out[o * inner + j] = (float)(op == TP_RMEAN ? acc[j] / (double)r : acc[j]);
+    }
+    free(acc);
+    return;
+  }
+  const int is_max = op == TP_RMAX;
+  for (int64_t o = 0; o < outer; o++) {
+    const float *base = x + o * r * inner;
+    float *dst = out + o * inner;
+    for (int64_t j = 0; j < inner; j++) dst[j] = base[j];
+    for (int64_t k = 1; k < r; k++) {
+      const float *row = base + k * inner;
+      for (int64_t j = 0; j < inner; j++) {
+        float v = row[j];
+        /* tfjs cpu reduce: value replaces the running one when it is strictly better or NaN */
+        if (v != v || (is_max ? v > dst[j] : v < dst[j])) dst[j] = v;
+      }
+    }
+  }
+}
+
+void tp_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int *perm, int rank) {
+  int64_t in_str[TP_MAX_RANK] = {0}, oshape[TP_MAX_RANK] = {0}, ostr_in[TP_MAX_RANK] = {0}, idx[TP_MAX_RANK] = {0};
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; d--) { in_str[d] = s; s *= shape[d]; }
+  const int64_t total = s;
+  if (rank == 0 || total == 0) { if (total) out[0] = x[0]; return; }
+  for (int d = 0; d < rank; d++) { oshape[d] = shape[perm[d]]; ostr_in[d] = in_str[perm[d]]; }
+  const int64_t inner = oshape[rank - 1], istep = ostr_in[rank - 1];
+  int64_t off = 0;
+  for (int64_t p = 0; p < total; p += inner) {
+    if (istep == 1) memcpy(out + p, x + off, sizeof(uint32_t) * (size_t)inner);
+    else for (int64_t j = 0; j < inner; j++) out[p + j] = x[off + j * istep];
+    for (int d = rank - 2; d >= 0; d--) {
+      idx[d]++; off += ostr_in[d];
+      if (idx[d] < oshape[d]) break;
+      off -= ostr_in[d] * oshape[d]; idx[d] = 0;
+    }
+  }
+}
+
+void tp_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *o = out + r * cols;
+    float m = xr[0];
+    for (int64_t j = 1; j < cols; j++) if (xr[j] > m || xr[j] != xr[j]) m = xr[j];
+    double s = 0.0;
+    for (int64_t j = 0; j < cols; j++) { o[j] = expf(xr[j] - m); s += o[j]; }
+    /* tfjs divides the float32 exp by the float32-stored sum */
+    const float sf = (float)s;
+    for (int64_t j = 0; j < cols; j++) o[j] = o[j] / sf;
+  }
+}
+
+int64_t tp_gather_rows(const uint32_t *table, int64_t nrows, const int32_t *idx, int64_t nidx,
+                       uint32_t *out, int64_t row_len) {
+  for (int64_t i = 0; i < nidx; i++) {
+    const int32_t r = idx[i];
+    if (r < 0 || r >= nrows) return i;
+    memcpy(out + i * row_len, table + (int64_t)r * row_len, sizeof(uint32_t) * (size_t)row_len);
+  }
+  return -1;
+}
+
+int64_t tp_scatter_add_rows(const float *x, const int32_t *idx, int64_t nidx, float *out,
+                            int64_t nseg, int64_t row_len) {
+  /* double accumulators: tfjs sums the masked rows in double before storing float32 */
+  double *acc = (double *)calloc((size_t)(nseg * row_len), sizeof(double));
+  int64_t bad = -1;
+  for (int64_t i = 0; i < nidx; i++) {
+    const int32_t s = idx[i];
+    if (s < 0 || s >= nseg) continue; /* TF drops negative / out-of-range segment ids */
+    add_row_d(acc + (int64_t)s * row_len, x + i * row_len, row_len);
+  }
+  for (int64_t j = 0; j < nseg * row_len; j++) out[j] = (float)acc[j];
+  free(acc);
+  return bad;
+}
