@@ -107,6 +107,11 @@ export interface JobRecord {
   sweepId?: string | null;
   /** The newest progress the runner reported. */
   progress?: { step: number; totalSteps: number; epoch: number; loss?: number } | null;
+  /**
+   * The write that moved the job into its current status (set by `domain/lifecycle`): lets an
+   * idempotent re-run rebuild that transition's event and outbox entry with the same ids.
+   */
+  lastTransition?: { to: JobStatus; version: number; atMs: number; message: string } | null;
 }
 
 export interface JobEventRecord {

@@ -1,0 +1,1 @@
+export { MemoryJobEventStore, MemoryJobStore, MemoryOutboxStore } from './jobs';

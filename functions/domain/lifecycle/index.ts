@@ -1,0 +1,11 @@
+export { JOB_STATUSES, TERMINAL_STATUSES, canTransition, isTerminal, nextStatuses } from './transitions';
+export {
+  WEBHOOK_STATUSES,
+  outboxIdFor,
+  repairFollowUps,
+  transitionEventId,
+  transitionJob,
+} from './transition-job';
+export type { JobPatch, LifecycleDeps, TransitionOptions, TransitionResult } from './transition-job';
+export { appendJobEvent, deterministicEventId, recordMetrics } from './events';
+export type { AppendEventInput, EventDeps, MetricsPoint } from './events';

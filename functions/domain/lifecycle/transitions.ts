@@ -1,0 +1,56 @@
+/**
+ * The job status transition table: the one place that says which status may follow which.
+ *
+ *   validating_files ─▶ queued ─▶ running ⇄ paused
+ *          │              │         │         │
+ *          └──────────────┴─────────┴─────────┴──▶ succeeded | failed | cancelled   (terminal)
+ *
+ * Decisions (following OpenAI's pause/resume semantics):
+ *  - `cancelled` and `failed` are reachable from every non-terminal status.
+ *  - `succeeded` only from `running` (a job must have trained to succeed).
+ *  - Pause only from `running` (OpenAI: "pause a running job"). Resume goes back to `running`
+ *    when the provider continues the same attempt, or to `queued` when the job must be
+ *    dispatched again (e.g. the local runner was stopped and resumes from its checkpoint).
+ *  - Nothing goes back to `validating_files`, and `running → queued` is NOT allowed: AWS Batch
+ *    re-queues retried attempts (RUNNABLE after RUNNING), but its events arrive unordered, so
+ *    honouring that edge would let a late RUNNABLE event move a running job backwards. A job
+ *    stays `running` across provider retries.
+ *  - No status transitions to itself; a repeated transition is answered idempotently by
+ *    `transitionJob`, not by this table.
+ */
+import type { JobStatus } from '../records';
+
+export const JOB_STATUSES: readonly JobStatus[] = [
+  'validating_files',
+  'queued',
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+const NEXT: Record<JobStatus, readonly JobStatus[]> = {
+  validating_files: ['queued', 'failed', 'cancelled'],
+  queued: ['running', 'failed', 'cancelled'],
+  running: ['paused', 'succeeded', 'failed', 'cancelled'],
+  paused: ['running', 'queued', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** The statuses `from` may move to (for error messages and docs). */
+export function nextStatuses(from: JobStatus): readonly JobStatus[] {
+  return NEXT[from];
+}
