@@ -1,0 +1,132 @@
+/**
+ * Training files: JSONL in one of three formats, or plain text.
+ *
+ *  - chat:              {"messages":[{"role":"system|user|assistant|tool","content":"…","weight":0|1}, …]}
+ *  - prompt_completion: {"prompt":"…","completion":"…"}
+ *  - classification:    {"text":"…","label":"…"|number}
+ *  - text:              any file whose first non-blank line is not a JSON object (LM pretraining)
+ *
+ * Every JSONL line must be the same format as the first. Errors name the line and the field.
+ */
+import { z } from 'zod';
+
+export type DataFormat = 'chat' | 'prompt_completion' | 'classification' | 'text';
+
+const ContentSchema = z.union([
+  z.string(),
+  z.null(),
+  z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()),
+]);
+
+const MessageSchema = z
+  .object({
+    role: z.enum(['system', 'user', 'assistant', 'tool']),
+    content: ContentSchema.optional(),
+    /** Assistant messages only: 0 = context, not learned from. */
+    weight: z.union([z.literal(0), z.literal(1)]).optional(),
+    tool_calls: z.array(z.unknown()).optional(),
+    name: z.string().optional(),
+  })
+  .loose();
+
+export const ChatRecordSchema = z.object({ messages: z.array(MessageSchema).min(1) }).loose();
+export const PromptCompletionRecordSchema = z.object({ prompt: z.string(), completion: z.string() }).loose();
+export const ClassificationRecordSchema = z
+  .object({ text: z.string(), label: z.union([z.string().min(1), z.number()]) })
+  .loose();
+
+export type ChatMessage = z.infer<typeof MessageSchema>;
+
+export type RawExample =
+  | { format: 'chat'; messages: ChatMessage[]; record: Record<string, unknown> }
+  | { format: 'prompt_completion'; prompt: string; completion: string; record: Record<string, unknown> }
+  | { format: 'classification'; text: string; label: string; record: Record<string, unknown> };
+
+export class DataError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | null,
+    readonly field: string | null,
+  ) {
+    super(line === null ? message : `line ${line}: ${message}`);
+    this.name = 'DataError';
+  }
+}
+
+export function detectFormat(firstRecord: Record<string, unknown>): Exclude<DataFormat, 'text'> {
+  if ('messages' in firstRecord) return 'chat';
+  if ('prompt' in firstRecord || 'completion' in firstRecord) return 'prompt_completion';
+  if ('text' in firstRecord && 'label' in firstRecord) return 'classification';
+  throw new DataError('unknown format: expected "messages", "prompt"/"completion" or "text"/"label"', 1, null);
+}
+
+/** JSONL when the first non-blank line is a JSON object, else plain text. */
+export function isJsonl(content: string): boolean {
+  const first = content.split('\n').find((l) => l.trim() !== '');
+  if (!first) return false;
+  try {
+    const v = JSON.parse(first);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+export function parseJsonl(content: string, expected?: Exclude<DataFormat, 'text'>): RawExample[] {
+  const out: RawExample[] = [];
+  let format = expected;
+  content.split('\n').forEach((line, idx) => {
+    if (line.trim() === '') return;
+    const lineNo = idx + 1;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (e) {
+      throw new DataError(`not valid JSON (${(e as Error).message})`, lineNo, null);
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new DataError('each line must be a JSON object', lineNo, null);
+    }
+    const rec = record as Record<string, unknown>;
+    format ??= detectFormat(rec);
+    out.push(parseRecord(format, rec, lineNo));
+  });
+  if (out.length === 0) throw new DataError('the file holds no examples', null, null);
+  return out;
+}
+
+function parseRecord(format: Exclude<DataFormat, 'text'>, rec: Record<string, unknown>, line: number): RawExample {
+  const schema =
+    format === 'chat' ? ChatRecordSchema : format === 'prompt_completion' ? PromptCompletionRecordSchema : ClassificationRecordSchema;
+  const r = schema.safeParse(rec);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = issue.path.join('.');
+    throw new DataError(`${format} example: ${field || 'record'}: ${issue.message}`, line, field || null);
+  }
+  if (format === 'chat') {
+    const messages = (r.data as z.infer<typeof ChatRecordSchema>).messages;
+    messages.forEach((m, i) => {
+      if (m.weight !== undefined && m.role !== 'assistant') {
+        throw new DataError('weight is allowed on assistant messages only', line, `messages.${i}.weight`);
+      }
+    });
+    if (!messages.some((m) => m.role === 'assistant')) {
+      throw new DataError('a chat example needs at least one assistant message', line, 'messages');
+    }
+    return { format, messages, record: rec };
+  }
+  if (format === 'prompt_completion') {
+    const d = r.data as z.infer<typeof PromptCompletionRecordSchema>;
+    return { format, prompt: d.prompt, completion: d.completion, record: rec };
+  }
+  const d = r.data as z.infer<typeof ClassificationRecordSchema>;
+  return { format, text: d.text, label: String(d.label), record: rec };
+}
+
+/** Distinct labels, sorted (numerically when all are numbers), → ids 0..k-1. */
+export function labelIndex(labels: Iterable<string>): string[] {
+  const distinct = [...new Set(labels)];
+  const numeric = distinct.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
+  return numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort();
+}

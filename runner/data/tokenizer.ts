@@ -1,0 +1,6 @@
+/** What the data pipeline needs from a tokenizer (runner/tokenizer's tokenizers satisfy it). */
+export interface TextTokenizer {
+  encode(text: string): number[];
+  readonly eosId: number;
+  readonly padId: number;
+}

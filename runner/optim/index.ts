@@ -1,0 +1,3 @@
+export * from './optimizers';
+export * from './clip';
+export * from './schedule';
