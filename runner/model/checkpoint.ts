@@ -1,0 +1,42 @@
+/**
+ * Gradient checkpointing for one transformer block. The forward pass runs inside tf.customGrad, so
+ * the engine records a single tape node (inputs: block input + block weights) and frees every
+ * intermediate; the backward pass recomputes the block under its own tape and differentiates it.
+ * Dropout masks are seeded, so the recomputation sees the same masks as the forward pass.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type BlockFn = (x: tf.Tensor3D, weights: tf.Tensor[]) => tf.Tensor3D;
+
+interface EngineTapeState {
+  state: { activeTape: unknown };
+}
+
+export function checkpointed(block: BlockFn): (x: tf.Tensor3D, weights: tf.Tensor[]) => tf.Tensor3D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const inputs = args.slice(0, -1) as tf.Tensor[];
+    save(inputs);
+    return {
+      value: block(inputs[0] as tf.Tensor3D, inputs.slice(1)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recomputeGradients(block, saved, dy),
+    };
+  });
+  return (x, weights) => op(x, ...weights) as tf.Tensor3D;
+}
+
+/**
+ * tf.grads called from inside a backward pass at gradient depth 0 replaces the engine's active tape
+ * and nulls it when done, which makes the outer backward pass crash in its own cleanup (tfjs-core
+ * engine.gradients). We keep the outer tape aside and put it back; the inner pass still frees the
+ * tensors it saved, which is the point of recomputing.
+ */
+function recomputeGradients(block: BlockFn, saved: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+  const engine = tf.engine() as unknown as EngineTapeState;
+  const outerTape = engine.state.activeTape;
+  try {
+    return tf.grads((...inputs: tf.Tensor[]) => block(inputs[0] as tf.Tensor3D, inputs.slice(1)))(saved, dy);
+  } finally {
+    engine.state.activeTape = outerTape;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What the generic model (model.ts) needs from an architecture family: its weights by HF name and
+ * how to run the embedding, one block and the final norm. Families hold their constant tables
+ * (causal mask, rotary cos/sin) and release them in dispose().
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelDims } from './config';
+
+export type WeightInit = { kind: 'normal'; std: number } | { kind: 'ones' } | { kind: 'zeros' };
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  init: WeightInit;
+}
+
+/** Dropout probabilities per site; all zero outside training. */
+export interface DropoutRates {
+  embedding: number;
+  attention: number;
+  residual: number;
+}
+
+export interface BlockContext {
+  layer: number;
+  batch: number;
+  seq: number;
+  /** Applies dropout at a named site of this layer with a seed fixed by (forward seed, layer, site). */
+  drop: (x: tf.Tensor, site: string, rate: number) => tf.Tensor;
+  rates: DropoutRates;
+}
+
+export interface Family {
+  readonly dims: ModelDims;
+  /** Every trainable weight, block weights included, in a stable order. */
+  readonly specs: WeightSpec[];
+  /** Name of the [vocab, hidden] matrix the logits multiply with (wte/embed_tokens when tied). */
+  readonly lmHeadName: string;
+  /** Names of layer `i`'s weights in the order block() receives them. */
+  blockWeightNames(layer: number): string[];
+  /** Rates from the config, or one rate everywhere when the caller overrides it. */
+  dropoutRates(override: number | undefined): DropoutRates;
+  embed(ids: tf.Tensor2D, weight: (name: string) => tf.Tensor, ctx: Omit<BlockContext, 'layer'>): tf.Tensor3D;
+  block(x: tf.Tensor3D, weights: tf.Tensor[], ctx: BlockContext): tf.Tensor3D;
+  finalNorm(x: tf.Tensor3D, weight: (name: string) => tf.Tensor): tf.Tensor3D;
+  dispose(): void;
+}

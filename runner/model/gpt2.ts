@@ -1,0 +1,101 @@
+/** GPT-2 family (HF GPT2LMHeadModel / GPT2ForSequenceClassification layout, "transformer." prefix). */
+import * as tf from '@tensorflow/tfjs';
+import { dims, type Gpt2Config } from './config';
+import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
+import { causalAttention, causalMaskBias, dense, geluErf, geluTanh, layerNorm, silu, splitHeads } from './layers';
+
+const P = 'transformer.';
+
+export function gpt2Family(config: Gpt2Config): Family {
+  const d = dims(config);
+  const { hidden: H, nLayer, mlp, nHead, headDim } = d;
+  const std = config.initializer_range;
+  // HF scales the residual projections' init by 1/sqrt(2 * n_layer) (GPT-2 paper §2.3).
+  const projStd = std / Math.sqrt(2 * nLayer);
+  const eps = config.layer_norm_epsilon;
+  const act = activation(config.activation_function);
+  const mask = tf.keep(causalMaskBias(d.context));
+
+  const blockNames = (i: number) =>
+    [
+      'ln_1.weight', 'ln_1.bias', 'attn.c_attn.weight', 'attn.c_attn.bias', 'attn.c_proj.weight', 'attn.c_proj.bias',
+      'ln_2.weight', 'ln_2.bias', 'mlp.c_fc.weight', 'mlp.c_fc.bias', 'mlp.c_proj.weight', 'mlp.c_proj.bias',
+    ].map((n) => `${P}h.${i}.${n}`);
+
+  const specs: WeightSpec[] = [
+    { name: `${P}wte.weight`, shape: [d.vocab, H], init: { kind: 'normal', std } },
+    { name: `${P}wpe.weight`, shape: [d.context, H], init: { kind: 'normal', std } },
+  ];
+  for (let i = 0; i < nLayer; i++) {
+    const [ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB] = blockNames(i);
+    specs.push(
+      { name: ln1w, shape: [H], init: { kind: 'ones' } },
+      { name: ln1b, shape: [H], init: { kind: 'zeros' } },
+      { name: attnW, shape: [H, 3 * H], init: { kind: 'normal', std } },
+      { name: attnB, shape: [3 * H], init: { kind: 'zeros' } },
+      { name: projW, shape: [H, H], init: { kind: 'normal', std: projStd } },
+      { name: projB, shape: [H], init: { kind: 'zeros' } },
+      { name: ln2w, shape: [H], init: { kind: 'ones' } },
+      { name: ln2b, shape: [H], init: { kind: 'zeros' } },
+      { name: fcW, shape: [H, mlp], init: { kind: 'normal', std } },
+      { name: fcB, shape: [mlp], init: { kind: 'zeros' } },
+      { name: mlpProjW, shape: [mlp, H], init: { kind: 'normal', std: projStd } },
+      { name: mlpProjB, shape: [H], init: { kind: 'zeros' } },
+    );
+  }
+  specs.push(
+    { name: `${P}ln_f.weight`, shape: [H], init: { kind: 'ones' } },
+    { name: `${P}ln_f.bias`, shape: [H], init: { kind: 'zeros' } },
+  );
+  const untiedHead = !d.tied && config.num_labels === undefined;
+  if (untiedHead) specs.push({ name: 'lm_head.weight', shape: [d.vocab, H], init: { kind: 'normal', std } });
+
+  return {
+    dims: d,
+    specs,
+    lmHeadName: untiedHead ? 'lm_head.weight' : `${P}wte.weight`,
+    blockWeightNames: blockNames,
+    dropoutRates(override): DropoutRates {
+      if (override !== undefined) return { embedding: override, attention: override, residual: override };
+      return { embedding: config.embd_pdrop, attention: config.attn_pdrop, residual: config.resid_pdrop };
+    },
+    embed(ids, w, ctx) {
+      const tok = tf.reshape(tf.gather(w(`${P}wte.weight`), tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
+      const pos = tf.slice(w(`${P}wpe.weight`), [0, 0], [ctx.seq, H]);
+      return ctx.drop(tf.add(tok, pos), 'embedding', ctx.rates.embedding) as tf.Tensor3D;
+    },
+    block(x, ws, ctx: BlockContext) {
+      const [ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB] = ws;
+      const { batch: B, seq: T } = ctx;
+      const a = layerNorm(x, ln1w, ln1b, eps);
+      const [q, k, v] = tf.split(dense(a, attnW, false, attnB), 3, 2);
+      const heads = (t: tf.Tensor) => splitHeads(t, B, T, nHead, headDim);
+      const attn = causalAttention(heads(q), heads(k), heads(v), mask, {
+        batch: B, seq: T, nHead, nKvHead: nHead, headDim,
+      }, (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention));
+      const h = tf.add(x, ctx.drop(dense(attn, projW, false, projB), 'attn_out', ctx.rates.residual));
+      const m = act(dense(layerNorm(h, ln2w, ln2b, eps), fcW, false, fcB));
+      return tf.add(h, ctx.drop(dense(m, mlpProjW, false, mlpProjB), 'mlp_out', ctx.rates.residual)) as tf.Tensor3D;
+    },
+    finalNorm(x, w) {
+      return layerNorm(x, w(`${P}ln_f.weight`), w(`${P}ln_f.bias`), eps) as tf.Tensor3D;
+    },
+    dispose() {
+      mask.dispose();
+    },
+  };
+}
+
+function activation(name: Gpt2Config['activation_function']): (x: tf.Tensor) => tf.Tensor {
+  switch (name) {
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+      return geluTanh;
+    case 'gelu':
+      return geluErf;
+    case 'relu':
+      return tf.relu;
+    case 'silu':
+      return silu;
+  }
+}

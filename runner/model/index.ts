@@ -1,0 +1,5 @@
+/** Public surface of the model package: configs, the decoder model and its construction. */
+export { parseModelConfig, dims } from './config';
+export type { ModelConfig, Gpt2Config, LlamaConfig, ModelDims } from './config';
+export { createModel } from './model';
+export type { DecoderModel, ForwardOptions, HostTensor, CreateModelOptions } from './model';

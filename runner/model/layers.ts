@@ -1,0 +1,134 @@
+/**
+ * The tensor building blocks both families share. Shapes in comments: B batch, T sequence,
+ * H hidden, nh query heads, nkv key/value heads, hd head dim.
+ *
+ * Matrix products use tf.matMul's transpose flags instead of explicit transposes: the native BLAS
+ * kernels (runner/native) and TF's own kernels consume them without copying.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true); // biased variance, as torch layer_norm
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+/** Llama RMSNorm: x / sqrt(mean(x²) + eps) * weight. */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  const meanSquare = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/**
+ * gelu_new (tanh approximation, HF "gelu_new"/"gelu_pytorch_tanh"). A custom gradient keeps only x
+ * for the backward pass instead of the seven intermediates the composed ops would retain, which
+ * matters because this runs on the widest activation of the block ([B, T, 4H]).
+ */
+export const geluTanh = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+  const input = x as tf.Tensor;
+  (save as tf.GradSaveFunc)([input]);
+  const inner = tf.mul(tf.add(input, tf.mul(tf.pow(input, 3), 0.044715)), SQRT_2_OVER_PI);
+  const value = tf.mul(tf.mul(input, 0.5), tf.add(tf.tanh(inner), 1));
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [s] = saved;
+      const x2 = tf.square(s);
+      const t = tf.tanh(tf.mul(tf.mul(s, tf.add(tf.mul(x2, 0.044715), 1)), SQRT_2_OVER_PI));
+      const dInner = tf.mul(tf.add(tf.mul(x2, 3 * 0.044715), 1), SQRT_2_OVER_PI);
+      const local = tf.add(tf.mul(tf.add(t, 1), 0.5), tf.mul(tf.mul(tf.mul(s, 0.5), tf.sub(1, tf.square(t))), dInner));
+      return tf.mul(dy, local);
+    },
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
+
+/** Exact (erf) GELU, HF "gelu". */
+export function geluErf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/** Additive causal mask [ctx, ctx]: 0 on and below the diagonal, a large negative above. */
+export function causalMaskBias(context: number): tf.Tensor2D {
+  const data = new Float32Array(context * context);
+  for (let i = 0; i < context; i++) for (let j = i + 1; j < context; j++) data[i * context + j] = -1e9;
+  return tf.tensor2d(data, [context, context]);
+}
+
+/** Rotary tables cos/sin [ctx, hd/2] for the given inverse frequencies. */
+export function ropeTables(context: number, invFreq: Float64Array): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const half = invFreq.length;
+  const cos = new Float32Array(context * half);
+  const sin = new Float32Array(context * half);
+  for (let p = 0; p < context; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(p * Math.fround(invFreq[i]));
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos: tf.tensor2d(cos, [context, half]), sin: tf.tensor2d(sin, [context, half]) };
+}
+
+/**
+ * HF "rotate_half" RoPE on x [B, n, T, hd] with cos/sin [T, hd/2]: the two halves of each head are
+ * the rotation pairs (not interleaved), matching LlamaForCausalLM's checkpoints.
+ */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  const half = x.shape[3] / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  return tf.concat([tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))], 3) as tf.Tensor4D;
+}
+
+export interface AttentionShape {
+  batch: number;
+  seq: number;
+  nHead: number;
+  nKvHead: number;
+  headDim: number;
+}
+
+/**
+ * Causal scaled-dot-product attention with grouped-query support. q [B, nh, T, hd], k/v
+ * [B, nkv, T, hd] → [B, T, nh*hd]. Query heads sharing a key/value head are folded into the row
+ * dimension ([B, nkv, g*T, hd]) so K and V are never repeated in memory and each product is one
+ * batched matmul. Query head h uses key/value head floor(h / g), as HF's repeat_kv.
+ */
+export function causalAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  maskBias: tf.Tensor2D,
+  s: AttentionShape,
+  dropProbs: (p: tf.Tensor) => tf.Tensor,
+): tf.Tensor3D {
+  const { batch: B, seq: T, nHead, nKvHead, headDim } = s;
+  const groups = nHead / nKvHead;
+  const mask = tf.slice(maskBias, [0, 0], [T, T]);
+  const qScaled = tf.mul(q, 1 / Math.sqrt(headDim));
+  const qFolded = groups === 1 ? qScaled : tf.reshape(qScaled, [B, nKvHead, groups * T, headDim]);
+  let scores = tf.matMul(qFolded, k, false, true); // [B, nkv, g*T, T]
+  scores = groups === 1 ? tf.add(scores, mask) : tf.add(tf.reshape(scores, [B, nKvHead, groups, T, T]), mask);
+  const probs = dropProbs(tf.softmax(scores));
+  const probsFolded = groups === 1 ? probs : tf.reshape(probs, [B, nKvHead, groups * T, T]);
+  const out = tf.reshape(tf.matMul(probsFolded, v), [B, nHead, T, headDim]);
+  return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B, T, nHead * headDim]);
+}
+
+/** x [B, T, n*hd] → [B, n, T, hd]. */
+export function splitHeads(x: tf.Tensor, batch: number, seq: number, n: number, headDim: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [batch, seq, n, headDim]), [0, 2, 1, 3]);
+}
+
+/** x [..., in] · W where W is [in, out] (GPT-2 Conv1D) or [out, in] with transposeW (nn.Linear). */
+export function dense(x: tf.Tensor, w: tf.Tensor, transposeW: boolean, bias?: tf.Tensor): tf.Tensor {
+  const inDim = x.shape[x.shape.length - 1];
+  const outDim = (transposeW ? w.shape[0] : w.shape[1]) as number;
+  let y: tf.Tensor = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D, false, transposeW);
+  if (bias) y = tf.add(y, bias);
+  return tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
+}

@@ -1,0 +1,114 @@
+/** Llama family (HF LlamaForCausalLM / LlamaForSequenceClassification layout, "model." prefix). */
+import * as tf from '@tensorflow/tfjs';
+import { dims, type LlamaConfig } from './config';
+import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
+import { applyRope, causalAttention, causalMaskBias, dense, rmsNorm, ropeTables, silu, splitHeads } from './layers';
+
+export function llamaFamily(config: LlamaConfig): Family {
+  const d = dims(config);
+  const { hidden: H, nLayer, mlp, nHead, nKvHead, headDim } = d;
+  const std = config.initializer_range;
+  const eps = config.rms_norm_eps;
+  const mask = tf.keep(causalMaskBias(d.context));
+  const { cos, sin } = ropeTables(d.context, ropeInverseFrequencies(config, headDim));
+  tf.keep(cos);
+  tf.keep(sin);
+  const qDim = nHead * headDim;
+  const kvDim = nKvHead * headDim;
+
+  const blockNames = (i: number) =>
+    [
+      'input_layernorm.weight', 'self_attn.q_proj.weight', 'self_attn.k_proj.weight', 'self_attn.v_proj.weight',
+      'self_attn.o_proj.weight', 'post_attention_layernorm.weight', 'mlp.gate_proj.weight', 'mlp.up_proj.weight',
+      'mlp.down_proj.weight',
+    ].map((n) => `model.layers.${i}.${n}`);
+
+  const specs: WeightSpec[] = [{ name: 'model.embed_tokens.weight', shape: [d.vocab, H], init: { kind: 'normal', std } }];
+  for (let i = 0; i < nLayer; i++) {
+    const [inNorm, q, k, v, o, postNorm, gate, up, down] = blockNames(i);
+    specs.push(
+      { name: inNorm, shape: [H], init: { kind: 'ones' } },
+      { name: q, shape: [qDim, H], init: { kind: 'normal', std } },
+      { name: k, shape: [kvDim, H], init: { kind: 'normal', std } },
+      { name: v, shape: [kvDim, H], init: { kind: 'normal', std } },
+      { name: o, shape: [H, qDim], init: { kind: 'normal', std } },
+      { name: postNorm, shape: [H], init: { kind: 'ones' } },
+      { name: gate, shape: [mlp, H], init: { kind: 'normal', std } },
+      { name: up, shape: [mlp, H], init: { kind: 'normal', std } },
+      { name: down, shape: [H, mlp], init: { kind: 'normal', std } },
+    );
+  }
+  specs.push({ name: 'model.norm.weight', shape: [H], init: { kind: 'ones' } });
+  const untiedHead = !d.tied && config.num_labels === undefined;
+  if (untiedHead) specs.push({ name: 'lm_head.weight', shape: [d.vocab, H], init: { kind: 'normal', std } });
+
+  return {
+    dims: d,
+    specs,
+    lmHeadName: untiedHead ? 'lm_head.weight' : 'model.embed_tokens.weight',
+    blockWeightNames: blockNames,
+    dropoutRates(override): DropoutRates {
+      // HF Llama only drops attention probabilities; a caller-chosen rate also regularises the
+      // residual branches as GPT-2 does, so one `dropout` hyperparameter means the same in both families.
+      if (override !== undefined) return { embedding: 0, attention: override, residual: override };
+      return { embedding: 0, attention: config.attention_dropout, residual: 0 };
+    },
+    embed(ids, w, ctx) {
+      return tf.reshape(tf.gather(w('model.embed_tokens.weight'), tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
+    },
+    block(x, ws, ctx: BlockContext) {
+      const [inNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown] = ws;
+      const { batch: B, seq: T } = ctx;
+      const c = tf.slice(cos, [0, 0], [T, headDim / 2]);
+      const s = tf.slice(sin, [0, 0], [T, headDim / 2]);
+      // One matmul for q, k and v: the weights are stacked along their output rows.
+      const qkv = dense(rmsNorm(x, inNorm, eps), tf.concat([wq, wk, wv], 0), true);
+      const [q, k, v] = tf.split(qkv, [qDim, kvDim, kvDim], 2);
+      const attn = causalAttention(
+        applyRope(splitHeads(q, B, T, nHead, headDim), c, s),
+        applyRope(splitHeads(k, B, T, nKvHead, headDim), c, s),
+        splitHeads(v, B, T, nKvHead, headDim),
+        mask,
+        { batch: B, seq: T, nHead, nKvHead, headDim },
+        (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention),
+      );
+      const h = tf.add(x, ctx.drop(dense(attn, wo, true), 'attn_out', ctx.rates.residual));
+      const [gate, up] = tf.split(dense(rmsNorm(h, postNorm, eps), tf.concat([wGate, wUp], 0), true), 2, 2);
+      const m = dense(tf.mul(silu(gate), up), wDown, true);
+      return tf.add(h, ctx.drop(m, 'mlp_out', ctx.rates.residual)) as tf.Tensor3D;
+    },
+    finalNorm(x, w) {
+      return rmsNorm(x, w('model.norm.weight'), eps) as tf.Tensor3D;
+    },
+    dispose() {
+      mask.dispose();
+      cos.dispose();
+      sin.dispose();
+    },
+  };
+}
+
+/** inv_freq as HF's rope init functions compute it ("default", "linear", "llama3"). */
+export function ropeInverseFrequencies(config: LlamaConfig, headDim: number): Float64Array {
+  const half = headDim / 2;
+  const inv = new Float64Array(half);
+  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(config.rope_theta, (2 * i) / headDim);
+  const scaling = config.rope_scaling;
+  const type = scaling?.rope_type ?? scaling?.type ?? 'default';
+  if (!scaling || type === 'default') return inv;
+  const factor = scaling.factor ?? 1;
+  if (type === 'linear') return inv.map((f) => f / factor);
+  // llama3: long wavelengths are slowed by `factor`, short ones kept, the band between interpolated.
+  const low = scaling.low_freq_factor ?? 1;
+  const high = scaling.high_freq_factor ?? 4;
+  const oldContext = scaling.original_max_position_embeddings ?? 8192;
+  const lowWavelen = oldContext / low;
+  const highWavelen = oldContext / high;
+  return inv.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < highWavelen) return f;
+    if (wavelen > lowWavelen) return f / factor;
+    const smooth = (oldContext / wavelen - low) / (high - low);
+    return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
