@@ -1,0 +1,38 @@
+/** The environment variables the Lambdas share (names fixed in COMMON.md), one schema each. */
+import { z } from 'zod';
+
+const nonEmpty = (what: string) => z.string({ error: `required: ${what}` }).trim().min(1, `required: ${what}`);
+
+/** DynamoDB table names: 3–255 of [A-Za-z0-9_.-]. */
+export const TableName = nonEmpty('the DynamoDB table name').regex(
+  /^[A-Za-z0-9_.-]{3,255}$/,
+  'must be a DynamoDB table name (3-255 letters, digits, _ . -)',
+);
+
+/** S3 bucket names: 3–63 lower-case letters, digits, dots and hyphens. */
+export const BucketName = nonEmpty('the S3 bucket name').regex(
+  /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  'must be an S3 bucket name (3-63 lower-case letters, digits, . -)',
+);
+
+/** Set by the Lambda runtime itself, never by the stack. */
+export const Region = nonEmpty('the AWS region').regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region, e.g. eu-west-1');
+
+const arn = (service: string, resource: string) =>
+  nonEmpty(`the ${service} ARN`).regex(
+    new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}`),
+    `must be an ARN of the form arn:aws:${service}:<region>:<account>:${resource}…`,
+  );
+
+export const SecretArn = arn('secretsmanager', 'secret:');
+export const JobQueueArn = arn('batch', 'job-queue/');
+export const JobDefinitionArn = arn('batch', 'job-definition/');
+
+/** Only the embedded stack sets endpoints; on AWS the SDK's defaults apply. */
+export const Endpoint = z.url('must be a URL, e.g. http://127.0.0.1:4567').optional();
+
+/** "true"/"1" or "false"/"0"/unset. */
+export const Flag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .optional()
+  .transform((v) => v === 'true' || v === '1');

@@ -1,0 +1,4 @@
+export * from './parse';
+export * from './fields';
+export * from './lambdas';
+export * from './secrets';

@@ -1,0 +1,121 @@
+/**
+ * One schema per Lambda: exactly the variables its composition root needs, the names the stack
+ * sets (infra/aws/constructs) and COMMON.md fixes. test/infra checks the synthesized template's
+ * environments against these schemas.
+ */
+import { z } from 'zod';
+import { BucketName, Endpoint, Flag, JobDefinitionArn, JobQueueArn, Region, SecretArn, TableName } from './fields';
+import { parseEnv, type Env } from './parse';
+
+const storage = {
+  TUNEPLANE_TABLE: TableName,
+  AWS_REGION: Region,
+  TUNEPLANE_DYNAMODB_ENDPOINT: Endpoint,
+};
+
+export const ApiEnvSchema = z.object({
+  ...storage,
+  TUNEPLANE_BUCKET: BucketName,
+  TUNEPLANE_S3_ENDPOINT: Endpoint,
+  TUNEPLANE_BATCH_JOB_QUEUE: JobQueueArn,
+  TUNEPLANE_BATCH_JOB_DEFINITION: JobDefinitionArn,
+  TUNEPLANE_OPENAI_SECRET_ARN: SecretArn,
+  TUNEPLANE_WEBHOOK_SECRET_ARN: SecretArn,
+});
+
+export const BatchEventsEnvSchema = z.object({ ...storage });
+
+export const ReconcilerEnvSchema = z.object({
+  ...storage,
+  TUNEPLANE_BUCKET: BucketName,
+  TUNEPLANE_S3_ENDPOINT: Endpoint,
+  TUNEPLANE_BATCH_JOB_QUEUE: JobQueueArn,
+  TUNEPLANE_BATCH_JOB_DEFINITION: JobDefinitionArn,
+  TUNEPLANE_OPENAI_SECRET_ARN: SecretArn,
+});
+
+export const WebhookDeliveryEnvSchema = z.object({
+  ...storage,
+  TUNEPLANE_WEBHOOK_SECRET_ARN: SecretArn,
+  TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: Flag,
+});
+
+/** Where the table is (and the bucket, for those that use it), in the shape the AWS adapters take. */
+export interface StorageConfig {
+  region: string;
+  tableName: string;
+  dynamodbEndpoint?: string;
+}
+export interface BlobConfig {
+  bucketName: string;
+  s3Endpoint?: string;
+}
+export interface BatchConfig {
+  jobQueue: string;
+  jobDefinition: string;
+}
+
+export interface ApiLambdaConfig extends StorageConfig, BlobConfig {
+  batch: BatchConfig;
+  openAiSecretArn: string;
+  webhookSecretArn: string;
+}
+export type BatchEventsLambdaConfig = StorageConfig;
+export interface ReconcilerLambdaConfig extends StorageConfig, BlobConfig {
+  batch: BatchConfig;
+  openAiSecretArn: string;
+}
+export interface WebhookDeliveryLambdaConfig extends StorageConfig {
+  webhookSecretArn: string;
+  allowLoopback: boolean;
+}
+
+const storageOf = (e: z.output<typeof BatchEventsEnvSchema>): StorageConfig => ({
+  region: e.AWS_REGION,
+  tableName: e.TUNEPLANE_TABLE,
+  dynamodbEndpoint: e.TUNEPLANE_DYNAMODB_ENDPOINT,
+});
+
+export function loadApiConfig(env: Env): ApiLambdaConfig {
+  const e = parseEnv('the api Lambda', ApiEnvSchema, env);
+  return {
+    ...storageOf(e),
+    bucketName: e.TUNEPLANE_BUCKET,
+    s3Endpoint: e.TUNEPLANE_S3_ENDPOINT,
+    batch: { jobQueue: e.TUNEPLANE_BATCH_JOB_QUEUE, jobDefinition: e.TUNEPLANE_BATCH_JOB_DEFINITION },
+    openAiSecretArn: e.TUNEPLANE_OPENAI_SECRET_ARN,
+    webhookSecretArn: e.TUNEPLANE_WEBHOOK_SECRET_ARN,
+  };
+}
+
+export function loadBatchEventsConfig(env: Env): BatchEventsLambdaConfig {
+  return storageOf(parseEnv('the batch-events Lambda', BatchEventsEnvSchema, env));
+}
+
+export function loadReconcilerConfig(env: Env): ReconcilerLambdaConfig {
+  const e = parseEnv('the reconciler Lambda', ReconcilerEnvSchema, env);
+  return {
+    ...storageOf(e),
+    bucketName: e.TUNEPLANE_BUCKET,
+    s3Endpoint: e.TUNEPLANE_S3_ENDPOINT,
+    batch: { jobQueue: e.TUNEPLANE_BATCH_JOB_QUEUE, jobDefinition: e.TUNEPLANE_BATCH_JOB_DEFINITION },
+    openAiSecretArn: e.TUNEPLANE_OPENAI_SECRET_ARN,
+  };
+}
+
+export function loadWebhookDeliveryConfig(env: Env): WebhookDeliveryLambdaConfig {
+  const e = parseEnv('the webhook-delivery Lambda', WebhookDeliveryEnvSchema, env);
+  return {
+    ...storageOf(e),
+    webhookSecretArn: e.TUNEPLANE_WEBHOOK_SECRET_ARN,
+    allowLoopback: e.TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK,
+  };
+}
+
+/** The schema of each Lambda by handler name (what test/infra checks the template against). */
+export const LAMBDA_ENV_SCHEMAS = {
+  api: ApiEnvSchema,
+  'batch-events': BatchEventsEnvSchema,
+  reconciler: ReconcilerEnvSchema,
+  'webhook-delivery': WebhookDeliveryEnvSchema,
+} as const;

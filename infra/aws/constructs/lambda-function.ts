@@ -1,0 +1,67 @@
+/**
+ * Every Tuneplane Lambda: Node 22 on arm64, bundled by esbuild with the shared options
+ * (infra/aws/bundling.ts), its own log group with a retention, and no secret in its environment.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { lambdaNodeOptions, nodejsBundling } from '../bundling';
+import { handlerEntry, lockFile, repoRoot } from '../paths';
+
+export type HandlerName = Parameters<typeof handlerEntry>[0];
+
+export interface TuneplaneFunctionProps {
+  readonly handler: HandlerName;
+  readonly description: string;
+  /** Names from COMMON.md; the values are parsed by the matching schema in functions/config. */
+  readonly environment: Record<string, string>;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  readonly onFailure?: lambda.IDestination;
+  /** Retries of asynchronous invocations (EventBridge targets) before `onFailure`. */
+  readonly retryAttempts?: number;
+}
+
+export class TuneplaneFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: TuneplaneFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
+    super(scope, id, {
+      entry: handlerEntry(props.handler),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: lockFile,
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      bundling: nodejsBundling(),
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { ...props.environment, NODE_OPTIONS: lambdaNodeOptions },
+      onFailure: props.onFailure,
+      retryAttempts: props.retryAttempts,
+    });
+    NagSuppressions.addResourceSuppressions(
+      this,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs; it is the AWS-maintained minimum.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        },
+        {
+          id: 'AwsSolutions-L1',
+          reason:
+            'Node.js 22 is the runtime the project targets and tests (DESIGN: Lambda/GPU image target Node 22); ' +
+            'moving to 24 is a deliberate upgrade, not a default.',
+        },
+      ],
+      true,
+    );
+  }
+}

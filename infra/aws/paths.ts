@@ -1,0 +1,11 @@
+/** Where things are in the repository, independent of the directory `cdk` or vitest runs from. */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The Lambda entry points (composition roots); COMMON.md fixes these names. */
+export const handlerEntry = (name: 'api' | 'batch-events' | 'reconciler' | 'webhook-delivery'): string =>
+  join(repoRoot, 'functions', 'handlers', `${name}.ts`);
+
+export const lockFile = join(repoRoot, 'package-lock.json');
