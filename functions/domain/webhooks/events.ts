@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'fine_tuning.job.failed',
   'fine_tuning.job.cancelled',
   'fine_tuning.job.running',
+  'fine_tuning.job.paused',
   'fine_tuning.job.checkpoint.created',
   'fine_tuning.sweep.succeeded',
   'fine_tuning.sweep.failed',
