@@ -32,7 +32,7 @@ export interface TrainerOptions {
   sink?: ProgressSink;
   checkpointer?: Checkpointer;
   /** Polled between steps; true → checkpoint and return `interrupted` (SIGTERM). */
-  shouldStop?: () => boolean;
+  shouldStop?: (nextStep: number) => boolean;
   now?: () => number;
 }
 
@@ -250,7 +250,7 @@ export class Trainer {
     const resumedFrom = resumed ? cursor.step : undefined;
 
     while (cursor.epoch < h.n_epochs) {
-      if (this.o.shouldStop?.()) {
+      if (this.o.shouldStop?.(cursor.step)) {
         await save();
         status = 'interrupted';
         break;
