@@ -1,0 +1,67 @@
+/**
+ * Job events in the single table, next to their job.
+ *
+ *   pk JOB#<jobId>   sk EVENT#<id>                    the id is deterministic (domain/lifecycle),
+ *                                                     so a put of an existing id is a no-op
+ *   gsi1pk JOB#<jobId>#EVENTS   gsi1sk <seq>#<id>     order of first write, newest first
+ *
+ * Event ids are hashes (they must be reproducible by a retry), so they do not sort by time; the
+ * order comes from `seq`, microseconds of the first write, made strictly increasing per process.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobEventRecord, Page } from '../../domain/records';
+import type { JobEventStore, ListOptions } from '../../ports/store';
+import { fromItem, putIfAbsent, queryPage, type TableContext } from './table';
+
+let lastSeq = 0;
+/** 16 digits of microseconds since the epoch, strictly increasing within this process. */
+export function nextSeq(nowMs: number): string {
+  lastSeq = Math.max(nowMs * 1000, lastSeq + 1);
+  return String(lastSeq).padStart(16, '0');
+}
+
+export class DynamoJobEventStore implements JobEventStore {
+  constructor(private readonly ctx: TableContext) {}
+
+  async append(event: JobEventRecord): Promise<void> {
+    await putIfAbsent(() =>
+      this.ctx.doc.send(
+        new PutCommand({
+          TableName: this.ctx.table,
+          Item: {
+            ...event,
+            pk: `JOB#${event.jobId}`,
+            sk: `EVENT#${event.id}`,
+            gsi1pk: `JOB#${event.jobId}#EVENTS`,
+            // Wall clock, not ctx.clock: the order of writes, even when tests freeze time.
+            gsi1sk: `${nextSeq(Date.now())}#${event.id}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async list(jobId: string, opts: ListOptions): Promise<Page<JobEventRecord>> {
+    let cursor: string | undefined;
+    if (opts.after) {
+      const res = await this.ctx.doc.send(
+        new GetCommand({ TableName: this.ctx.table, Key: { pk: `JOB#${jobId}`, sk: `EVENT#${opts.after}` } }),
+      );
+      // An unknown cursor has nothing after it.
+      if (!res.Item) return { items: [], hasMore: false };
+      cursor = res.Item.gsi1sk as string;
+    }
+    const { items, hasMore } = await queryPage(
+      this.ctx,
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: cursor ? 'gsi1pk = :p AND gsi1sk < :c' : 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': `JOB#${jobId}#EVENTS`, ...(cursor ? { ':c': cursor } : {}) },
+        ScanIndexForward: false,
+      },
+      opts.limit,
+    );
+    return { items: items.map((i) => fromItem<JobEventRecord>(i)), hasMore };
+  }
+}

@@ -1,0 +1,45 @@
+/** The DynamoDB single-table adapter: every store of `ports/store.ts` on one table. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { systemClock, type Clock } from '../../ports/clock';
+import type { Stores } from '../../ports/store';
+import { DynamoApiKeyStore } from './api-keys';
+import { DynamoCheckpointStore } from './checkpoints';
+import { DynamoJobEventStore } from './events';
+import { DynamoFileStore } from './files';
+import { DynamoIdempotencyStore } from './idempotency';
+import { DynamoJobStore } from './jobs';
+import { DynamoModelStore } from './models';
+import { DynamoOutboxStore } from './outbox';
+import type { TableContext } from './table';
+import { DynamoUploadStore } from './uploads';
+
+export function createDynamoStores(doc: DynamoDBDocumentClient, table: string, clock: Clock = systemClock): Stores {
+  const ctx: TableContext = { doc, table, clock };
+  return {
+    apiKeys: new DynamoApiKeyStore(ctx),
+    files: new DynamoFileStore(ctx),
+    uploads: new DynamoUploadStore(ctx),
+    jobs: new DynamoJobStore(ctx),
+    events: new DynamoJobEventStore(ctx),
+    checkpoints: new DynamoCheckpointStore(ctx),
+    models: new DynamoModelStore(ctx),
+    idempotency: new DynamoIdempotencyStore(ctx),
+    outbox: new DynamoOutboxStore(ctx),
+  };
+}
+
+export { createAwsClients } from './clients';
+export type { AwsClients, AwsClientsConfig } from './clients';
+export { TABLE_SCHEMA, createTable, createTableInput } from './table';
+export type { TableContext } from './table';
+export {
+  DynamoApiKeyStore,
+  DynamoCheckpointStore,
+  DynamoFileStore,
+  DynamoIdempotencyStore,
+  DynamoJobEventStore,
+  DynamoJobStore,
+  DynamoModelStore,
+  DynamoOutboxStore,
+  DynamoUploadStore,
+};

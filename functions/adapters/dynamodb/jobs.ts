@@ -1,0 +1,147 @@
+/**
+ * Jobs in the single table.
+ *
+ *   pk JOB#<id>   sk JOB
+ *   gsi1pk TENANT#<tenant>#JOBS   gsi1sk <id>      tenant listing; ids sort by time → newest first
+ *   gsi2pk STATUS#<status>        gsi2sk <id>      reconcilers' by-status listing (across tenants)
+ *
+ * Every update is conditional on the stored `version` (and `status` when given) and bumps the
+ * version; a failed condition is a ConflictError.
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobRecord, JobStatus, Page, TenantId } from '../../domain/records';
+import type { JobStore, ListOptions } from '../../ports/store';
+import { conditional, fromItem, mapFilter, queryPage, setExpression, type TableContext } from './table';
+
+const key = (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' });
+const statusIndex = (status: JobStatus) => `STATUS#${status}`;
+
+export class DynamoJobStore implements JobStore {
+  constructor(private readonly ctx: TableContext) {}
+
+  async create(job: JobRecord): Promise<void> {
+    await conditional(
+      () =>
+        this.ctx.doc.send(
+          new PutCommand({
+            TableName: this.ctx.table,
+            Item: {
+              ...job,
+              ...key(job.id),
+              gsi1pk: `TENANT#${job.tenantId}#JOBS`,
+              gsi1sk: job.id,
+              gsi2pk: statusIndex(job.status),
+              gsi2sk: job.id,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      `Job ${job.id} already exists.`,
+    );
+  }
+
+  async getById(id: string): Promise<JobRecord | undefined> {
+    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true }));
+    return res.Item ? fromItem<JobRecord>(res.Item) : undefined;
+  }
+
+  async get(tenantId: TenantId, id: string): Promise<JobRecord | undefined> {
+    const job = await this.getById(id);
+    return job?.tenantId === tenantId ? job : undefined;
+  }
+
+  async list(
+    tenantId: TenantId,
+    opts: ListOptions & { metadata?: Record<string, string>; sweepId?: string },
+  ): Promise<Page<JobRecord>> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':p': `TENANT#${tenantId}#JOBS` };
+    const filters: string[] = [];
+    const meta = mapFilter('metadata', opts.metadata ?? {});
+    if (meta) {
+      filters.push(meta.expr);
+      Object.assign(names, meta.names);
+      Object.assign(values, meta.values);
+    }
+    if (opts.sweepId) {
+      filters.push('sweepId = :sweep');
+      values[':sweep'] = opts.sweepId;
+    }
+    if (opts.after) values[':after'] = opts.after;
+    const { items, hasMore } = await queryPage(
+      this.ctx,
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: opts.after ? 'gsi1pk = :p AND gsi1sk < :after' : 'gsi1pk = :p',
+        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+      },
+      opts.limit,
+    );
+    return { items: items.map((i) => fromItem<JobRecord>(i)), hasMore };
+  }
+
+  async listByStatus(statuses: JobStatus[], limit: number): Promise<JobRecord[]> {
+    const out: JobRecord[] = [];
+    for (const status of statuses) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await this.ctx.doc.send(
+          new QueryCommand({
+            TableName: this.ctx.table,
+            IndexName: 'gsi2',
+            KeyConditionExpression: 'gsi2pk = :s',
+            ExpressionAttributeValues: { ':s': statusIndex(status) },
+            Limit: limit - out.length,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of res.Items ?? []) out.push(fromItem<JobRecord>(item));
+        start = res.LastEvaluatedKey;
+      } while (start && out.length < limit);
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
+  }
+
+  async update(
+    id: string,
+    expected: { version: number; status?: JobStatus },
+    patch: Partial<Omit<JobRecord, 'id' | 'tenantId' | 'version'>>,
+  ): Promise<JobRecord> {
+    const fields: Record<string, unknown> = { ...patch };
+    delete (fields as { id?: unknown }).id;
+    delete (fields as { tenantId?: unknown }).tenantId;
+    delete (fields as { version?: unknown }).version;
+    if (patch.status) fields.gsi2pk = statusIndex(patch.status);
+    const set = setExpression(fields);
+    const conditions = ['attribute_exists(pk)', '#version = :expectedVersion'];
+    const values: Record<string, unknown> = { ...set.values, ':expectedVersion': expected.version, ':one': 1 };
+    const names: Record<string, string> = { ...set.names, '#version': 'version' };
+    if (expected.status) {
+      conditions.push('#status = :expectedStatus');
+      names['#status'] = 'status';
+      values[':expectedStatus'] = expected.status;
+    }
+    const res = await conditional(
+      () =>
+        this.ctx.doc.send(
+          new UpdateCommand({
+            TableName: this.ctx.table,
+            Key: key(id),
+            UpdateExpression: `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      `Job ${id} changed since it was read (expected version ${expected.version}${
+        expected.status ? `, status ${expected.status}` : ''
+      }).`,
+    );
+    return fromItem<JobRecord>(res.Attributes!);
+  }
+}

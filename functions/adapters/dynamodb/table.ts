@@ -1,0 +1,181 @@
+/**
+ * The single table every store shares, and the small helpers the stores build on.
+ *
+ * Table (COMMON.md): `pk` S / `sk` S; GSIs `gsi1` (`gsi1pk`, `gsi1sk`) and `gsi2` (`gsi2pk`,
+ * `gsi2sk`), projection ALL; TTL attribute `expiresAt` (epoch seconds). Each store documents its
+ * own key prefixes at the top of its file:
+ *
+ *   APIKEY#<hash>          APIKEY        api-keys.ts
+ *   FILE#<id>              FILE          files.ts       gsi1 TENANT#<t>#FILES / <id>
+ *   UPLOAD#<id>            UPLOAD        uploads.ts
+ *   JOB#<id>               JOB           jobs.ts        gsi1 TENANT#<t>#JOBS / <id>, gsi2 STATUS#<s> / <id>
+ *   JOB#<jobId>            EVENT#<id>    events.ts      gsi1 JOB#<jobId>#EVENTS / <seq>#<id>
+ *   JOB#<jobId>            CKPT#<id>     checkpoints.ts gsi1 JOB#<jobId>#CKPTS / <step>#<id>
+ *   MODEL#<id>             MODEL         models.ts      gsi1 OWNER#<tenant|system>#MODELS / <id>
+ *   IDEM#<tenant>#<key>    IDEM          idempotency.ts
+ *   OUTBOX#<id>            OUTBOX        outbox.ts      gsi2 OUTBOX#pending / <createdAt>#<id>
+ *
+ * Records are stored as top-level attributes (readable in a console, filterable), plus the keys.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../../errors';
+import type { Clock } from '../../ports/clock';
+
+/** What the CDK stack must create too (same names, same schema). */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  globalSecondaryIndexes: [
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey, globalSecondaryIndexes } = TABLE_SCHEMA;
+  const attrs = [partitionKey, sortKey, ...globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attrs.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: globalSecondaryIndexes.map((g) => ({
+      IndexName: g.indexName,
+      KeySchema: [
+        { AttributeName: g.partitionKey, KeyType: 'HASH' },
+        { AttributeName: g.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+}
+
+/**
+ * Creates the table if it does not exist and waits until it is ACTIVE (embedded stack, tests).
+ * TTL is not enabled here: dynalite has none, and on AWS the CDK stack owns the table.
+ */
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  const status = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
+  if (status !== 'ACTIVE') {
+    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.5 }, { TableName: tableName });
+  }
+}
+
+/** What every store needs: the document client, the table name, and a clock (expiry checks). */
+export interface TableContext {
+  doc: DynamoDBDocumentClient;
+  table: string;
+  clock: Clock;
+}
+
+export const nowSeconds = (ctx: TableContext): number => Math.floor(ctx.clock.nowMs() / 1000);
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
+
+/** The record inside an item: the item minus the key attributes (and any `omit`ted ones). */
+export function fromItem<T>(item: Record<string, unknown>, omit: string[] = []): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (!KEY_ATTRIBUTES.includes(k) && !omit.includes(k)) out[k] = v;
+  }
+  return out as T;
+}
+
+export function isConditionalFailure(err: unknown): boolean {
+  return (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Runs `write`; a failed condition becomes ConflictError (DESIGN §8.3). */
+export async function conditional<T>(write: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isConditionalFailure(err)) throw new ConflictError(message, 'conflict', err);
+    throw err;
+  }
+}
+
+/** Runs a put that is idempotent by id: an existing item with that key is kept as it is. */
+export async function putIfAbsent(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (!isConditionalFailure(err)) throw err;
+  }
+}
+
+/**
+ * Queries until `limit` items passed the filter (or the key range ends), so a filtered list
+ * still fills its page; one extra item tells whether there is more.
+ */
+export async function queryPage(
+  ctx: TableContext,
+  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
+  limit: number,
+): Promise<{ items: Record<string, unknown>[]; hasMore: boolean }> {
+  const want = limit + 1;
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const pageSize = input.FilterExpression ? Math.max(100, want) : want - items.length;
+    const res = await ctx.doc.send(
+      new QueryCommand({ ...input, TableName: ctx.table, Limit: pageSize, ExclusiveStartKey: start }),
+    );
+    items.push(...((res.Items ?? []) as Record<string, unknown>[]));
+    start = res.LastEvaluatedKey;
+  } while (start && items.length < want);
+  return { items: items.slice(0, limit), hasMore: items.length > limit };
+}
+
+/** `SET #a = :a, …` for the defined fields of a patch (undefined fields are left alone). */
+export function setExpression(
+  patch: Record<string, unknown>,
+  prefix = 'f',
+): { expr: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts: string[] = [];
+  let i = 0;
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    names[`#${prefix}${i}`] = k;
+    values[`:${prefix}${i}`] = v;
+    parts.push(`#${prefix}${i} = :${prefix}${i}`);
+    i++;
+  }
+  return { expr: parts.join(', '), names, values };
+}
+
+/** `metadata.#mk0 = :mv0 AND …`: exact matches on keys of a map attribute. */
+export function mapFilter(
+  attribute: string,
+  match: Record<string, string>,
+): { expr: string; names: Record<string, string>; values: Record<string, unknown> } | null {
+  const entries = Object.entries(match);
+  if (!entries.length) return null;
+  const names: Record<string, string> = { '#map': attribute };
+  const values: Record<string, unknown> = {};
+  const parts = entries.map(([k, v], i) => {
+    names[`#mk${i}`] = k;
+    values[`:mv${i}`] = v;
+    return `#map.#mk${i} = :mv${i}`;
+  });
+  return { expr: parts.join(' AND '), names, values };
+}

@@ -1,0 +1,1 @@
+export { S3BlobStore } from './blobs';
