@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { buildCharTokenizer, CHAR_EOS, loadTokenizer } from '../../../../runner/tokenizer';
+import { GPT2_MERGES, gpt2StyleTokenizer, llamaStyleTokenizer } from './bpe-fixtures';
+
+const SAMPLES = ['the cat sat', ' leading space', 'héllo wörld 😀\n\ttabs  and  spaces', '', 'ÿ\u0000\u00ff'];
+
+describe('byte-level BPE (GPT-2 style tokenizer.json)', () => {
+  const { tokenizerJson, tokenizerConfig } = gpt2StyleTokenizer();
+  const tok = loadTokenizer(tokenizerJson, tokenizerConfig);
+  const vocab = (tokenizerJson.model as { vocab: Record<string, number> }).vocab;
+
+  it('applies merges in rank order', () => {
+    // "the" → t h e → (h e) → (t he); " cat" → Ġ c a t → (a t) → (c at); "Ġ c" never fires: c is gone.
+    expect(tok.encode('the cat sat')).toEqual([vocab['the'], vocab['Ġ'], vocab['cat'], vocab['Ġ'], vocab['s'], vocab['at']]);
+    expect(tok.encode(' the')).toEqual([vocab['Ġthe']]);
+  });
+
+  it('round-trips any text, including bytes outside the merges', () => {
+    for (const s of SAMPLES) expect(tok.decode(tok.encode(s))).toBe(s);
+  });
+
+  it('finds EOS from tokenizer_config, pads with EOS when there is no pad token, and counts added tokens', () => {
+    expect(tok.eosId).toBe(256 + GPT2_MERGES.length); // every merge adds one token
+    expect(tok.padId).toBe(tok.eosId);
+    expect(tok.bosId).toBe(tok.eosId);
+    expect(tok.vocabSize).toBe(265);
+    expect(tok.specialTokens).toEqual([{ id: 264, content: '<|endoftext|>' }]);
+    expect(tok.encode('a<|endoftext|>')).toEqual([vocab['a'], 264]);
+    expect(tok.decode([vocab['a'], 264], { skipSpecialTokens: true })).toBe('a');
+  });
+});
+
+describe('SentencePiece-style BPE with byte fallback (Llama-2 style tokenizer.json)', () => {
+  const { tokenizerJson, tokenizerConfig } = llamaStyleTokenizer();
+  const tok = loadTokenizer(tokenizerJson, tokenizerConfig);
+  const vocab = (tokenizerJson.model as { vocab: Record<string, number> }).vocab;
+
+  it('merges, falls back to bytes for unknown characters and adds BOS only when asked', () => {
+    expect(tok.encode('hello world')).toEqual([vocab['▁hello'], vocab['▁w'], vocab['or'], vocab['l'], vocab['d']]);
+    expect(tok.encode('é')).toEqual([vocab['▁'], vocab['<0xC3>'], vocab['<0xA9>']]);
+    expect(tok.encode('hello', { addSpecialTokens: true })).toEqual([1, vocab['▁hello']]);
+    expect(tok.bosId).toBe(1);
+    expect(tok.eosId).toBe(2);
+    expect(tok.padId).toBe(2);
+  });
+
+  it('round-trips text through byte fallback', () => {
+    for (const s of ['hello world', 'héllo wörld 😀', 'a  b']) expect(tok.decode(tok.encode(s))).toBe(s);
+  });
+});
+
+describe('character tokenizer', () => {
+  const tok = buildCharTokenizer(['hello world\n', 'héllo 😀']);
+
+  it('gives every character of the corpus its own id and round-trips text made of them', () => {
+    const text = 'hello 😀\nwörld'.replace('ö', 'o');
+    const ids = tok.encode(text);
+    expect(ids).toHaveLength([...text].length);
+    expect(tok.decode(ids)).toBe(text);
+    expect(tok.vocabSize).toBe(2 + new Set([...'hello world\nhéllo 😀']).size);
+  });
+
+  it('maps unseen characters to <unk> and has EOS doubling as pad', () => {
+    expect(tok.decode(tok.encode('hz'))).toBe('h<unk>');
+    expect(tok.eosId).toBe(0);
+    expect(tok.padId).toBe(0);
+    expect(tok.decode([...tok.encode('he'), tok.eosId])).toBe(`he${CHAR_EOS}`);
+  });
+
+  it('is described by a tokenizer.json that loads back to the same tokenizer', () => {
+    const files = JSON.parse(JSON.stringify(tok.files()));
+    const again = loadTokenizer(files['tokenizer.json'], files['tokenizer_config.json']);
+    expect(again.encode('hello 😀')).toEqual(tok.encode('hello 😀'));
+    expect(files['tokenizer.json'].model).toMatchObject({ type: 'BPE', merges: [], unk_token: '<unk>' });
+    expect(files['tokenizer.json'].decoder).toEqual({ type: 'Fuse' });
+  });
+});
+
+describe('loadTokenizer', () => {
+  it('rejects files that are not tokenizers, naming what is wrong', () => {
+    expect(() => loadTokenizer({ vocab: {} })).toThrow(/"model" section/);
+    const { tokenizerJson } = gpt2StyleTokenizer();
+    expect(() => loadTokenizer(tokenizerJson, { eos_token: '<nope>' })).toThrow(/eos_token "<nope>" is not in the vocabulary/);
+  });
+});
