@@ -3,7 +3,7 @@
     {
       "target_name": "tuneplane_native",
       "sources": ["src/addon.c", "src/kernels.c"],
-      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-math-errno"],
+      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-math-errno", "-fno-trapping-math"],
       "cflags!": ["-O2"],
       "libraries": ["-lopenblas"],
       "defines": ["NAPI_VERSION=8"]

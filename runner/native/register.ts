@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { type NativeAddon, loadAddon } from './addon';
 import type { KernelFunc, NativeKernelFactory } from './kernels/common';
+import { copyKernels } from './kernels/copy';
 import { elementwiseKernels } from './kernels/elementwise';
 import { layoutKernels } from './kernels/layout';
 import { batchMatMul, fusedMatMul } from './kernels/matmul';
@@ -16,6 +17,7 @@ export const NATIVE_KERNELS: Record<string, NativeKernelFactory> = {
   _FusedMatMul: fusedMatMul,
   ...elementwiseKernels,
   ...layoutKernels,
+  ...copyKernels,
 };
 
 export interface NativeStatus {

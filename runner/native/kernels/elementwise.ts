@@ -55,6 +55,7 @@ export const elementwiseKernels: Record<string, NativeKernelFactory> = {
   Maximum: binary(BinaryOp.Max),
   Minimum: binary(BinaryOp.Min),
   SquaredDifference: binary(BinaryOp.SquaredDifference),
+  Pow: binary(BinaryOp.Pow),
   Exp: unary(UnaryOp.Exp),
   Log: unary(UnaryOp.Log),
   Tanh: unary(UnaryOp.Tanh),

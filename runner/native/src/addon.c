@@ -172,6 +172,34 @@ static napi_value js_transpose(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* stridedCopy(src, srcOffset, srcStrides, dst, dstOffset, dstRowStride, shape): dst rows of
+ * shape[-1] elements every dstRowStride, from src at srcOffset + sum(index * srcStrides) */
+static napi_value js_strided_copy(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, 7, argv)) FAIL("stridedCopy: expected 7 arguments");
+  typed_t s, d;
+  int64_t soff, doff, drow, str[TP_MAX_RANK], shape[TP_MAX_RANK];
+  int rs, rank;
+  if (!get_typed(env, argv[0], &s) || !get_typed(env, argv[3], &d) || !is_4byte(&s) || !is_4byte(&d))
+    FAIL("stridedCopy: arrays must have 4-byte elements");
+  if (!get_i64(env, argv[1], &soff) || !get_i64(env, argv[4], &doff) || !get_i64(env, argv[5], &drow) ||
+      !get_int_array(env, argv[2], str, TP_MAX_RANK, &rs) || !get_int_array(env, argv[6], shape, TP_MAX_RANK, &rank) ||
+      rs != rank || soff < 0 || doff < 0)
+    FAIL("stridedCopy: bad offsets, strides or shape");
+  int64_t total = 1, smax = soff;
+  for (int i = 0; i < rank; i++) {
+    if (shape[i] < 0 || str[i] < 0) FAIL("stridedCopy: negative size");
+    total *= shape[i];
+    if (shape[i] > 0) smax += str[i] * (shape[i] - 1);
+  }
+  if (total == 0) return NULL;
+  const int64_t inner = rank ? shape[rank - 1] : 1, rows = total / inner;
+  if (drow < inner || smax >= (int64_t)s.length || doff + (rows - 1) * drow + inner > (int64_t)d.length)
+    FAIL("stridedCopy: out of bounds");
+  tp_strided_copy((const uint32_t *)s.data + soff, str, (uint32_t *)d.data + doff, drow, shape, rank);
+  return NULL;
+}
+
 /* softmax(x, out, rows, cols) over the last axis */
 static napi_value js_softmax(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -240,7 +268,7 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback cb; } fns[] = {
     {"sgemm", js_sgemm}, {"binary", js_binary}, {"unary", js_unary}, {"reduce", js_reduce},
-    {"transpose", js_transpose}, {"softmax", js_softmax}, {"gatherRows", js_gather_rows},
+    {"transpose", js_transpose}, {"stridedCopy", js_strided_copy}, {"softmax", js_softmax}, {"gatherRows", js_gather_rows},
     {"scatterAddRows", js_scatter_add_rows}, {"setThreads", js_set_threads}, {"info", js_info},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -14,6 +14,45 @@
 #define TP_CLONES
 #endif
 
+/* exp in double, written so gcc vectorizes it (libm's exp/expf/tanhf are scalar calls of
+ * 10-40 ns): range reduction y = k ln2 + r, |r| <= ln2/2, degree-11 Taylor polynomial
+ * (truncation < 7e-15 relative), 2^k built from the exponent bits. Results are then rounded to
+ * float32, so they match the pure-JS backend's Math.exp-then-store to within 1 ulp. */
+static inline double tp_exp_d(double y) {
+  y = y < -708.0 ? -708.0 : y;
+  y = y > 709.0 ? 709.0 : y;
+  const double shift = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
+  const double kd = y * 1.4426950408889634 + shift;
+  const double k = kd - shift;
+  int64_t kbits, sbits;
+  memcpy(&kbits, &kd, sizeof kbits);
+  memcpy(&sbits, &shift, sizeof sbits);
+  double r = y - k * 6.93147180369123816490e-01;
+  r = r - k * 1.90821492927058770002e-10;
+  const double p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 +
+    r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (1.0 / 39916800)))))))))));
+  const int64_t ebits = (kbits - sbits + 1023) << 52;
+  double scale;
+  memcpy(&scale, &ebits, sizeof scale);
+  return p * scale;
+}
+
+static inline float tp_tanh(float x) {
+  double ax = fabs((double)x);
+  ax = ax > 20.0 ? 20.0 : ax; /* tanh(20) is 1 in float32 */
+  const double e = tp_exp_d(-2.0 * ax);
+  /* below 1e-4, 1 - e loses the digits float32 needs; the series is exact enough there */
+  const double t = ax < 1e-4 ? ax * (1.0 - ax * ax / 3.0) : (1.0 - e) / (1.0 + e);
+  return (float)(x < 0.0f ? -t : t);
+}
+
+static inline float tp_pow(float x, float y) {
+  /* the common scalar exponents exactly as double arithmetic gives them */
+  if (y == 2.0f) return (float)((double)x * x);
+  if (y == 3.0f) return (float)((double)x * x * x);
+  return (float)pow((double)x, (double)y);
+}
+
 #define BIN_LOOP(EXPR)                                                              \
   do {                                                                              \
     if (sa == 1 && sb == 1) for (int64_t i = 0; i < n; i++) { float x = a[i], y = b[i]; o[i] = (EXPR); } \
@@ -33,6 +72,8 @@ TP_CLONES static void binary_row(int op, const float *restrict a, int64_t sa, co
     case TP_MAX: BIN_LOOP((x != x || y != y) ? NAN : (x > y ? x : y)); break;
     case TP_MIN: BIN_LOOP((x != x || y != y) ? NAN : (x < y ? x : y)); break;
     case TP_SQDIFF: BIN_LOOP((x - y) * (x - y)); break;
+    /* double pow rounded once to float32, as Math.pow then Float32Array store */
+    case TP_POW: BIN_LOOP(tp_pow(x, y)); break;
     default: break;
   }
 }
@@ -76,9 +117,9 @@ void tp_binary(int op, const float *a, const int64_t *astr, const float *b, cons
 
 TP_CLONES void tp_unary(int op, const float *restrict x, float *restrict o, int64_t n) {
   switch (op) {
-    case TP_EXP: for (int64_t i = 0; i < n; i++) o[i] = expf(x[i]); break;
+    case TP_EXP: for (int64_t i = 0; i < n; i++) o[i] = (float)tp_exp_d(x[i]); break;
     case TP_LOG: for (int64_t i = 0; i < n; i++) o[i] = logf(x[i]); break;
-    case TP_TANH: for (int64_t i = 0; i < n; i++) o[i] = tanhf(x[i]); break;
+    case TP_TANH: for (int64_t i = 0; i < n; i++) o[i] = tp_tanh(x[i]); break;
     case TP_SQRT: for (int64_t i = 0; i < n; i++) o[i] = sqrtf(x[i]); break;
     case TP_RSQRT: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / sqrt((double)x[i])); break;
     case TP_NEG: for (int64_t i = 0; i < n; i++) o[i] = -x[i]; break;
@@ -86,7 +127,7 @@ TP_CLONES void tp_unary(int op, const float *restrict x, float *restrict o, int6
     /* tfjs Relu keeps NaN: x < 0 ? 0 : x */
     case TP_RELU: for (int64_t i = 0; i < n; i++) o[i] = x[i] < 0.0f ? 0.0f : x[i]; break;
     case TP_ABS: for (int64_t i = 0; i < n; i++) o[i] = fabsf(x[i]); break;
-    case TP_SIGMOID: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / (1.0 + exp(-(double)x[i]))); break;
+    case TP_SIGMOID: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / (1.0 + tp_exp_d(-(double)x[i]))); break;
     case TP_RECIPROCAL: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / (double)x[i]); break;
     default: break;
   }
@@ -131,24 +172,41 @@ void tp_reduce(int op, const float *x, float *out, int64_t outer, int64_t r, int
   }
 }
 
-void tp_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int *perm, int rank) {
-  int64_t in_str[TP_MAX_RANK] = {0}, oshape[TP_MAX_RANK] = {0}, ostr_in[TP_MAX_RANK] = {0}, idx[TP_MAX_RANK] = {0};
-  int64_t s = 1;
-  for (int d = rank - 1; d >= 0; d--) { in_str[d] = s; s *= shape[d]; }
-  const int64_t total = s;
-  if (rank == 0 || total == 0) { if (total) out[0] = x[0]; return; }
-  for (int d = 0; d < rank; d++) { oshape[d] = shape[perm[d]]; ostr_in[d] = in_str[perm[d]]; }
-  const int64_t inner = oshape[rank - 1], istep = ostr_in[rank - 1];
+void tp_strided_copy(const uint32_t *src, const int64_t *src_str, uint32_t *dst, int64_t dst_row_stride,
+                     const int64_t *shape, int rank) {
+  int64_t idx[TP_MAX_RANK] = {0};
+  int64_t total = 1;
+  for (int d = 0; d < rank; d++) total *= shape[d];
+  if (total == 0) return;
+  if (rank == 0) { dst[0] = src[0]; return; }
+  const int64_t inner = shape[rank - 1], istep = src_str[rank - 1];
+  /* dst rows are `inner` long, placed every dst_row_stride elements (> inner when writing one
+   * input's columns of a concat) */
   int64_t off = 0;
-  for (int64_t p = 0; p < total; p += inner) {
-    if (istep == 1) memcpy(out + p, x + off, sizeof(uint32_t) * (size_t)inner);
-    else for (int64_t j = 0; j < inner; j++) out[p + j] = x[off + j * istep];
+  for (int64_t row = 0, rows = total / inner; row < rows; row++) {
+    uint32_t *out = dst + row * dst_row_stride;
+    if (istep == 1) memcpy(out, src + off, sizeof(uint32_t) * (size_t)inner);
+    else for (int64_t j = 0; j < inner; j++) out[j] = src[off + j * istep];
     for (int d = rank - 2; d >= 0; d--) {
-      idx[d]++; off += ostr_in[d];
-      if (idx[d] < oshape[d]) break;
-      off -= ostr_in[d] * oshape[d]; idx[d] = 0;
+      idx[d]++; off += src_str[d];
+      if (idx[d] < shape[d]) break;
+      off -= src_str[d] * shape[d]; idx[d] = 0;
     }
   }
+}
+
+void tp_transpose(const uint32_t *x, uint32_t *out, const int64_t *shape, const int *perm, int rank) {
+  int64_t in_str[TP_MAX_RANK] = {0}, oshape[TP_MAX_RANK] = {0}, ostr[TP_MAX_RANK] = {0};
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; d--) { in_str[d] = s; s *= shape[d]; }
+  for (int d = 0; d < rank; d++) { oshape[d] = shape[perm[d]]; ostr[d] = in_str[perm[d]]; }
+  tp_strided_copy(x, ostr, out, rank ? oshape[rank - 1] : 1, oshape, rank);
+}
+
+TP_CLONES static double exp_row(const float *restrict x, float m, float *restrict o, int64_t n) {
+  double s = 0.0;
+  for (int64_t j = 0; j < n; j++) { o[j] = (float)tp_exp_d((double)(x[j] - m)); s += o[j]; }
+  return s;
 }
 
 void tp_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
@@ -157,8 +215,7 @@ void tp_softmax(const float *x, float *out, int64_t rows, int64_t cols) {
     float *o = out + r * cols;
     float m = xr[0];
     for (int64_t j = 1; j < cols; j++) if (xr[j] > m || xr[j] != xr[j]) m = xr[j];
-    double s = 0.0;
-    for (int64_t j = 0; j < cols; j++) { o[j] = expf(xr[j] - m); s += o[j]; }
+    const double s = exp_row(xr, m, o, cols);
     /* tfjs divides the float32 exp by the float32-stored sum */
     const float sf = (float)s;
     for (int64_t j = 0; j < cols; j++) o[j] = o[j] / sf;
