@@ -92,3 +92,10 @@ export class UpstreamError extends TuneplaneError {
     this.retryAfterMs = opts.retryAfterMs ?? null;
   }
 }
+
+/** A provider refused the request itself (bad job definition, invalid parameter): retrying will not help. */
+export class ProviderRejectedError extends TuneplaneError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { status: 400, type: 'invalid_request_error', code: 'provider_rejected', cause });
+  }
+}

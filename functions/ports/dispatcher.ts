@@ -9,5 +9,6 @@ export interface Dispatcher {
   submit(job: JobRecord): Promise<{ providerJobId: string }>;
   cancel(job: JobRecord): Promise<void>;
   pause?(job: JobRecord): Promise<void>;
-  resume?(job: JobRecord): Promise<void>;
+  /** May start the job anew elsewhere (e.g. a new Batch job): then it returns the new provider id. */
+  resume?(job: JobRecord): Promise<{ providerJobId: string } | void>;
 }

@@ -1,0 +1,10 @@
+export { resumeStep } from './deps';
+export type { DispatchDeps } from './deps';
+export { submitQueuedJob } from './submit';
+export type { Dispatchers } from './submit';
+export { handleBatchStateChange, isHostInterruption, tuneplaneJobIdOf } from './batch-events';
+export type { BatchJobDetail, BatchOutcome, BatchStateChange, HandleOptions } from './batch-events';
+export { reconcileBatchJobs } from './batch-reconciler';
+export type { BatchDescriber, ReconcileOptions, ReconcileReport } from './batch-reconciler';
+export { pollMirroredJobs, syncByProviderJobId, syncMirroredJob } from './mirror';
+export type { ProviderMirror, RemoteCheckpoint, RemoteEvent, RemoteJob, SyncResult } from './mirror';

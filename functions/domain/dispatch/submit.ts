@@ -1,0 +1,63 @@
+/**
+ * Handing a queued job to its provider and remembering the provider's id for it.
+ */
+import { ConflictError, UpstreamError } from '../../errors';
+import type { Dispatcher } from '../../ports/dispatcher';
+import type { JobRecord, Provider } from '../records';
+import { appendJobEvent, transitionJob } from '../lifecycle';
+import type { DispatchDeps } from './deps';
+
+export type Dispatchers = Partial<Record<Provider, Dispatcher>>;
+
+/**
+ * Submits a queued job. The provider id is stored with a conditional write on the version we
+ * read, so two racing submits cannot both record an id. A provider that refuses the job fails
+ * it with the provider's reason (the user sees why); one that cannot be reached leaves it queued
+ * for the reconciler to submit again.
+ */
+export async function submitQueuedJob(deps: DispatchDeps, dispatchers: Dispatchers, job: JobRecord): Promise<JobRecord> {
+  const dispatcher = dispatchers[job.provider];
+  if (!dispatcher) {
+    await transitionJob(deps, job.id, 'failed', {
+      reason: `No dispatcher is configured for provider '${job.provider}' on this deployment.`,
+      patch: {
+        error: { code: 'provider_unavailable', message: `Provider '${job.provider}' is not configured.`, param: 'provider' },
+      },
+    });
+    return (await deps.stores.jobs.getById(job.id))!;
+  }
+  if (job.status !== 'queued' || job.providerJobId) return job;
+  let providerJobId: string;
+  try {
+    ({ providerJobId } = await dispatcher.submit(job));
+  } catch (err) {
+    const message = (err as Error).message;
+    if (err instanceof UpstreamError) {
+      // The provider could not be reached: the job stays queued and the reconciler submits it again.
+      await appendJobEvent(deps, job, {
+        level: 'warn',
+        message: `Could not reach ${job.provider} yet (${message}); will retry.`,
+        dedupeKey: `submit-retry:${job.version}`,
+      });
+      return job;
+    }
+    await transitionJob(deps, job.id, 'failed', {
+      reason: `The job could not be started: ${message}`,
+      patch: { error: { code: 'dispatch_failed', message, param: null } },
+    }).catch((e) => {
+      if (!(e instanceof ConflictError)) throw e;
+    });
+    return (await deps.stores.jobs.getById(job.id))!;
+  }
+  try {
+    const updated = await deps.stores.jobs.update(job.id, { version: job.version, status: 'queued' }, { providerJobId });
+    await appendJobEvent(deps, job, {
+      message: `Submitted to ${job.provider} (${providerJobId})`,
+      dedupeKey: `submitted:${providerJobId}`,
+    });
+    return updated;
+  } catch (err) {
+    if (err instanceof ConflictError) return (await deps.stores.jobs.getById(job.id))!;
+    throw err;
+  }
+}
