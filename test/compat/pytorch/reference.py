@@ -1,0 +1,178 @@
+"""Plain-PyTorch reference forward/backward for Tuneplane's GPT-2 and Llama models.
+
+Written from Hugging Face's modeling_gpt2.py / modeling_llama.py (eager attention path) without the
+transformers package, which Debian does not ship. Reads a model folder written by the TypeScript
+side (config.json + model.safetensors) and batch.json, and writes out.safetensors with the logits,
+the cross-entropy loss and the gradient of the loss with respect to every weight ("grad/<name>").
+
+Usage: python3 reference.py <folder>
+"""
+import json
+import math
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def read_safetensors(path):
+    """Minimal safetensors reader (F32 only): 8-byte LE header length, JSON header, raw LE data."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    assert header.get("__metadata__", {}).get("format") == "pt", "transformers requires format=pt metadata"
+    base = 8 + n
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        assert e["dtype"] == "F32", e["dtype"]
+        begin, end = e["data_offsets"]
+        arr = np.frombuffer(raw[base + begin : base + end], dtype="<f4").reshape(e["shape"]).copy()
+        out[name] = torch.from_numpy(arr)
+    return out
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+    for name, t in tensors.items():
+        a = np.ascontiguousarray(t.detach().cpu().numpy().astype("<f4"))
+        b = a.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        offset += len(b)
+        blobs.append(b)
+    hj = json.dumps(header).encode()
+    hj += b" " * ((8 - len(hj) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(hj)))
+        f.write(hj)
+        for b in blobs:
+            f.write(b)
+
+
+def causal_mask(t):
+    return torch.tril(torch.ones(t, t, dtype=torch.bool))
+
+
+def gelu_new(x):
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+def gpt2_hidden(cfg, w, ids):
+    b, t = ids.shape
+    h, nh = cfg["n_embd"], cfg["n_head"]
+    hd = h // nh
+    eps = cfg.get("layer_norm_epsilon", 1e-5)
+    act = {"gelu_new": gelu_new, "gelu_pytorch_tanh": gelu_new, "gelu": F.gelu, "relu": F.relu, "silu": F.silu}[
+        cfg.get("activation_function", "gelu_new")
+    ]
+    x = w["transformer.wte.weight"][ids] + w["transformer.wpe.weight"][torch.arange(t)]
+    mask = causal_mask(t)
+    for i in range(cfg["n_layer"]):
+        p = f"transformer.h.{i}."
+        a = F.layer_norm(x, (h,), w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
+        qkv = a @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]  # Conv1D: weight [in, out]
+        q, k, v = (z.view(b, t, nh, hd).transpose(1, 2) for z in qkv.split(h, dim=2))
+        att = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        att = att.masked_fill(~mask, torch.finfo(att.dtype).min).softmax(-1)
+        o = (att @ v).transpose(1, 2).reshape(b, t, h)
+        x = x + o @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        m = F.layer_norm(x, (h,), w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
+        m = act(m @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
+        x = x + m @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+    return F.layer_norm(x, (h,), w["transformer.ln_f.weight"], w["transformer.ln_f.bias"], eps)
+
+
+def rms_norm(x, weight, eps):
+    variance = x.pow(2).mean(-1, keepdim=True)
+    return weight * (x * torch.rsqrt(variance + eps))
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def llama_inv_freq(cfg, hd):
+    inv = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, hd, 2, dtype=torch.int64).float() / hd))
+    s = cfg.get("rope_scaling") or {}
+    kind = s.get("rope_type", s.get("type", "default"))
+    if kind == "linear":
+        return inv / s["factor"]
+    if kind == "llama3":  # transformers.modeling_rope_utils._compute_llama3_parameters
+        factor, low, high = s["factor"], s["low_freq_factor"], s["high_freq_factor"]
+        old = s["original_max_position_embeddings"]
+        low_wavelen, high_wavelen = old / low, old / high
+        wavelen = 2 * math.pi / inv
+        inv_l = torch.where(wavelen > low_wavelen, inv / factor, inv)
+        smooth = (old / wavelen - low) / (high - low)
+        smoothed = (1 - smooth) * inv_l / factor + smooth * inv_l
+        medium = ~(wavelen < high_wavelen) * ~(wavelen > low_wavelen)
+        return torch.where(medium, smoothed, inv_l)
+    return inv
+
+
+def llama_hidden(cfg, w, ids):
+    b, t = ids.shape
+    h, nh = cfg["hidden_size"], cfg["num_attention_heads"]
+    nkv = cfg.get("num_key_value_heads") or nh
+    hd = cfg.get("head_dim") or h // nh
+    eps = cfg.get("rms_norm_eps", 1e-6)
+    freqs = torch.outer(torch.arange(t).float(), llama_inv_freq(cfg, hd))
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    mask = causal_mask(t)
+    x = w["model.embed_tokens.weight"][ids]
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        a = rms_norm(x, w[p + "input_layernorm.weight"], eps)
+        q = (a @ w[p + "self_attn.q_proj.weight"].T).view(b, t, nh, hd).transpose(1, 2)
+        k = (a @ w[p + "self_attn.k_proj.weight"].T).view(b, t, nkv, hd).transpose(1, 2)
+        v = (a @ w[p + "self_attn.v_proj.weight"].T).view(b, t, nkv, hd).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k = k.repeat_interleave(nh // nkv, dim=1)  # repeat_kv
+        v = v.repeat_interleave(nh // nkv, dim=1)
+        att = (q @ k.transpose(2, 3)) / math.sqrt(hd)
+        att = att.masked_fill(~mask, torch.finfo(att.dtype).min).softmax(-1)
+        o = (att @ v).transpose(1, 2).reshape(b, t, nh * hd)
+        x = x + o @ w[p + "self_attn.o_proj.weight"].T
+        m = rms_norm(x, w[p + "post_attention_layernorm.weight"], eps)
+        m = F.silu(m @ w[p + "mlp.gate_proj.weight"].T) * (m @ w[p + "mlp.up_proj.weight"].T)
+        x = x + m @ w[p + "mlp.down_proj.weight"].T
+    return rms_norm(x, w["model.norm.weight"], eps)
+
+
+def main(folder):
+    torch.set_num_threads(1)
+    with open(f"{folder}/config.json") as f:
+        cfg = json.load(f)
+    with open(f"{folder}/batch.json") as f:
+        batch = json.load(f)
+    w = read_safetensors(f"{folder}/model.safetensors")
+    for t in w.values():
+        t.requires_grad_(True)
+    ids = torch.tensor(batch["ids"], dtype=torch.long)
+    hidden = (gpt2_hidden if cfg["model_type"] == "gpt2" else llama_hidden)(cfg, w, ids)
+    if batch["task"] == "classify":
+        last = torch.tensor(batch["last_index"], dtype=torch.long)
+        logits = hidden[torch.arange(ids.shape[0]), last] @ w["score.weight"].T
+        loss = F.cross_entropy(logits, torch.tensor(batch["labels"], dtype=torch.long))
+    else:
+        embed = "transformer.wte.weight" if cfg["model_type"] == "gpt2" else "model.embed_tokens.weight"
+        head = w.get("lm_head.weight", w[embed])
+        logits = hidden @ head.T
+        v = logits.shape[-1]
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, v), ids[:, 1:].reshape(-1))
+    loss.backward()
+    out = {"logits": logits, "loss": loss.reshape(1)}
+    for name, t in w.items():
+        out[f"grad/{name}"] = t.grad if t.grad is not None else torch.zeros_like(t)
+    write_safetensors(f"{folder}/out.safetensors", out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
