@@ -57,14 +57,14 @@ function ourLossAndGrads(model: DecoderModel, batch: Batch, checkpointing: boole
     if (batch.task === 'classify') {
       const out = model.classify(ids, tf.tensor1d(batch.last_index!, 'int32'), { checkpointing });
       const labels = tf.oneHot(tf.tensor1d(batch.labels!, 'int32'), out.shape[1]);
-      loss = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(out), labels), -1)));
+      loss = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(out), labels), -1))) as tf.Scalar;
       logits = tf.keep(out);
     } else {
       const out = model.logits(ids, { checkpointing });
       const V = out.shape[2];
       const targets = tf.oneHot(tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [-1]), V);
       const lp = tf.logSoftmax(tf.reshape(tf.slice(out, [0, 0, 0], [B, T - 1, V]), [-1, V]));
-      loss = tf.neg(tf.mean(tf.sum(tf.mul(lp, targets), -1)));
+      loss = tf.neg(tf.mean(tf.sum(tf.mul(lp, targets), -1))) as tf.Scalar;
       logits = tf.keep(out);
     }
     return loss;
