@@ -166,3 +166,11 @@ export function checkUrl(raw: string, policy: AddressPolicy): UrlCheck {
   }
   return { ok: true, url, host, literal: false };
 }
+
+/** The check the API applies when a URL is saved (`null` = acceptable); names are checked again at every send. */
+export function webhookUrlChecker(policy: AddressPolicy): (url: string) => string | null {
+  return (url) => {
+    const c = checkUrl(url, policy);
+    return c.ok ? null : c.message;
+  };
+}

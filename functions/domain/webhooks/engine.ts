@@ -220,13 +220,15 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
   }
 
   /** Makes every attempt due at `nowMs`. */
-  async function deliverDue(nowMs: number): Promise<{ attempts: number; succeeded: number }> {
+  async function deliverDue(nowMs: number, outOfTime: () => boolean = () => false): Promise<{ attempts: number; succeeded: number }> {
     let attempts = 0;
     let succeeded = 0;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0; round < MAX_ROUNDS && !outOfTime(); round++) {
       const due = await deps.deliveries.listDue(nowMs, batchSize);
       if (due.length === 0) break;
       await eachLimited(due, concurrency, async (d) => {
+        // Unclaimed work stays due for the next run.
+        if (outOfTime()) return;
         try {
           const ok = await attempt(d);
           if (ok !== undefined) attempts++;
@@ -243,10 +245,16 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
   return {
     fanOut,
     deliverDue,
-    /** Everything due at `nowMs` (default: the clock's now): new outbox entries first, then attempts. */
-    async processDue(nowMs: number = deps.clock.nowMs()): Promise<ProcessSummary> {
+    /**
+     * Everything due at `nowMs` (default: the clock's now): new outbox entries first, then attempts.
+     * `budgetMs` (wall time) stops claiming new attempts once spent, leaving room for those in
+     * flight to finish inside a Lambda's timeout (pass remaining time minus the sender timeout).
+     */
+    async processDue(nowMs: number = deps.clock.nowMs(), opts: { budgetMs?: number } = {}): Promise<ProcessSummary> {
+      const started = performance.now();
+      const outOfTime = () => opts.budgetMs !== undefined && performance.now() - started >= opts.budgetMs;
       const fan = await fanOut(nowMs);
-      const del = await deliverDue(nowMs);
+      const del = await deliverDue(nowMs, outOfTime);
       return { ...fan, ...del };
     },
   };

@@ -3,20 +3,9 @@
  * id, so a payload never carries data that could be stale or sensitive).
  */
 import { createHash } from 'node:crypto';
+import { WEBHOOK_EVENT_TYPES } from '../../../openapi/schemas/webhook-endpoint';
 
-/** OpenAI's fine-tuning event types first; the rest are our additive ones. */
-export const WEBHOOK_EVENT_TYPES = [
-  'fine_tuning.job.succeeded',
-  'fine_tuning.job.failed',
-  'fine_tuning.job.cancelled',
-  'fine_tuning.job.running',
-  'fine_tuning.job.paused',
-  'fine_tuning.job.checkpoint.created',
-  'fine_tuning.sweep.succeeded',
-  'fine_tuning.sweep.failed',
-  'fine_tuning.sweep.cancelled',
-] as const;
-
+export { WEBHOOK_EVENT_TYPES } from '../../../openapi/schemas/webhook-endpoint';
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export function isWebhookEventType(type: string): type is WebhookEventType {

@@ -12,7 +12,8 @@ import { createAwsClients } from '../../../functions/adapters/dynamodb/clients';
 import { createTable } from '../../../functions/adapters/dynamodb/table';
 import { createDynamoWebhookStores } from '../../../functions/adapters/dynamodb/webhooks';
 import { createHttpSender } from '../../../functions/adapters/http';
-import { MemoryOutboxStore } from '../../../functions/adapters/memory';
+import { DynamoOutboxStore } from '../../../functions/adapters/dynamodb/outbox';
+import type { OutboxStore } from '../../../functions/ports/store';
 import { timeSortedIds } from '../../../functions/domain/ids';
 import type { OutboxRecord } from '../../../functions/domain/records';
 import {
@@ -83,7 +84,20 @@ export async function startWebhookHarness(engineOptions: WebhookEngineOptions = 
   const clock = movableClock();
   const ctx = { doc: clients.doc, table, clock };
   const stores = createDynamoWebhookStores(ctx);
-  const outbox = new MemoryOutboxStore();
+  const realOutbox = new DynamoOutboxStore(ctx);
+  // Lets a test lose the "dispatched" mark, as a crash right after fan-out would.
+  let loseNextMarks = 0;
+  const outbox: OutboxStore = {
+    put: (e) => realOutbox.put(e),
+    listPending: (n) => realOutbox.listPending(n),
+    markDispatched: async (id) => {
+      if (loseNextMarks > 0) {
+        loseNextMarks--;
+        throw new Error('crashed before marking the outbox entry dispatched');
+      }
+      await realOutbox.markDispatched(id);
+    },
+  };
   const secrets = aesGcmSecretBox(randomBytes(32));
   const ids = timeSortedIds(clock);
   const allowLoopback = true;
@@ -113,6 +127,9 @@ export async function startWebhookHarness(engineOptions: WebhookEngineOptions = 
     secrets,
     service,
     engine,
+    loseOutboxMarks(n: number) {
+      loseNextMarks = n;
+    },
     async receiver(answer: Parameters<typeof startReceiver>[0]) {
       const r = await startReceiver(answer);
       receivers.push(r);
