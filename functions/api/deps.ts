@@ -1,0 +1,63 @@
+/** What the API needs from its composition root (infra/local, the Lambda handler, tests). */
+import type { Clock, IdGenerator } from '../ports/clock';
+import type { BlobStore } from '../ports/blobs';
+import type { Dispatcher } from '../ports/dispatcher';
+import type { Stores } from '../ports/store';
+import type { Provider } from '../domain/records';
+import type { BaseModelCatalog } from '../domain/models';
+
+export interface ApiConfig {
+  /** Provider of jobs that do not name one. */
+  defaultProvider: Provider;
+  /** Largest multipart body POST /v1/files takes; larger files go through /v1/uploads (Lambda caps bodies at 6 MB on AWS). */
+  maxDirectUploadBytes: number;
+  /** Largest file /v1/uploads accepts. */
+  maxUploadBytes: number;
+  /** Largest JSON body any other POST takes. */
+  maxJsonBodyBytes: number;
+  /** Smallest part size of a presigned multipart upload (S3's minimum is 5 MiB). */
+  uploadPartBytes: number;
+  /** Lifetime of presigned part URLs. */
+  presignExpiresSeconds: number;
+  /** A pending upload expires after this long. */
+  uploadTtlSeconds: number;
+  /** Idempotency records are kept at least this long (DESIGN §3: ≥ 24 h). */
+  idempotencyTtlSeconds: number;
+  /** Shown as `organization_id` on jobs. */
+  organizationId: string;
+}
+
+export const DEFAULT_API_CONFIG: ApiConfig = {
+  defaultProvider: 'local',
+  maxDirectUploadBytes: 8 * 1024 * 1024,
+  maxUploadBytes: 1024 * 1024 * 1024,
+  maxJsonBodyBytes: 1024 * 1024,
+  uploadPartBytes: 8 * 1024 * 1024,
+  presignExpiresSeconds: 3600,
+  uploadTtlSeconds: 24 * 3600,
+  idempotencyTtlSeconds: 24 * 3600,
+  organizationId: 'org-tuneplane',
+};
+
+export interface AppLogger {
+  error(message: string, detail?: Record<string, unknown>): void;
+  warn(message: string, detail?: Record<string, unknown>): void;
+}
+
+export interface AppDeps {
+  stores: Stores;
+  blobs: BlobStore;
+  clock: Clock;
+  ids: IdGenerator;
+  /** Where queued jobs go, by provider. Without one, jobs wait in `queued`. */
+  dispatchers?: Partial<Record<Provider, Dispatcher>>;
+  /** Base model metadata; by default read from the model store and each model's config.json. */
+  models?: BaseModelCatalog;
+  config?: Partial<ApiConfig>;
+  logger?: AppLogger;
+}
+
+export const consoleLogger: AppLogger = {
+  error: (message, detail) => console.error(JSON.stringify({ level: 'error', message, ...detail })),
+  warn: (message, detail) => console.warn(JSON.stringify({ level: 'warn', message, ...detail })),
+};

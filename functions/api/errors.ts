@@ -1,0 +1,88 @@
+/**
+ * The one place errors become responses (DESIGN §8.2): TuneplaneErrors render as the envelope with
+ * their status; Hono's own HTTPExceptions (malformed JSON, unsupported media type) likewise;
+ * validation failures name the field path and the rule; anything else is a logged 500 without internals.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import { TuneplaneError, ValidationError } from '../errors';
+import type { AppLogger } from './deps';
+
+export function envelope(c: Context, status: number, e: { message: string; type: string; param: string | null; code: string | null }) {
+  return c.json({ error: e }, status as ContentfulStatusCode);
+}
+
+const HTTP_CODES: Record<number, [string, string]> = {
+  400: ['invalid_request_error', 'invalid_request'],
+  404: ['not_found_error', 'not_found'],
+  405: ['invalid_request_error', 'method_not_allowed'],
+  413: ['invalid_request_error', 'payload_too_large'],
+  415: ['invalid_request_error', 'unsupported_media_type'],
+};
+
+export function errorHandler(logger: AppLogger) {
+  return (err: Error, c: Context) => {
+    if (err instanceof TuneplaneError) {
+      if (err.status >= 500) logger.error('request failed upstream', { path: c.req.path, code: err.code, cause: String(err.cause ?? err.message) });
+      return envelope(c, err.status, { message: err.message, type: err.type, param: err.param, code: err.code });
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      const [type, code] = HTTP_CODES[err.status] ?? ['invalid_request_error', 'invalid_request'];
+      let message = err.message || 'Bad request';
+      if (/Malformed JSON/.test(message)) message = 'The request body is not valid JSON.';
+      if (err.status === 415) message = `Unsupported Content-Type '${c.req.header('content-type') ?? ''}' for ${c.req.method} ${c.req.path}.`;
+      return envelope(c, err.status, { message, type, param: null, code: /JSON/.test(message) ? 'invalid_json' : code });
+    }
+    logger.error('unhandled error', { path: c.req.path, method: c.req.method, error: err.stack ?? String(err) });
+    return envelope(c, 500, {
+      message: 'The server had an error while processing your request.',
+      type: 'server_error',
+      param: null,
+      code: 'internal_error',
+    });
+  };
+}
+
+type Issue = ZodError['issues'][number];
+
+/** Joins a zod path into `a.b[0].c` (OpenAI's param style). */
+export function pathToParam(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+/** The most telling issue of a union failure: a range/format rule beats "wrong type" from the other branches. */
+function pickIssue(issue: Issue): { issue: Issue; alternatives?: string[] } {
+  if (issue.code !== 'invalid_union') return { issue };
+  const branches = (issue as Issue & { errors: Issue[][] }).errors ?? [];
+  const flat = branches.flat();
+  const specific = flat.find((i) => i.code !== 'invalid_type' && i.code !== 'invalid_value' && i.code !== 'invalid_union');
+  if (specific) return pickIssue({ ...specific, path: [...issue.path, ...specific.path] } as Issue);
+  const alternatives = branches.map((b) => b.map((i) => i.message).join('; '));
+  return { issue, alternatives };
+}
+
+/** A zod failure as a 400 naming the field path and the rule. */
+export function validationErrorFrom(error: ZodError, prefix: readonly PropertyKey[] = []): ValidationError {
+  const first = error.issues[0];
+  if (!first) return new ValidationError('Invalid request.', null);
+  const { issue, alternatives } = pickIssue(first);
+  let path: PropertyKey[] = [...prefix, ...issue.path];
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as Issue & { keys: string[] }).keys;
+    path = [...path, keys[0]];
+    message = `unknown field (not part of this request: ${keys.join(', ')})`;
+  } else if (alternatives) {
+    message = `invalid value: ${alternatives.join(' | or | ')}`;
+  }
+  const param = pathToParam(path) || null;
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return new ValidationError(`${param ?? 'request'}: ${message}${more}`, param, issue.code === 'unrecognized_keys' ? 'unknown_parameter' : 'invalid_value');
+}

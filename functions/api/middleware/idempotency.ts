@@ -1,0 +1,88 @@
+/**
+ * Idempotency-Key on POSTs (DESIGN §3), per tenant:
+ *  - first use: the request runs and its response (status < 500) is stored for `ttlSeconds`;
+ *  - same key, same request: the stored response is replayed with `Idempotent-Replayed: true`;
+ *  - same key, different request (method, path or body): 422;
+ *  - same key while the first request still runs: 409.
+ * A 5xx releases the key, so the client may retry the same request with it.
+ * Multipart bodies are fingerprinted by their fields (name, filename, bytes), not their raw bytes,
+ * because a client re-encoding the same form picks a new boundary.
+ */
+import { createHash } from 'node:crypto';
+import { createMiddleware } from 'hono/factory';
+import { ConflictError, IdempotencyMismatchError, ValidationError } from '../../errors';
+import type { Clock } from '../../ports/clock';
+import type { IdempotencyStore } from '../../ports/store';
+import type { ApiEnv } from '../env';
+
+const HEADER = 'idempotency-key';
+const REPLAYED = 'Idempotent-Replayed';
+
+async function fingerprint(method: string, path: string, contentType: string, body: ArrayBuffer): Promise<string> {
+  const h = createHash('sha256').update(`${method} ${path}\n`);
+  if (contentType.toLowerCase().startsWith('multipart/form-data')) {
+    let form: FormData | undefined;
+    try {
+      form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+    } catch {
+      form = undefined; // malformed forms are rejected later; fingerprint the bytes
+    }
+    if (form) {
+      const entries = [...form.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const [name, value] of entries) {
+        h.update(`${name}\u0000`);
+        if (typeof value === 'string') h.update(`s:${value}\u0000`);
+        else h.update(`f:${value.name}\u0000`).update(new Uint8Array(await value.arrayBuffer())).update('\u0000');
+      }
+      return h.digest('hex');
+    }
+  }
+  return h.update(new Uint8Array(body)).digest('hex');
+}
+
+export function idempotency(store: IdempotencyStore, clock: Clock, ttlSeconds: number) {
+  return createMiddleware<ApiEnv>(async (c, next) => {
+    const key = c.req.header(HEADER);
+    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (key.length < 1 || key.length > 255) {
+      throw new ValidationError('Idempotency-Key must be 1 to 255 characters.', 'Idempotency-Key');
+    }
+    const tenantId = c.get('tenantId');
+    const body = await c.req.arrayBuffer(); // cached by Hono: the route's validators read the same bytes
+    const requestHash = await fingerprint(c.req.method, c.req.path, c.req.header('content-type') ?? '', body);
+    const now = Math.floor(clock.nowMs() / 1000);
+    const existing = await store.claim({
+      tenantId,
+      key,
+      requestHash,
+      status: 'in_progress',
+      createdAt: now,
+      expiresAt: now + ttlSeconds,
+    });
+    if (existing) {
+      if (existing.requestHash !== requestHash) throw new IdempotencyMismatchError();
+      if (existing.status !== 'completed' || !existing.response) {
+        throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry later.', 'idempotency_in_progress');
+      }
+      const { status, body: stored, headers } = existing.response;
+      return new Response(stored, { status, headers: { ...headers, [REPLAYED]: 'true' } });
+    }
+
+    try {
+      await next();
+    } catch (err) {
+      await store.release(tenantId, key);
+      throw err;
+    }
+    const res = c.res;
+    if (res.status >= 500) {
+      await store.release(tenantId, key);
+      return;
+    }
+    const text = await res.clone().text();
+    const headers: Record<string, string> = {};
+    const ct = res.headers.get('content-type');
+    if (ct) headers['content-type'] = ct;
+    await store.complete(tenantId, key, { status: res.status, body: text, headers });
+  });
+}

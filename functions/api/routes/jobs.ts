@@ -1,0 +1,87 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import {
+  cancelJobRoute,
+  createJobRoute,
+  estimateJobRoute,
+  listJobCheckpointsRoute,
+  listJobEventsRoute,
+  listJobsRoute,
+  pauseJobRoute,
+  resumeJobRoute,
+  retrieveJobRoute,
+} from '../../../openapi/routes/jobs';
+import { estimateFromPlan } from '../../domain/estimate';
+import {
+  cancelJob,
+  createJob,
+  getJob,
+  listJobCheckpoints,
+  listJobEvents,
+  listJobs,
+  pauseJob,
+  planJob,
+  resumeJob,
+} from '../../domain/jobs';
+import { ValidationError } from '../../errors';
+import type { ApiContext } from '../context';
+import type { ApiEnv } from '../env';
+import { presentCheckpoint, presentEvent, presentJob, presentList } from '../present';
+
+/** `metadata[key]=value` query pairs (OpenAI's deepObject filter). */
+function metadataFilter(queries: Record<string, string[]>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(queries)) {
+    const m = /^metadata\[(.+)\]$/.exec(name);
+    if (!m) continue;
+    if (values.length !== 1) throw new ValidationError(`${name}: give one value per metadata key`, name);
+    out[m[1]] = values[0];
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
+  const job = (j: Parameters<typeof presentJob>[0]) => presentJob(j, ctx.config.organizationId);
+
+  app.openapi(estimateJobRoute, async (c) => {
+    const plan = await planJob(ctx, c.get('tenantId'), c.req.valid('json'), c.req.valid('json').seed ?? 42);
+    return c.json(estimateFromPlan(plan), 200);
+  });
+
+  app.openapi(createJobRoute, async (c) => {
+    return c.json(job(await createJob(ctx, c.get('tenantId'), c.req.valid('json'))), 200);
+  });
+
+  app.openapi(listJobsRoute, async (c) => {
+    const { after, limit } = c.req.valid('query');
+    const page = await listJobs(ctx, c.get('tenantId'), { after, limit, metadata: metadataFilter(c.req.queries()) });
+    return c.json(presentList(page, job), 200);
+  });
+
+  app.openapi(retrieveJobRoute, async (c) => {
+    return c.json(job(await getJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
+  });
+
+  app.openapi(cancelJobRoute, async (c) => {
+    return c.json(job(await cancelJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
+  });
+
+  app.openapi(pauseJobRoute, async (c) => {
+    return c.json(job(await pauseJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
+  });
+
+  app.openapi(resumeJobRoute, async (c) => {
+    return c.json(job(await resumeJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
+  });
+
+  app.openapi(listJobEventsRoute, async (c) => {
+    const { after, limit } = c.req.valid('query');
+    const page = await listJobEvents(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, { after, limit });
+    return c.json(presentList(page, presentEvent), 200);
+  });
+
+  app.openapi(listJobCheckpointsRoute, async (c) => {
+    const { after, limit } = c.req.valid('query');
+    const page = await listJobCheckpoints(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, { after, limit });
+    return c.json(presentList(page, presentCheckpoint), 200);
+  });
+}

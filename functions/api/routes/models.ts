@@ -1,0 +1,38 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { deleteModelRoute, listModelsRoute, retrieveModelRoute } from '../../../openapi/routes/models';
+import { NotFoundError, TuneplaneError } from '../../errors';
+import type { ApiContext } from '../context';
+import type { ApiEnv } from '../env';
+import { presentModel } from '../present';
+
+export function registerModelRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
+  const find = async (tenantId: string, id: string) => {
+    const model = await ctx.stores.models.get(tenantId, id);
+    if (!model || model.deleted) throw new NotFoundError('model', id, 'model');
+    return model;
+  };
+
+  app.openapi(listModelsRoute, async (c) => {
+    const models = (await ctx.stores.models.list(c.get('tenantId'))).filter((m) => !m.deleted);
+    return c.json({ object: 'list' as const, data: models.map(presentModel) }, 200);
+  });
+
+  app.openapi(retrieveModelRoute, async (c) => {
+    return c.json(presentModel(await find(c.get('tenantId'), c.req.valid('param').model)), 200);
+  });
+
+  app.openapi(deleteModelRoute, async (c) => {
+    const tenantId = c.get('tenantId');
+    const model = await find(tenantId, c.req.valid('param').model);
+    if (model.tenantId !== tenantId) {
+      throw new TuneplaneError(`Model '${model.id}' is a base model; only fine-tuned models can be deleted.`, {
+        status: 403,
+        type: 'permission_error',
+        code: 'model_not_deletable',
+        param: 'model',
+      });
+    }
+    await ctx.stores.models.markDeleted(tenantId, model.id);
+    return c.json({ id: model.id, object: 'model' as const, deleted: true }, 200);
+  });
+}

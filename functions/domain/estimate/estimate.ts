@@ -1,0 +1,68 @@
+/**
+ * The dry run: a job's plan (resolved hyperparameters and why), the data counted, and the run sized.
+ *
+ * Duration model: training costs ≈ 6 FLOPs per parameter per trained token (forward + backward,
+ * Kaplan et al. 2020), at a sustained rate per provider, plus a start-up cost. The rates are
+ * deliberately round figures; the explanation states them so the estimate can be judged.
+ */
+import type { EstimateObject } from '../../../openapi/schemas/estimate';
+import type { JobPlan } from '../jobs';
+import { formatCount } from '../models';
+import type { Provider } from '../records';
+
+interface Throughput {
+  flopsPerSecond: number;
+  startupSeconds: number;
+  what: string;
+}
+
+export const THROUGHPUT: Record<Exclude<Provider, 'openai'>, Throughput> = {
+  local: { flopsPerSecond: 3e9, startupSeconds: 5, what: 'the local CPU runner (TensorFlow.js, ~3 GFLOP/s sustained)' },
+  batch: { flopsPerSecond: 2.5e12, startupSeconds: 180, what: 'an AWS Batch GPU (T4 class, ~30% of 8 TFLOP/s fp32) plus ~3 min to start the container' },
+};
+/** OpenAI publishes no throughput; this is a typical observed order of magnitude. */
+const OPENAI_TOKENS_PER_SECOND = 5_000;
+const OPENAI_QUEUE_SECONDS = 600;
+
+export function estimateDuration(plan: JobPlan, trainedTokens: number): { seconds: number; why: string } {
+  if (plan.provider === 'openai') {
+    const seconds = Math.ceil(OPENAI_QUEUE_SECONDS + trainedTokens / OPENAI_TOKENS_PER_SECOND);
+    return {
+      seconds,
+      why: `${trainedTokens} trained tokens at ~${OPENAI_TOKENS_PER_SECOND} tokens/s plus ~${OPENAI_QUEUE_SECONDS / 60} min of OpenAI queueing (a rough figure; OpenAI publishes none)`,
+    };
+  }
+  const t = THROUGHPUT[plan.provider];
+  const params = plan.model.parameterCount;
+  const flops = 6 * params * trainedTokens;
+  const seconds = Math.ceil(t.startupSeconds + flops / t.flopsPerSecond);
+  return {
+    seconds,
+    why: `6 × ${formatCount(params)} parameters × ${trainedTokens} trained tokens = ${flops.toExponential(2)} FLOPs on ${t.what}, plus ${t.startupSeconds} s start-up`,
+  };
+}
+
+export function estimateFromPlan(plan: JobPlan): EstimateObject {
+  const r = plan.resolution;
+  const trainingTokens = plan.trainingFile.tokenCount ?? 0;
+  const trainedTokens = trainingTokens * r.hyperparameters.n_epochs;
+  const duration = estimateDuration(plan, trainedTokens);
+  return {
+    object: 'fine_tuning.job.estimate',
+    model: plan.model.id,
+    provider: plan.provider,
+    training_file: plan.trainingFile.id,
+    validation_file: plan.validationFile?.id ?? null,
+    format: plan.trainingFile.format ?? 'chat',
+    hyperparameters: r.hyperparameters,
+    hyperparameter_explanations: r.explanations,
+    training_examples: plan.trainingFile.exampleCount ?? 0,
+    training_tokens: trainingTokens,
+    validation_examples: plan.validationFile ? (plan.validationFile.exampleCount ?? 0) : null,
+    steps_per_epoch: r.stepsPerEpoch,
+    total_steps: r.totalSteps,
+    trained_tokens: trainedTokens,
+    estimated_duration_seconds: duration.seconds,
+    duration_explanation: duration.why,
+  };
+}

@@ -1,0 +1,1 @@
+export { estimateFromPlan, estimateDuration, THROUGHPUT } from './estimate';

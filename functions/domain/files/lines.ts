@@ -1,0 +1,50 @@
+/** Lines of a byte stream, decoded as UTF-8, without holding more than one line in memory. */
+
+export class LineTooLongError extends Error {
+  constructor(readonly line: number, readonly limit: number) {
+    super(`line ${line} is longer than ${limit} bytes`);
+  }
+}
+
+export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array;
+
+async function* chunks(source: ByteSource): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    yield source;
+    return;
+  }
+  if (Symbol.asyncIterator in source) {
+    yield* source as AsyncIterable<Uint8Array>;
+    return;
+  }
+  const reader = (source as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Yields `[lineNumber, text]` (1-based; `\r\n` endings accepted). */
+export async function* readLines(source: ByteSource, maxLineChars = 4 * 1024 * 1024): AsyncGenerator<[number, string]> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending = '';
+  let lineNo = 0;
+  for await (const chunk of chunks(source)) {
+    pending += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      lineNo++;
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      yield [lineNo, line.endsWith('\r') ? line.slice(0, -1) : line];
+    }
+    if (pending.length > maxLineChars) throw new LineTooLongError(lineNo + 1, maxLineChars);
+  }
+  pending += decoder.decode();
+  if (pending.length > 0) yield [lineNo + 1, pending.endsWith('\r') ? pending.slice(0, -1) : pending];
+}

@@ -1,0 +1,239 @@
+/**
+ * Resolving every `auto` (and every omitted field) to a concrete value, with the reason for each.
+ * Pure: the same request, data facts and model give the same result.
+ */
+import type { Hyperparameters, ResolvedHyperparameters } from '../../../openapi/schemas/hyperparameters';
+import type { BaseModelInfo } from '../models';
+import { formatCount } from '../models';
+import type { Provider } from '../records';
+import { FIXED_DEFAULTS, MEMORY_BUDGET_BYTES } from './defaults';
+import { checkRules, checkStepRules, type DataFacts } from './rules';
+
+export interface ResolveInput {
+  requested: Hyperparameters;
+  /** Where the hyperparameters came from in the request, for error params. */
+  prefix: string;
+  provider: Provider;
+  model: BaseModelInfo;
+  data: DataFacts;
+  seed: number;
+}
+
+export interface Resolution {
+  hyperparameters: ResolvedHyperparameters;
+  explanations: Record<string, string>;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  /** Examples seen over the whole run (n_epochs × examples). */
+  examplesSeen: number;
+}
+
+// OpenAI's published default-epochs heuristic: aim for ~3 epochs, but at least 100 and at most
+// 25,000 examples seen, within 1..25 epochs.
+const TARGET_EPOCHS = 3;
+const MIN_TARGET_EXAMPLES = 100;
+const MAX_TARGET_EXAMPLES = 25_000;
+const MIN_DEFAULT_EPOCHS = 1;
+const MAX_DEFAULT_EPOCHS = 25;
+
+export function autoEpochs(n: number): { value: number; why: string } {
+  if (n * TARGET_EPOCHS < MIN_TARGET_EXAMPLES) {
+    const value = Math.min(MAX_DEFAULT_EPOCHS, Math.floor(MIN_TARGET_EXAMPLES / n));
+    return { value, why: `auto: ${n} examples × ${TARGET_EPOCHS} epochs would see fewer than ${MIN_TARGET_EXAMPLES} examples, so ${value} epochs (⌊${MIN_TARGET_EXAMPLES}/${n}⌋, at most ${MAX_DEFAULT_EPOCHS}; OpenAI's heuristic)` };
+  }
+  if (n * TARGET_EPOCHS > MAX_TARGET_EXAMPLES) {
+    const value = Math.max(MIN_DEFAULT_EPOCHS, Math.floor(MAX_TARGET_EXAMPLES / n));
+    return { value, why: `auto: ${n} examples × ${TARGET_EPOCHS} epochs would see more than ${MAX_TARGET_EXAMPLES} examples, so ${value} epoch(s) (⌊${MAX_TARGET_EXAMPLES}/${n}⌋, at least 1; OpenAI's heuristic)` };
+  }
+  return { value: TARGET_EPOCHS, why: `auto: ${TARGET_EPOCHS} epochs, since ${n} examples × ${TARGET_EPOCHS} lies within ${MIN_TARGET_EXAMPLES}..${MAX_TARGET_EXAMPLES} examples seen (OpenAI's heuristic)` };
+}
+
+/** Training memory per example in fp32: activations per layer ≈ s·h·68 + 10·a·s² bytes (Korthikanti et al. 2022, doubled for fp32). */
+export function memoryPerExample(model: BaseModelInfo, seqLen: number, checkpointing: boolean): number {
+  const heads = Math.max(1, Math.round(model.hiddenSize / 64));
+  const perLayer = seqLen * model.hiddenSize * 68 + 10 * heads * seqLen * seqLen;
+  const layers = Math.max(1, model.layers);
+  // With gradient checkpointing only each layer's input is kept, and one layer is recomputed at a time.
+  return checkpointing ? layers * seqLen * model.hiddenSize * 4 + perLayer : layers * perLayer;
+}
+
+function floorPow2(n: number): number {
+  return 2 ** Math.floor(Math.log2(Math.max(1, n)));
+}
+
+export function autoBatchSize(
+  n: number,
+  model: BaseModelInfo,
+  provider: Provider,
+  seqLen: number,
+  checkpointing: boolean,
+): { value: number; why: string } {
+  const fromData = Math.min(256, floorPow2(Math.ceil(n * 0.002)));
+  const dataWhy = `≈0.2% of ${n} examples, rounded down to a power of two → ${fromData}`;
+  const budget = MEMORY_BUDGET_BYTES[provider];
+  if (!Number.isFinite(budget)) {
+    return { value: Math.min(fromData, n), why: `auto: ${dataWhy} (OpenAI resolves its own auto batch size; the job shows OpenAI's value once it runs)` };
+  }
+  const fixed = model.parameterCount * 16; // fp32 weights + gradients + two Adam moments
+  const perExample = memoryPerExample(model, seqLen, checkpointing);
+  const fits = Math.max(1, Math.floor((budget - fixed) / perExample));
+  const value = Math.max(1, Math.min(fromData, floorPow2(fits), n, 256));
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  return {
+    value,
+    why:
+      `auto: the smaller of the data rule (${dataWhy}) and the memory rule (${provider} plans for ${gib(budget)}; ` +
+      `${formatCount(model.parameterCount)} parameters × 16 bytes for weights, gradients and Adam moments = ${gib(fixed)}; ` +
+      `${(perExample / 1024 ** 2).toFixed(1)} MiB of activations per example at ${seqLen} tokens → at most ${floorPow2(fits)} per batch)` +
+      (value === n && n < fromData ? `, capped at the ${n} examples` : ''),
+  };
+}
+
+/** Optimizer steps over the run; a batch-size schedule changes the batch from its steps on. */
+export function countSteps(
+  examples: number,
+  epochs: number,
+  batchSize: number,
+  accumulation: number,
+  schedule: { step: number; batch_size: number }[],
+): { stepsPerEpoch: number; totalSteps: number; why: string } {
+  const stepsPerEpoch = Math.ceil(examples / (batchSize * accumulation));
+  if (schedule.length === 0) {
+    return {
+      stepsPerEpoch,
+      totalSteps: stepsPerEpoch * epochs,
+      why: `⌈${examples} examples / (batch_size ${batchSize} × gradient_accumulation_steps ${accumulation})⌉ = ${stepsPerEpoch} steps per epoch × ${epochs} epochs`,
+    };
+  }
+  let remaining = examples * epochs;
+  let step = 0;
+  let i = -1;
+  while (remaining > 0) {
+    while (i + 1 < schedule.length && schedule[i + 1].step <= step) i++;
+    remaining -= (i >= 0 ? schedule[i].batch_size : batchSize) * accumulation;
+    step++;
+  }
+  return { stepsPerEpoch, totalSteps: step, why: `${examples * epochs} examples seen with the batch_size_schedule take ${step} steps` };
+}
+
+export function resolveHyperparameters(input: ResolveInput): Resolution {
+  const { requested: h, model, data, provider, prefix } = input;
+  checkRules(h, { provider, data, prefix, contextLength: model.contextLength });
+  const why: Record<string, string> = {};
+  const n = data.trainingExamples;
+
+  const epochs = h.n_epochs === undefined || h.n_epochs === 'auto' ? autoEpochs(n) : { value: h.n_epochs, why: 'requested' };
+  why.n_epochs = epochs.why;
+
+  const seqLen = h.max_sequence_length === undefined || h.max_sequence_length === 'auto' ? model.contextLength : h.max_sequence_length;
+  why.max_sequence_length =
+    h.max_sequence_length === undefined || h.max_sequence_length === 'auto'
+      ? `auto: the model's context length (${model.contextLength}, from ${model.source})`
+      : 'requested';
+
+  const checkpointing = h.gradient_checkpointing ?? FIXED_DEFAULTS.gradient_checkpointing;
+  const batch =
+    h.batch_size === undefined || h.batch_size === 'auto'
+      ? autoBatchSize(n, model, provider, seqLen, checkpointing)
+      : { value: h.batch_size, why: 'requested' };
+  why.batch_size = batch.why;
+
+  const accumulation = h.gradient_accumulation_steps ?? FIXED_DEFAULTS.gradient_accumulation_steps;
+  const schedule = h.batch_size_schedule ?? [];
+  const steps = countSteps(n, epochs.value, batch.value, accumulation, schedule);
+  checkStepRules(h, steps.totalSteps, steps.why, prefix);
+
+  let warmup = 0;
+  if (typeof h.warmup_steps === 'number') {
+    warmup = h.warmup_steps;
+    why.warmup_steps = 'requested';
+  } else if (typeof h.warmup_ratio === 'number') {
+    warmup = Math.round(h.warmup_ratio * steps.totalSteps);
+    why.warmup_steps = `warmup_ratio ${h.warmup_ratio} × ${steps.totalSteps} total steps, rounded`;
+  } else {
+    why.warmup_steps = 'default: no warm-up';
+  }
+
+  let learningRate: number;
+  let multiplier: number;
+  if (typeof h.learning_rate === 'number') {
+    learningRate = h.learning_rate;
+    multiplier = 1;
+    why.learning_rate = 'requested (absolute; the multiplier is 1)';
+    why.learning_rate_multiplier = 'fixed at 1 because learning_rate was given';
+  } else {
+    multiplier = typeof h.learning_rate_multiplier === 'number' ? h.learning_rate_multiplier : 1;
+    learningRate = model.defaultLearningRate;
+    why.learning_rate_multiplier = typeof h.learning_rate_multiplier === 'number' ? 'requested' : 'auto: 1 (the base model default rate as is)';
+    why.learning_rate =
+      `auto: the base model's default ${model.defaultLearningRate} (${model.learningRateSource}); ` +
+      `the peak rate is learning_rate × learning_rate_multiplier = ${+(learningRate * multiplier).toPrecision(6)}`;
+  }
+
+  const total = steps.totalSteps;
+  const hasValidation = data.validationExamples !== null;
+  let evalEvery: number;
+  if (typeof h.eval_interval_steps === 'number') {
+    evalEvery = h.eval_interval_steps;
+    why.eval_interval_steps = 'requested';
+  } else if (hasValidation) {
+    evalEvery = Math.max(1, Math.ceil(total / 10));
+    why.eval_interval_steps = `auto: ⌈${total} total steps / 10⌉, about ten evaluations per run`;
+  } else {
+    evalEvery = total;
+    why.eval_interval_steps = `auto: ${total} (no validation file: training metrics only, one evaluation at the end)`;
+  }
+  let checkpointEvery: number;
+  if (typeof h.checkpoint_interval_steps === 'number') {
+    checkpointEvery = h.checkpoint_interval_steps;
+    why.checkpoint_interval_steps = 'requested';
+  } else {
+    checkpointEvery = Math.max(1, Math.ceil(total / 5), Math.min(steps.stepsPerEpoch, 50));
+    checkpointEvery = Math.min(checkpointEvery, total);
+    why.checkpoint_interval_steps = `auto: every ${checkpointEvery} steps: at most 5 checkpoints per run (⌈${total}/5⌉) and not more often than every epoch or 50 steps`;
+  }
+  const metricsEvery = h.metrics_interval_steps ?? Math.min(10, Math.max(1, Math.ceil(total / 100)));
+  why.metrics_interval_steps = h.metrics_interval_steps ? 'requested' : `default: every ${metricsEvery} steps (at most 10, about 100 reports per run)`;
+  why.seed = 'the job seed (request `seed`, or drawn at random when omitted)';
+
+  const earlyStopping = h.early_stopping
+    ? {
+        metric: h.early_stopping.metric ?? 'valid_loss',
+        patience: h.early_stopping.patience ?? 3,
+        min_delta: h.early_stopping.min_delta ?? 0,
+        restore_best: h.early_stopping.restore_best ?? true,
+      }
+    : null;
+
+  const hyperparameters: ResolvedHyperparameters = {
+    ...FIXED_DEFAULTS,
+    n_epochs: epochs.value,
+    batch_size: batch.value,
+    learning_rate_multiplier: multiplier,
+    learning_rate: learningRate,
+    optimizer: h.optimizer ?? FIXED_DEFAULTS.optimizer,
+    momentum: h.momentum ?? FIXED_DEFAULTS.momentum,
+    beta1: h.beta1 ?? FIXED_DEFAULTS.beta1,
+    beta2: h.beta2 ?? FIXED_DEFAULTS.beta2,
+    epsilon: h.epsilon ?? FIXED_DEFAULTS.epsilon,
+    weight_decay: h.weight_decay ?? FIXED_DEFAULTS.weight_decay,
+    warmup_steps: warmup,
+    warmup_type: h.warmup_type ?? FIXED_DEFAULTS.warmup_type,
+    lr_scheduler: h.lr_scheduler ?? FIXED_DEFAULTS.lr_scheduler,
+    reduce_on_plateau: { ...FIXED_DEFAULTS.reduce_on_plateau, ...h.reduce_on_plateau },
+    gradient_accumulation_steps: accumulation,
+    gradient_checkpointing: checkpointing,
+    max_grad_norm: h.max_grad_norm === undefined ? FIXED_DEFAULTS.max_grad_norm : h.max_grad_norm,
+    dropout: h.dropout ?? FIXED_DEFAULTS.dropout,
+    early_stopping: earlyStopping,
+    sampling: { ...FIXED_DEFAULTS.sampling, ...h.sampling },
+    batch_size_schedule: schedule,
+    max_sequence_length: seqLen,
+    eval_interval_steps: evalEvery,
+    checkpoint_interval_steps: checkpointEvery,
+    keep_checkpoints: h.keep_checkpoints ?? FIXED_DEFAULTS.keep_checkpoints,
+    metrics_interval_steps: metricsEvery,
+    seed: input.seed,
+  };
+  return { hyperparameters, explanations: why, stepsPerEpoch: steps.stepsPerEpoch, totalSteps: total, examplesSeen: n * epochs.value };
+}

@@ -1,0 +1,153 @@
+/**
+ * Job operations for a tenant. Status changes go through the lifecycle module (`transitionJob`:
+ * conditional writes, events, outbox); a provider's dispatcher, when one is configured, is told
+ * after the status write, so the stored status is always the authority.
+ */
+import { randomInt } from 'node:crypto';
+import type { JobCreate } from '../../../openapi/schemas/job';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import type { Clock, IdGenerator } from '../../ports/clock';
+import type { Dispatcher } from '../../ports/dispatcher';
+import type { CheckpointStore, JobEventStore, JobStore, ListOptions, OutboxStore } from '../../ports/store';
+import { appendJobEvent, isTerminal, transitionJob } from '../lifecycle';
+import type { JobRecord, Page, Provider, TenantId } from '../records';
+import { planJob, type PlanDeps } from './plan';
+
+export interface JobDeps extends PlanDeps {
+  stores: PlanDeps['stores'] & { jobs: JobStore; events: JobEventStore; outbox: OutboxStore; checkpoints: CheckpointStore };
+  clock: Clock;
+  ids: IdGenerator;
+  dispatchers?: Partial<Record<Provider, Dispatcher>>;
+  /** Dispatcher failures are logged, not returned: the job stays `queued` for a reconciler to resubmit. */
+  onDispatchError?: (job: JobRecord, action: string, err: unknown) => void;
+}
+
+export async function getJob(deps: Pick<JobDeps, 'stores'>, tenantId: TenantId, id: string): Promise<JobRecord> {
+  const job = await deps.stores.jobs.get(tenantId, id);
+  if (!job) throw new NotFoundError('fine-tuning job', id, 'fine_tuning_job_id');
+  return job;
+}
+
+export function listJobs(
+  deps: Pick<JobDeps, 'stores'>,
+  tenantId: TenantId,
+  opts: ListOptions & { metadata?: Record<string, string> },
+): Promise<Page<JobRecord>> {
+  return deps.stores.jobs.list(tenantId, opts);
+}
+
+async function submit(deps: JobDeps, job: JobRecord): Promise<JobRecord> {
+  const dispatcher = deps.dispatchers?.[job.provider];
+  if (!dispatcher) return job;
+  try {
+    const { providerJobId } = await dispatcher.submit(job);
+    const fresh = (await deps.stores.jobs.getById(job.id)) ?? job;
+    if (fresh.providerJobId === providerJobId) return fresh;
+    return await deps.stores.jobs.update(job.id, { version: fresh.version }, { providerJobId });
+  } catch (err) {
+    deps.onDispatchError?.(job, 'submit', err);
+    return (await deps.stores.jobs.getById(job.id)) ?? job;
+  }
+}
+
+/** Creates the job in `validating_files`, checks what needs checking, and moves it to `queued`. */
+export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreate): Promise<JobRecord> {
+  const seed = req.seed ?? randomInt(0, 2_147_483_647);
+  const plan = await planJob(deps, tenantId, req, seed);
+  const now = Math.floor(deps.clock.nowMs() / 1000);
+  const job: JobRecord = {
+    id: deps.ids.next('ftjob-'),
+    tenantId,
+    status: 'validating_files',
+    version: 1,
+    provider: plan.provider,
+    model: req.model,
+    trainingFile: plan.trainingFile.id,
+    validationFile: plan.validationFile?.id ?? null,
+    method: { type: 'supervised', hyperparameters: plan.requested as Record<string, unknown> },
+    resolvedHyperparameters: plan.resolution.hyperparameters as unknown as Record<string, unknown>,
+    autoExplanations: plan.resolution.explanations,
+    suffix: req.suffix ?? null,
+    seed,
+    metadata: req.metadata ?? {},
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    estimatedFinish: null,
+    fineTunedModel: null,
+    trainedTokens: null,
+    resultFiles: [],
+    error: null,
+    providerJobId: null,
+    progress: { step: 0, totalSteps: plan.resolution.totalSteps, epoch: 0 },
+  };
+  await deps.stores.jobs.create(job);
+  await appendJobEvent(deps, job, { message: `Created fine-tuning job: ${job.id}`, dedupeKey: 'created', createdAt: now });
+  // The files were validated when uploaded and the plan re-checked them: nothing left to wait for.
+  const { job: queued } = await transitionJob(deps, job.id, 'queued', {
+    expectedStatus: 'validating_files',
+    reason: `Files validated (${plan.trainingFile.exampleCount} training examples); job queued`,
+  });
+  return submit(deps, queued);
+}
+
+export async function cancelJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
+  const job = await getJob(deps, tenantId, id);
+  if (isTerminal(job.status)) {
+    throw new ConflictError(`Job ${id} has already ${job.status === 'succeeded' ? 'succeeded' : job.status}; it cannot be cancelled.`, 'job_not_cancellable');
+  }
+  const { job: cancelled } = await transitionJob(deps, id, 'cancelled', { reason: 'Fine-tuning job cancelled by the user' });
+  const dispatcher = deps.dispatchers?.[job.provider];
+  if (dispatcher && job.status !== 'validating_files') {
+    await dispatcher.cancel(cancelled).catch((err) => deps.onDispatchError?.(cancelled, 'cancel', err));
+  }
+  return cancelled;
+}
+
+export async function pauseJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
+  const job = await getJob(deps, tenantId, id);
+  if (job.status !== 'running') {
+    throw new ConflictError(`Only running jobs can be paused; job ${id} is ${job.status}.`, 'job_not_pausable');
+  }
+  const dispatcher = deps.dispatchers?.[job.provider];
+  if (dispatcher && !dispatcher.pause) {
+    throw new ValidationError(`Provider "${job.provider}" cannot pause jobs.`, 'fine_tuning_job_id', 'unsupported_by_provider');
+  }
+  const { job: paused } = await transitionJob(deps, id, 'paused', { expectedStatus: 'running', reason: 'Fine-tuning job paused by the user' });
+  if (dispatcher?.pause) await dispatcher.pause(paused).catch((err) => deps.onDispatchError?.(paused, 'pause', err));
+  return paused;
+}
+
+/**
+ * A resumed job goes back to `queued` and is dispatched again (the runner continues from its
+ * newest checkpoint); the provider moves it to `running` when it actually runs.
+ */
+export async function resumeJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
+  const job = await getJob(deps, tenantId, id);
+  if (job.status !== 'paused') {
+    throw new ConflictError(`Only paused jobs can be resumed; job ${id} is ${job.status}.`, 'job_not_resumable');
+  }
+  const { job: queued } = await transitionJob(deps, id, 'queued', { expectedStatus: 'paused', reason: 'Fine-tuning job resumed by the user' });
+  const dispatcher = deps.dispatchers?.[job.provider];
+  if (!dispatcher) return queued;
+  if (!dispatcher.resume) return submit(deps, queued);
+  try {
+    const out = await dispatcher.resume(queued);
+    if (out?.providerJobId) {
+      return await deps.stores.jobs.update(id, { version: queued.version }, { providerJobId: out.providerJobId });
+    }
+  } catch (err) {
+    deps.onDispatchError?.(queued, 'resume', err);
+  }
+  return (await deps.stores.jobs.getById(id)) ?? queued;
+}
+
+export async function listJobEvents(deps: JobDeps, tenantId: TenantId, id: string, opts: ListOptions) {
+  await getJob(deps, tenantId, id);
+  return deps.stores.events.list(id, opts);
+}
+
+export async function listJobCheckpoints(deps: JobDeps, tenantId: TenantId, id: string, opts: ListOptions) {
+  await getJob(deps, tenantId, id);
+  return deps.stores.checkpoints.list(id, opts);
+}

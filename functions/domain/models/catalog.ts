@@ -1,0 +1,112 @@
+/**
+ * Base model metadata the API needs to resolve `auto` hyperparameters: context length, default
+ * learning rate and parameter count. Read from the model's Hugging Face `config.json` in the blob
+ * store (the same file the trainer loads), found through the model store.
+ *
+ * config.json keys understood: GPT-2 (`n_positions`/`n_ctx`, `n_embd`, `n_layer`, `n_inner`) and
+ * Llama (`max_position_embeddings`, `hidden_size`, `num_hidden_layers`, `intermediate_size`,
+ * `num_attention_heads`, `num_key_value_heads`, `tie_word_embeddings`), plus our optional
+ * `tuneplane_default_learning_rate`.
+ */
+import type { BlobStore } from '../../ports/blobs';
+import type { ModelStore } from '../../ports/store';
+import type { TenantId } from '../records';
+
+export interface BaseModelInfo {
+  id: string;
+  contextLength: number;
+  defaultLearningRate: number;
+  parameterCount: number;
+  hiddenSize: number;
+  layers: number;
+  /** Where the numbers came from, quoted in explanations. */
+  source: string;
+  /** Where the learning rate came from. */
+  learningRateSource: string;
+}
+
+export interface BaseModelCatalog {
+  /** Undefined when the tenant cannot see a model of that id. */
+  describe(tenantId: TenantId, modelId: string): Promise<BaseModelInfo | undefined>;
+}
+
+type Config = Record<string, unknown>;
+
+const num = (c: Config, ...keys: string[]): number | undefined => {
+  for (const k of keys) if (typeof c[k] === 'number' && Number.isFinite(c[k])) return c[k] as number;
+  return undefined;
+};
+
+/** Weights of a decoder-only transformer from its shape (embeddings + attention + MLP per layer). */
+export function estimateParameters(c: Config): number {
+  const d = num(c, 'hidden_size', 'n_embd') ?? 0;
+  const layers = num(c, 'num_hidden_layers', 'n_layer') ?? 0;
+  const vocab = num(c, 'vocab_size') ?? 0;
+  const heads = num(c, 'num_attention_heads', 'n_head') ?? 1;
+  const kvHeads = num(c, 'num_key_value_heads') ?? heads;
+  const isLlama = num(c, 'intermediate_size') !== undefined || c.model_type === 'llama';
+  if (isLlama) {
+    const ff = num(c, 'intermediate_size') ?? 4 * d;
+    const headDim = d / heads;
+    const attn = 2 * d * d + 2 * d * kvHeads * headDim; // q, o full; k, v grouped
+    const mlp = 3 * d * ff; // gate, up, down (SwiGLU)
+    const tied = c.tie_word_embeddings !== false;
+    return Math.round(layers * (attn + mlp + 2 * d) + vocab * d * (tied ? 1 : 2) + d);
+  }
+  const ff = num(c, 'n_inner') ?? 4 * d;
+  const ctx = num(c, 'n_positions', 'n_ctx') ?? 0;
+  return Math.round(layers * (4 * d * d + 2 * d * ff + 9 * d) + vocab * d + ctx * d + 2 * d);
+}
+
+/**
+ * Default peak learning rate by size: small models take larger steps. The tiers follow common
+ * fine-tuning practice (nanoGPT fine-tunes GPT-2 at 3e-5…6e-4; small from-scratch models ~1e-3).
+ */
+export function defaultLearningRateFor(parameterCount: number): number {
+  if (parameterCount < 20e6) return 1e-3;
+  if (parameterCount < 200e6) return 3e-4;
+  if (parameterCount < 2e9) return 1e-4;
+  return 2e-5;
+}
+
+export function describeConfig(id: string, c: Config, source: string): BaseModelInfo {
+  const parameterCount = estimateParameters(c);
+  const explicit = num(c, 'tuneplane_default_learning_rate');
+  return {
+    id,
+    contextLength: num(c, 'max_position_embeddings', 'n_positions', 'n_ctx') ?? 1024,
+    defaultLearningRate: explicit ?? defaultLearningRateFor(parameterCount),
+    parameterCount,
+    hiddenSize: num(c, 'hidden_size', 'n_embd') ?? 0,
+    layers: num(c, 'num_hidden_layers', 'n_layer') ?? 0,
+    source,
+    learningRateSource: explicit
+      ? `tuneplane_default_learning_rate in ${source}`
+      : `the default for a model of ${formatCount(parameterCount)} parameters`,
+  };
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
+
+export function modelCatalog(deps: { models: ModelStore; blobs: BlobStore }): BaseModelCatalog {
+  return {
+    async describe(tenantId, modelId) {
+      const model = await deps.models.get(tenantId, modelId);
+      if (!model || model.deleted) return undefined;
+      const key = `${model.blobPrefix.replace(/\/+$/, '')}/config.json`;
+      let config: Config;
+      try {
+        config = JSON.parse(new TextDecoder().decode(await deps.blobs.get(key))) as Config;
+      } catch {
+        // A registered model without a readable config cannot be sized; treat it as unusable.
+        return undefined;
+      }
+      return describeConfig(modelId, config, `config.json of ${modelId}`);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { modelCatalog, describeConfig, estimateParameters, defaultLearningRateFor, formatCount } from './catalog';
+export type { BaseModelCatalog, BaseModelInfo } from './catalog';

@@ -1,0 +1,126 @@
+/**
+ * Fine-tuning jobs: OpenAI's request and object shapes. Extensions are additive: `provider`, the
+ * full hyperparameter set under `method.supervised.hyperparameters`, `hyperparameter_explanations`
+ * (why each `auto` resolved as it did) and `progress`.
+ */
+import { z } from '@hono/zod-openapi';
+import { HyperparametersSchema, ResolvedHyperparametersSchema } from './hyperparameters';
+import { PageQuerySchema, listOf } from './list';
+
+export const ProviderSchema = z.enum(['local', 'batch', 'openai']).openapi('Provider');
+
+export const JobStatusSchema = z
+  .enum(['validating_files', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'])
+  .openapi('FineTuningJobStatus');
+
+export const JobIdParamSchema = z.object({
+  fine_tuning_job_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'fine_tuning_job_id', in: 'path' }, example: 'ftjob-abc123' }),
+});
+
+const autoOr = <T extends z.ZodType>(t: T) => z.union([z.literal('auto'), t]);
+
+/** OpenAI's deprecated top-level hyperparameters: still accepted, same meaning as method.supervised.hyperparameters. */
+export const LegacyHyperparametersSchema = z
+  .strictObject({
+    n_epochs: autoOr(z.int().min(1).max(50)).optional(),
+    batch_size: autoOr(z.int().min(1).max(256)).optional(),
+    learning_rate_multiplier: autoOr(z.number().gt(0).max(100)).optional(),
+  })
+  .openapi('LegacyHyperparameters');
+
+export const MethodRequestSchema = z
+  .strictObject({
+    type: z.literal('supervised'),
+    supervised: z.strictObject({ hyperparameters: HyperparametersSchema.optional() }).optional(),
+  })
+  .openapi('FineTuningMethod');
+
+const metadataKey = z.string().min(1).max(64);
+export const MetadataSchema = z
+  .record(metadataKey, z.string().max(512))
+  .refine((m) => Object.keys(m).length <= 16, { message: 'at most 16 metadata keys' })
+  .openapi('Metadata');
+
+export const JobCreateSchema = z
+  .strictObject({
+    model: z.string().min(1).max(256),
+    training_file: z.string().min(1).max(128),
+    validation_file: z.string().min(1).max(128).nullable().optional(),
+    /** Deprecated by OpenAI in favour of `method`; accepted when `method` does not also set hyperparameters. */
+    hyperparameters: LegacyHyperparametersSchema.optional(),
+    method: MethodRequestSchema.optional(),
+    suffix: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "-", "_" and "." only')
+      .nullable()
+      .optional(),
+    seed: z.int().min(0).max(2_147_483_647).nullable().optional(),
+    metadata: MetadataSchema.nullable().optional(),
+    integrations: z.array(z.unknown()).max(0, 'integrations are not supported').nullable().optional(),
+    provider: ProviderSchema.optional(),
+  })
+  .openapi('FineTuningJobCreate');
+
+export const JobErrorSchema = z
+  .object({ code: z.string(), message: z.string(), param: z.string().nullable() })
+  .openapi('FineTuningJobError');
+
+export const JobSchema = z
+  .object({
+    id: z.string().openapi({ example: 'ftjob-abc123' }),
+    object: z.literal('fine_tuning.job'),
+    created_at: z.int(),
+    error: JobErrorSchema.nullable(),
+    fine_tuned_model: z.string().nullable(),
+    finished_at: z.int().nullable(),
+    /** OpenAI's deprecated summary of the resolved values. */
+    hyperparameters: z.object({
+      n_epochs: z.int(),
+      batch_size: z.int(),
+      learning_rate_multiplier: z.number(),
+    }),
+    model: z.string(),
+    organization_id: z.string(),
+    result_files: z.array(z.string()),
+    seed: z.int(),
+    status: JobStatusSchema,
+    trained_tokens: z.int().nullable(),
+    training_file: z.string(),
+    validation_file: z.string().nullable(),
+    integrations: z.array(z.unknown()).nullable(),
+    estimated_finish: z.int().nullable(),
+    method: z.object({
+      type: z.literal('supervised'),
+      supervised: z.object({ hyperparameters: ResolvedHyperparametersSchema }),
+    }),
+    metadata: z.record(z.string(), z.string()).nullable(),
+    user_provided_suffix: z.string().nullable(),
+    provider: ProviderSchema,
+    hyperparameter_explanations: z.record(z.string(), z.string()),
+    progress: z
+      .object({ step: z.int(), total_steps: z.int(), epoch: z.number(), loss: z.number().nullable() })
+      .nullable(),
+  })
+  .openapi('FineTuningJob');
+
+export const JobListSchema = listOf(JobSchema, 'FineTuningJobList');
+
+/** `metadata[key]=value` filters (deepObject) are read by the handler from the raw query. */
+export const JobListQuerySchema = PageQuerySchema.extend({
+  metadata: z
+    .record(z.string(), z.string())
+    .optional()
+    .openapi({
+      param: { style: 'deepObject', explode: true },
+      description: 'Only jobs whose metadata has these exact key/value pairs, e.g. `metadata[team]=search`.',
+    }),
+});
+
+export type JobCreate = z.infer<typeof JobCreateSchema>;
+export type JobObject = z.infer<typeof JobSchema>;
