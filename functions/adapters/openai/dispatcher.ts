@@ -52,10 +52,11 @@ export function openAiDispatcher(deps: OpenAiDispatcherDeps): Dispatcher & Provi
     if (!file) throw new ProviderRejectedError(`File ${fileId} no longer exists.`);
     const bytes = await deps.blobs.get(file.blobKey);
     try {
-      // Keyed by our job and file, so a retried submit does not upload twice at OpenAI.
+      // Keyed by our job and file, so a retried submit is recognisable as a repeat where the
+      // provider honours Idempotency-Key (the openai SDK sends it only when asked explicitly).
       const created = await client.files.create(
         { file: await toFile(bytes, file.filename), purpose: 'fine-tune' },
-        { idempotencyKey: `tuneplane-${job.id}-${fileId}` },
+        { headers: { 'Idempotency-Key': `tuneplane-${job.id}-${fileId}` } },
       );
       return created.id;
     } catch (err) {
@@ -79,7 +80,7 @@ export function openAiDispatcher(deps: OpenAiDispatcherDeps): Dispatcher & Provi
             method: { type: 'supervised', supervised: { hyperparameters: openAiHyperparameters(job) } },
             metadata: { tuneplane_job_id: job.id },
           },
-          { idempotencyKey: `tuneplane-${job.id}` },
+          { headers: { 'Idempotency-Key': `tuneplane-${job.id}` } },
         );
         return { providerJobId: created.id };
       } catch (err) {

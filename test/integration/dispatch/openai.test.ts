@@ -1,0 +1,171 @@
+/**
+ * The OpenAI path: the real `openai` SDK talks to a loopback stand-in of OpenAI's files and
+ * fine-tuning endpoints; our job lives in the embedded DynamoDB and its file in the embedded S3.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { openAiDispatcher, openAiWebhookJobId } from '../../../functions/adapters/openai/dispatcher';
+import {
+  pollMirroredJobs,
+  submitQueuedJob,
+  syncByProviderJobId,
+  type DispatchDeps,
+} from '../../../functions/domain/dispatch';
+import type { JobRecord } from '../../../functions/domain/records';
+import { startEmbedded, type Embedded } from '../../support/embedded';
+import { startOpenAiStandin, type OpenAiStandin } from '../../support/openai-standin';
+
+let embedded: Embedded;
+let openai: OpenAiStandin;
+let client: OpenAI;
+let deps: DispatchDeps;
+let dispatcher: ReturnType<typeof openAiDispatcher>;
+let n = 0;
+
+const trainingJsonl = Array.from({ length: 10 }, (_, i) =>
+  JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] }),
+).join('\n');
+
+async function queuedJob(hyperparameters: Record<string, unknown> = {}): Promise<JobRecord> {
+  n += 1;
+  const fileId = `file-oaitest${n}`;
+  await embedded.blobs.put(`files/tenant-a/${fileId}`, trainingJsonl);
+  await embedded.stores.files.put({
+    id: fileId,
+    tenantId: 'tenant-a',
+    filename: 'train.jsonl',
+    bytes: Buffer.byteLength(trainingJsonl),
+    purpose: 'fine-tune',
+    createdAt: Math.floor(Date.now() / 1000),
+    status: 'processed',
+    format: 'chat',
+    exampleCount: 10,
+    blobKey: `files/tenant-a/${fileId}`,
+  });
+  const job: JobRecord = {
+    id: `ftjob-oaitest${String(n).padStart(3, '0')}${Math.random().toString(36).slice(2, 8)}`,
+    tenantId: 'tenant-a',
+    status: 'queued',
+    version: 1,
+    provider: 'openai',
+    model: 'gpt-4o-mini-2024-07-18',
+    trainingFile: fileId,
+    validationFile: null,
+    method: { type: 'supervised', hyperparameters },
+    resolvedHyperparameters: { n_epochs: 3, batch_size: 4, learning_rate_multiplier: 1.8 },
+    suffix: 'mine',
+    seed: 42,
+    metadata: {},
+    createdAt: Math.floor(Date.now() / 1000),
+    finishedAt: null,
+    estimatedFinish: null,
+    fineTunedModel: null,
+    trainedTokens: null,
+    resultFiles: [],
+    error: null,
+  };
+  await embedded.stores.jobs.create(job);
+  return job;
+}
+
+beforeAll(async () => {
+  embedded = await startEmbedded();
+  openai = await startOpenAiStandin();
+  client = new OpenAI({ apiKey: 'sk-test', baseURL: openai.baseURL, maxRetries: 0 });
+  deps = { stores: embedded.stores, clock: { nowMs: () => Date.now() } };
+  dispatcher = openAiDispatcher({ client, files: embedded.stores.files, blobs: embedded.blobs });
+});
+
+afterAll(async () => {
+  await openai?.close();
+  await embedded?.stop();
+});
+
+const events = async (id: string) => (await embedded.stores.events.list(id, { limit: 100 })).items;
+const stored = async (id: string) => (await embedded.stores.jobs.getById(id))!;
+
+describe('OpenAI dispatch and mirroring', () => {
+  it('uploads the training file and creates the job with the hyperparameters OpenAI understands', async () => {
+    const job = await queuedJob({ n_epochs: 3, batch_size: 'auto', learning_rate_multiplier: 1.8 });
+    const after = await submitQueuedJob(deps, { openai: dispatcher }, job);
+    const remote = openai.jobs.get(after.providerJobId!)!;
+    expect(remote.model).toBe('gpt-4o-mini-2024-07-18');
+    expect(remote.hyperparameters).toEqual({ n_epochs: 3, learning_rate_multiplier: 1.8 });
+    expect(remote.seed).toBe(42);
+    expect(remote.user_provided_suffix).toBe('mine');
+    expect(remote.metadata).toEqual({ tuneplane_job_id: job.id });
+    expect(Buffer.from(openai.files.get(remote.training_file)!.bytes).toString()).toBe(trainingJsonl);
+    expect(openai.requests.filter((r) => r.path === '/v1/fine_tuning/jobs').at(-1)?.idempotencyKey).toBe(`tuneplane-${job.id}`);
+  });
+
+  it('mirrors status, events, metrics, checkpoints and the model by polling, without duplicates', async () => {
+    const job = await submitQueuedJob(deps, { openai: dispatcher }, await queuedJob());
+    const rid = job.providerJobId!;
+    openai.setJob(rid, { status: 'running' });
+    openai.addEvent(rid, { message: 'Fine-tuning job started' });
+    openai.addEvent(rid, { message: 'Step 10/30: training loss=1.20', type: 'metrics', data: { step: 10, train_loss: 1.2 } });
+    openai.addCheckpoint(rid, 10, { step: 10, train_loss: 1.2 });
+    expect((await pollMirroredJobs(deps, dispatcher, 'openai'))[job.id]).toBe('running');
+    await pollMirroredJobs(deps, dispatcher, 'openai');
+    const evs = await events(job.id);
+    expect(evs.filter((e) => e.message === 'Step 10/30: training loss=1.20')).toHaveLength(1);
+    expect(evs.find((e) => e.type === 'metrics')?.data).toMatchObject({ step: 10, train_loss: 1.2 });
+    const ckpts = (await embedded.stores.checkpoints.list(job.id, { limit: 10 })).items;
+    expect(ckpts).toHaveLength(1);
+    expect(ckpts[0].stepNumber).toBe(10);
+    expect(ckpts[0].fineTunedModelCheckpoint).toContain('ckpt-step-10');
+
+    openai.setJob(rid, { status: 'succeeded', fine_tuned_model: 'ft:gpt-4o-mini:org::abc', trained_tokens: 12345 });
+    expect((await pollMirroredJobs(deps, dispatcher, 'openai'))[job.id]).toBe('succeeded');
+    // Terminal jobs are no longer polled.
+    expect((await pollMirroredJobs(deps, dispatcher, 'openai'))[job.id]).toBeUndefined();
+    const done = await stored(job.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.fineTunedModel).toBe('ft:gpt-4o-mini:org::abc');
+    expect(done.trainedTokens).toBe(12345);
+    const outbox = (await embedded.stores.outbox.listPending(1000)).filter((o) => o.subjectId === job.id && o.type.endsWith('succeeded'));
+    expect(outbox).toHaveLength(1);
+  });
+
+  it('acts on OpenAI’s signed webhooks, verified with the openai SDK, and refuses forged ones', async () => {
+    const job = await submitQueuedJob(deps, { openai: dispatcher }, await queuedJob());
+    const rid = job.providerJobId!;
+    openai.setJob(rid, { status: 'failed', error: { code: 'invalid_training_file', message: 'Line 3 is not valid', param: 'training_file' } });
+
+    const forged = openai.webhook('fine_tuning.job.failed', rid, `whsec_${Buffer.from('not-the-secret-at-all-xx').toString('base64')}`);
+    await expect(openAiWebhookJobId(client, forged.body, forged.headers, openai.webhookSecret)).rejects.toThrow();
+    expect((await stored(job.id)).status).toBe('queued');
+
+    const hook = openai.webhook('fine_tuning.job.failed', rid);
+    const providerJobId = await openAiWebhookJobId(client, hook.body, hook.headers, openai.webhookSecret);
+    expect(providerJobId).toBe(rid);
+    await syncByProviderJobId(deps, dispatcher, providerJobId!);
+    await syncByProviderJobId(deps, dispatcher, providerJobId!); // delivered twice
+    const failed = await stored(job.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toEqual({ code: 'invalid_training_file', message: 'Line 3 is not valid', param: 'training_file' });
+    const outbox = (await embedded.stores.outbox.listPending(1000)).filter((o) => o.subjectId === job.id && o.type.endsWith('failed'));
+    expect(outbox).toHaveLength(1);
+  });
+
+  it('forwards cancel, pause and resume', async () => {
+    const job = await submitQueuedJob(deps, { openai: dispatcher }, await queuedJob());
+    const rid = job.providerJobId!;
+    await dispatcher.pause!(job);
+    expect(openai.jobs.get(rid)!.status).toBe('paused');
+    await dispatcher.resume!(job);
+    expect(openai.jobs.get(rid)!.status).toBe('running');
+    await dispatcher.cancel(job);
+    expect(openai.jobs.get(rid)!.status).toBe('cancelled');
+    await syncByProviderJobId(deps, dispatcher, rid);
+    expect((await stored(job.id)).status).toBe('cancelled');
+  });
+
+  it('a request OpenAI rejects fails the job with OpenAI’s message', async () => {
+    const job = await queuedJob();
+    await embedded.stores.files.markDeleted('tenant-a', job.trainingFile);
+    const after = await submitQueuedJob(deps, { openai: dispatcher }, job);
+    expect(after.status).toBe('failed');
+    expect(after.error?.message).toContain('no longer exists');
+  });
+});
