@@ -19,6 +19,9 @@ import { type Embedded, startEmbedded } from '../../support/embedded';
 import { jobRecord } from '../../support/records';
 import { type Receiver, movableClock, startReceiver } from './harness';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by shape below
+type Json = Record<string, any>;
+
 let env: Embedded;
 let app: ReturnType<typeof createApp>;
 let engine: ReturnType<typeof createWebhookEngine>;
@@ -62,7 +65,7 @@ async function call(method: string, path: string, body?: unknown, key = keyA) {
     headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any };
+  return { status: res.status, body: (await res.json()) as Json };
 }
 
 describe('/v1/webhook_endpoints', () => {
@@ -164,7 +167,7 @@ describe('/v1/webhook_endpoints', () => {
     expect(r.received).toHaveLength(2);
     const final = (await env.stores.jobs.getById(jobId))!.status;
     for (const got of r.received) {
-      const event = new Webhook(ep.secret).verify(got.body, got.headers) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any;
+      const event = new Webhook(ep.secret).verify(got.body, got.headers) as Json;
       expect(event).toMatchObject({ type: `fine_tuning.job.${final}`, data: { id: jobId } });
     }
 
