@@ -54,9 +54,9 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   if (!(await tf.setBackend('cpu'))) throw new Error('The pure-JS cpu backend failed to initialise.');
   await tf.ready();
   // ── Native BLAS hook (runner/native, T2) ──────────────────────────────────────────────────────
-  // Accelerated MatMul/BatchMatMul kernels for the pure-JS cpu backend register here, e.g.
-  //   const native = await tryRegisterNativeKernels();   // from '../runner/native'
-  //   if (native) description += ` + ${native.description}`;
+  // Accelerated kernels for the pure-JS cpu backend register here, e.g.
+  //   const native = registerNativeKernels({ log });      // from './native'
+  //   if (native.active) description += ` + native kernels (${native.blas})`;
   // They must honour transposeA/transposeB: the model passes transposed weights by flag, not by copy.
   // ─────────────────────────────────────────────────────────────────────────────────────────────
   const description = 'pure JavaScript (@tensorflow/tfjs cpu backend)';
