@@ -17,6 +17,7 @@ import { registerFileRoutes } from './routes/files';
 import { registerJobRoutes } from './routes/jobs';
 import { registerModelRoutes } from './routes/models';
 import { registerUploadRoutes } from './routes/uploads';
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints';
 
 export type { AppDeps, ApiConfig } from './deps';
 
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   registerUploadRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerModelRoutes(app, ctx);
+  if (deps.webhooks) registerWebhookEndpointRoutes(app, ctx, deps.webhooks);
 
   app.doc31('/openapi.json', OPENAPI_INFO);
   return app;

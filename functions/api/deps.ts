@@ -5,6 +5,7 @@ import type { Dispatcher } from '../ports/dispatcher';
 import type { Stores } from '../ports/store';
 import type { Provider } from '../domain/records';
 import type { BaseModelCatalog } from '../domain/models';
+import type { WebhookApiDeps } from './routes/webhook-endpoints';
 
 export interface ApiConfig {
   /** Provider of jobs that do not name one. */
@@ -55,6 +56,8 @@ export interface AppDeps {
   models?: BaseModelCatalog;
   config?: Partial<ApiConfig>;
   logger?: AppLogger;
+  /** Mounts /v1/webhook_endpoints when given. */
+  webhooks?: WebhookApiDeps;
 }
 
 export const consoleLogger: AppLogger = {

@@ -24,6 +24,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     blobs: placeholder('blobs'),
     clock: placeholder('clock'),
     ids: placeholder('ids'),
+    webhooks: {
+      stores: new Proxy({}, { get: (_t, prop) => placeholder(`webhooks.stores.${String(prop)}`) }) as never,
+      secrets: placeholder('webhooks.secrets'),
+      checkUrl: () => refuse('webhooks.checkUrl'),
+    },
   });
   return app.getOpenAPI31Document(OPENAPI_INFO) as unknown as Record<string, unknown>;
 }

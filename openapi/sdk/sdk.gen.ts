@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListModelsData, ListModelsErrors, ListModelsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses } from './types.gen';
+import type { CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, DisableWebhookEndpointData, DisableWebhookEndpointErrors, DisableWebhookEndpointResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, RetrieveWebhookEndpointData, RetrieveWebhookEndpointErrors, RetrieveWebhookEndpointResponses, RotateWebhookEndpointSecretData, RotateWebhookEndpointSecretErrors, RotateWebhookEndpointSecretResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -199,5 +199,83 @@ export const deleteModel = <ThrowOnError extends boolean = false>(options: Optio
 export const retrieveModel = <ThrowOnError extends boolean = false>(options: Options<RetrieveModelData, ThrowOnError>) => (options.client ?? client).get<RetrieveModelResponses, RetrieveModelErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/models/{model}',
+    ...options
+});
+
+export const listWebhookEndpoints = <ThrowOnError extends boolean = false>(options?: Options<ListWebhookEndpointsData, ThrowOnError>) => (options?.client ?? client).get<ListWebhookEndpointsResponses, ListWebhookEndpointsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints',
+    ...options
+});
+
+/**
+ * Register a URL for signed event notifications; the signing secret is shown only in this response.
+ */
+export const createWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookEndpointData, ThrowOnError>) => (options.client ?? client).post<CreateWebhookEndpointResponses, CreateWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+export const deleteWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookEndpointData, ThrowOnError>) => (options.client ?? client).delete<DeleteWebhookEndpointResponses, DeleteWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints/{endpoint_id}',
+    ...options
+});
+
+export const retrieveWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<RetrieveWebhookEndpointData, ThrowOnError>) => (options.client ?? client).get<RetrieveWebhookEndpointResponses, RetrieveWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints/{endpoint_id}',
+    ...options
+});
+
+/**
+ * Change the URL, event filter, description, or enable/disable the endpoint.
+ */
+export const updateWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<UpdateWebhookEndpointData, ThrowOnError>) => (options.client ?? client).post<UpdateWebhookEndpointResponses, UpdateWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints/{endpoint_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+export const disableWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<DisableWebhookEndpointData, ThrowOnError>) => (options.client ?? client).post<DisableWebhookEndpointResponses, DisableWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints/{endpoint_id}/disable',
+    ...options
+});
+
+/**
+ * New signing secret (shown once); the previous one keeps signing too for the grace period.
+ */
+export const rotateWebhookEndpointSecret = <ThrowOnError extends boolean = false>(options: Options<RotateWebhookEndpointSecretData, ThrowOnError>) => (options.client ?? client).post<RotateWebhookEndpointSecretResponses, RotateWebhookEndpointSecretErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints/{endpoint_id}/rotate_secret',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>) => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints/{endpoint_id}/deliveries',
+    ...options
+});
+
+/**
+ * Send the event again, starting now, with a new series of retries; the webhook-id stays the same.
+ */
+export const redeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookData, ThrowOnError>) => (options.client ?? client).post<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/webhook_endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver',
     ...options
 });

@@ -394,6 +394,132 @@ export type ModelDeleted = {
     deleted: boolean;
 };
 
+export type WebhookEndpointWithSecret = WebhookEndpoint & {
+    /**
+     * Shown once. Verify signatures with it.
+     */
+    secret: string;
+};
+
+export type WebhookEndpoint = {
+    id: string;
+    object: 'webhook_endpoint';
+    url: string;
+    description: string | null;
+    enabled_events: Array<string>;
+    status: 'enabled' | 'disabled';
+    disabled_reason: 'manual' | 'gone' | null;
+    created_at: number;
+    updated_at: number;
+    previous_secret_expires_at: number | null;
+};
+
+export type WebhookEndpointCreate = {
+    /**
+     * http or https, public address.
+     */
+    url: string;
+    /**
+     * Event types to send; empty or omitted means all of them.
+     */
+    enabled_events?: Array<WebhookEventType>;
+    description?: string | null;
+};
+
+export type WebhookEventType = 'fine_tuning.job.succeeded' | 'fine_tuning.job.failed' | 'fine_tuning.job.cancelled' | 'fine_tuning.job.running' | 'fine_tuning.job.paused' | 'fine_tuning.job.checkpoint.created' | 'fine_tuning.sweep.succeeded' | 'fine_tuning.sweep.failed' | 'fine_tuning.sweep.cancelled';
+
+export type WebhookEndpointList = {
+    object: 'list';
+    data: Array<WebhookEndpoint>;
+    has_more: boolean;
+    first_id: string | null;
+    last_id: string | null;
+};
+
+export type WebhookEndpointUpdate = {
+    /**
+     * http or https, public address.
+     */
+    url?: string;
+    /**
+     * Event types to send; empty or omitted means all of them.
+     */
+    enabled_events?: Array<WebhookEventType>;
+    description?: string | null;
+    /**
+     * false disables the endpoint; true enables it again.
+     */
+    enabled?: boolean;
+};
+
+export type WebhookSecretRotate = {
+    /**
+     * How long the previous secret keeps signing too (a second signature). Default 24 h.
+     */
+    grace_period_seconds?: number;
+};
+
+export type WebhookEndpointDeleted = {
+    id: string;
+    object: 'webhook_endpoint.deleted';
+    deleted: boolean;
+};
+
+export type WebhookDeliveryList = {
+    object: 'list';
+    data: Array<WebhookDelivery>;
+    has_more: boolean;
+    first_id: string | null;
+    last_id: string | null;
+};
+
+export type WebhookDelivery = {
+    /**
+     * `<event source>:<endpoint id>`: one delivery per event and endpoint.
+     */
+    id: string;
+    object: 'webhook_delivery';
+    endpoint_id: string;
+    event: WebhookEvent;
+    status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
+    attempt_count: number;
+    next_attempt_at: number | null;
+    created_at: number;
+    updated_at: number;
+    /**
+     * The most recent attempts, oldest first.
+     */
+    attempts: Array<WebhookDeliveryAttempt>;
+};
+
+export type WebhookEvent = {
+    /**
+     * Also sent as `webhook-id`; the same on every attempt.
+     */
+    id: string;
+    object: 'event';
+    type: string;
+    created_at: number;
+    data: {
+        id: string;
+    };
+};
+
+export type WebhookDeliveryAttempt = {
+    attempted_at: number;
+    /**
+     * Null when no HTTP response came back.
+     */
+    status_code: number | null;
+    /**
+     * The first bytes of the response body.
+     */
+    response_snippet: string | null;
+    error: string | null;
+    duration_ms: number;
+    next_attempt_at: number | null;
+};
+
 export type ListFilesData = {
     body?: never;
     path?: never;
@@ -1772,3 +1898,573 @@ export type RetrieveModelResponses = {
 };
 
 export type RetrieveModelResponse = RetrieveModelResponses[keyof RetrieveModelResponses];
+
+export type ListWebhookEndpointsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Id of the last item of the previous page.
+         */
+        after?: string;
+        limit?: number;
+    };
+    url: '/v1/webhook_endpoints';
+};
+
+export type ListWebhookEndpointsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ListWebhookEndpointsError = ListWebhookEndpointsErrors[keyof ListWebhookEndpointsErrors];
+
+export type ListWebhookEndpointsResponses = {
+    /**
+     * Endpoints, newest first.
+     */
+    200: WebhookEndpointList;
+};
+
+export type ListWebhookEndpointsResponse = ListWebhookEndpointsResponses[keyof ListWebhookEndpointsResponses];
+
+export type CreateWebhookEndpointData = {
+    body: WebhookEndpointCreate;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/webhook_endpoints';
+};
+
+export type CreateWebhookEndpointErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CreateWebhookEndpointError = CreateWebhookEndpointErrors[keyof CreateWebhookEndpointErrors];
+
+export type CreateWebhookEndpointResponses = {
+    /**
+     * The endpoint and its secret (shown once).
+     */
+    200: WebhookEndpointWithSecret;
+};
+
+export type CreateWebhookEndpointResponse = CreateWebhookEndpointResponses[keyof CreateWebhookEndpointResponses];
+
+export type DeleteWebhookEndpointData = {
+    body?: never;
+    path: {
+        endpoint_id: string;
+    };
+    query?: never;
+    url: '/v1/webhook_endpoints/{endpoint_id}';
+};
+
+export type DeleteWebhookEndpointErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type DeleteWebhookEndpointError = DeleteWebhookEndpointErrors[keyof DeleteWebhookEndpointErrors];
+
+export type DeleteWebhookEndpointResponses = {
+    /**
+     * Deleted; pending deliveries are cancelled.
+     */
+    200: WebhookEndpointDeleted;
+};
+
+export type DeleteWebhookEndpointResponse = DeleteWebhookEndpointResponses[keyof DeleteWebhookEndpointResponses];
+
+export type RetrieveWebhookEndpointData = {
+    body?: never;
+    path: {
+        endpoint_id: string;
+    };
+    query?: never;
+    url: '/v1/webhook_endpoints/{endpoint_id}';
+};
+
+export type RetrieveWebhookEndpointErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RetrieveWebhookEndpointError = RetrieveWebhookEndpointErrors[keyof RetrieveWebhookEndpointErrors];
+
+export type RetrieveWebhookEndpointResponses = {
+    /**
+     * The endpoint.
+     */
+    200: WebhookEndpoint;
+};
+
+export type RetrieveWebhookEndpointResponse = RetrieveWebhookEndpointResponses[keyof RetrieveWebhookEndpointResponses];
+
+export type UpdateWebhookEndpointData = {
+    body: WebhookEndpointUpdate;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        endpoint_id: string;
+    };
+    query?: never;
+    url: '/v1/webhook_endpoints/{endpoint_id}';
+};
+
+export type UpdateWebhookEndpointErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type UpdateWebhookEndpointError = UpdateWebhookEndpointErrors[keyof UpdateWebhookEndpointErrors];
+
+export type UpdateWebhookEndpointResponses = {
+    /**
+     * The updated endpoint.
+     */
+    200: WebhookEndpoint;
+};
+
+export type UpdateWebhookEndpointResponse = UpdateWebhookEndpointResponses[keyof UpdateWebhookEndpointResponses];
+
+export type DisableWebhookEndpointData = {
+    body?: never;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        endpoint_id: string;
+    };
+    query?: never;
+    url: '/v1/webhook_endpoints/{endpoint_id}/disable';
+};
+
+export type DisableWebhookEndpointErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type DisableWebhookEndpointError = DisableWebhookEndpointErrors[keyof DisableWebhookEndpointErrors];
+
+export type DisableWebhookEndpointResponses = {
+    /**
+     * The disabled endpoint; pending deliveries are cancelled.
+     */
+    200: WebhookEndpoint;
+};
+
+export type DisableWebhookEndpointResponse = DisableWebhookEndpointResponses[keyof DisableWebhookEndpointResponses];
+
+export type RotateWebhookEndpointSecretData = {
+    body?: WebhookSecretRotate;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        endpoint_id: string;
+    };
+    query?: never;
+    url: '/v1/webhook_endpoints/{endpoint_id}/rotate_secret';
+};
+
+export type RotateWebhookEndpointSecretErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RotateWebhookEndpointSecretError = RotateWebhookEndpointSecretErrors[keyof RotateWebhookEndpointSecretErrors];
+
+export type RotateWebhookEndpointSecretResponses = {
+    /**
+     * The endpoint and its new secret (shown once).
+     */
+    200: WebhookEndpointWithSecret;
+};
+
+export type RotateWebhookEndpointSecretResponse = RotateWebhookEndpointSecretResponses[keyof RotateWebhookEndpointSecretResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        endpoint_id: string;
+    };
+    query?: {
+        /**
+         * Id of the last item of the previous page.
+         */
+        after?: string;
+        limit?: number;
+    };
+    url: '/v1/webhook_endpoints/{endpoint_id}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * Deliveries with their attempts, newest first.
+     */
+    200: WebhookDeliveryList;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type RedeliverWebhookData = {
+    body?: never;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        endpoint_id: string;
+        delivery_id: string;
+    };
+    query?: never;
+    url: '/v1/webhook_endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver';
+};
+
+export type RedeliverWebhookErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RedeliverWebhookError = RedeliverWebhookErrors[keyof RedeliverWebhookErrors];
+
+export type RedeliverWebhookResponses = {
+    /**
+     * Scheduled.
+     */
+    202: WebhookDelivery;
+};
+
+export type RedeliverWebhookResponse = RedeliverWebhookResponses[keyof RedeliverWebhookResponses];
