@@ -105,6 +105,8 @@ export interface JobRecord {
   providerJobId?: string | null;
   /** Sweep this job is a trial of. */
   sweepId?: string | null;
+  /** Which attempt at running the job this is (1 first); interrupted runs resume as the next. */
+  attempt?: number;
   /** The newest progress the runner reported. */
   progress?: { step: number; totalSteps: number; epoch: number; loss?: number } | null;
   /**

@@ -1,0 +1,116 @@
+/**
+ * What the end of a local runner process means for its job, and what to do with local jobs
+ * that were left behind when the service stopped.
+ *
+ * The runner writes its own final status before it exits; these functions only handle the
+ * cases where it could not: it was interrupted (exit 75, or killed), it crashed, or the whole
+ * service went down under it.
+ */
+import { ConflictError } from '../../errors';
+import type { JobRecord } from '../records';
+import { appendJobEvent, isTerminal, transitionJob } from '../lifecycle';
+import { resumeStep, type DispatchDeps } from './deps';
+
+/** The runner's "interrupted, safe to retry" exit code (EX_TEMPFAIL; runner/checkpoint/signals.ts). */
+export const RUNNER_EXIT_RETRYABLE = 75;
+
+export interface RunnerExit {
+  jobId: string;
+  code: number | null;
+  signal: string | null;
+  stoppedFor: 'cancel' | 'pause' | 'shutdown' | null;
+  stderrTail: string;
+}
+
+export type ExitOutcome = 'ignored' | 'retried' | 'failed';
+
+export interface ExitPolicy {
+  /** Attempts in all, the first included, before an interrupted job fails. */
+  maxAttempts: number;
+}
+
+async function fail(deps: DispatchDeps, job: JobRecord, code: string, message: string): Promise<ExitOutcome> {
+  try {
+    await transitionJob(deps, job.id, 'failed', { reason: `The job failed: ${message}`, patch: { error: { code, message, param: null } } });
+    return 'failed';
+  } catch (err) {
+    if (err instanceof ConflictError) return 'ignored';
+    throw err;
+  }
+}
+
+/** The last non-empty line of the runner's stderr: usually the error it died of. */
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.at(-1)?.slice(0, 500) ?? '';
+}
+
+export async function onRunnerExit(
+  deps: DispatchDeps,
+  exit: RunnerExit,
+  resubmit: (job: JobRecord) => Promise<unknown>,
+  policy: ExitPolicy,
+): Promise<ExitOutcome> {
+  const job = await deps.stores.jobs.getById(exit.jobId);
+  if (!job || isTerminal(job.status)) return 'ignored';
+  // We stopped it: cancel and pause already wrote their status; a shutdown is picked up on restart.
+  if (exit.stoppedFor) return 'ignored';
+  if (exit.code === 0) {
+    return fail(deps, job, 'runner_no_result', 'the training process exited without reporting a result');
+  }
+  const interrupted = exit.code === RUNNER_EXIT_RETRYABLE || exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM';
+  if (!interrupted) {
+    const why = lastLine(exit.stderrTail) || `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}`;
+    return fail(deps, job, 'runner_failed', why);
+  }
+  const attempt = (job.attempt ?? 1) + 1;
+  if (attempt > policy.maxAttempts) {
+    return fail(deps, job, 'runner_interrupted', `interrupted ${policy.maxAttempts} times; giving up`);
+  }
+  let updated: JobRecord;
+  try {
+    updated = await deps.stores.jobs.update(job.id, { version: job.version }, { attempt });
+  } catch (err) {
+    if (err instanceof ConflictError) return 'ignored';
+    throw err;
+  }
+  const step = await resumeStep(deps, job.id);
+  await appendJobEvent(deps, job, {
+    level: 'warn',
+    message: `Interrupted (${exit.signal ?? `exit code ${exit.code}`}); resuming from step ${step}`,
+    data: { attempt, resume_step: step },
+    dedupeKey: `local-interrupted:${attempt}`,
+  });
+  await resubmit(updated);
+  return 'retried';
+}
+
+/**
+ * After a restart: local jobs that were queued are submitted again, and jobs that were running
+ * resume from their newest checkpoint (the runner finds it), with an event saying so. None is
+ * left `running` with no process behind it.
+ */
+export async function recoverLocalJobs(
+  deps: DispatchDeps,
+  resubmit: (job: JobRecord) => Promise<unknown>,
+  limit = 500,
+): Promise<{ resumed: string[]; requeued: string[] }> {
+  const jobs = (await deps.stores.jobs.listByStatus(['queued', 'running'], limit)).filter((j) => j.provider === 'local');
+  const out = { resumed: [] as string[], requeued: [] as string[] };
+  for (const job of jobs) {
+    if (job.status === 'running') {
+      const step = await resumeStep(deps, job.id);
+      await appendJobEvent(deps, job, {
+        level: 'warn',
+        message: `The service restarted while the job was running; resuming from step ${step}`,
+        data: { resume_step: step },
+        dedupeKey: `local-restart:${job.version}`,
+      });
+      out.resumed.push(job.id);
+    } else {
+      out.requeued.push(job.id);
+    }
+    await resubmit(job);
+  }
+  return out;
+}
