@@ -76,60 +76,111 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => {});
 
-  async function fanOutEntry(entry: OutboxRecord, nowMs: number): Promise<number> {
-    let created = 0;
+  /**
+   * What one run knows: endpoints read once per tenant (fan-out) or per endpoint (retries), so a
+   * burst of events for one tenant costs one read, not one per event. Within a run an endpoint
+   * disabled meanwhile may get one more attempt; the next run sees the change.
+   */
+  function runCache() {
+    const byTenant = new Map<string, Promise<WebhookEndpointRecord[]>>();
+    const byId = new Map<string, Promise<WebhookEndpointRecord | undefined>>();
+    return {
+      tenantEndpoints(tenantId: string) {
+        let p = byTenant.get(tenantId);
+        if (!p) byTenant.set(tenantId, (p = deps.endpoints.listAll(tenantId)));
+        return p;
+      },
+      endpoint(tenantId: string, id: string) {
+        let p = byId.get(id);
+        if (!p) byId.set(id, (p = deps.endpoints.get(tenantId, id)));
+        return p;
+      },
+    };
+  }
+  type RunCache = ReturnType<typeof runCache>;
+
+  /**
+   * Creates the entry's deliveries, already claimed for their first attempt (one write instead of
+   * create-then-claim; should this worker die, the lease runs out and a sweep makes the attempt).
+   */
+  async function fanOutEntry(
+    entry: OutboxRecord,
+    nowMs: number,
+    cache: RunCache,
+  ): Promise<Array<{ delivery: WebhookDeliveryRecord; endpoint: WebhookEndpointRecord }>> {
+    const fresh: Array<{ delivery: WebhookDeliveryRecord; endpoint: WebhookEndpointRecord }> = [];
     if (isWebhookEventType(entry.type)) {
-      const endpoints = (await deps.endpoints.listAll(entry.tenantId)).filter(
+      const endpoints = (await cache.tenantEndpoints(entry.tenantId)).filter(
         (ep) => ep.status === 'enabled' && endpointWants(ep.enabledEvents, entry.type),
       );
       const event = thinEvent({ outboxId: entry.id, type: entry.type, subjectId: entry.subjectId, createdAt: entry.createdAt });
       const payload = JSON.stringify(event);
-      for (const ep of endpoints) {
-        const made = await deps.deliveries.createIfAbsent({
-          id: deliveryIdFor(entry.id, ep.id),
-          tenantId: entry.tenantId,
-          endpointId: ep.id,
-          outboxId: entry.id,
-          eventId: event.id,
-          eventType: entry.type,
-          payload,
-          status: 'pending',
-          attemptCount: 0,
-          scheduleStart: 0,
-          nextAttemptAtMs: nowMs,
-          attempts: [],
-          createdAtMs: nowMs,
-          updatedAtMs: nowMs,
-          version: 1,
-        });
-        if (made) created++;
-      }
+      await Promise.all(
+        endpoints.map(async (endpoint) => {
+          const delivery: WebhookDeliveryRecord = {
+            id: deliveryIdFor(entry.id, endpoint.id),
+            tenantId: entry.tenantId,
+            endpointId: endpoint.id,
+            outboxId: entry.id,
+            eventId: event.id,
+            eventType: entry.type,
+            payload,
+            status: 'pending',
+            attemptCount: 0,
+            scheduleStart: 0,
+            nextAttemptAtMs: nowMs + leaseMs,
+            attempts: [],
+            createdAtMs: nowMs,
+            updatedAtMs: nowMs,
+            version: 1,
+          };
+          if (await deps.deliveries.createIfAbsent(delivery)) fresh.push({ delivery, endpoint });
+        }),
+      );
     } else {
       log('warn', 'outbox entry of a type no webhook carries; marking it dispatched', { id: entry.id, type: entry.type });
     }
     await deps.outbox.markDispatched(entry.id);
-    return created;
+    return fresh;
   }
 
-  /** Turns pending outbox entries into deliveries. */
-  async function fanOut(nowMs: number): Promise<{ outboxProcessed: number; deliveriesCreated: number }> {
-    let outboxProcessed = 0;
-    let deliveriesCreated = 0;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+  /**
+   * Turns pending outbox entries into deliveries and makes their first attempts right away (the
+   * schedule's "immediately"), batch by batch so early events do not wait for late ones.
+   */
+  async function fanOut(
+    nowMs: number,
+    cache: RunCache = runCache(),
+    outOfTime: () => boolean = () => false,
+  ): Promise<{ outboxProcessed: number; deliveriesCreated: number; attempts: number; succeeded: number }> {
+    const total = { outboxProcessed: 0, deliveriesCreated: 0, attempts: 0, succeeded: 0 };
+    for (let round = 0; round < MAX_ROUNDS && !outOfTime(); round++) {
       const entries = await deps.outbox.listPending(batchSize);
       if (entries.length === 0) break;
-      for (const entry of entries) {
+      const fresh: Array<{ delivery: WebhookDeliveryRecord; endpoint: WebhookEndpointRecord }> = [];
+      await eachLimited(entries, concurrency, async (entry) => {
         try {
-          deliveriesCreated += await fanOutEntry(entry, nowMs);
-          outboxProcessed++;
+          fresh.push(...(await fanOutEntry(entry, nowMs, cache)));
+          total.outboxProcessed++;
         } catch (err) {
-          // Left pending: the next call tries again, and the deliveries made so far are not duplicated.
+          // Left pending: the next run tries again, and the deliveries made so far are not duplicated.
           log('error', 'fan-out failed', { id: entry.id, error: String(err) });
         }
-      }
+      });
+      total.deliveriesCreated += fresh.length;
+      await eachLimited(fresh, concurrency, async ({ delivery, endpoint }) => {
+        if (outOfTime()) return; // claimed but not sent: due again when the lease runs out
+        try {
+          const ok = await attemptClaimed(delivery, endpoint);
+          total.attempts++;
+          if (ok) total.succeeded++;
+        } catch (err) {
+          log('error', 'delivery attempt failed to record', { id: delivery.id, error: String(err) });
+        }
+      });
       if (entries.length < batchSize) break;
     }
-    return { outboxProcessed, deliveriesCreated };
+    return total;
   }
 
   function liveSecrets(endpoint: WebhookEndpointRecord, nowMs: number): string[] {
@@ -156,8 +207,8 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
     }
   }
 
-  /** One attempt of one due delivery. Returns true when it succeeded. */
-  async function attempt(due: WebhookDeliveryRecord): Promise<boolean | undefined> {
+  /** Claims a due delivery, then attempts it. Undefined when another worker had it or it was cancelled. */
+  async function attemptDue(due: WebhookDeliveryRecord, cache: RunCache): Promise<boolean | undefined> {
     const claimAt = deps.clock.nowMs();
     let claimed: WebhookDeliveryRecord;
     try {
@@ -166,7 +217,7 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
       if (err instanceof ConflictError) return undefined; // another worker has it
       throw err;
     }
-    const endpoint = await deps.endpoints.get(claimed.tenantId, claimed.endpointId);
+    const endpoint = await cache.endpoint(claimed.tenantId, claimed.endpointId);
     if (!endpoint || endpoint.status !== 'enabled') {
       await deps.deliveries.update(claimed.id, claimed.version, {
         status: 'cancelled',
@@ -175,6 +226,11 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
       });
       return undefined;
     }
+    return attemptClaimed(claimed, endpoint);
+  }
+
+  /** One attempt of a delivery this worker holds the lease on. Returns true when it succeeded. */
+  async function attemptClaimed(claimed: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<boolean> {
     const sentAt = deps.clock.nowMs();
     const headers = {
       ...signedHeaders(liveSecrets(endpoint, sentAt), claimed.eventId, Math.floor(sentAt / 1000), claimed.payload),
@@ -219,8 +275,12 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
     return outcome.kind === 'success';
   }
 
-  /** Makes every attempt due at `nowMs`. */
-  async function deliverDue(nowMs: number, outOfTime: () => boolean = () => false): Promise<{ attempts: number; succeeded: number }> {
+  /** Makes every retry (and redelivery) due at `nowMs`. */
+  async function deliverDue(
+    nowMs: number,
+    cache: RunCache = runCache(),
+    outOfTime: () => boolean = () => false,
+  ): Promise<{ attempts: number; succeeded: number }> {
     let attempts = 0;
     let succeeded = 0;
     for (let round = 0; round < MAX_ROUNDS && !outOfTime(); round++) {
@@ -230,7 +290,7 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
         // Unclaimed work stays due for the next run.
         if (outOfTime()) return;
         try {
-          const ok = await attempt(d);
+          const ok = await attemptDue(d, cache);
           if (ok !== undefined) attempts++;
           if (ok) succeeded++;
         } catch (err) {
@@ -243,19 +303,26 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
   }
 
   return {
-    fanOut,
-    deliverDue,
+    fanOut: (nowMs: number) => fanOut(nowMs),
+    deliverDue: (nowMs: number) => deliverDue(nowMs),
     /**
-     * Everything due at `nowMs` (default: the clock's now): new outbox entries first, then attempts.
-     * `budgetMs` (wall time) stops claiming new attempts once spent, leaving room for those in
-     * flight to finish inside a Lambda's timeout (pass remaining time minus the sender timeout).
+     * Everything due at `nowMs` (default: the clock's now): new outbox entries (fanned out and
+     * attempted at once), then retries and redeliveries whose time has come. `budgetMs` (wall
+     * time) stops taking new work once spent, leaving room for attempts in flight to finish inside
+     * a Lambda's timeout (pass the remaining time minus the sender's timeout).
      */
     async processDue(nowMs: number = deps.clock.nowMs(), opts: { budgetMs?: number } = {}): Promise<ProcessSummary> {
       const started = performance.now();
       const outOfTime = () => opts.budgetMs !== undefined && performance.now() - started >= opts.budgetMs;
-      const fan = await fanOut(nowMs);
-      const del = await deliverDue(nowMs, outOfTime);
-      return { ...fan, ...del };
+      const cache = runCache();
+      const fan = await fanOut(nowMs, cache, outOfTime);
+      const due = await deliverDue(nowMs, cache, outOfTime);
+      return {
+        outboxProcessed: fan.outboxProcessed,
+        deliveriesCreated: fan.deliveriesCreated,
+        attempts: fan.attempts + due.attempts,
+        succeeded: fan.succeeded + due.succeeded,
+      };
     },
   };
 }

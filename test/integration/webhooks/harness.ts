@@ -38,6 +38,8 @@ export function movableClock(startMs = Date.now()): MovableClock {
 export interface Received {
   headers: Record<string, string>;
   body: string;
+  /** performance.now() when the request was complete. */
+  at: number;
 }
 
 export interface Receiver {
@@ -57,7 +59,7 @@ export async function startReceiver(
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const n = r.received.length;
-      r.received.push({ headers: req.headers as Record<string, string>, body });
+      r.received.push({ headers: req.headers as Record<string, string>, body, at: performance.now() });
       const a = answer(n, req);
       res.writeHead(a.status, a.headers).end(a.body ?? '');
     });
