@@ -57,6 +57,18 @@ export function pathToParam(path: readonly PropertyKey[]): string {
   return out;
 }
 
+const ARTICLE: Record<string, string> = { int: 'an integer', number: 'a number', string: 'a string', boolean: 'a boolean', object: 'an object', array: 'an array', null: 'null' };
+
+/** What one union branch wanted, in words: `"auto"`, `an integer`, … */
+function describeExpectation(i: Issue): string {
+  if (i.code === 'invalid_value') return (i as Issue & { values: unknown[] }).values.map((v) => JSON.stringify(v)).join(' or ');
+  if (i.code === 'invalid_type') {
+    const expected = String((i as Issue & { expected: string }).expected);
+    return ARTICLE[expected] ?? expected;
+  }
+  return i.message;
+}
+
 /** The most telling issue of a union failure: a range/format rule beats "wrong type" from the other branches. */
 function pickIssue(issue: Issue): { issue: Issue; alternatives?: string[] } {
   if (issue.code !== 'invalid_union') return { issue };
@@ -64,7 +76,7 @@ function pickIssue(issue: Issue): { issue: Issue; alternatives?: string[] } {
   const flat = branches.flat();
   const specific = flat.find((i) => i.code !== 'invalid_type' && i.code !== 'invalid_value' && i.code !== 'invalid_union');
   if (specific) return pickIssue({ ...specific, path: [...issue.path, ...specific.path] } as Issue);
-  const alternatives = branches.map((b) => b.map((i) => i.message).join('; '));
+  const alternatives = branches.map((b) => b.map(describeExpectation).join(' and '));
   return { issue, alternatives };
 }
 
@@ -80,7 +92,7 @@ export function validationErrorFrom(error: ZodError, prefix: readonly PropertyKe
     path = [...path, keys[0]];
     message = `unknown field (not part of this request: ${keys.join(', ')})`;
   } else if (alternatives) {
-    message = `invalid value: ${alternatives.join(' | or | ')}`;
+    message = `must be ${[...new Set(alternatives)].join(' or ')}`;
   }
   const param = pathToParam(path) || null;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';

@@ -33,8 +33,8 @@ export interface CallOptions {
 }
 
 export async function startApi(overrides: Partial<AppDeps> = {}): Promise<ApiHarness> {
-  const env = await startEmbedded();
   const clock = overrides.clock ?? systemClock;
+  const env = await startEmbedded({ clock });
   const logs: ApiHarness['logs'] = [];
   const logger: AppLogger = {
     error: (message, detail) => logs.push({ level: 'error', message, detail }),

@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transitionJob } from '../../functions/domain/lifecycle';
+import type { JobRecord } from '../../functions/domain/records';
+import type { Dispatcher } from '../../functions/ports/dispatcher';
+import { systemClock } from '../../functions/ports/clock';
+import { chatJsonl, classificationJsonl } from './data';
+import { BASE_MODEL, errorOf, startApi, type ApiHarness } from './support';
+
+/** Stands in for a provider (AWS Batch / OpenAI cannot run here): records what the API asked of it. */
+class RecordingDispatcher implements Dispatcher {
+  calls: { action: string; jobId: string; status: string }[] = [];
+  async submit(job: JobRecord) {
+    this.calls.push({ action: 'submit', jobId: job.id, status: job.status });
+    return { providerJobId: `batch-${job.id}` };
+  }
+  async cancel(job: JobRecord) {
+    this.calls.push({ action: 'cancel', jobId: job.id, status: job.status });
+  }
+  async pause(job: JobRecord) {
+    this.calls.push({ action: 'pause', jobId: job.id, status: job.status });
+  }
+}
+
+let api: ApiHarness;
+let batch: RecordingDispatcher;
+let trainingFile: string;
+let validationFile: string;
+let classFile: string;
+
+beforeAll(async () => {
+  batch = new RecordingDispatcher();
+  api = await startApi({ dispatchers: { batch } });
+  trainingFile = (await (await api.upload(chatJsonl(40))).json()).id;
+  validationFile = (await (await api.upload(chatJsonl(10, 40))).json()).id;
+  classFile = (await (await api.upload(classificationJsonl(60))).json()).id;
+});
+afterAll(() => api.stop());
+
+const create = (json: Record<string, unknown>, key?: string) =>
+  api.call('POST', '/v1/fine_tuning/jobs', { json: { model: BASE_MODEL, training_file: trainingFile, ...json }, key });
+
+/** Moves a job as the runner would, through the same lifecycle module and store. */
+const runnerMoves = (id: string, to: JobRecord['status']) =>
+  transitionJob({ stores: api.env.stores, clock: systemClock }, id, to);
+
+describe('fine-tuning jobs', () => {
+  it('creates a job with every auto resolved and explained; it waits in queued without a dispatcher', async () => {
+    const res = await create({ suffix: 'reviews', seed: 123, metadata: { team: 'search' } });
+    expect(res.status).toBe(200);
+    const job = await res.json();
+    expect(job).toMatchObject({
+      object: 'fine_tuning.job',
+      model: BASE_MODEL,
+      status: 'queued',
+      provider: 'local',
+      training_file: trainingFile,
+      validation_file: null,
+      seed: 123,
+      user_provided_suffix: 'reviews',
+      metadata: { team: 'search' },
+      fine_tuned_model: null,
+      finished_at: null,
+      error: null,
+      result_files: [],
+    });
+    expect(job.id).toMatch(/^ftjob-/);
+    const h = job.method.supervised.hyperparameters;
+    expect(job.method.type).toBe('supervised');
+    expect(h).toMatchObject({ n_epochs: 3, max_sequence_length: 256, seed: 123, learning_rate: 1e-3, learning_rate_multiplier: 1 });
+    expect(job.hyperparameters).toEqual({ n_epochs: 3, batch_size: h.batch_size, learning_rate_multiplier: 1 });
+    expect(job.hyperparameter_explanations.n_epochs).toMatch(/OpenAI's heuristic/);
+    expect(job.hyperparameter_explanations.max_sequence_length).toMatch(/context length \(256/);
+
+    const events = await (await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/events`)).json();
+    const messages = events.data.map((e: { message: string }) => e.message);
+    expect(messages).toEqual(expect.arrayContaining([`Created fine-tuning job: ${job.id}`]));
+    expect(messages.some((m: string) => /queued/.test(m))).toBe(true);
+    expect(events.data[0]).toMatchObject({ object: 'fine_tuning.job.event', level: 'info', type: 'message' });
+  });
+
+  it('accepts the deprecated top-level hyperparameters', async () => {
+    const job = await (await create({ hyperparameters: { n_epochs: 2, batch_size: 4 } })).json();
+    expect(job.hyperparameters).toMatchObject({ n_epochs: 2, batch_size: 4 });
+    const both = await create({ hyperparameters: { n_epochs: 2 }, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 3 } } } });
+    expect(both.status).toBe(400);
+    expect((await errorOf(both)).param).toBe('hyperparameters');
+  });
+
+  it('submits to the provider dispatcher and records the provider job id', async () => {
+    const job = await (await create({ provider: 'batch' })).json();
+    expect(job.status).toBe('queued');
+    expect(batch.calls).toContainEqual({ action: 'submit', jobId: job.id, status: 'queued' });
+    const stored = await api.env.stores.jobs.getById(job.id);
+    expect(stored?.providerJobId).toBe(`batch-${job.id}`);
+  });
+
+  it('cancels, and refuses to cancel twice', async () => {
+    const job = await (await create({ provider: 'batch' })).json();
+    const res = await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: job.id, status: 'cancelled' });
+    expect(batch.calls).toContainEqual({ action: 'cancel', jobId: job.id, status: 'cancelled' });
+    const again = await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
+    expect(again.status).toBe(409);
+    expect((await errorOf(again)).message).toMatch(/cannot be cancelled/);
+  });
+
+  it('pauses a running job and resumes it into the queue', async () => {
+    const job = await (await create({ provider: 'batch' })).json();
+    expect((await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/pause`)).status).toBe(409); // queued, not running
+    await runnerMoves(job.id, 'running');
+    const paused = await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/pause`);
+    expect(await paused.json()).toMatchObject({ status: 'paused' });
+    expect(batch.calls).toContainEqual({ action: 'pause', jobId: job.id, status: 'paused' });
+    const resumed = await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`);
+    expect(await resumed.json()).toMatchObject({ status: 'queued' });
+    expect(batch.calls.filter((c) => c.jobId === job.id && c.action === 'submit')).toHaveLength(2);
+    expect((await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`)).status).toBe(409);
+  });
+
+  it('lists checkpoints newest first in OpenAI shape', async () => {
+    const job = await (await create({})).json();
+    for (const step of [10, 20, 30]) {
+      await api.env.stores.checkpoints.put({
+        id: `ftckpt-${job.id.slice(6)}-${step}`,
+        jobId: job.id,
+        tenantId: 'tenant-a',
+        createdAt: 1_700_000_000 + step,
+        stepNumber: step,
+        metrics: { train_loss: 3 - step / 10 },
+        fineTunedModelCheckpoint: `ft:${BASE_MODEL}:tenant-a::${job.id}:ckpt-step-${step}`,
+        blobPrefix: `checkpoints/${job.id}/${step}`,
+      });
+    }
+    const page = await (await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints?limit=2`)).json();
+    expect(page).toMatchObject({ object: 'list', has_more: true });
+    expect(page.data.map((c: { step_number: number }) => c.step_number)).toEqual([30, 20]);
+    expect(page.data[0]).toMatchObject({
+      object: 'fine_tuning.job.checkpoint',
+      fine_tuning_job_id: job.id,
+      metrics: { step: 30, train_loss: 0 },
+    });
+    const rest = await (await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints?after=${page.last_id}`)).json();
+    expect(rest.data.map((c: { step_number: number }) => c.step_number)).toEqual([10]);
+  });
+
+  it('lists jobs newest first, pages them, and filters by metadata', async () => {
+    const tagged = [];
+    for (let i = 0; i < 3; i++) tagged.push((await (await create({ metadata: { run: 'paging', i: String(i) } })).json()).id);
+    const page = await (await api.call('GET', '/v1/fine_tuning/jobs?limit=2&metadata[run]=paging')).json();
+    expect(page.data.map((j: { id: string }) => j.id)).toEqual([tagged[2], tagged[1]]);
+    expect(page.has_more).toBe(true);
+    const next = await (await api.call('GET', `/v1/fine_tuning/jobs?limit=2&metadata[run]=paging&after=${page.last_id}`)).json();
+    expect(next.data.map((j: { id: string }) => j.id)).toEqual([tagged[0]]);
+    expect(next.has_more).toBe(false);
+    const one = await (await api.call('GET', '/v1/fine_tuning/jobs?metadata[run]=paging&metadata[i]=1')).json();
+    expect(one.data.map((j: { id: string }) => j.id)).toEqual([tagged[1]]);
+  });
+
+  it("keeps tenants apart: another tenant's job is a 404 everywhere", async () => {
+    const job = await (await create({})).json();
+    for (const [method, path] of [
+      ['GET', `/v1/fine_tuning/jobs/${job.id}`],
+      ['POST', `/v1/fine_tuning/jobs/${job.id}/cancel`],
+      ['POST', `/v1/fine_tuning/jobs/${job.id}/pause`],
+      ['POST', `/v1/fine_tuning/jobs/${job.id}/resume`],
+      ['GET', `/v1/fine_tuning/jobs/${job.id}/events`],
+      ['GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints`],
+    ]) {
+      const res = await api.call(method, path, { key: api.keyB });
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    const list = await (await api.call('GET', '/v1/fine_tuning/jobs', { key: api.keyB })).json();
+    expect(list.data).toEqual([]);
+    // B cannot train on A's file either.
+    const res = await create({}, api.keyB);
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ param: 'training_file', code: 'file_not_found' });
+  });
+});
+
+describe('job rules (400 naming the field)', () => {
+  const hp = (hyperparameters: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    create({ method: { type: 'supervised', supervised: { hyperparameters } }, ...extra });
+  const P = 'method.supervised.hyperparameters';
+
+  it.each([
+    [{ n_epochs: 0 }, `${P}.n_epochs`, /Too small|>=1/i],
+    [{ n_epochs: 'many' }, `${P}.n_epochs`, /auto/],
+    [{ batch_size: 1, n_epochs: 1, warmup_steps: 40 }, `${P}.warmup_steps`, /warm-up must be shorter than training.*40/],
+    [{ warmup_steps: 1, warmup_ratio: 0.1 }, `${P}.warmup_ratio`, /mutually exclusive/],
+    [{ early_stopping: { patience: 2 } }, `${P}.early_stopping`, /validation_file/],
+    [{ lr_scheduler: 'reduce_on_plateau' }, `${P}.lr_scheduler`, /validation/],
+    [{ sampling: { strategy: 'stratified' } }, `${P}.sampling.strategy`, /classification/],
+    [{ sampling: { strategy: 'weighted' } }, `${P}.sampling.weight_field`, /"sample_weight"/],
+    [{ learning_rate_multipler: 2 }, `${P}.learning_rate_multipler`, /unknown field/],
+  ])('%j → %s', async (hyperparameters, param, rule) => {
+    const res = await hp(hyperparameters);
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.param).toBe(param);
+    expect(err.message).toMatch(rule);
+    expect(err.type).toBe('invalid_request_error');
+  });
+
+  it('allows early stopping and reduce_on_plateau with a validation file', async () => {
+    const res = await hp({ early_stopping: { patience: 2 }, lr_scheduler: 'reduce_on_plateau' }, { validation_file: validationFile });
+    expect(res.status).toBe(200);
+    const job = await res.json();
+    expect(job.method.supervised.hyperparameters.early_stopping).toMatchObject({ patience: 2, metric: 'valid_loss' });
+  });
+
+  it('allows stratified sampling of classification data', async () => {
+    const res = await create({ training_file: classFile, method: { type: 'supervised', supervised: { hyperparameters: { sampling: { strategy: 'stratified' } } } } });
+    expect(res.status).toBe(200);
+  });
+
+  it('checks the weight field in the data for weighted sampling', async () => {
+    const weighted = (await (await api.upload(chatJsonl(10, 0, (i) => ({ w: i % 3 })))).json()).id;
+    const ok = await create({ training_file: weighted, method: { type: 'supervised', supervised: { hyperparameters: { sampling: { strategy: 'weighted', weight_field: 'w' } } } } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('provider openai lists the fields it cannot do', async () => {
+    const res = await hp({ n_epochs: 2, optimizer: 'sgd', dropout: 0.1 }, { provider: 'openai' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toMatch(/cannot honour these hyperparameters: optimizer, dropout/);
+  });
+
+  it('refuses unknown models and files of the wrong purpose', async () => {
+    const res = await create({ model: 'no-such-model' });
+    expect(await errorOf(res)).toMatchObject({ param: 'model', code: 'model_not_found' });
+    const other = (await (await api.upload('x', { purpose: 'user_data' })).json()).id;
+    expect(await errorOf(await create({ training_file: other }))).toMatchObject({ param: 'training_file', code: 'invalid_file_purpose' });
+  });
+});
+
+describe('estimate (dry run)', () => {
+  it('resolves, explains and sizes without creating a job', async () => {
+    const before = (await (await api.call('GET', '/v1/fine_tuning/jobs?limit=100')).json()).data.length;
+    const res = await api.call('POST', '/v1/fine_tuning/jobs/estimate', {
+      json: { model: BASE_MODEL, training_file: trainingFile, method: { type: 'supervised', supervised: { hyperparameters: { batch_size: 4, warmup_ratio: 0.1 } } } },
+    });
+    expect(res.status).toBe(200);
+    const e = await res.json();
+    expect(e).toMatchObject({
+      object: 'fine_tuning.job.estimate',
+      model: BASE_MODEL,
+      provider: 'local',
+      format: 'chat',
+      training_examples: 40,
+      steps_per_epoch: 10,
+      total_steps: 30,
+    });
+    expect(e.hyperparameters).toMatchObject({ n_epochs: 3, batch_size: 4, warmup_steps: 3 });
+    expect(e.trained_tokens).toBe(e.training_tokens * 3);
+    expect(e.estimated_duration_seconds).toBeGreaterThan(0);
+    expect(e.duration_explanation).toMatch(/FLOPs/);
+    expect(Object.keys(e.hyperparameter_explanations)).toEqual(expect.arrayContaining(['n_epochs', 'learning_rate', 'warmup_steps', 'eval_interval_steps']));
+    expect((await (await api.call('GET', '/v1/fine_tuning/jobs?limit=100')).json()).data.length).toBe(before);
+  });
+});
