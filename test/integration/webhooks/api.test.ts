@@ -8,9 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoWebhookStores } from '../../../functions/adapters/dynamodb/webhooks';
 import { createHttpSender, webhookUrlChecker } from '../../../functions/adapters/http';
 import { createApp } from '../../../functions/api/app';
-import { apiContext } from '../../../functions/api/context';
 import type { AppDeps } from '../../../functions/api/deps';
-import { registerWebhookEndpointRoutes } from '../../../functions/api/routes/webhook-endpoints';
 import { createApiKey } from '../../../functions/domain/api-keys';
 import { timeSortedIds } from '../../../functions/domain/ids';
 import { transitionJob } from '../../../functions/domain/lifecycle';
@@ -34,13 +32,14 @@ beforeAll(async () => {
   env = await startEmbedded({ clock });
   const webhookStores = createDynamoWebhookStores({ doc: env.clients.doc, table: env.config.table, clock });
   const secrets = aesGcmSecretBox(randomBytes(32));
-  const deps: AppDeps = { stores: env.stores, blobs: env.blobs, clock, ids: timeSortedIds(clock) };
+  const deps: AppDeps = {
+    stores: env.stores,
+    blobs: env.blobs,
+    clock,
+    ids: timeSortedIds(clock),
+    webhooks: { stores: webhookStores, secrets, checkUrl: webhookUrlChecker({ allowLoopback: true }) },
+  };
   app = createApp(deps);
-  registerWebhookEndpointRoutes(app, apiContext(deps), {
-    stores: webhookStores,
-    secrets,
-    checkUrl: webhookUrlChecker({ allowLoopback: true }),
-  });
   engine = createWebhookEngine(
     { outbox: env.stores.outbox, ...webhookStores, sender: createHttpSender({ allowLoopback: true, timeoutMs: 2000 }), secrets, clock },
     { policy: { scale: 0.01 }, random: () => 0.5 },
