@@ -5,3 +5,4 @@ export * from './plan';
 export * from './auto-batch';
 export * from './early-stopping';
 export * from './loss';
+export * from './classify';

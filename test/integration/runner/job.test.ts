@@ -1,0 +1,119 @@
+/**
+ * The container entry's job run against the embedded stack (dynalite + s3rver through the real
+ * DynamoDB/S3 adapters): a queued job is trained from its files and base model in the blob store,
+ * reports metrics events, checkpoint records and progress, uploads the fine-tuned model in HF
+ * layout and ends succeeded; an interrupted attempt exits 75 and the next one resumes; bad data
+ * fails the job with a reason naming the line.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timeSortedIds } from '../../../functions/domain/ids';
+import type { JobRecord } from '../../../functions/domain/records';
+import { systemClock } from '../../../functions/ports/clock';
+import { resolveTrainerConfig } from '../../../runner/config';
+import { loadPretrained, memoryModelFolder, savePretrained } from '../../../runner/io';
+import { createModel, parseModelConfig } from '../../../runner/model';
+import { buildCharTokenizer } from '../../../runner/tokenizer';
+import { runJob } from '../../../runner/entry/run-job';
+import { startEmbedded, type Embedded } from '../../support/embedded';
+import { shakespeare } from './fixtures';
+
+let env: Embedded;
+const tenant = 'tenant-a';
+const ids = timeSortedIds(systemClock);
+const text = shakespeare().slice(0, 4000);
+
+beforeAll(async () => {
+  env = await startEmbedded();
+  // A tiny base model, registered as a system model like runner/base-models are.
+  const tok = buildCharTokenizer(text + '{}":,abcdefghijklmnopqrstuvwxyz');
+  const model = createModel(parseModelConfig({ model_type: 'llama', hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, max_position_embeddings: 48, vocab_size: tok.vocabSize, tie_word_embeddings: false }), { seed: 1 });
+  const folder = memoryModelFolder();
+  await savePretrained(folder, model, tok);
+  model.dispose();
+  for (const [name, bytes] of folder.files) await env.blobs.put(`models/tiny-base/${name}`, bytes);
+  await env.stores.models.put({ id: 'tiny-base', tenantId: 'system', createdAt: 0, ownedBy: 'tuneplane', blobPrefix: 'models/tiny-base/' });
+}, 120_000);
+afterAll(() => env?.stop());
+
+async function putFile(content: string): Promise<string> {
+  const id = ids.next('file-');
+  await env.blobs.put(`files/${tenant}/${id}`, content);
+  await env.stores.files.put({ id, tenantId: tenant, filename: 'train.jsonl', bytes: content.length, purpose: 'fine-tune', createdAt: 0, status: 'processed', blobKey: `files/${tenant}/${id}` });
+  return id;
+}
+
+async function queuedJob(trainingFile: string, validationFile: string | null, hp: object): Promise<JobRecord> {
+  const job: JobRecord = {
+    id: ids.next('ftjob-'), tenantId: tenant, status: 'queued', version: 1, provider: 'local', model: 'tiny-base',
+    trainingFile, validationFile, method: { type: 'supervised', hyperparameters: {} },
+    resolvedHyperparameters: resolveTrainerConfig(hp).hyperparameters as unknown as Record<string, unknown>,
+    suffix: 'demo', seed: 7, metadata: {}, createdAt: 0, finishedAt: null, estimatedFinish: null, fineTunedModel: null,
+    trainedTokens: null, resultFiles: [], error: null, progress: { step: 0, totalSteps: 0, epoch: 0 },
+  };
+  await env.stores.jobs.create(job);
+  return job;
+}
+
+const pc = (i: number) => JSON.stringify({ prompt: text.slice(i * 30, i * 30 + 20), completion: text.slice(i * 30 + 20, i * 30 + 30) });
+const jsonl = (n: number, from = 0) => Array.from({ length: n }, (_, i) => pc(from + i)).join('\n');
+const hp = { n_epochs: 2, batch_size: 4, learning_rate: 1e-2, metrics_interval_steps: 2, eval_interval_steps: 4, checkpoint_interval_steps: 3, keep_checkpoints: 1 };
+const deps = () => ({ stores: env.stores, blobs: env.blobs, clock: systemClock, ids });
+
+describe('runner job entry on the embedded stack', () => {
+  it('trains a queued job and reports everything through the stores', async () => {
+    const job = await queuedJob(await putFile(jsonl(24)), await putFile(jsonl(8, 40)), hp);
+    const code = await runJob(deps(), job.id, { log: () => undefined });
+    expect(code).toBe(0);
+    const done = (await env.stores.jobs.getById(job.id))!;
+    expect(done.status).toBe('succeeded');
+    expect(done.fineTunedModel).toMatch(/^ft:tiny-base:tenant-a:demo:/);
+    expect(done.trainedTokens).toBeGreaterThan(0);
+    expect(done.progress?.step).toBe(12);
+    // The model is in the blob store in HF layout and loads.
+    const prefix = `models/${done.fineTunedModel}/`;
+    const files = new Map<string, Uint8Array>();
+    for (const k of await env.blobs.list(prefix)) files.set(k.slice(prefix.length), await env.blobs.get(k));
+    expect([...files.keys()].sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    const loaded = await loadPretrained(memoryModelFolder(files));
+    expect(loaded.model.config.model_type).toBe('llama');
+    loaded.model.dispose();
+    expect(await env.stores.models.get(tenant, done.fineTunedModel!)).toBeDefined();
+    // Metrics events under OpenAI's names; checkpoint records pointing at complete checkpoints.
+    const events = (await env.stores.events.list(job.id, { limit: 100 })).items;
+    const metrics = events.filter((e) => e.type === 'metrics');
+    expect(metrics.length).toBe(6);
+    expect(metrics.some((e) => typeof e.data?.full_valid_loss === 'number')).toBe(true);
+    expect(metrics.every((e) => typeof e.data?.train_loss === 'number')).toBe(true);
+    const ckpts = (await env.stores.checkpoints.list(job.id, { limit: 10 })).items;
+    expect(ckpts.map((c) => c.stepNumber)).toContain(12);
+    expect((await env.blobs.list(`checkpoints/${job.id}/step-00000012/`))).toContain(`checkpoints/${job.id}/step-00000012/manifest.json`);
+    // OpenAI-style results file.
+    const results = await env.stores.files.get(tenant, done.resultFiles[0]);
+    const csv = new TextDecoder().decode(await env.blobs.get(results!.blobKey));
+    expect(csv.split('\n')[0]).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy,full_valid_loss,full_valid_mean_token_accuracy,accuracy');
+  }, 240_000);
+
+  it('an interrupted attempt exits 75 after a checkpoint and the next attempt resumes and finishes', async () => {
+    const job = await queuedJob(await putFile(jsonl(24)), null, { ...hp, checkpoint_interval_steps: 100 });
+    let calls = 0;
+    const first = await runJob(deps(), job.id, { shouldStop: () => ++calls > 5, log: () => undefined });
+    expect(first).toBe(75);
+    expect((await env.stores.jobs.getById(job.id))!.status).toBe('running');
+    const ckpt = (await env.stores.checkpoints.list(job.id, { limit: 1 })).items[0];
+    expect(ckpt.stepNumber).toBeGreaterThan(0);
+    const second = await runJob(deps(), job.id, { log: () => undefined });
+    expect(second).toBe(0);
+    expect((await env.stores.jobs.getById(job.id))!.status).toBe('succeeded');
+    const events = (await env.stores.events.list(job.id, { limit: 100 })).items;
+    expect(events.some((e) => e.message.startsWith(`Resumed from the checkpoint at step ${ckpt.stepNumber}`))).toBe(true);
+  }, 240_000);
+
+  it('fails the job, naming the line, when the training file is bad (exit 0: a retry cannot help)', async () => {
+    const job = await queuedJob(await putFile(`${pc(0)}\n{"prompt": "x"}\n`), null, hp);
+    expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
+    const failed = (await env.stores.jobs.getById(job.id))!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.message).toMatch(/^line 2: .*completion/);
+    expect(failed.error?.param).toBe('completion');
+  }, 60_000);
+});
