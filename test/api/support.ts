@@ -42,10 +42,10 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<ApiHar
   };
   const deps: AppDeps = { stores: env.stores, blobs: env.blobs, clock, ids: timeSortedIds(clock), logger, ...overrides };
   const app = createApp(deps);
-  const { key: keyA } = await createApiKey({ apiKeys: env.stores.apiKeys, clock }, { tenantId: 'tenant-a', name: 'a' });
-  const { key: keyB } = await createApiKey({ apiKeys: env.stores.apiKeys, clock }, { tenantId: 'tenant-b', name: 'b' });
+  const { key: keyA } = await createApiKey({ apiKeys: deps.stores.apiKeys, clock }, { tenantId: 'tenant-a', name: 'a' });
+  const { key: keyB } = await createApiKey({ apiKeys: deps.stores.apiKeys, clock }, { tenantId: 'tenant-b', name: 'b' });
   await env.blobs.put(`models/${BASE_MODEL}/config.json`, JSON.stringify(BASE_MODEL_CONFIG), 'application/json');
-  await env.stores.models.put({
+  await deps.stores.models.put({
     id: BASE_MODEL,
     tenantId: 'system',
     createdAt: 1_700_000_000,

@@ -33,6 +33,9 @@ export function registerModelRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
       });
     }
     await ctx.stores.models.markDeleted(tenantId, model.id);
+    // The weights go too: a deleted model must not stay downloadable from the bucket.
+    const prefix = `${model.blobPrefix.replace(/\/+$/, '')}/`;
+    for (const key of await ctx.blobs.list(prefix)) await ctx.blobs.delete(key);
     return c.json({ id: model.id, object: 'model' as const, deleted: true }, 200);
   });
 }

@@ -213,6 +213,8 @@ export function registerWebhookEndpointRoutes(app: OpenAPIHono<ApiEnv>, ctx: Api
       enabledEvents: body.enabled_events,
       description: body.description,
     });
+    // The only response that carries the secret: keep it out of caches.
+    c.header('cache-control', 'no-store');
     return c.json({ ...presentWebhookEndpoint(endpoint), secret }, 200);
   });
 
@@ -247,6 +249,7 @@ export function registerWebhookEndpointRoutes(app: OpenAPIHono<ApiEnv>, ctx: Api
       c.req.valid('param').endpoint_id,
       body.grace_period_seconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
     );
+    c.header('cache-control', 'no-store');
     return c.json({ ...presentWebhookEndpoint(endpoint), secret }, 200);
   });
 
