@@ -1,0 +1,97 @@
+/**
+ * The `tuneplane` CLI as a user runs it: a separate process talking HTTP to the API on loopback
+ * (embedded DynamoDB and S3 behind it), through the generated SDK.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { transitionJob } from '../../functions/domain/lifecycle';
+import { BASE_MODEL, startApi, type ApiHarness } from '../api/support';
+import { chatJsonl } from '../api/data';
+
+let api: ApiHarness;
+let server: ServerType;
+let baseUrl: string;
+let dir: string;
+
+function cli(args: string[], key = api.keyA): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['infra/cli/tuneplane.mjs', '--base-url', baseUrl, '--api-key', key, ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  api = await startApi();
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  dir = await mkdtemp(path.join(tmpdir(), 'tp-cli-'));
+});
+
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await api?.stop();
+});
+
+describe('tuneplane CLI', () => {
+  it('uploads a file, creates a job, lists, gets and cancels it', async () => {
+    const file = path.join(dir, 'train.jsonl');
+    await writeFile(file, chatJsonl(12));
+    const up = await cli(['files', 'upload', file]);
+    expect(up.stderr).toBe('');
+    const uploaded = JSON.parse(up.stdout);
+    expect(uploaded).toMatchObject({ object: 'file', filename: 'train.jsonl', status: 'processed' });
+
+    const created = await cli(['jobs', 'create', '--training-file', uploaded.id, '--model', BASE_MODEL, '--hyperparameters', '{"n_epochs":2}', '--seed', '7']);
+    const job = JSON.parse(created.stdout);
+    expect(job).toMatchObject({ object: 'fine_tuning.job', status: 'queued', seed: 7 });
+    expect(job.method.supervised.hyperparameters.n_epochs).toBe(2);
+
+    const list = await cli(['jobs', 'list']);
+    expect(list.stdout.split('\n')[0]).toMatch(/^id\s+status\s+model/);
+    expect(list.stdout).toContain(job.id);
+
+    expect(JSON.parse((await cli(['jobs', 'get', job.id])).stdout).id).toBe(job.id);
+    expect(JSON.parse((await cli(['jobs', 'cancel', job.id])).stdout).status).toBe('cancelled');
+  });
+
+  it('reports API errors with the message and the field, and exits 1', async () => {
+    const bad = await cli(['jobs', 'create', '--training-file', 'file-nope', '--model', BASE_MODEL, '--hyperparameters', '{"n_epochs":99}']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/n_epochs/);
+    const other = await cli(['jobs', 'get', 'ftjob-missing']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('HTTP 404');
+  });
+
+  it('follows a job to its end, printing its events and the result', async () => {
+    const file = path.join(dir, 'follow.jsonl');
+    await writeFile(file, chatJsonl(12));
+    const uploaded = JSON.parse((await cli(['files', 'upload', file])).stdout);
+    const job = JSON.parse((await cli(['jobs', 'create', '--training-file', uploaded.id, '--model', BASE_MODEL])).stdout);
+    const deps = { stores: api.env.stores, clock: { nowMs: () => Date.now() } };
+    const following = cli(['jobs', 'follow', job.id, '--interval', '100']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await transitionJob(deps, job.id, 'running');
+    const stored = (await api.env.stores.jobs.getById(job.id))!;
+    await api.env.stores.jobs.update(job.id, { version: stored.version }, { progress: { step: 5, totalSteps: 10, epoch: 1, loss: 0.5 } });
+    await new Promise((r) => setTimeout(r, 500));
+    await transitionJob(deps, job.id, 'succeeded', { patch: { fineTunedModel: `ft:${BASE_MODEL}:tenant-a::abc` } });
+    const out = await following;
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('Fine-tuning job started');
+    expect(out.stdout).toContain(`Job ${job.id} succeeded: model ft:${BASE_MODEL}:tenant-a::abc`);
+  });
+});
