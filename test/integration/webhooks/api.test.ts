@@ -64,7 +64,7 @@ async function call(method: string, path: string, body?: unknown, key = keyA) {
     headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Json };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
 }
 
 describe('/v1/webhook_endpoints', () => {
@@ -84,6 +84,7 @@ describe('/v1/webhook_endpoints', () => {
     });
     expect(created.body.id).toMatch(/^we_/);
     expect(created.body.secret).toMatch(/^whsec_/);
+    expect(created.headers.get('cache-control')).toBe('no-store');
 
     const got = await call('GET', `/v1/webhook_endpoints/${created.body.id}`);
     expect(got.status).toBe(200);
