@@ -1,0 +1,54 @@
+/**
+ * `npm start`: boots the embedded stack and prints the base URL and an API key.
+ * Ctrl-C / SIGTERM stop it cleanly (API server, s3rver, dynalite); data stays in the data dir.
+ */
+import { parseLocalConfig } from './config';
+import { startLocalStack } from './stack';
+
+const t0 = performance.now();
+let config;
+try {
+  config = parseLocalConfig(process.env);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+
+const stack = await startLocalStack(config).catch((err: unknown) => {
+  const e = err as NodeJS.ErrnoException;
+  const message =
+    e.code === 'EADDRINUSE'
+      ? `Port ${config.port} is in use; set PORT to another port.`
+      : e.message?.startsWith('The data directory')
+        ? `${e.message} Stop it, or set TUNEPLANE_DATA_DIR to another directory.`
+        : (e.stack ?? String(e));
+  console.error(message);
+  process.exit(1);
+});
+
+console.log(`Data directory: ${config.dataDir}`);
+console.log(`Base models: ${stack.baseModels.length ? stack.baseModels.join(', ') : '(none found)'}`);
+console.log(`API key${stack.apiKeyCreated ? ' (new)' : ''}: ${stack.apiKey}`);
+console.log(`Tuneplane is ready at ${stack.baseUrl} (started in ${Math.round(performance.now() - t0)} ms)`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal} received, stopping…`);
+  const force = setTimeout(() => {
+    console.error('Shutdown took longer than 10 s; exiting.');
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  try {
+    await stack.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  } catch (err) {
+    console.error(err);
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
