@@ -51,15 +51,21 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     k: string,
     response: NonNullable<IdempotencyRecord['response']>,
   ): Promise<void> {
-    await this.ctx.doc.send(
-      new UpdateCommand({
-        TableName: this.ctx.table,
-        Key: key(tenantId, k),
-        UpdateExpression: 'SET #s = :done, #r = :r',
-        ExpressionAttributeNames: { '#s': 'status', '#r': 'response' },
-        ExpressionAttributeValues: { ':done': 'completed', ':r': response },
-      }),
-    );
+    try {
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.table,
+          Key: key(tenantId, k),
+          UpdateExpression: 'SET #s = :done, #r = :r',
+          // A claim that vanished (released, or expired and deleted) is not re-created half-filled.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#s': 'status', '#r': 'response' },
+          ExpressionAttributeValues: { ':done': 'completed', ':r': response },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalFailure(err)) throw err;
+    }
   }
 
   async release(tenantId: TenantId, k: string): Promise<void> {
