@@ -40,13 +40,19 @@ export function cachedSecret<T>(
   };
 }
 
-/** The OpenAI secret's JSON (the stack creates it as `{"apiKey":""}`; the operator fills it in). */
+/**
+ * The OpenAI secret's JSON. The stack creates it as `{"apiKey":""}`: an empty key means "OpenAI not
+ * configured", which callers report as such instead of sending an empty key to OpenAI.
+ */
 export const OpenAiSecretSchema = z.object({
-  apiKey: z.string().min(1, 'the OpenAI API key is not set yet: put {"apiKey":"sk-..."} into the secret'),
+  apiKey: z.string().transform((k) => k.trim() || undefined),
   /** Verifies OpenAI's webhooks to POST /v1/providers/openai/webhook. */
-  webhookSecret: z.string().min(1).optional(),
+  webhookSecret: z
+    .string()
+    .optional()
+    .transform((k) => k?.trim() || undefined),
 });
-export type OpenAiSecret = z.infer<typeof OpenAiSecretSchema>;
+export type OpenAiSecret = z.output<typeof OpenAiSecretSchema>;
 
 export function decodeOpenAiSecret(raw: string): OpenAiSecret {
   let json: unknown;
@@ -56,7 +62,12 @@ export function decodeOpenAiSecret(raw: string): OpenAiSecret {
     throw new Error('the OpenAI secret must be JSON: {"apiKey":"sk-...","webhookSecret":"whsec_..."}');
   }
   const parsed = OpenAiSecretSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`the OpenAI secret is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success) {
+    throw new Error(
+      'the OpenAI secret must be JSON {"apiKey":"sk-...","webhookSecret":"whsec_..."}: ' +
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
   return parsed.data;
 }
 

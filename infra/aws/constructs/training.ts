@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { repoRoot } from '../paths';
-import type { Storage } from './storage';
+import { storageWildcardSuppression, type Storage } from './storage';
 
 export interface TrainingProps {
   readonly storage: Storage;
@@ -162,6 +162,20 @@ export class Training extends Construct {
       timeout: props.attemptTimeout ?? Duration.hours(24),
     });
 
+    NagSuppressions.addResourceSuppressions(this.jobRole, [storageWildcardSuppression], true);
+    NagSuppressions.addResourceSuppressions(
+      this.jobDefinition.container.executionRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'ecr:GetAuthorizationToken has no resource-level permissions; the image pull itself is limited to the ' +
+            'CDK assets repository and logs to the job log group.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
     NagSuppressions.addResourceSuppressions(
       this,
       [

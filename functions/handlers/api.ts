@@ -1,0 +1,72 @@
+/**
+ * Lambda entry point: the HTTP API. API Gateway (HTTP API, payload 2.0) → `hono/aws-lambda` →
+ * the Hono app from `createApp`, wired to DynamoDB, S3, AWS Batch and (lazily) OpenAI.
+ *
+ * Composition root: config is parsed once at cold start, during the init phase (which runs at
+ * full CPU); secrets are fetched on first use and cached (functions/config/secrets.ts).
+ */
+import { BatchClient } from '@aws-sdk/client-batch';
+import type { Context } from 'aws-lambda';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import { cachedSecret, decodeOpenAiSecret, decodeWebhookMasterKey, loadApiConfig } from '../config';
+import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
+import { S3BlobStore } from '../adapters/s3';
+import { batchDispatcher } from '../adapters/batch/dispatcher';
+import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
+import { webhookUrlChecker } from '../adapters/http';
+import { createApp } from '../api/app';
+import { timeSortedIds } from '../domain/ids';
+import { appLogger, createObservability } from '../observability';
+import { systemClock } from '../ports/clock';
+import { lazyOpenAi } from './lib/openai';
+import { secretsManagerReader } from './lib/secrets-manager';
+import { loadableSecretBox } from './lib/webhook-secret-box';
+
+const config = loadApiConfig(process.env);
+const obs = createObservability('api');
+const clients = createAwsClients(config);
+const stores = createDynamoStores(clients.doc, config.tableName);
+const blobs = new S3BlobStore(clients.s3, config.bucketName);
+const secrets = secretsManagerReader(config.region);
+const openAiSecret = cachedSecret(secrets, config.openAiSecretArn, decodeOpenAiSecret);
+const webhookSecrets = loadableSecretBox(cachedSecret(secrets, config.webhookSecretArn, decodeWebhookMasterKey));
+
+const app = createApp({
+  stores,
+  blobs,
+  clock: systemClock,
+  ids: timeSortedIds(systemClock),
+  dispatchers: {
+    batch: batchDispatcher(new BatchClient({ region: config.region }), {
+      ...config.batch,
+      tableName: config.tableName,
+      bucketName: config.bucketName,
+    }),
+    openai: lazyOpenAi(openAiSecret, { files: stores.files, blobs }),
+  },
+  // On AWS, jobs that name no provider train on our GPU queue.
+  config: { defaultProvider: 'batch' },
+  logger: appLogger(obs.logger),
+  webhooks: {
+    stores: createDynamoWebhookStores({ doc: clients.doc, table: config.tableName, clock: systemClock }),
+    secrets: webhookSecrets,
+    checkUrl: webhookUrlChecker({ allowLoopback: false }),
+    // No nudge: the sweeper Lambda picks redeliveries up within a minute.
+  },
+});
+const honoHandler = handle(app);
+
+export async function handler(event: LambdaEvent, context: Context) {
+  obs.begin(context);
+  try {
+    // Endpoint secrets are sealed/opened inside the request: have the master key ready for those routes.
+    if (pathOf(event).startsWith('/v1/webhook_endpoints')) await webhookSecrets.load();
+    return await honoHandler(event, context);
+  } finally {
+    obs.flush();
+  }
+}
+
+function pathOf(event: LambdaEvent): string {
+  return ('rawPath' in event && typeof event.rawPath === 'string' ? event.rawPath : (event as { path?: string }).path) ?? '';
+}

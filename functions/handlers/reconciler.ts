@@ -1,0 +1,59 @@
+/**
+ * Lambda entry point: the reconciler, every few minutes (infra/aws/constructs/events.ts). Repairs
+ * what events missed: Batch jobs whose state-change events were lost or whose submission failed
+ * (`reconcileBatchJobs`), and OpenAI jobs, whose state is polled (`pollMirroredJobs`).
+ */
+import { BatchClient } from '@aws-sdk/client-batch';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { cachedSecret, decodeOpenAiSecret, loadReconcilerConfig } from '../config';
+import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
+import { S3BlobStore } from '../adapters/s3';
+import { batchDispatcher } from '../adapters/batch/dispatcher';
+import { pollMirroredJobs, reconcileBatchJobs } from '../domain/dispatch';
+import { Metric, createObservability } from '../observability';
+import { systemClock } from '../ports/clock';
+import { lazyOpenAi } from './lib/openai';
+import { secretsManagerReader } from './lib/secrets-manager';
+
+const config = loadReconcilerConfig(process.env);
+const obs = createObservability('reconciler');
+const clients = createAwsClients({ ...config });
+const stores = createDynamoStores(clients.doc, config.tableName);
+const blobs = new S3BlobStore(clients.s3, config.bucketName);
+const deps = { stores, clock: systemClock };
+const batch = batchDispatcher(new BatchClient({ region: config.region }), {
+  ...config.batch,
+  tableName: config.tableName,
+  bucketName: config.bucketName,
+});
+const openai = lazyOpenAi(
+  cachedSecret(secretsManagerReader(config.region), config.openAiSecretArn, decodeOpenAiSecret),
+  { files: stores.files, blobs },
+);
+
+/** A container that ended this long ago without the runner's result has failed. */
+const RESULT_GRACE_MS = 10 * 60_000;
+/** A queued Batch job with no Batch id this long after queuing had its submit lost: submit again. */
+const SUBMIT_RETRY_AFTER_MS = 5 * 60_000;
+
+export async function handler(_event: ScheduledEvent, context: Context) {
+  obs.begin(context);
+  try {
+    const batchReport = await reconcileBatchJobs(
+      deps,
+      batch,
+      { batch, openai },
+      { resultGraceMs: RESULT_GRACE_MS, submitRetryAfterMs: SUBMIT_RETRY_AFTER_MS },
+    );
+    const openAiReport = (await openai.configured()) ? await pollMirroredJobs(deps, openai, 'openai') : {};
+    const changed = Object.keys(batchReport.outcomes).length + Object.keys(openAiReport).length;
+    obs.count(Metric.JobsReconciled, changed);
+    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport });
+    return { batch: batchReport, openai: openAiReport };
+  } catch (err) {
+    obs.logger.error('reconcile failed', err as Error);
+    throw err;
+  } finally {
+    obs.flush();
+  }
+}

@@ -1,0 +1,371 @@
+/**
+ * The AWS stack, as CloudFormation will receive it: every resource the deployment needs with its
+ * key properties, least-privilege IAM, Lambda environments that the functions' own config
+ * schemas accept, and cdk-nag's AwsSolutions checks with no unexplained finding.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { LAMBDA_ENV_SCHEMAS } from '../../functions/config';
+import { actionsOf, resolveIntrinsic, runtimeEnvironment, statementsOfRole, synthesize, type Synthesized } from './synth';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize();
+}, 600_000);
+afterAll(() => s?.cleanup());
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
+const resources = (): Resources => s.template.toJSON().Resources;
+const ofType = (type: string) => Object.entries(resources()).filter(([, r]) => r.Type === type);
+const roleOf = (fnLogicalId: string): string => resources()[fnLogicalId].Properties.Role['Fn::GetAtt'][0];
+
+describe('storage', () => {
+  it('is one on-demand table with pk/sk, gsi1/gsi2 (projection ALL), TTL on expiresAt and point-in-time recovery', () => {
+    s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    s.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        GlobalSecondaryIndexes: [1, 2].map((n) => ({
+          IndexName: `gsi${n}`,
+          KeySchema: [
+            { AttributeName: `gsi${n}pk`, KeyType: 'HASH' },
+            { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      },
+    });
+  });
+
+  it('is one encrypted, private, TLS-only bucket that aborts stale multipart uploads and lets browsers PUT parts and read ETag', () => {
+    s.template.resourceCountIs('AWS::S3::Bucket', 1);
+    s.template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 }, Status: 'Enabled' }),
+          ]),
+        },
+        CorsConfiguration: {
+          CorsRules: [Match.objectLike({ AllowedMethods: ['PUT'], ExposedHeaders: ['ETag'] })],
+        },
+      },
+    });
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Principal: { AWS: '*' },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('API', () => {
+  it('is an HTTP API whose default route goes to the API Lambda with payload 2.0', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [s.functions.api, 'Arn'] },
+    });
+  });
+
+  it('throttles the default stage and writes JSON access logs with the request id', () => {
+    const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties.StageName).toBe('$default');
+    expect(stage.Properties.AutoDeploy).toBe(true);
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
+  });
+
+  it('runs on Node.js 22 (arm64) from an esbuild bundle that is ESM, minified, with a source map, and without the runtime-provided AWS SDK', () => {
+    const fn = resources()[s.functions.api].Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024 });
+    expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    const assetDir = join(s.outdir, `asset.${fn.Code.S3Key.replace(/\.zip$/, '')}`);
+    const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    expect(code).toMatch(/^import|^\s*import|from"@aws-sdk\/client-dynamodb"/m); // ESM, SDK imported not inlined
+    expect(code).toContain('from"@aws-sdk/client-dynamodb"');
+    const lines = code.split('\n');
+    expect(code.length / lines.length).toBeGreaterThan(2000); // minified: few, very long lines
+    expect(statSync(join(assetDir, 'index.mjs')).size).toBeLessThan(1024 * 1024);
+  });
+});
+
+describe('training', () => {
+  it('has a VPC without NAT gateways, with free gateway endpoints for S3 and DynamoDB', () => {
+    s.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    s.template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    const services = ofType('AWS::EC2::VPCEndpoint').map(([, r]) => JSON.stringify(r.Properties.ServiceName));
+    expect(services.some((x) => x.includes('.s3'))).toBe(true);
+    expect(services.some((x) => x.includes('.dynamodb'))).toBe(true);
+    for (const [, r] of ofType('AWS::EC2::VPCEndpoint')) expect(r.Properties.VpcEndpointType).toBe('Gateway');
+  });
+
+  it('has a Spot and an on-demand GPU compute environment (g5/g6, ECS NVIDIA AMI, scaling to zero)', () => {
+    const ces = ofType('AWS::Batch::ComputeEnvironment').map(([id, r]) => ({ id, ...r.Properties.ComputeResources }));
+    expect(ces).toHaveLength(2);
+    expect(ces.map((c) => c.Type).sort()).toEqual(['EC2', 'SPOT']);
+    for (const ce of ces) {
+      expect(ce.InstanceTypes.sort()).toEqual(['g5', 'g6']);
+      expect(ce.MinvCpus).toBe(0);
+      expect(ce.Ec2Configuration).toEqual([{ ImageType: 'ECS_AL2023_NVIDIA' }]);
+    }
+    expect(ces.find((c) => c.Type === 'SPOT')!.AllocationStrategy).toBe('SPOT_PRICE_CAPACITY_OPTIMIZED');
+  });
+
+  it('queues jobs on Spot first and falls back to on-demand', () => {
+    const spot = s.logicalId(s.stack.training.spot);
+    const onDemand = s.logicalId(s.stack.training.onDemand);
+    s.template.hasResourceProperties('AWS::Batch::JobQueue', {
+      ComputeEnvironmentOrder: [
+        { ComputeEnvironment: { 'Fn::GetAtt': [spot, 'ComputeEnvironmentArn'] }, Order: 1 },
+        { ComputeEnvironment: { 'Fn::GetAtt': [onDemand, 'ComputeEnvironmentArn'] }, Order: 2 },
+      ],
+    });
+  });
+
+  it('runs the runner image (built from runner/Dockerfile) on one GPU, retrying Spot reclaims only, with a timeout', () => {
+    const [[, def]] = ofType('AWS::Batch::JobDefinition');
+    const p = def.Properties;
+    expect(p.Type).toBe('container');
+    expect(p.ContainerProperties.ResourceRequirements).toEqual(
+      expect.arrayContaining([{ Type: 'GPU', Value: '1' }]),
+    );
+    expect(p.RetryStrategy).toEqual({
+      Attempts: 5,
+      EvaluateOnExit: [
+        { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+        { Action: 'EXIT', OnReason: '*' },
+      ],
+    });
+    expect(p.Timeout).toEqual({ AttemptDurationSeconds: 24 * 3600 });
+    expect(JSON.stringify(p.ContainerProperties.Image)).toContain('container-assets');
+    const assets = JSON.parse(readFileSync(join(s.outdir, 'TuneplaneTest.assets.json'), 'utf8'));
+    const images = Object.values(assets.dockerImages) as { source: { directory: string; dockerFile: string } }[];
+    expect(images.map((i) => i.source.dockerFile)).toEqual(['runner/Dockerfile']);
+    // The staged build context holds what the image needs, not the whole repository.
+    const context = join(s.outdir, images[0].source.directory);
+    expect(existsSync(join(context, 'runner', 'Dockerfile'))).toBe(true);
+    expect(existsSync(join(context, 'package-lock.json'))).toBe(true);
+    expect(existsSync(join(context, 'node_modules'))).toBe(false);
+    expect(existsSync(join(context, 'test'))).toBe(false);
+  });
+});
+
+describe('events', () => {
+  it('sends Batch Job State Change events of our queue to the batch-events Lambda, with retries and a DLQ', () => {
+    const queue = s.logicalId(s.stack.training.queue);
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job State Change'],
+        detail: { jobQueue: [{ 'Fn::GetAtt': [queue, 'JobQueueArn'] }] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [s.functions['batch-events'], 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [s.logicalId(s.stack.jobEvents.deadLetterQueue), 'Arn'] } },
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }),
+        }),
+      ],
+    });
+  });
+
+  it('runs the reconciler every 5 minutes and the webhook sweeper every minute, each with a DLQ', () => {
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.functions.reconciler, 'Arn'] }, DeadLetterConfig: Match.anyValue() })],
+    });
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [s.functions['webhook-delivery'], 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [s.logicalId(s.stack.webhooks.deadLetterQueue), 'Arn'] } },
+        }),
+      ],
+    });
+  });
+
+  it('sends invocations that fail every retry to a DLQ (Lambda on-failure destination)', () => {
+    for (const name of ['batch-events', 'reconciler', 'webhook-delivery'] as const) {
+      s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: s.functions[name] },
+        DestinationConfig: { OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }) } },
+      });
+    }
+    for (const [, q] of ofType('AWS::SQS::Queue')) {
+      expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('keeps the OpenAI key and the webhook signing material in Secrets Manager; functions get ARNs only', () => {
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    const secretIds = new Set(ofType('AWS::SecretsManager::Secret').map(([id]) => id));
+    for (const [name, id] of Object.entries(s.functions)) {
+      const vars = resources()[id].Properties.Environment.Variables as Record<string, unknown>;
+      for (const [k, v] of Object.entries(vars)) {
+        const refersToSecret = JSON.stringify(v).match(/"Ref":"([^"]+)"/)?.[1];
+        if (refersToSecret && secretIds.has(refersToSecret)) expect(k, `${name}.${k}`).toMatch(/_SECRET_ARN$/);
+        expect(k, `${name}.${k}`).not.toMatch(/(API_KEY|PASSWORD|TOKEN)$/);
+      }
+    }
+  });
+});
+
+describe('alarms', () => {
+  it('notify one SNS topic about DLQ messages, Lambda errors of each function, and API 5xx', () => {
+    const topic = s.logicalId(s.stack.alarms.topic);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topic }]);
+    const dlqAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(dlqAlarms.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(
+      [s.logicalId(s.stack.jobEvents.deadLetterQueue), s.logicalId(s.stack.webhooks.deadLetterQueue)].sort(),
+    );
+    const errorAlarms = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
+    expect(errorAlarms.map((a) => a.Dimensions[0].Value.Ref).sort()).toEqual(Object.values(s.functions).sort());
+    expect(alarms.some((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5xx')).toBe(true);
+    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('IAM least privilege', () => {
+  const roles = () => ({
+    api: roleOf(s.functions.api),
+    'batch-events': roleOf(s.functions['batch-events']),
+    reconciler: roleOf(s.functions.reconciler),
+    'webhook-delivery': roleOf(s.functions['webhook-delivery']),
+    runner: s.logicalId(s.stack.training.jobRole),
+  });
+
+  it('grants no service-wide wildcard action (no dynamodb:*, s3:*, batch:* …) to any role', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const action of actionsOf(policy.Properties.PolicyDocument.Statement)) {
+        expect(action).not.toBe('*');
+        expect(action).not.toMatch(/:\*$/);
+      }
+    }
+  });
+
+  it('lets the API start, cancel and pause (terminate) Batch jobs of our queue and definition, but not describe or list them', () => {
+    const st = statementsOfRole(s.template, roles().api);
+    const actions = actionsOf(st);
+    expect(actions).toEqual(expect.arrayContaining(['batch:SubmitJob', 'batch:CancelJob', 'batch:TerminateJob']));
+    expect(actions).not.toContain('batch:DescribeJobs');
+    const submit = st.find((x) => actionsOf([x]).includes('batch:SubmitJob'))!;
+    const submitResources = JSON.stringify(submit.Resource);
+    expect(submitResources).toContain(s.logicalId(s.stack.training.queue));
+    expect(submitResources).not.toContain('"*"');
+  });
+
+  it('gives the batch-events Lambda the table only: no Batch, S3 or secret access', () => {
+    const actions = actionsOf(statementsOfRole(s.template, roles()['batch-events']));
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('sqs:'))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:Scan');
+  });
+
+  it('lets the reconciler submit and describe Batch jobs but not terminate them', () => {
+    const actions = actionsOf(statementsOfRole(s.template, roles().reconciler));
+    expect(actions).toEqual(expect.arrayContaining(['batch:SubmitJob', 'batch:DescribeJobs']));
+    expect(actions).not.toContain('batch:TerminateJob');
+    expect(actions).not.toContain('batch:CancelJob');
+  });
+
+  it('gives the webhook sweeper the table and the signing secret, nothing of Batch, S3 or OpenAI', () => {
+    const st = statementsOfRole(s.template, roles()['webhook-delivery']);
+    const actions = actionsOf(st);
+    expect(actions.some((a) => a.startsWith('batch:') || a.startsWith('s3:'))).toBe(false);
+    const secretReads = st.filter((x) => actionsOf([x]).includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(secretReads.map((x) => x.Resource))).toBe(
+      JSON.stringify([{ Ref: s.logicalId(s.stack.secrets.webhookSigning) }]),
+    );
+  });
+
+  it('scopes object access to key prefixes: the runner cannot write training files nor read uploads', () => {
+    const st = statementsOfRole(s.template, roles().runner);
+    const put = st.filter((x) => actionsOf([x]).includes('s3:PutObject'));
+    const putPrefixes = JSON.stringify(put.map((x) => x.Resource));
+    expect(putPrefixes).toContain('/checkpoints/*');
+    expect(putPrefixes).not.toContain('/files/*');
+    const get = JSON.stringify(st.filter((x) => actionsOf([x]).includes('s3:GetObject')).map((x) => x.Resource));
+    expect(get).toContain('/files/*');
+    expect(get).not.toContain('/uploads/*');
+    expect(actionsOf(st).some((a) => a.startsWith('secretsmanager:'))).toBe(false);
+  });
+
+  it('lets only the API and the reconciler read the OpenAI secret', () => {
+    const openAi = s.logicalId(s.stack.secrets.openAi);
+    const readers = Object.entries(roles())
+      .filter(([, role]) => JSON.stringify(statementsOfRole(s.template, role)).includes(`"Ref":"${openAi}"`))
+      .map(([name]) => name);
+    expect(readers.sort()).toEqual(['api', 'reconciler']);
+  });
+});
+
+describe('Lambda environments', () => {
+  for (const name of ['api', 'batch-events', 'reconciler', 'webhook-delivery'] as const) {
+    it(`${name}: the synthesized environment satisfies the function's config schema and sets nothing else`, () => {
+      const env = runtimeEnvironment(s.template, s.functions[name]);
+      const schema = LAMBDA_ENV_SCHEMAS[name];
+      const parsed = schema.safeParse(env);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+      const known = new Set([...Object.keys(schema.shape), 'NODE_OPTIONS']);
+      expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
+    });
+  }
+
+  it('resolves references the way CloudFormation does (ARNs where the schema wants ARNs)', () => {
+    const env = runtimeEnvironment(s.template, s.functions.api);
+    expect(env.TUNEPLANE_BATCH_JOB_QUEUE).toMatch(/^arn:aws:batch:/);
+    expect(() => resolveIntrinsic({ Ref: 'NoSuchResource' }, {})).toThrow();
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unsuppressed error or warning', () => {
+    const findings = [...s.annotations.findError('*', Match.anyValue()), ...s.annotations.findWarning('*', Match.anyValue())]
+      .map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`)
+      .filter((f) => f.includes('AwsSolutions-'));
+    expect(findings).toEqual([]);
+  });
+
+  it('explains every suppression', () => {
+    const suppressions = Object.values(resources()).flatMap(
+      (r) => (r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as { id: string; reason: string }[],
+    );
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const sup of suppressions) expect(sup.reason.length, sup.id).toBeGreaterThan(40);
+  });
+});
