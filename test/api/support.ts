@@ -2,6 +2,8 @@
  * An API on the embedded stack (dynalite + s3rver over HTTP) with two tenants, each with a key,
  * and one base model registered the way the local stack registers them (record + config.json).
  */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { createApp, type AppDeps } from '../../functions/api/app';
 import type { AppLogger } from '../../functions/api/deps';
 import { createApiKey } from '../../functions/domain/api-keys';
@@ -12,6 +14,10 @@ import { startEmbedded, type Embedded } from '../support/embedded';
 export const BASE_MODEL = 'tp-gpt2-tiny';
 export const BASE_MODEL_CONFIG = { model_type: 'gpt2', n_positions: 256, n_embd: 64, n_layer: 2, n_head: 2, vocab_size: 256 };
 
+/** A Response whose JSON is loosely typed: tests assert the shapes they read. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 export interface ApiHarness {
   env: Embedded;
   app: ReturnType<typeof createApp>;
@@ -20,8 +26,10 @@ export interface ApiHarness {
   keyB: string;
   logs: { level: string; message: string; detail?: Record<string, unknown> }[];
   /** `app.request` with the key (tenant A by default) and JSON helpers. */
-  call(method: string, path: string, opts?: CallOptions): Promise<Response>;
-  upload(content: string | Uint8Array, opts?: { key?: string; filename?: string; purpose?: string }): Promise<Response>;
+  call(method: string, path: string, opts?: CallOptions): Promise<JsonResponse>;
+  upload(content: string | Uint8Array, opts?: { key?: string; filename?: string; purpose?: string }): Promise<JsonResponse>;
+  /** Serves the app over real HTTP on a free loopback port. */
+  listen(): Promise<{ baseUrl: string; close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -79,12 +87,22 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<ApiHar
       form.append('file', new File([content], opts.filename ?? 'train.jsonl', { type: 'application/jsonl' }));
       return call('POST', '/v1/files', { key: opts.key, body: form });
     },
+    listen() {
+      return new Promise((resolve) => {
+        const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+          resolve({
+            baseUrl: `http://127.0.0.1:${info.port}`,
+            close: () => new Promise<void>((done, fail) => server.close((err) => (err ? fail(err) : done()))),
+          });
+        });
+      });
+    },
     stop: () => env.stop(),
   };
 }
 
 /** The error envelope of a response, asserting its shape on the way. */
-export async function errorOf(res: Response): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+export async function errorOf(res: JsonResponse): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
   const body = (await res.json()) as { error: { message: string; type: string; param: string | null; code: string | null } };
   if (!body.error || typeof body.error.message !== 'string' || !('param' in body.error) || !('code' in body.error) || !body.error.type) {
     throw new Error(`not an error envelope: ${JSON.stringify(body)}`);
