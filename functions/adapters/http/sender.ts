@@ -25,6 +25,8 @@ export interface HttpSenderOptions extends Partial<AddressPolicy> {
   snippetBytes?: number;
   /** Injectable for tests; defaults to the system resolver (all addresses, in resolver order). */
   resolve?: Resolver;
+  /** Extra trusted CAs (tests, private deployments); certificates are always verified. */
+  ca?: string | Buffer;
 }
 
 export const systemResolver: Resolver = async (hostname) =>
@@ -85,7 +87,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): WebhookSender
             if (why) return fail('blocked', `${host} resolves to a non-public address ${a.address} (${why})`);
           }
         }
-        return await post(url, host, addresses, request, deadline.signal, snippetBytes, elapsed, fail);
+        return await post(url, host, literal, addresses, request, deadline.signal, snippetBytes, elapsed, fail, options.ca);
       } finally {
         clearTimeout(timer);
       }
@@ -96,12 +98,14 @@ export function createHttpSender(options: HttpSenderOptions = {}): WebhookSender
 function post(
   url: URL,
   host: string,
+  literal: boolean,
   addresses: ResolvedAddress[],
   request: OutboundRequest,
   signal: AbortSignal,
   snippetBytes: number,
   elapsed: () => number,
   fail: (reason: 'timeout' | 'network', message: string) => OutboundResult,
+  ca: string | Buffer | undefined,
 ): Promise<OutboundResult> {
   return new Promise((resolvePromise) => {
     let settled = false;
@@ -123,7 +127,9 @@ function post(
       lookup: pinnedLookup(addresses),
       // A fresh connection per attempt: no pooled socket from an earlier (differently resolved) request.
       agent: false,
-      ...(url.protocol === 'https:' && { servername: host }),
+      // SNI carries the name the certificate must match (never an IP: RFC 6066).
+      ...(url.protocol === 'https:' && !literal && { servername: host }),
+      ...(url.protocol === 'https:' && ca !== undefined && { ca }),
     });
     const onAbort = () => {
       req.destroy();

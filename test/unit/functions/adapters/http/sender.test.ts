@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpSender } from '../../../../../functions/adapters/http/sender';
@@ -127,8 +130,55 @@ describe('HTTP webhook sender', () => {
     expect(result).toMatchObject({ kind: 'error', reason: 'network' });
   });
 
+  it('reports a name that does not resolve as a network error', async () => {
+    const resolve = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.example.test'), { code: 'ENOTFOUND' });
+    };
+    const result = await createHttpSender({ resolve }).send(request('https://nowhere.example.test/'));
+    expect(result).toMatchObject({ kind: 'error', reason: 'network' });
+    if (result.kind === 'error') expect(result.message).toContain('ENOTFOUND');
+  });
+
   it('refuses schemes other than http and https', async () => {
     const result = await createHttpSender().send(request('file:///etc/passwd'));
     expect(result).toMatchObject({ kind: 'error', reason: 'invalid_url' });
+  });
+
+  describe('over TLS (self-signed test certificate for hooks.example.test, in ./tls)', () => {
+    const cert = readFileSync(new URL('./tls/cert.pem', import.meta.url));
+    const key = readFileSync(new URL('./tls/key.pem', import.meta.url));
+
+    async function tlsReceiver() {
+      const seen: Array<{ servername: string | false | null; host?: string }> = [];
+      const server = createHttpsServer({ cert, key }, (req, res) => {
+        seen.push({ servername: (req.socket as TLSSocket).servername, host: req.headers.host });
+        req.resume();
+        res.writeHead(200).end('tls ok');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      open.push(
+        () =>
+          new Promise((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      );
+      return { port: (server.address() as AddressInfo).port, seen };
+    }
+    const resolve = async () => [{ address: '127.0.0.1', family: 4 as const }];
+
+    it('connects to the checked address with SNI and Host set to the original name, and verifies the certificate', async () => {
+      const r = await tlsReceiver();
+      const result = await createHttpSender({ allowLoopback: true, resolve, ca: cert }).send(request(`https://hooks.example.test:${r.port}/in`));
+      expect(result).toMatchObject({ kind: 'response', statusCode: 200, bodySnippet: 'tls ok' });
+      expect(r.seen[0]).toEqual({ servername: 'hooks.example.test', host: `hooks.example.test:${r.port}` });
+    });
+
+    it('refuses a certificate it cannot verify', async () => {
+      const r = await tlsReceiver();
+      const result = await createHttpSender({ allowLoopback: true, resolve }).send(request(`https://hooks.example.test:${r.port}/in`));
+      expect(result).toMatchObject({ kind: 'error', reason: 'network' });
+      expect(r.seen).toHaveLength(0);
+    });
   });
 });
