@@ -43,8 +43,13 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
   const job = (j: Parameters<typeof presentJob>[0]) => presentJob(j, ctx.config.organizationId);
 
   app.openapi(estimateJobRoute, async (c) => {
-    const plan = await planJob(ctx, c.get('tenantId'), c.req.valid('json'), c.req.valid('json').seed ?? 42);
-    return c.json(estimateFromPlan(plan), 200);
+    const req = c.req.valid('json');
+    const plan = await planJob(ctx, c.get('tenantId'), req, req.seed ?? 0);
+    const estimate = estimateFromPlan(plan);
+    if (req.seed == null) {
+      estimate.hyperparameter_explanations.seed = 'not given: the job will draw one at random (0 is shown here)';
+    }
+    return c.json(estimate, 200);
   });
 
   app.openapi(createJobRoute, async (c) => {
