@@ -87,6 +87,25 @@ describe('bad input battery', () => {
     expect((await errorOf(res)).param).toBe('purpose');
   });
 
+  it('multipart with an unknown field names it', async () => {
+    const form = new FormData();
+    form.append('purpose', 'fine-tune');
+    form.append('file', new File([chatJsonl(10)], 'a.jsonl'));
+    form.append('expires_after', '3600');
+    const res = await api.call('POST', '/v1/files', { body: form });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ param: 'expires_after', code: 'unknown_parameter' });
+  });
+
+  it('a malformed multipart body is a 400', async () => {
+    const res = await api.call('POST', '/v1/files', {
+      body: '--x\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    });
+    expect(res.status).toBe(400);
+    await errorOf(res);
+  });
+
   it('a direct upload over 8 MiB is 413 and points at /v1/uploads', async () => {
     const big = new Uint8Array(8 * 1024 * 1024 + 100 * 1024).fill(0x61);
     const res = await api.upload(big, { filename: 'big.jsonl' });
