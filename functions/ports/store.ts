@@ -69,8 +69,11 @@ export interface JobStore {
     tenantId: TenantId,
     opts: ListOptions & { metadata?: Record<string, string>; sweepId?: string },
   ): Promise<Page<JobRecord>>;
-  /** Jobs in the given statuses across tenants (reconcilers). */
-  listByStatus(statuses: JobStatus[], limit: number): Promise<JobRecord[]>;
+  /**
+   * Jobs in the given statuses across tenants (reconcilers), per status longest-unchanged first.
+   * `changedSinceMs`: only jobs whose status changed at or after that time (ms since the epoch).
+   */
+  listByStatus(statuses: JobStatus[], limit: number, opts?: { changedSinceMs?: number }): Promise<JobRecord[]>;
   /**
    * Writes `patch` (and `status`, when given) if the stored job is still at `expected.version`
    * (and `expected.status`, when given). Returns the new record with version + 1.

@@ -3,7 +3,9 @@
  *
  *   pk JOB#<id>   sk JOB
  *   gsi1pk TENANT#<tenant>#JOBS   gsi1sk <id>      tenant listing; ids sort by time → newest first
- *   gsi2pk STATUS#<status>        gsi2sk <id>      reconcilers' by-status listing (across tenants)
+ *   gsi2pk STATUS#<status>        gsi2sk <ms of the status change, 15 digits>#<id>
+ *                                                  reconcilers' by-status listing (across tenants),
+ *                                                  longest in the status first, or changed since T
  *
  * Every update is conditional on the stored `version` (and `status` when given) and bumps the
  * version; a failed condition is a ConflictError.
@@ -15,6 +17,7 @@ import { conditional, fromItem, mapFilter, queryPage, setExpression, type TableC
 
 const key = (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' });
 const statusIndex = (status: JobStatus) => `STATUS#${status}`;
+const statusSince = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
 
 export class DynamoJobStore implements JobStore {
   constructor(private readonly ctx: TableContext) {}
@@ -31,7 +34,7 @@ export class DynamoJobStore implements JobStore {
               gsi1pk: `TENANT#${job.tenantId}#JOBS`,
               gsi1sk: job.id,
               gsi2pk: statusIndex(job.status),
-              gsi2sk: job.id,
+              gsi2sk: `${statusSince(job.lastTransition?.atMs ?? job.createdAt * 1000)}#${job.id}`,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -83,8 +86,9 @@ export class DynamoJobStore implements JobStore {
     return { items: items.map((i) => fromItem<JobRecord>(i)), hasMore };
   }
 
-  async listByStatus(statuses: JobStatus[], limit: number): Promise<JobRecord[]> {
+  async listByStatus(statuses: JobStatus[], limit: number, opts: { changedSinceMs?: number } = {}): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
+    const since = opts.changedSinceMs !== undefined ? statusSince(opts.changedSinceMs) : undefined;
     for (const status of statuses) {
       let start: Record<string, unknown> | undefined;
       do {
@@ -92,8 +96,8 @@ export class DynamoJobStore implements JobStore {
           new QueryCommand({
             TableName: this.ctx.table,
             IndexName: 'gsi2',
-            KeyConditionExpression: 'gsi2pk = :s',
-            ExpressionAttributeValues: { ':s': statusIndex(status) },
+            KeyConditionExpression: since ? 'gsi2pk = :s AND gsi2sk >= :since' : 'gsi2pk = :s',
+            ExpressionAttributeValues: { ':s': statusIndex(status), ...(since ? { ':since': since } : {}) },
             Limit: limit - out.length,
             ExclusiveStartKey: start,
           }),
@@ -115,7 +119,10 @@ export class DynamoJobStore implements JobStore {
     delete (fields as { id?: unknown }).id;
     delete (fields as { tenantId?: unknown }).tenantId;
     delete (fields as { version?: unknown }).version;
-    if (patch.status) fields.gsi2pk = statusIndex(patch.status);
+    if (patch.status) {
+      fields.gsi2pk = statusIndex(patch.status);
+      fields.gsi2sk = `${statusSince(patch.lastTransition?.atMs ?? this.ctx.clock.nowMs())}#${id}`;
+    }
     const set = setExpression(fields);
     const conditions = ['attribute_exists(pk)', '#version = :expectedVersion'];
     const values: Record<string, unknown> = { ...set.values, ':expectedVersion': expected.version, ':one': 1 };

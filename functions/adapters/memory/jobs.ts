@@ -46,8 +46,18 @@ export class MemoryJobStore implements JobStore {
     return { items: rest.slice(0, opts.limit).map(clone), hasMore: rest.length > opts.limit };
   }
 
-  async listByStatus(statuses: JobRecord['status'][], limit: number): Promise<JobRecord[]> {
-    return [...this.items.values()].filter((j) => statuses.includes(j.status)).slice(0, limit).map(clone);
+  async listByStatus(
+    statuses: JobRecord['status'][],
+    limit: number,
+    opts: { changedSinceMs?: number } = {},
+  ): Promise<JobRecord[]> {
+    const changedAt = (j: JobRecord) => j.lastTransition?.atMs ?? j.createdAt * 1000;
+    return [...this.items.values()]
+      .filter((j) => statuses.includes(j.status))
+      .filter((j) => opts.changedSinceMs === undefined || changedAt(j) >= opts.changedSinceMs)
+      .sort((a, b) => statuses.indexOf(a.status) - statuses.indexOf(b.status) || changedAt(a) - changedAt(b))
+      .slice(0, limit)
+      .map(clone);
   }
 
   async update(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transitionJob } from '../../../functions/domain/lifecycle';
+import { repairRecentFollowUps, transitionJob } from '../../../functions/domain/lifecycle';
 import { timeSortedIds } from '../../../functions/domain/ids';
 import { ConflictError } from '../../../functions/errors';
 import { startEmbedded, type Embedded } from '../../support/embedded';
@@ -106,10 +106,10 @@ describe('DynamoDB job store on dynalite', () => {
   it('filters on metadata and sweep and still fills the page across many stored pages', async () => {
     const tenantId = 'tenant-meta';
     const matching: string[] = [];
-    // 230 jobs, every 20th matches: the matches are spread over several 100-item query pages.
-    const jobs = Array.from({ length: 230 }, (_, i) => {
+    // 160 jobs, every 16th matches: the matches are spread over two 100-item query pages.
+    const jobs = Array.from({ length: 160 }, (_, i) => {
       const id = ids.next('ftjob-');
-      const hit = i % 20 === 0;
+      const hit = i % 16 === 0;
       if (hit) matching.push(id);
       return jobRecord({
         id,
@@ -145,5 +145,36 @@ describe('DynamoDB job store on dynalite', () => {
       expect.arrayContaining([a.id, b.id]),
     );
     expect(await env.stores.jobs.listByStatus(['paused'], 1)).toHaveLength(1);
+  });
+});
+
+describe('follow-up reconciler on dynalite', () => {
+  it('repairs the event and webhook of a transition whose process died after the status write', async () => {
+    let now = 1_800_000_000_000;
+    const clock = { nowMs: () => now };
+    const job = jobRecord({ id: ids.next('ftjob-'), tenantId: 'tenant-crash', createdAt: now / 1000 });
+    await env.stores.jobs.create(job);
+    // The outbox write fails as if the Lambda died right after the conditional update.
+    const failing = {
+      ...env.stores,
+      outbox: { ...env.stores.outbox, put: async () => Promise.reject(new Error('killed')) },
+    };
+    await expect(transitionJob({ stores: failing, clock }, job.id, 'cancelled')).rejects.toThrow('killed');
+    expect((await env.stores.jobs.getById(job.id))!.status).toBe('cancelled');
+    const pendingFor = async () => (await env.stores.outbox.listPending(1000)).filter((e) => e.subjectId === job.id);
+    expect(await pendingFor()).toEqual([]);
+
+    now += 60_000;
+    const repaired = await repairRecentFollowUps({ stores: env.stores, clock }, { windowMs: 5 * 60_000 });
+    expect(repaired).toBeGreaterThanOrEqual(1);
+    expect((await pendingFor()).map((e) => e.id)).toEqual([`${job.id}:cancelled`]);
+    expect((await env.stores.events.list(job.id, { limit: 10 })).items).toHaveLength(1);
+
+    // Running again changes nothing; outside the window the job is not even looked at.
+    await repairRecentFollowUps({ stores: env.stores, clock }, { windowMs: 5 * 60_000 });
+    expect(await pendingFor()).toHaveLength(1);
+    now += 60 * 60_000;
+    const late = await env.stores.jobs.listByStatus(['cancelled'], 1000, { changedSinceMs: now - 5 * 60_000 });
+    expect(late.map((j) => j.id)).not.toContain(job.id);
   });
 });
