@@ -8,6 +8,7 @@
  * which requires them to be the same version as @tensorflow/tfjs (4.22).
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerNativeKernels } from './native';
 
 export type BackendChoice = 'auto' | 'gpu' | 'node' | 'cpu';
 
@@ -59,7 +60,11 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   //   if (native.active) description += ` + native kernels (${native.blas})`;
   // They must honour transposeA/transposeB: the model passes transposed weights by flag, not by copy.
   // ─────────────────────────────────────────────────────────────────────────────────────────────
-  const description = 'pure JavaScript (@tensorflow/tfjs cpu backend)';
+  // Its status goes into the one selection line rather than a log line of its own.
+  const native = registerNativeKernels({ log: () => {} });
+  const description = 'pure JavaScript (@tensorflow/tfjs cpu backend)' + (native.active
+    ? ` + native kernels via ${native.blas}, ${native.threads} threads: ${native.kernels.join(', ')}`
+    : `; native kernels off: ${native.reason}`);
   return report({ backend: tf.getBackend(), description }, skipped, log);
 }
 

@@ -2,6 +2,7 @@
  * validates sizes so a bad call throws instead of corrupting memory, and calls OpenBLAS or
  * the loops in kernels.c. */
 #include <node_api.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernels.h"
@@ -54,6 +55,47 @@ static napi_value args_of(napi_env env, napi_callback_info info, size_t want, na
   return argv[0];
 }
 
+typedef struct {
+  int opa, opb, m, n, k, lda, ldb;
+  const float *A, *B;
+  float *C;
+  int64_t as, bs, from, to;
+} gemm_range_t;
+
+static void *gemm_range(void *arg) {
+  const gemm_range_t *g = arg;
+  for (int64_t i = g->from; i < g->to; i++)
+    cblas_sgemm(CBLAS_ROW_MAJOR, g->opa, g->opb, g->m, g->n, g->k, 1.0f, g->A + i * g->as, g->lda, g->B + i * g->bs,
+                g->ldb, 0.0f, g->C + i * (int64_t)g->m * g->n, g->n);
+  return NULL;
+}
+
+/* Many small products (attention: batch*heads of [T, hd] x [hd, T]) are too small for OpenBLAS
+ * to split well: its threads hand off per call. Splitting the batch across threads, each running
+ * single-threaded sgemm (the concurrent use OpenBLAS supports), keeps both cores busy. */
+static void gemm_batched(gemm_range_t g, int64_t batch) {
+  const int threads = openblas_get_num_threads();
+  if (threads < 2 || batch < 2) { g.from = 0; g.to = batch; gemm_range(&g); return; }
+  enum { MAX_WORKERS = 16 };
+  const int workers = threads > MAX_WORKERS ? MAX_WORKERS : (int)(threads > batch ? batch : threads);
+  pthread_t tid[MAX_WORKERS];
+  gemm_range_t part[MAX_WORKERS];
+  int started[MAX_WORKERS] = {0};
+  openblas_set_num_threads(1);
+  for (int w = 0; w < workers; w++) {
+    part[w] = g;
+    part[w].from = batch * w / workers;
+    part[w].to = batch * (w + 1) / workers;
+    if (w > 0) started[w] = pthread_create(&tid[w], NULL, gemm_range, &part[w]) == 0;
+  }
+  gemm_range(&part[0]);
+  for (int w = 1; w < workers; w++) {
+    if (started[w]) pthread_join(tid[w], NULL);
+    else gemm_range(&part[w]); /* no thread to be had: do its share here */
+  }
+  openblas_set_num_threads(threads);
+}
+
 /* sgemm(transA, transB, batch, m, n, k, a, aBatchStride, b, bBatchStride, c): C[i] = op(A[i]) op(B[i]) */
 static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   napi_value argv[11];
@@ -86,9 +128,8 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
     cblas_sgemm(CBLAS_ROW_MAJOR, opa, opb, (int)(batch * m), (int)n, (int)k, 1.0f, A, lda, B, ldb, 0.0f, C, (int)n);
     return NULL;
   }
-  for (int64_t i = 0; i < batch; i++)
-    cblas_sgemm(CBLAS_ROW_MAJOR, opa, opb, (int)m, (int)n, (int)k, 1.0f, A + i * as, lda, B + i * bs, ldb, 0.0f,
-                C + i * m * n, (int)n);
+  gemm_range_t g = {opa, opb, (int)m, (int)n, (int)k, lda, ldb, A, B, C, as, bs, 0, 0};
+  gemm_batched(g, batch);
   return NULL;
 }
 
