@@ -7,47 +7,10 @@
  * Points already observed (including warm-start trials) or running are skipped; `suggest` returns
  * null when the grid is exhausted.
  */
-import type { SearchSpace, SweepParameter } from '../../../openapi/schemas/sweep';
-import { decisionOrder, intCount, isActive, paramsKey, type Params, type ParamValue } from './space';
+import type { SearchSpace } from '../../../openapi/schemas/sweep';
+import { enumerateGrid } from './enumerate';
+import type { Params } from './space';
 import { HistoryStrategy } from './strategy';
-
-export function gridValues(p: SweepParameter): ParamValue[] {
-  if (p.type === 'categorical') return [...p.choices];
-  const n = p.grid_points ?? (p.type === 'int' ? intCount(p) : 0);
-  if (n < 2) throw new Error('a float parameter needs grid_points for the grid strategy');
-  const log = p.scale === 'log';
-  const lo = log ? Math.log(p.low) : p.low;
-  const hi = log ? Math.log(p.high) : p.high;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = lo + ((hi - lo) * i) / (n - 1);
-    let v = log ? Math.exp(t) : t;
-    if (i === 0) v = p.low; // exact endpoints, whatever the rounding of exp/log
-    if (i === n - 1) v = p.high;
-    if (p.type === 'int') v = Math.min(p.high, p.low + p.step * Math.round((v - p.low) / p.step));
-    if (!out.includes(v)) out.push(v);
-  }
-  return out;
-}
-
-/** All assignments of the grid, in enumeration order. */
-export function enumerateGrid(space: SearchSpace): Params[] {
-  const order = decisionOrder(space);
-  const values = new Map(order.map((name) => [name, gridValues(space[name])]));
-  const out: Params[] = [];
-  const walk = (i: number, acc: Params): void => {
-    if (i === order.length) return void out.push({ ...acc });
-    const name = order[i];
-    if (!isActive(space, name, acc)) return walk(i + 1, acc);
-    for (const v of values.get(name) ?? []) {
-      acc[name] = v;
-      walk(i + 1, acc);
-    }
-    delete acc[name];
-  };
-  walk(0, {});
-  return out;
-}
 
 export class GridStrategy extends HistoryStrategy {
   private points: Params[] | null = null;
@@ -62,8 +25,7 @@ export class GridStrategy extends HistoryStrategy {
   }
 
   protected draw(): Params | null {
-    const used = new Set(this.history().map((t) => paramsKey(t.params)));
-    const next = this.grid().find((p) => !used.has(paramsKey(p)));
+    const next = this.grid().find((p) => !this.isUsed(p));
     return next ? { ...next } : null;
   }
 

@@ -18,12 +18,14 @@ import { fitToSpace } from './space';
 import type { Strategy, Trial } from './strategy';
 import { TpeStrategy } from './tpe';
 
-export { GridStrategy, enumerateGrid, gridValues } from './grid';
+export { GridStrategy } from './grid';
+export { discreteSize, enumerateGrid, gridValues } from './enumerate';
 export { RandomStrategy } from './random';
 export { TpeStrategy, TPE_DEFAULTS, type TpeSettings } from './tpe';
 export { Asha, MedianStopping, NoStopping, median, type Decision, type Scheduler } from './schedulers';
 export { bestTrial, isBetter, sweepStatus, trialsSinceImprovement, type CompletionReason, type SweepStatus } from './completion';
 export { createRng, type Rng } from './prng';
+export { ndtr } from './truncnorm';
 export { fitToSpace, isActive, paramsKey, type Params, type ParamValue } from './space';
 export type { Goal, Report, Strategy, Trial, TrialState } from './strategy';
 

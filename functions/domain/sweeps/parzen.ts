@@ -9,8 +9,9 @@
  * [(high-low)/min(100, 1+n), high-low] ("magic clip"); the prior kernel is N(mid, high-low).
  * Categorical kernels put mass 1 on the observed choice plus prior_weight/(n+1) on every choice.
  *
- * One deliberate difference: optuna 3.1's truncnorm.logpdf leaves out the -log(sigma) term of the
- * normal density, which makes narrow kernels count less than they should; we use the exact density.
+ * optuna 3.1's truncnorm.logpdf leaves out the -log(sigma) term of the normal density, so narrow
+ * kernels count for less than their true density. `exactDensity` chooses between that behaviour
+ * (false) and the textbook density (true); see TPE_DEFAULTS for which one we use and why.
  */
 import type { Rng } from './prng';
 import { logGaussMass, truncnormLogPdf, truncnormPpf } from './truncnorm';
@@ -19,6 +20,7 @@ export interface ParzenOptions {
   priorWeight: number;
   considerMagicClip: boolean;
   considerEndpoints: boolean;
+  exactDensity: boolean;
 }
 
 /** A numeric parameter in internal scale: bounds and bin width (null = continuous). */
@@ -46,9 +48,11 @@ export class ParzenEstimator {
   private readonly mus: number[] = [];
   private readonly sigmas: number[] = [];
   private readonly probs: number[][] = [];
+  private readonly exactDensity: boolean;
 
   /** `observations`: values in internal scale (category indices for categoricals), oldest first. */
   constructor(observations: readonly number[], private readonly domain: Domain, opts: ParzenOptions) {
+    this.exactDensity = opts.exactDensity;
     const n = observations.length;
     const w = [...defaultWeights(n), opts.priorWeight];
     const total = w.reduce((s, x) => s + x, 0);
@@ -115,7 +119,7 @@ export class ParzenEstimator {
     if (d.kind === 'categorical') return Math.log(this.probs[c][x]);
     const mu = this.mus[c];
     const sd = this.sigmas[c];
-    if (d.q === null) return truncnormLogPdf(x, mu, sd, d.low, d.high);
+    if (d.q === null) return truncnormLogPdf(x, mu, sd, d.low, d.high) + (this.exactDensity ? 0 : Math.log(sd));
     const lo = Math.max(x - d.q / 2, d.low);
     const hi = Math.min(x + d.q / 2, d.high);
     return logGaussMass((lo - mu) / sd, (hi - mu) / sd) - logGaussMass((d.low - mu) / sd, (d.high - mu) / sd);

@@ -6,7 +6,7 @@ import { HistoryStrategy } from './strategy';
 
 export class RandomStrategy extends HistoryStrategy {
   constructor(private readonly space: SearchSpace, seed: number) {
-    super(seed);
+    super(seed, space);
   }
 
   protected draw(rng: Rng): Params {

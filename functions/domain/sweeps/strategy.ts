@@ -5,6 +5,8 @@
  * (warm-start trials first), and `suggest` returns the same parameters every time. That is how a
  * stateless controller replays it.
  */
+import type { SearchSpace } from '../../../openapi/schemas/sweep';
+import { discreteSize, enumerateGrid } from './enumerate';
 import { createRng, type Rng } from './prng';
 import { paramsKey, type Params } from './space';
 
@@ -35,31 +37,56 @@ export interface Strategy {
   suggest(trialId: string): Params | null;
 }
 
-/** Tries at finding an assignment not yet used before accepting a duplicate. */
+/** Tries at finding an assignment not yet used before picking among the unused ones. */
 const DUPLICATE_ATTEMPTS = 16;
+/** Discrete spaces up to this size are enumerated to find an unused point. */
+const ENUMERABLE = 10_000;
 
 /** Trial history and the per-suggestion random streams, shared by the strategies. */
 export abstract class HistoryStrategy implements Strategy {
   protected readonly trials = new Map<string, Trial>();
+  /** How many trials hold each assignment (by paramsKey), kept in step with `trials`. */
+  private readonly used = new Map<string, number>();
 
-  constructor(protected readonly seed: number) {}
+  constructor(
+    protected readonly seed: number,
+    /** Given for strategies that may repeat themselves (random, TPE) in a discrete space. */
+    private readonly discreteSpace?: SearchSpace,
+  ) {}
 
   observe(trial: Trial): void {
-    this.trials.set(trial.id, { ...trial, params: { ...trial.params } });
+    const old = this.trials.get(trial.id);
+    if (old) this.count(old, -1);
+    const copy = { ...trial, params: { ...trial.params } };
+    this.trials.set(trial.id, copy);
+    this.count(copy, 1);
+  }
+
+  private count(t: Trial, delta: number): void {
+    const key = paramsKey(t.params);
+    const n = (this.used.get(key) ?? 0) + delta;
+    if (n > 0) this.used.set(key, n);
+    else this.used.delete(key);
   }
 
   suggest(trialId: string): Params | null {
     if (this.trials.has(trialId)) throw new Error(`trial '${trialId}' is already known to this strategy`);
     const ordinal = this.trials.size;
-    const used = new Set([...this.trials.values()].map((t) => paramsKey(t.params)));
+    const used = this.used;
     let params: Params | null = null;
     // Discrete spaces can repeat an assignment; a repeat teaches nothing, so draw again a few times.
     for (let attempt = 0; attempt < DUPLICATE_ATTEMPTS; attempt++) {
       params = this.draw(createRng(this.seed, ordinal, attempt));
       if (params === null || !used.has(paramsKey(params))) break;
+      if (attempt === DUPLICATE_ATTEMPTS - 1) params = this.unusedPoint(used, createRng(this.seed, ordinal, attempt + 1)) ?? params;
     }
-    if (params !== null) this.trials.set(trialId, { id: trialId, params, state: 'running' });
+    if (params !== null) this.observe({ id: trialId, params, state: 'running' });
     return params;
+  }
+
+  /** Whether some trial already holds this assignment. */
+  protected isUsed(params: Params): boolean {
+    return this.used.has(paramsKey(params));
   }
 
   /** Trials in the order they were observed or suggested. */
@@ -68,6 +95,15 @@ export abstract class HistoryStrategy implements Strategy {
   }
 
   protected abstract draw(rng: Rng): Params | null;
+
+  /** A uniformly chosen point of a small discrete space that no trial has used, if any. */
+  private unusedPoint(used: ReadonlyMap<string, number>, rng: Rng): Params | null {
+    const space = this.discreteSpace;
+    const size = space ? discreteSize(space) : null;
+    if (!space || size === null || size > ENUMERABLE) return null;
+    const free = enumerateGrid(space).filter((p) => !used.has(paramsKey(p)));
+    return free.length > 0 ? free[rng.int(free.length)] : null;
+  }
 }
 
 export function sign(goal: Goal): 1 | -1 {

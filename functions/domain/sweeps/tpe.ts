@@ -15,9 +15,13 @@ import type { Rng } from './prng';
 import { assign, contains, sampleUniform, type Params, type ParamValue } from './space';
 import { HistoryStrategy, sign, type Goal, type Trial } from './strategy';
 
-export type TpeSettings = Omit<TpeOptions, 'type' | 'seed'>;
+export type TpeSettings = Omit<TpeOptions, 'type' | 'seed'> & {
+  /** Kernel log-density with its -log(sigma) term (true) or without it, as optuna 3.1 (false). */
+  exact_density: boolean;
+};
 
 export const TPE_DEFAULTS: TpeSettings = {
+  exact_density: true,
   n_startup_trials: 10,
   n_ei_candidates: 24,
   gamma_factor: 0.1,
@@ -41,12 +45,13 @@ export class TpeStrategy extends HistoryStrategy {
     seed: number,
     options: Partial<TpeSettings> = {},
   ) {
-    super(seed);
+    super(seed, space);
     this.opts = { ...TPE_DEFAULTS, ...options };
     this.parzen = {
       priorWeight: this.opts.prior_weight,
       considerMagicClip: this.opts.consider_magic_clip,
       considerEndpoints: this.opts.consider_endpoints,
+      exactDensity: this.opts.exact_density,
     };
   }
 
