@@ -17,9 +17,10 @@ function placeholder<T>(name: string): T {
   return new Proxy({}, { get: (_t, prop) => (prop === 'then' ? undefined : () => refuse(`${name}.${String(prop)}`)) }) as T;
 }
 
-export function buildOpenApiDocument(): Record<string, unknown> {
+/** The app with placeholder dependencies: enough to describe and route, never to handle. */
+export function documentationApp() {
   const stores = new Proxy({}, { get: (_t, prop) => placeholder(`stores.${String(prop)}`) }) as AppDeps['stores'];
-  const app = createApp({
+  return createApp({
     stores,
     blobs: placeholder('blobs'),
     clock: placeholder('clock'),
@@ -30,7 +31,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       checkUrl: () => refuse('webhooks.checkUrl'),
     },
   });
-  return app.getOpenAPI31Document(OPENAPI_INFO) as unknown as Record<string, unknown>;
+}
+
+export function buildOpenApiDocument(): Record<string, unknown> {
+  return documentationApp().getOpenAPI31Document(OPENAPI_INFO) as unknown as Record<string, unknown>;
 }
 
 /** The committed form: stable key order as produced, two-space indent, trailing newline. */

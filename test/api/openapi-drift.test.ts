@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument, serializeOpenApiDocument } from '../../functions/api/document';
+import { buildOpenApiDocument, documentationApp, serializeOpenApiDocument } from '../../functions/api/document';
 import { generateSdk } from '../../openapi/generate';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,6 +20,12 @@ describe('contract drift', () => {
   it('openapi/openapi.json is what the app generates (run `npm run openapi` after changing the contract)', async () => {
     const committed = await readFile(path.join(root, 'openapi/openapi.json'), 'utf8');
     expect(committed).toBe(serializeOpenApiDocument(buildOpenApiDocument()));
+  });
+
+  it('serves the same document at /openapi.json without a key', async () => {
+    const res = await documentationApp().request('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(JSON.parse(serializeOpenApiDocument(buildOpenApiDocument())));
   });
 
   it('documents every route of the issue with the error envelope', () => {
