@@ -65,7 +65,9 @@ export async function runSession(input: SessionInput): Promise<Session> {
     tokenizer = input.model.tokenizer
       ? loadTokenizer(input.model.tokenizer.json, input.model.tokenizer.config ?? {})
       : buildCharTokenizer([input.train, input.validation ?? '']);
-    const cfg = parseModelConfig({ ...input.model.config, ...head, ...(input.model.tokenizer ? {} : { vocab_size: tokenizer.vocabSize }) });
+    // A char tokenizer built here sets the vocabulary; a given tokenizer does when the config leaves it out.
+    const vocab = input.model.tokenizer ? (input.model.config.vocab_size ?? tokenizer.vocabSize) : tokenizer.vocabSize;
+    const cfg = parseModelConfig({ ...input.model.config, ...head, vocab_size: vocab });
     model = createModel(cfg, { seed: h.seed });
   }
   if (tokenizer.vocabSize > model.vocabSize) {

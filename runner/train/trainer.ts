@@ -17,6 +17,7 @@ import { clipByGlobalNorm } from '../optim/clip';
 import { createOptimizer, type Optimizer } from '../optim/optimizers';
 import { learningRateAt, PlateauController } from '../optim/schedule';
 import { findLargestBatch } from './auto-batch';
+import { installFastCpuKernels } from './cpu-kernels';
 import { EarlyStopping, higherIsBetter } from './early-stopping';
 import { disposeTensors, lossSum, toTensors } from './loss';
 import type { TrainableModel } from './model';
@@ -61,6 +62,7 @@ export class Trainer {
   private orders = new Map<number, number[]>();
 
   constructor(private readonly o: TrainerOptions) {
+    if (tf.getBackend() === 'cpu') installFastCpuKernels();
     const h = o.config.hyperparameters;
     this.optimizer = createOptimizer({
       kind: h.optimizer,
