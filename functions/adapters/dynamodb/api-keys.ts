@@ -18,7 +18,8 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   }
 
   async getByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(keyHash) }));
+    // Consistent: a key works on the request right after it was created.
+    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(keyHash), ConsistentRead: true }));
     return res.Item ? fromItem<ApiKeyRecord>(res.Item) : undefined;
   }
 }
