@@ -6,6 +6,7 @@ import type { Stores } from '../ports/store';
 import type { Provider } from '../domain/records';
 import type { BaseModelCatalog } from '../domain/models';
 import type { WebhookApiDeps } from './routes/webhook-endpoints';
+import type { ProviderWebhookDeps } from './routes/providers';
 
 export interface ApiConfig {
   /** Provider of jobs that do not name one. */
@@ -58,6 +59,8 @@ export interface AppDeps {
   logger?: AppLogger;
   /** Mounts /v1/webhook_endpoints when given. */
   webhooks?: WebhookApiDeps;
+  /** Mounts /v1/providers/<provider>/webhook for the providers given (their own signatures). */
+  providers?: ProviderWebhookDeps;
 }
 
 export const consoleLogger: AppLogger = {

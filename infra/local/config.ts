@@ -24,6 +24,20 @@ export const LocalConfigSchema = z.object({
   TUNEPLANE_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where built-in base models are read from (one HF-layout folder per model). */
   TUNEPLANE_BASE_MODELS_DIR: z.string().min(1).default('runner/base-models'),
+  /** Local jobs that train at once (each is a runner process using the CPU). */
+  TUNEPLANE_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Webhooks to loopback addresses (a receiver on this machine); refused unless set to true. */
+  TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false'),
+  /** Multiplies the webhook retry schedule (1 = Standard Webhooks' 5 s … 10 h; tests use less). */
+  TUNEPLANE_WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
+  /** Print each runner's output with its job id. */
+  TUNEPLANE_RUNNER_LOGS: z.enum(['true', 'false']).default('false'),
+  /** Enables `provider: openai`: jobs are created at OpenAI and mirrored back. */
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  /** The secret of our endpoint registered at OpenAI; enables POST /v1/providers/openai/webhook. */
+  OPENAI_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'OPENAI_WEBHOOK_SECRET must start with whsec_').optional(),
+  TUNEPLANE_OPENAI_POLL_MS: z.coerce.number().int().min(100).default(30_000),
 });
 
 export interface LocalConfig {
@@ -35,6 +49,11 @@ export interface LocalConfig {
   bucket: string;
   region: string;
   baseModelsDir: string;
+  maxConcurrentJobs: number;
+  webhooksAllowLoopback: boolean;
+  webhookRetryScale: number;
+  runnerLogs: boolean;
+  openai?: { apiKey: string; baseUrl?: string; webhookSecret?: string; pollIntervalMs: number };
 }
 
 /** Throws an Error naming every bad variable and its rule. */
@@ -56,5 +75,17 @@ export function parseLocalConfig(env: Record<string, string | undefined>): Local
     bucket: c.TUNEPLANE_BUCKET,
     region: c.AWS_REGION,
     baseModelsDir: path.resolve(c.TUNEPLANE_BASE_MODELS_DIR),
+    maxConcurrentJobs: c.TUNEPLANE_MAX_CONCURRENT_JOBS,
+    webhooksAllowLoopback: c.TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK === 'true',
+    webhookRetryScale: c.TUNEPLANE_WEBHOOK_RETRY_SCALE,
+    runnerLogs: c.TUNEPLANE_RUNNER_LOGS === 'true',
+    openai: c.OPENAI_API_KEY
+      ? {
+          apiKey: c.OPENAI_API_KEY,
+          baseUrl: c.OPENAI_BASE_URL,
+          webhookSecret: c.OPENAI_WEBHOOK_SECRET,
+          pollIntervalMs: c.TUNEPLANE_OPENAI_POLL_MS,
+        }
+      : undefined,
   };
 }

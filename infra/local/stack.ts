@@ -1,7 +1,8 @@
 /**
  * The embedded stack in one process: dynalite + s3rver (data under the data dir), the real
  * DynamoDB/S3 adapters on them, the built-in base models, an API key, and the Hono API on
- * @hono/node-server. The local dispatcher is not wired yet: created jobs wait in `queued`.
+ * @hono/node-server, with the background workers (infra/local/workers.ts): the local dispatcher
+ * that runs jobs as runner processes, the webhook delivery worker, and OpenAI mirroring.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,12 +18,15 @@ import { ensureLocalApiKey } from './api-key';
 import { registerBaseModels } from './base-models';
 import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedServices } from './services';
+import { createLocalWorkers } from './workers';
 
 export interface LocalStack {
   baseUrl: string;
   apiKey: string;
   apiKeyCreated: boolean;
   baseModels: string[];
+  /** Local jobs a previous run left behind, started again. */
+  recovered: { resumed: string[]; requeued: string[] };
   dynamodbEndpoint: string;
   s3Endpoint: string;
   stop(): Promise<void>;
@@ -55,13 +59,37 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
     const blobs = new S3BlobStore(clients.s3, config.bucket);
     const baseModels = await registerBaseModels({ models: stores.models, blobs, clock }, config.baseModelsDir);
     const key = await ensureLocalApiKey({ apiKeys: stores.apiKeys, clock }, config.dataDir, config.apiKey);
-    const app = createApp({ stores, blobs, clock, ids: timeSortedIds(clock) });
+    const workers = await createLocalWorkers({
+      config,
+      stores,
+      blobs,
+      table: { doc: clients.doc, table: config.table, clock },
+      clock,
+      runnerEnv: {
+        TUNEPLANE_TABLE: config.table,
+        TUNEPLANE_BUCKET: config.bucket,
+        AWS_REGION: config.region,
+        TUNEPLANE_DYNAMODB_ENDPOINT: services.dynamodbEndpoint,
+        TUNEPLANE_S3_ENDPOINT: services.s3Endpoint,
+      },
+      log: (line) => console.log(line),
+    });
+    const app = createApp({
+      stores: workers.stores,
+      blobs,
+      clock,
+      ids: timeSortedIds(clock),
+      dispatchers: workers.dispatchers,
+      webhooks: workers.webhooks,
+      providers: workers.providers,
+    });
 
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
       (s as Server).once('error', reject);
     });
     const port = (server.address() as AddressInfo).port;
+    const recovered = await workers.start();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     let stopped: Promise<void> | undefined;
     return {
@@ -69,6 +97,7 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
       apiKey: key.key,
       apiKeyCreated: key.created,
       baseModels,
+      recovered,
       dynamodbEndpoint: services.dynamodbEndpoint,
       s3Endpoint: services.s3Endpoint,
       stop() {
@@ -77,6 +106,8 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          // Runner processes get SIGTERM and checkpoint; their jobs resume on the next start.
+          await workers.stop();
           await cleanup();
         })();
         return stopped;

@@ -1,0 +1,139 @@
+/**
+ * The embedded stack's background work, in the same process as the API:
+ *  - the local dispatcher: each `provider: local` job runs the runner's container entry as a child
+ *    process (at most `maxConcurrentJobs`); its exits go through the domain (retry, fail);
+ *  - the webhook delivery worker, nudged after every outbox write;
+ *  - OpenAI mirroring by polling, when an OpenAI key is configured;
+ *  - recovery at start: local jobs left queued or running by a previous run are started again.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { createHttpSender, webhookUrlChecker } from '../../functions/adapters/http';
+import { localDispatcher, type LocalDispatcher } from '../../functions/adapters/local/dispatcher';
+import { openAiDispatcher } from '../../functions/adapters/openai/dispatcher';
+import { createDynamoWebhookStores } from '../../functions/adapters/dynamodb/webhooks';
+import type { TableContext } from '../../functions/adapters/dynamodb/table';
+import type { WebhookApiDeps } from '../../functions/api/routes/webhook-endpoints';
+import type { ProviderWebhookDeps } from '../../functions/api/routes/providers';
+import { onRunnerExit, pollMirroredJobs, recoverLocalJobs, type DispatchDeps } from '../../functions/domain/dispatch';
+import { aesGcmSecretBox, createWebhookEngine, startWebhookWorker } from '../../functions/domain/webhooks';
+import type { Dispatcher } from '../../functions/ports/dispatcher';
+import type { OutboxStore, Stores } from '../../functions/ports/store';
+import type { Clock } from '../../functions/ports/clock';
+import type { BlobStore } from '../../functions/ports/blobs';
+import type { Provider } from '../../functions/domain/records';
+import type { LocalConfig } from './config';
+
+export interface LocalWorkers {
+  /** Stores whose outbox nudges the webhook worker on every write. */
+  stores: Stores;
+  dispatchers: Partial<Record<Provider, Dispatcher>>;
+  webhooks: WebhookApiDeps;
+  providers: ProviderWebhookDeps;
+  local: LocalDispatcher;
+  /** Starts recovery and the timers; call once the API is up. */
+  start(): Promise<{ resumed: string[]; requeued: string[] }>;
+  stop(): Promise<void>;
+}
+
+export interface WorkerInputs {
+  config: LocalConfig;
+  stores: Stores;
+  blobs: BlobStore;
+  table: TableContext;
+  clock: Clock;
+  /** Environment that points a runner process at this stack's DynamoDB and S3. */
+  runnerEnv: Record<string, string>;
+  log: (line: string) => void;
+}
+
+/** The key that seals webhook secrets at rest: made once, kept in the data dir. */
+async function secretBoxKey(dataDir: string): Promise<Uint8Array> {
+  const file = path.join(dataDir, 'webhook-secrets.key');
+  try {
+    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+  } catch {
+    const key = randomBytes(32);
+    await writeFile(file, key.toString('base64'), { mode: 0o600 });
+    return key;
+  }
+}
+
+/** An outbox that tells the worker when there is something new to deliver. */
+function nudging(outbox: OutboxStore, kick: () => void): OutboxStore {
+  return {
+    put: async (entry) => {
+      await outbox.put(entry);
+      kick();
+    },
+    listPending: (limit) => outbox.listPending(limit),
+    markDispatched: (id) => outbox.markDispatched(id),
+  };
+}
+
+export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorkers> {
+  const { config, clock } = inp;
+  const whStores = createDynamoWebhookStores(inp.table);
+  const secrets = aesGcmSecretBox(await secretBoxKey(config.dataDir));
+  const policy = { allowLoopback: config.webhooksAllowLoopback };
+  let kick = () => {};
+  const stores: Stores = { ...inp.stores, outbox: nudging(inp.stores.outbox, () => kick()) };
+  const engine = createWebhookEngine(
+    { outbox: inp.stores.outbox, ...whStores, sender: createHttpSender(policy), secrets, clock },
+    { policy: { scale: config.webhookRetryScale } },
+  );
+  const worker = startWebhookWorker(engine, {
+    intervalMs: 1000,
+    onError: (err) => inp.log(`webhook worker: ${(err as Error).message}`),
+  });
+  kick = () => worker.kick();
+
+  const deps: DispatchDeps = { stores, clock };
+  const local: LocalDispatcher = localDispatcher({
+    // s3rver's paged listings need the legacy OpenSSL provider in the runner too.
+    command: [process.execPath, '--openssl-legacy-provider', '--import', 'tsx', path.resolve('runner/entry/job.ts')],
+    env: inp.runnerEnv,
+    maxConcurrent: config.maxConcurrentJobs,
+    stopGraceMs: 30_000,
+    onExit: async (exit) => {
+      const outcome = await onRunnerExit(deps, exit, (job) => local.submit(job), { maxAttempts: 3 });
+      if (outcome !== 'ignored') inp.log(`job ${exit.jobId}: runner exited (${exit.code ?? exit.signal}), ${outcome}`);
+    },
+    onOutput: (jobId, stream, chunk) => {
+      if (config.runnerLogs) for (const line of chunk.split('\n')) if (line) inp.log(`[${jobId} ${stream}] ${line}`);
+    },
+  });
+
+  const dispatchers: Partial<Record<Provider, Dispatcher>> = { local };
+  const providers: ProviderWebhookDeps = {};
+  let openAiPoll: NodeJS.Timeout | undefined;
+  if (config.openai) {
+    const client = new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl });
+    const openai = openAiDispatcher({ client, files: stores.files, blobs: inp.blobs });
+    dispatchers.openai = openai;
+    if (config.openai.webhookSecret) providers.openai = { client, webhookSecret: config.openai.webhookSecret, mirror: openai };
+    const poll = () =>
+      void pollMirroredJobs(deps, openai, 'openai').catch((err) => inp.log(`openai poll: ${(err as Error).message}`));
+    openAiPoll = setInterval(poll, config.openai.pollIntervalMs);
+    openAiPoll.unref();
+  }
+
+  return {
+    stores,
+    dispatchers,
+    webhooks: { stores: whStores, secrets, checkUrl: webhookUrlChecker(policy), onWork: () => worker.kick() },
+    providers,
+    local,
+    async start() {
+      worker.kick();
+      return recoverLocalJobs(deps, (job) => local.submit(job));
+    },
+    async stop() {
+      if (openAiPoll) clearInterval(openAiPoll);
+      await local.shutdown();
+      await worker.stop();
+    },
+  };
+}
