@@ -6,23 +6,33 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-type BlockFn = (x: tf.Tensor3D, weights: tf.Tensor[]) => tf.Tensor3D;
+/** A block of x, its weights (differentiated) and constants such as the attention mask (not differentiated). */
+type BlockFn = (x: tf.Tensor3D, weights: tf.Tensor[], constants: tf.Tensor[]) => tf.Tensor3D;
 
 interface EngineTapeState {
   state: { activeTape: unknown };
 }
 
-export function checkpointed(block: BlockFn): (x: tf.Tensor3D, weights: tf.Tensor[]) => tf.Tensor3D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const inputs = args.slice(0, -1) as tf.Tensor[];
-    save(inputs);
-    return {
-      value: block(inputs[0] as tf.Tensor3D, inputs.slice(1)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recomputeGradients(block, saved, dy),
-    };
-  });
-  return (x, weights) => op(x, ...weights) as tf.Tensor3D;
+export function checkpointed(block: BlockFn): BlockFn {
+  return (x, weights, constants) => {
+    const nW = weights.length;
+    // Constants are inputs too, so the engine keeps them alive until the recomputation needs them.
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args[args.length - 1] as tf.GradSaveFunc;
+      const inputs = args.slice(0, -1) as tf.Tensor[];
+      save(inputs);
+      const split = (t: tf.Tensor[]) => [t[0] as tf.Tensor3D, t.slice(1, 1 + nW), t.slice(1 + nW)] as const;
+      return {
+        value: block(...split(inputs)),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, sw, sc] = split(saved);
+          const grads = recomputeGradients(block, sx, sw, sc, dy);
+          return [...grads, ...sc.map((c) => tf.zerosLike(c))];
+        },
+      };
+    });
+    return op(x, ...weights, ...constants) as tf.Tensor3D;
+  };
 }
 
 /**
@@ -31,11 +41,17 @@ export function checkpointed(block: BlockFn): (x: tf.Tensor3D, weights: tf.Tenso
  * engine.gradients). We keep the outer tape aside and put it back; the inner pass still frees the
  * tensors it saved, which is the point of recomputing.
  */
-function recomputeGradients(block: BlockFn, saved: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+function recomputeGradients(
+  block: BlockFn,
+  x: tf.Tensor3D,
+  weights: tf.Tensor[],
+  constants: tf.Tensor[],
+  dy: tf.Tensor,
+): tf.Tensor[] {
   const engine = tf.engine() as unknown as EngineTapeState;
   const outerTape = engine.state.activeTape;
   try {
-    return tf.grads((...inputs: tf.Tensor[]) => block(inputs[0] as tf.Tensor3D, inputs.slice(1)))(saved, dy);
+    return tf.grads((...inputs: tf.Tensor[]) => block(inputs[0] as tf.Tensor3D, inputs.slice(1), constants))([x, ...weights], dy);
   } finally {
     engine.state.activeTape = outerTape;
   }

@@ -1,7 +1,7 @@
 /**
  * What the generic model (model.ts) needs from an architecture family: its weights by HF name and
  * how to run the embedding, one block and the final norm. Families hold their constant tables
- * (causal mask, rotary cos/sin) and release them in dispose().
+ * (rotary cos/sin) and release them in dispose().
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelDims } from './config';
@@ -30,6 +30,12 @@ export interface BlockContext {
   rates: DropoutRates;
 }
 
+/** Per-forward tensors a block reads but never differentiates, passed explicitly so checkpointing keeps them alive. */
+export interface BlockConstants {
+  /** Additive causal mask [T, T]. */
+  mask: tf.Tensor2D;
+}
+
 export interface Family {
   readonly dims: ModelDims;
   /** Every trainable weight, block weights included, in a stable order. */
@@ -41,7 +47,7 @@ export interface Family {
   /** Rates from the config, or one rate everywhere when the caller overrides it. */
   dropoutRates(override: number | undefined): DropoutRates;
   embed(ids: tf.Tensor2D, weight: (name: string) => tf.Tensor, ctx: Omit<BlockContext, 'layer'>): tf.Tensor3D;
-  block(x: tf.Tensor3D, weights: tf.Tensor[], ctx: BlockContext): tf.Tensor3D;
+  block(x: tf.Tensor3D, weights: tf.Tensor[], constants: BlockConstants, ctx: BlockContext): tf.Tensor3D;
   finalNorm(x: tf.Tensor3D, weight: (name: string) => tf.Tensor): tf.Tensor3D;
   dispose(): void;
 }

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims, type Gpt2Config } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
-import { causalAttention, causalMaskBias, dense, geluErf, geluTanh, layerNorm, silu, splitHeads } from './layers';
+import { causalAttention, dense, gatherRows, geluErf, geluTanh, layerNorm, silu, splitFusedHeads } from './layers';
 
 const P = 'transformer.';
 
@@ -14,7 +14,6 @@ export function gpt2Family(config: Gpt2Config): Family {
   const projStd = std / Math.sqrt(2 * nLayer);
   const eps = config.layer_norm_epsilon;
   const act = activation(config.activation_function);
-  const mask = tf.keep(causalMaskBias(d.context));
 
   const blockNames = (i: number) =>
     [
@@ -60,17 +59,16 @@ export function gpt2Family(config: Gpt2Config): Family {
       return { embedding: config.embd_pdrop, attention: config.attn_pdrop, residual: config.resid_pdrop };
     },
     embed(ids, w, ctx) {
-      const tok = tf.reshape(tf.gather(w(`${P}wte.weight`), tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
+      const tok = tf.reshape(gatherRows(w(`${P}wte.weight`) as tf.Tensor2D, tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
       const pos = tf.slice(w(`${P}wpe.weight`), [0, 0], [ctx.seq, H]);
       return ctx.drop(tf.add(tok, pos), 'embedding', ctx.rates.embedding) as tf.Tensor3D;
     },
-    block(x, ws, ctx: BlockContext) {
+    block(x, ws, { mask }, ctx: BlockContext) {
       const [ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB] = ws;
       const { batch: B, seq: T } = ctx;
       const a = layerNorm(x, ln1w, ln1b, eps);
-      const [q, k, v] = tf.split(dense(a, attnW, false, attnB), 3, 2);
-      const heads = (t: tf.Tensor) => splitHeads(t, B, T, nHead, headDim);
-      const attn = causalAttention(heads(q), heads(k), heads(v), mask, {
+      const [q, k, v] = splitFusedHeads(dense(a, attnW, false, attnB), B, T, 3, nHead, headDim);
+      const attn = causalAttention([q], [k], v, mask, {
         batch: B, seq: T, nHead, nKvHead: nHead, headDim,
       }, (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention));
       const h = tf.add(x, ctx.drop(dense(attn, projW, false, projB), 'attn_out', ctx.rates.residual));
@@ -81,7 +79,6 @@ export function gpt2Family(config: Gpt2Config): Family {
       return layerNorm(x, w(`${P}ln_f.weight`), w(`${P}ln_f.bias`), eps) as tf.Tensor3D;
     },
     dispose() {
-      mask.dispose();
     },
   };
 }

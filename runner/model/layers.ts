@@ -52,10 +52,32 @@ export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
-/** Additive causal mask [ctx, ctx]: 0 on and below the diagonal, a large negative above. */
+/**
+ * Rows of `table` [n, d] at int32 `indices` [m] → [m, d]. Same value as tf.gather; the gradient is a
+ * scatter-add (ScatterNd sums duplicate indices) instead of tf.gather's UnsortedSegmentSum, which the
+ * pure-JS cpu backend computes with one masked pass over the whole input per row of the table
+ * (O(vocab × tokens × hidden): minutes for a real vocabulary). Every backend implements ScatterNd natively.
+ */
+export const gatherRows = tf.customGrad((table: tf.Tensor | tf.GradSaveFunc, indices: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+  const t = table as tf.Tensor2D;
+  (save as tf.GradSaveFunc)([indices as tf.Tensor]);
+  return {
+    value: tf.gather(t, indices as tf.Tensor1D),
+    gradFunc: (dy: tf.Tensor, [idx]: tf.Tensor[]) => [
+      tf.scatterND(tf.expandDims(idx, 1), dy, t.shape),
+      tf.zerosLike(idx), // indices are integers: never differentiated, but customGrad wants one tensor per input
+    ],
+  };
+}) as (table: tf.Tensor2D, indices: tf.Tensor1D) => tf.Tensor2D;
+
+/**
+ * Additive causal mask [T, T]: 0 on and below the diagonal, a large negative above. Built on the host
+ * for each forward pass: slicing a [T, T] corner out of a cached [ctx, ctx] mask is a strided copy,
+ * slow on the pure-JS backend, and caching one per length would grow without bound.
+ */
 export function causalMaskBias(context: number): tf.Tensor2D {
   const data = new Float32Array(context * context);
-  for (let i = 0; i < context; i++) for (let j = i + 1; j < context; j++) data[i * context + j] = -1e9;
+  for (let i = 0; i < context; i++) data.fill(-1e9, i * context + i + 1, (i + 1) * context);
   return tf.tensor2d(data, [context, context]);
 }
 
@@ -75,13 +97,24 @@ export function ropeTables(context: number, invFreq: Float64Array): { cos: tf.Te
 }
 
 /**
- * HF "rotate_half" RoPE on x [B, n, T, hd] with cos/sin [T, hd/2]: the two halves of each head are
- * the rotation pairs (not interleaved), matching LlamaForCausalLM's checkpoints.
+ * HF "rotate_half" RoPE: within each head, dimension i pairs with i + hd/2 (halves, not interleaved
+ * pairs), matching LlamaForCausalLM checkpoints. Takes the projection x [B, T, n*hd] and returns the
+ * rotated halves [B, n, T, hd/2] each, with cos/sin [T, hd/2]. One transpose both splits the heads
+ * and puts the halves outermost, so no strided slice is needed (the pure-JS cpu backend copies
+ * strided slices element by element through index arrays, ~20x slower than a transpose).
  */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
-  const half = x.shape[3] / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3);
-  return tf.concat([tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))], 3) as tf.Tensor4D;
+export function ropeHalves(
+  x: tf.Tensor,
+  batch: number,
+  seq: number,
+  n: number,
+  headDim: number,
+  cos: tf.Tensor2D,
+  sin: tf.Tensor2D,
+): [tf.Tensor4D, tf.Tensor4D] {
+  const half = headDim / 2;
+  const [x1, x2] = tf.unstack(tf.transpose(tf.reshape(x, [batch, seq, n, 2, half]), [3, 0, 2, 1, 4])) as tf.Tensor4D[];
+  return [tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))];
 }
 
 export interface AttentionShape {
@@ -93,14 +126,16 @@ export interface AttentionShape {
 }
 
 /**
- * Causal scaled-dot-product attention with grouped-query support. q [B, nh, T, hd], k/v
- * [B, nkv, T, hd] → [B, T, nh*hd]. Query heads sharing a key/value head are folded into the row
- * dimension ([B, nkv, g*T, hd]) so K and V are never repeated in memory and each product is one
+ * Causal scaled-dot-product attention with grouped-query support. Queries [B, nh, T, *] and keys
+ * [B, nkv, T, *] come as matching lists of feature blocks whose dot products add up to q·k (RoPE
+ * hands over its two rotated halves this way, so they are never re-joined); v is [B, nkv, T, hd];
+ * the result is [B, T, nh*hd]. Query heads sharing a key/value head are folded into the row
+ * dimension ([B, nkv, g*T, *]) so K and V are never repeated in memory and each product is one
  * batched matmul. Query head h uses key/value head floor(h / g), as HF's repeat_kv.
  */
 export function causalAttention(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
+  q: tf.Tensor4D[],
+  k: tf.Tensor4D[],
   v: tf.Tensor4D,
   maskBias: tf.Tensor2D,
   s: AttentionShape,
@@ -108,15 +143,21 @@ export function causalAttention(
 ): tf.Tensor3D {
   const { batch: B, seq: T, nHead, nKvHead, headDim } = s;
   const groups = nHead / nKvHead;
-  const mask = tf.slice(maskBias, [0, 0], [T, T]);
-  const qScaled = tf.mul(q, 1 / Math.sqrt(headDim));
-  const qFolded = groups === 1 ? qScaled : tf.reshape(qScaled, [B, nKvHead, groups * T, headDim]);
-  let scores = tf.matMul(qFolded, k, false, true); // [B, nkv, g*T, T]
-  scores = groups === 1 ? tf.add(scores, mask) : tf.add(tf.reshape(scores, [B, nKvHead, groups, T, T]), mask);
+  const scale = 1 / Math.sqrt(headDim);
+  const fold = (x: tf.Tensor4D) => (groups === 1 ? x : tf.reshape(x, [B, nKvHead, groups * T, x.shape[3]]));
+  let scores = q
+    .map((qi, i) => tf.matMul(fold(tf.mul(qi, scale) as tf.Tensor4D), k[i], false, true)) // [B, nkv, g*T, T]
+    .reduce((a, b) => tf.add(a, b));
+  scores = groups === 1 ? tf.add(scores, maskBias) : tf.add(tf.reshape(scores, [B, nKvHead, groups, T, T]), maskBias);
   const probs = dropProbs(tf.softmax(scores));
   const probsFolded = groups === 1 ? probs : tf.reshape(probs, [B, nKvHead, groups * T, T]);
   const out = tf.reshape(tf.matMul(probsFolded, v), [B, nHead, T, headDim]);
   return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B, T, nHead * headDim]);
+}
+
+/** Fused projections x [B, T, parts*n*hd] → `parts` tensors [B, n, T, hd], with one transpose. */
+export function splitFusedHeads(x: tf.Tensor, batch: number, seq: number, parts: number, n: number, headDim: number): tf.Tensor4D[] {
+  return tf.unstack(tf.transpose(tf.reshape(x, [batch, seq, parts, n, headDim]), [2, 0, 3, 1, 4])) as tf.Tensor4D[];
 }
 
 /** x [B, T, n*hd] → [B, n, T, hd]. */

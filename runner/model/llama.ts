@@ -2,14 +2,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims, type LlamaConfig } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
-import { applyRope, causalAttention, causalMaskBias, dense, rmsNorm, ropeTables, silu, splitHeads } from './layers';
+import { causalAttention, dense, gatherRows, rmsNorm, ropeHalves, ropeTables, silu, splitHeads } from './layers';
 
 export function llamaFamily(config: LlamaConfig): Family {
   const d = dims(config);
   const { hidden: H, nLayer, mlp, nHead, nKvHead, headDim } = d;
   const std = config.initializer_range;
   const eps = config.rms_norm_eps;
-  const mask = tf.keep(causalMaskBias(d.context));
   const { cos, sin } = ropeTables(d.context, ropeInverseFrequencies(config, headDim));
   tf.keep(cos);
   tf.keep(sin);
@@ -54,34 +53,33 @@ export function llamaFamily(config: LlamaConfig): Family {
       return { embedding: 0, attention: config.attention_dropout, residual: 0 };
     },
     embed(ids, w, ctx) {
-      return tf.reshape(tf.gather(w('model.embed_tokens.weight'), tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
+      return tf.reshape(gatherRows(w('model.embed_tokens.weight') as tf.Tensor2D, tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
     },
-    block(x, ws, ctx: BlockContext) {
+    block(x, ws, { mask }, ctx: BlockContext) {
       const [inNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown] = ws;
       const { batch: B, seq: T } = ctx;
       const c = tf.slice(cos, [0, 0], [T, headDim / 2]);
       const s = tf.slice(sin, [0, 0], [T, headDim / 2]);
-      // One matmul for q, k and v: the weights are stacked along their output rows.
-      const qkv = dense(rmsNorm(x, inNorm, eps), tf.concat([wq, wk, wv], 0), true);
-      const [q, k, v] = tf.split(qkv, [qDim, kvDim, kvDim], 2);
+      // Separate projections rather than one matmul on stacked weights: stacking copies the weights
+      // every step and splitting the product is a strided slice, which costs more than it saves.
+      const a = rmsNorm(x, inNorm, eps);
       const attn = causalAttention(
-        applyRope(splitHeads(q, B, T, nHead, headDim), c, s),
-        applyRope(splitHeads(k, B, T, nKvHead, headDim), c, s),
-        splitHeads(v, B, T, nKvHead, headDim),
+        ropeHalves(dense(a, wq, true), B, T, nHead, headDim, c, s),
+        ropeHalves(dense(a, wk, true), B, T, nKvHead, headDim, c, s),
+        splitHeads(dense(a, wv, true), B, T, nKvHead, headDim),
         mask,
         { batch: B, seq: T, nHead, nKvHead, headDim },
         (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention),
       );
       const h = tf.add(x, ctx.drop(dense(attn, wo, true), 'attn_out', ctx.rates.residual));
-      const [gate, up] = tf.split(dense(rmsNorm(h, postNorm, eps), tf.concat([wGate, wUp], 0), true), 2, 2);
-      const m = dense(tf.mul(silu(gate), up), wDown, true);
+      const mIn = rmsNorm(h, postNorm, eps);
+      const m = dense(tf.mul(silu(dense(mIn, wGate, true)), dense(mIn, wUp, true)), wDown, true);
       return tf.add(h, ctx.drop(m, 'mlp_out', ctx.rates.residual)) as tf.Tensor3D;
     },
     finalNorm(x, w) {
       return rmsNorm(x, w('model.norm.weight'), eps) as tf.Tensor3D;
     },
     dispose() {
-      mask.dispose();
       cos.dispose();
       sin.dispose();
     },

@@ -8,7 +8,7 @@ import type { ModelConfig } from './config';
 import { checkpointed } from './checkpoint';
 import type { BlockContext, Family, WeightSpec } from './family';
 import { gpt2Family } from './gpt2';
-import { dense } from './layers';
+import { causalMaskBias, dense, gatherRows } from './layers';
 import { llamaFamily } from './llama';
 import { deriveSeed } from './seed';
 
@@ -173,7 +173,7 @@ class TransformerModel implements DecoderModel {
       const hidden = tf.reshape(this.hidden(ids, opts), [batch * seq, this.hiddenSize]);
       // Pool first, then project: HF scores every position and picks the last real one; same numbers, less work.
       const rows = tf.add(tf.mul(tf.range(0, batch, 1, 'int32'), tf.scalar(seq, 'int32')), lastIndex);
-      return tf.matMul(tf.gather(hidden, rows), score, false, true) as tf.Tensor2D;
+      return tf.matMul(gatherRows(hidden as tf.Tensor2D, rows as tf.Tensor1D), score, false, true) as tf.Tensor2D;
     });
   }
 
@@ -191,11 +191,13 @@ class TransformerModel implements DecoderModel {
         training && rate > 0 ? tf.dropout(x, rate, undefined, deriveSeed(seed, 'dropout', layer, site)) : x;
     const weight = (name: string) => this.weights.get(name) as tf.Tensor;
     let x = this.family.embed(ids, weight, { batch, seq, rates, drop: dropFor(-1) });
+    const mask = causalMaskBias(seq);
     for (let layer = 0; layer < this.family.dims.nLayer; layer++) {
       const ctx: BlockContext = { layer, batch, seq, rates, drop: dropFor(layer) };
-      const block = (input: tf.Tensor3D, ws: tf.Tensor[]) => this.family.block(input, ws, ctx);
+      const block = (input: tf.Tensor3D, ws: tf.Tensor[], [m]: tf.Tensor[]) =>
+        this.family.block(input, ws, { mask: m as tf.Tensor2D }, ctx);
       const ws = this.family.blockWeightNames(layer).map(weight);
-      x = opts.checkpointing ? checkpointed(block)(x, ws) : block(x, ws);
+      x = (opts.checkpointing ? checkpointed(block) : block)(x, ws, [mask]);
     }
     return this.family.finalNorm(x, weight);
   }
