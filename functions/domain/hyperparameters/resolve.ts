@@ -195,6 +195,12 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
   const metricsEvery = h.metrics_interval_steps ?? Math.min(10, Math.max(1, Math.ceil(total / 100)));
   why.metrics_interval_steps = h.metrics_interval_steps ? 'requested' : `default: every ${metricsEvery} steps (at most 10, about 100 reports per run)`;
   why.seed = 'the job seed (request `seed`, or drawn at random when omitted)';
+  if (provider === 'openai') {
+    // The OpenAI dispatcher sends only explicit values; OpenAI resolves each auto itself.
+    for (const k of ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const) {
+      if (h[k] === undefined || h[k] === 'auto') why[k] = `${why[k]}; an estimate: OpenAI resolves auto itself and the job mirrors its value once it runs`;
+    }
+  }
 
   const earlyStopping = h.early_stopping
     ? {
