@@ -1,5 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ModelDeletedSchema, ModelIdParamSchema, ModelListSchema, ModelSchema } from '../schemas/model';
+import {
+  ModelDeletedSchema,
+  ModelFileListSchema,
+  ModelFileParamSchema,
+  ModelIdParamSchema,
+  ModelListSchema,
+  ModelSchema,
+} from '../schemas/model';
 import { errorResponses, json, security } from './common';
 
 const tags = ['Models'];
@@ -32,4 +39,32 @@ export const deleteModelRoute = createRoute({
   summary: 'Delete a fine-tuned model (base models cannot be deleted).',
   request: { params: ModelIdParamSchema },
   responses: { 200: json(ModelDeletedSchema, 'Deleted.'), ...errorResponses },
+});
+
+export const listModelFilesRoute = createRoute({
+  operationId: 'listModelFiles',
+  method: 'get',
+  path: '/v1/models/{model}/files',
+  tags,
+  security,
+  summary: 'The files of the model in the Hugging Face layout (config.json, model.safetensors, tokenizer.json).',
+  request: { params: ModelIdParamSchema },
+  responses: { 200: json(ModelFileListSchema, 'The model’s files.'), ...errorResponses },
+});
+
+export const modelFileContentRoute = createRoute({
+  operationId: 'retrieveModelFileContent',
+  method: 'get',
+  path: '/v1/models/{model}/files/{filename}',
+  tags,
+  security,
+  summary: 'Download one file of the model (e.g. model.safetensors), to serve it with any Hugging Face-compatible stack.',
+  request: { params: ModelFileParamSchema },
+  responses: {
+    200: {
+      description: 'The file bytes.',
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
+    ...errorResponses,
+  },
 });

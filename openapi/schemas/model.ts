@@ -20,3 +20,20 @@ export const ModelListSchema = z
 export const ModelDeletedSchema = z
   .object({ id: z.string(), object: z.literal('model'), deleted: z.boolean() })
   .openapi('ModelDeleted');
+
+/** The files of a model folder in the Hugging Face layout, so a model can leave Tuneplane. */
+export const ModelFileNameSchema = z
+  .enum(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'])
+  .openapi('ModelFileName');
+
+export const ModelFileParamSchema = ModelIdParamSchema.extend({
+  filename: ModelFileNameSchema.openapi({ param: { name: 'filename', in: 'path' } }),
+});
+
+export const ModelFileSchema = z
+  .object({ object: z.literal('model.file'), filename: ModelFileNameSchema, bytes: z.int() })
+  .openapi('ModelFile');
+
+export const ModelFileListSchema = z
+  .object({ object: z.literal('list'), data: z.array(ModelFileSchema) })
+  .openapi('ModelFileList');

@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, DisableWebhookEndpointData, DisableWebhookEndpointErrors, DisableWebhookEndpointResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, RetrieveWebhookEndpointData, RetrieveWebhookEndpointErrors, RetrieveWebhookEndpointResponses, RotateWebhookEndpointSecretData, RotateWebhookEndpointSecretErrors, RotateWebhookEndpointSecretResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses } from './types.gen';
+import type { CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, DisableWebhookEndpointData, DisableWebhookEndpointErrors, DisableWebhookEndpointResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListModelFilesData, ListModelFilesErrors, ListModelFilesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelFileContentData, RetrieveModelFileContentErrors, RetrieveModelFileContentResponses, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, RetrieveWebhookEndpointData, RetrieveWebhookEndpointErrors, RetrieveWebhookEndpointResponses, RotateWebhookEndpointSecretData, RotateWebhookEndpointSecretErrors, RotateWebhookEndpointSecretResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -199,6 +199,24 @@ export const deleteModel = <ThrowOnError extends boolean = false>(options: Optio
 export const retrieveModel = <ThrowOnError extends boolean = false>(options: Options<RetrieveModelData, ThrowOnError>) => (options.client ?? client).get<RetrieveModelResponses, RetrieveModelErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/models/{model}',
+    ...options
+});
+
+/**
+ * The files of the model in the Hugging Face layout (config.json, model.safetensors, tokenizer.json).
+ */
+export const listModelFiles = <ThrowOnError extends boolean = false>(options: Options<ListModelFilesData, ThrowOnError>) => (options.client ?? client).get<ListModelFilesResponses, ListModelFilesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/models/{model}/files',
+    ...options
+});
+
+/**
+ * Download one file of the model (e.g. model.safetensors), to serve it with any Hugging Face-compatible stack.
+ */
+export const retrieveModelFileContent = <ThrowOnError extends boolean = false>(options: Options<RetrieveModelFileContentData, ThrowOnError>) => (options.client ?? client).get<RetrieveModelFileContentResponses, RetrieveModelFileContentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/models/{model}/files/{filename}',
     ...options
 });
 

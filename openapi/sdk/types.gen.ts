@@ -394,6 +394,19 @@ export type ModelDeleted = {
     deleted: boolean;
 };
 
+export type ModelFileList = {
+    object: 'list';
+    data: Array<ModelFile>;
+};
+
+export type ModelFile = {
+    object: 'model.file';
+    filename: ModelFileName;
+    bytes: number;
+};
+
+export type ModelFileName = 'config.json' | 'model.safetensors' | 'tokenizer.json' | 'tokenizer_config.json' | 'generation_config.json';
+
 export type WebhookEndpointWithSecret = WebhookEndpoint & {
     /**
      * Shown once. Verify signatures with it.
@@ -1898,6 +1911,125 @@ export type RetrieveModelResponses = {
 };
 
 export type RetrieveModelResponse = RetrieveModelResponses[keyof RetrieveModelResponses];
+
+export type ListModelFilesData = {
+    body?: never;
+    path: {
+        model: string;
+    };
+    query?: never;
+    url: '/v1/models/{model}/files';
+};
+
+export type ListModelFilesErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ListModelFilesError = ListModelFilesErrors[keyof ListModelFilesErrors];
+
+export type ListModelFilesResponses = {
+    /**
+     * The model’s files.
+     */
+    200: ModelFileList;
+};
+
+export type ListModelFilesResponse = ListModelFilesResponses[keyof ListModelFilesResponses];
+
+export type RetrieveModelFileContentData = {
+    body?: never;
+    path: {
+        model: string;
+        filename: ModelFileName;
+    };
+    query?: never;
+    url: '/v1/models/{model}/files/{filename}';
+};
+
+export type RetrieveModelFileContentErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RetrieveModelFileContentError = RetrieveModelFileContentErrors[keyof RetrieveModelFileContentErrors];
+
+export type RetrieveModelFileContentResponses = {
+    /**
+     * The file bytes.
+     */
+    200: Blob | File;
+};
+
+export type RetrieveModelFileContentResponse = RetrieveModelFileContentResponses[keyof RetrieveModelFileContentResponses];
 
 export type ListWebhookEndpointsData = {
     body?: never;

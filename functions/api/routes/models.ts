@@ -1,5 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { deleteModelRoute, listModelsRoute, retrieveModelRoute } from '../../../openapi/routes/models';
+import {
+  deleteModelRoute,
+  listModelFilesRoute,
+  listModelsRoute,
+  modelFileContentRoute,
+  retrieveModelRoute,
+} from '../../../openapi/routes/models';
+import { ModelFileNameSchema } from '../../../openapi/schemas/model';
 import { NotFoundError, TuneplaneError } from '../../errors';
 import type { ApiContext } from '../context';
 import type { ApiEnv } from '../env';
@@ -37,5 +44,34 @@ export function registerModelRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
     const prefix = `${model.blobPrefix.replace(/\/+$/, '')}/`;
     for (const key of await ctx.blobs.list(prefix)) await ctx.blobs.delete(key);
     return c.json({ id: model.id, object: 'model' as const, deleted: true }, 200);
+  });
+
+  const prefixOf = (blobPrefix: string) => (blobPrefix.endsWith('/') ? blobPrefix : `${blobPrefix}/`);
+
+  app.openapi(listModelFilesRoute, async (c) => {
+    const model = await find(c.get('tenantId'), c.req.valid('param').model);
+    const prefix = prefixOf(model.blobPrefix);
+    const data = [];
+    for (const filename of ModelFileNameSchema.options) {
+      const head = await ctx.blobs.head(`${prefix}${filename}`);
+      if (head) data.push({ object: 'model.file' as const, filename, bytes: head.bytes });
+    }
+    return c.json({ object: 'list' as const, data }, 200);
+  });
+
+  app.openapi(modelFileContentRoute, async (c) => {
+    const { model: id, filename } = c.req.valid('param');
+    const model = await find(c.get('tenantId'), id);
+    const key = `${prefixOf(model.blobPrefix)}${filename}`;
+    const head = await ctx.blobs.head(key);
+    if (!head) throw new NotFoundError(`file '${filename}' of model`, id, 'filename');
+    return new Response(await ctx.blobs.getStream(key), {
+      status: 200,
+      headers: {
+        'content-type': filename.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        'content-length': String(head.bytes),
+        'content-disposition': `attachment; filename="${filename}"`,
+      },
+    }) as never;
   });
 }
