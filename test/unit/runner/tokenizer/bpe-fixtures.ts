@@ -97,3 +97,44 @@ export function llamaStyleTokenizer(): { tokenizerJson: Record<string, unknown>;
     },
   };
 }
+
+/** The pre-tokenizer regex Llama 3's tokenizer.json uses (tiktoken cl100k-style), run by ByteLevel BPE. */
+export const LLAMA3_SPLIT =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+export function llama3StyleTokenizer(): { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> } {
+  const { tokenizerJson } = gpt2StyleTokenizer();
+  const vocab = { ...(tokenizerJson.model as { vocab: Record<string, number> }).vocab };
+  const base = Object.keys(vocab).length;
+  const special = (id: number, content: string) => ({
+    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+  });
+  return {
+    tokenizerJson: {
+      ...tokenizerJson,
+      added_tokens: [special(base, '<|begin_of_text|>'), special(base + 1, '<|end_of_text|>')],
+      pre_tokenizer: {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'Split', pattern: { Regex: LLAMA3_SPLIT }, behavior: 'Isolated', invert: false },
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+        ],
+      },
+      post_processor: {
+        type: 'TemplateProcessing',
+        single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+        pair: [
+          { SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } },
+        ],
+        special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [base], tokens: ['<|begin_of_text|>'] } },
+      },
+      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      model: { ...(tokenizerJson.model as object), vocab, ignore_merges: true },
+    },
+    tokenizerConfig: {
+      tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<|begin_of_text|>', eos_token: '<|end_of_text|>',
+      clean_up_tokenization_spaces: true, model_max_length: 131072,
+    },
+  };
+}

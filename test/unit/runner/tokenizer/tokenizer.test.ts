@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCharTokenizer, CHAR_EOS, loadTokenizer } from '../../../../runner/tokenizer';
-import { GPT2_MERGES, gpt2StyleTokenizer, llamaStyleTokenizer } from './bpe-fixtures';
+import { GPT2_MERGES, gpt2StyleTokenizer, llama3StyleTokenizer, llamaStyleTokenizer } from './bpe-fixtures';
 
 const SAMPLES = ['the cat sat', ' leading space', 'héllo wörld 😀\n\ttabs  and  spaces', '', 'ÿ\u0000\u00ff'];
 
@@ -46,6 +46,25 @@ describe('SentencePiece-style BPE with byte fallback (Llama-2 style tokenizer.js
 
   it('round-trips text through byte fallback', () => {
     for (const s of ['hello world', 'héllo wörld 😀', 'a  b']) expect(tok.decode(tok.encode(s))).toBe(s);
+  });
+});
+
+describe('byte-level BPE behind a regex Split (Llama 3 style tokenizer.json)', () => {
+  const { tokenizerJson, tokenizerConfig } = llama3StyleTokenizer();
+  const tok = loadTokenizer(tokenizerJson, tokenizerConfig);
+  const vocab = (tokenizerJson.model as { vocab: Record<string, number> }).vocab;
+
+  it('splits with the regex (contractions, 3-digit number groups), then takes whole words found in the vocabulary', () => {
+    const pieces = (s: string) => tok.encode(s).map((id) => Object.keys(vocab).find((k) => vocab[k] === id));
+    // ignore_merges (Llama 3): "Ġcat" is a vocabulary entry, so it is used as is; the GPT-2 style
+    // tokenizer above, which applies merges in rank order, ends with ["Ġ", "cat"] for the same word.
+    expect(pieces("the cat's 12345")).toEqual(['the', 'Ġcat', "'", 's', 'Ġ', '1', '2', '3', '4', '5']);
+    expect(tok.encode('the', { addSpecialTokens: true })).toEqual([tok.bosId, vocab['the']]);
+    expect(tok.eosId).toBe(tok.bosId! + 1);
+  });
+
+  it('round-trips text', () => {
+    for (const s of SAMPLES) expect(tok.decode(tok.encode(s))).toBe(s);
   });
 });
 
