@@ -21,15 +21,24 @@ class RecordingDispatcher implements Dispatcher {
   }
 }
 
+/** A provider that resumes in place and may hand back a new provider job id (e.g. a new Batch job). */
+class ResumingDispatcher extends RecordingDispatcher {
+  async resume(job: JobRecord) {
+    this.calls.push({ action: 'resume', jobId: job.id, status: job.status });
+    return { providerJobId: `resumed-${job.id}` };
+  }
+}
+
 let api: ApiHarness;
 let batch: RecordingDispatcher;
+const openai = new ResumingDispatcher();
 let trainingFile: string;
 let validationFile: string;
 let classFile: string;
 
 beforeAll(async () => {
   batch = new RecordingDispatcher();
-  api = await startApi({ dispatchers: { batch } });
+  api = await startApi({ dispatchers: { batch, openai } });
   trainingFile = (await (await api.upload(chatJsonl(40))).json()).id;
   validationFile = (await (await api.upload(chatJsonl(10, 40))).json()).id;
   classFile = (await (await api.upload(classificationJsonl(60))).json()).id;
@@ -116,6 +125,15 @@ describe('fine-tuning jobs', () => {
     expect(await resumed.json()).toMatchObject({ status: 'queued' });
     expect(batch.calls.filter((c) => c.jobId === job.id && c.action === 'submit')).toHaveLength(2);
     expect((await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`)).status).toBe(409);
+  });
+
+  it("resumes through the provider's resume and records the new provider job id", async () => {
+    const job = await (await create({ provider: 'openai' })).json();
+    await runnerMoves(job.id, 'running');
+    await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/pause`);
+    expect((await (await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`)).json()).status).toBe('queued');
+    expect(openai.calls.filter((c) => c.jobId === job.id).map((c) => c.action)).toEqual(['submit', 'pause', 'resume']);
+    expect((await api.env.stores.jobs.getById(job.id))?.providerJobId).toBe(`resumed-${job.id}`);
   });
 
   it('lists checkpoints newest first in OpenAI shape', async () => {
