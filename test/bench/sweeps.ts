@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type { SearchSpace } from '../../openapi/schemas/sweep';
 import {
   Asha,
+  MedianStopping,
   RandomStrategy,
   TpeStrategy,
   ndtr,
@@ -162,14 +163,14 @@ async function searchBench(): Promise<{ tpeNotWorse: number; beatsRandom: number
   const t0 = performance.now();
   const optuna = runOptuna(); // runs on the other core while we compute ours
   const ours: Results = {};
-  const seconds: Record<string, number> = { random: 0, tpe: 0, tpe31: 0 };
+  const seconds: Record<string, number> = { random: 0, tpe: 0, tpe_exact: 0 };
   for (const p of PROBLEMS) {
-    ours[p.name] = { random: [], tpe: [], tpe31: [] };
+    ours[p.name] = { random: [], tpe: [], tpe_exact: [] };
     for (let seed = 0; seed < SEEDS; seed++) {
       const make: Record<string, () => Strategy> = {
         random: () => new RandomStrategy(spaceOf(p), seed),
         tpe: () => new TpeStrategy(spaceOf(p), 'minimize', seed),
-        tpe31: () => new TpeStrategy(spaceOf(p), 'minimize', seed, { exact_density: false }),
+        tpe_exact: () => new TpeStrategy(spaceOf(p), 'minimize', seed, { exact_density: true }),
       };
       for (const [m, f] of Object.entries(make)) {
         const t = performance.now();
@@ -181,7 +182,7 @@ async function searchBench(): Promise<{ tpeNotWorse: number; beatsRandom: number
   const oursDone = performance.now();
   const opt = await optuna;
   console.log(`search: ${PROBLEMS.length} problems × ${SEEDS} seeds × ${TRIALS} trials; optuna ${opt.version}${opt.cached ? ` (results reused from ${opt.cached}; times are from that run)` : ''}`);
-  console.log(`time: ours random ${seconds.random.toFixed(1)} s, ours TPE ${seconds.tpe.toFixed(1)} s, ours TPE(3.1 density) ${seconds.tpe31.toFixed(1)} s (in-process);` +
+  console.log(`time: ours random ${seconds.random.toFixed(1)} s, ours TPE ${seconds.tpe.toFixed(1)} s, ours TPE(exact density) ${seconds.tpe_exact.toFixed(1)} s (in-process);` +
     ` optuna random ${opt.seconds.random.toFixed(1)} s, optuna TPE ${opt.seconds.tpe.toFixed(1)} s (one python process, in parallel); wall ${((performance.now() - t0) / 1000).toFixed(0)} s (ours done at ${((oursDone - t0) / 1000).toFixed(0)} s)`);
 
   const methods: [string, (p: string) => number[][]][] = [
@@ -189,12 +190,13 @@ async function searchBench(): Promise<{ tpeNotWorse: number; beatsRandom: number
     ['our_tpe', (p) => ours[p].tpe],
     ['opt_rnd', (p) => opt.regret[p].random],
     ['opt_tpe', (p) => opt.regret[p].tpe],
-    ['our_tpe31', (p) => ours[p].tpe31],
+    ['our_tpeX', (p) => ours[p].tpe_exact],
   ];
   const last = BUDGETS.length - 1;
   const fmt = (v: number) => (v < 1e-3 ? v.toExponential(1) : v.toPrecision(3)).padStart(8);
-  console.log('\nmedian regret (best so far − optimum) after n trials; our_tpe31 = our TPE with optuna 3.1\'s kernel density (no −log σ), for reference');
-  console.log(`${'problem'.padEnd(17)}${'n'.padStart(4)} ${methods.map(([m]) => m.padStart(9)).join('')}`);
+  console.log('\nmedian regret (best so far − optimum) after n trials; our_tpe = default (optuna 3.1 kernel density, no −log σ);');
+  console.log('our_tpeX = our TPE with the exact kernel density (exact_density: true), for reference');
+  console.log(`${'problem'.padEnd(17)}${'n'.padStart(4)} ${methods.map(([m]) => ' ' + m.padStart(8)).join('')}`);
   for (const p of PROBLEMS) {
     BUDGETS.forEach((b, bi) => {
       console.log(`${(bi === 0 ? p.name : '').padEnd(17)}${String(b).padStart(4)} ${methods.map(([, get]) => ' ' + fmt(median(get(p.name).map((r) => r[bi])))).join('')}`);
@@ -204,17 +206,18 @@ async function searchBench(): Promise<{ tpeNotWorse: number; beatsRandom: number
   console.log(`\none-sided Mann-Whitney U p-values on regret after ${BUDGETS[last]} trials (${SEEDS} vs ${SEEDS} seeds), α = ${ALPHA}`);
   console.log(`  ours_worse: H1 our TPE regret > optuna TPE regret   (not worse ⇔ p ≥ α)`);
   console.log(`  our_beats_rnd / opt_beats_rnd: H1 TPE regret < the same library's random regret (beats ⇔ p < α)`);
-  console.log(`${'problem'.padEnd(17)}${'ours_worse'.padStart(11)}${'our_beats_rnd'.padStart(15)}${'opt_beats_rnd'.padStart(15)}${'31_worse'.padStart(10)}`);
+  console.log(`  X_worse: as ours_worse, for our TPE with the exact kernel density`);
+  console.log(`${'problem'.padEnd(17)}${'ours_worse'.padStart(11)}${'our_beats_rnd'.padStart(15)}${'opt_beats_rnd'.padStart(15)}${'X_worse'.padStart(10)}`);
   let tpeNotWorse = 0, beatsRandom = 0;
   for (const p of PROBLEMS) {
     const at = (m: number[][]) => m.map((r) => r[last]);
     const worse = mannWhitneyGreater(at(ours[p.name].tpe), at(opt.regret[p.name].tpe));
     const oursBeats = mannWhitneyGreater(at(ours[p.name].random), at(ours[p.name].tpe));
     const optBeats = mannWhitneyGreater(at(opt.regret[p.name].random), at(opt.regret[p.name].tpe));
-    const worse31 = mannWhitneyGreater(at(ours[p.name].tpe31), at(opt.regret[p.name].tpe));
+    const worseX = mannWhitneyGreater(at(ours[p.name].tpe_exact), at(opt.regret[p.name].tpe));
     if (worse >= ALPHA) tpeNotWorse++;
     if (oursBeats < ALPHA && optBeats < ALPHA) beatsRandom++;
-    console.log(`${p.name.padEnd(17)}${worse.toFixed(3).padStart(11)}${oursBeats.toFixed(3).padStart(15)}${optBeats.toFixed(3).padStart(15)}${worse31.toFixed(3).padStart(10)}`);
+    console.log(`${p.name.padEnd(17)}${worse.toFixed(3).padStart(11)}${oursBeats.toFixed(3).padStart(15)}${optBeats.toFixed(3).padStart(15)}${worseX.toFixed(3).padStart(10)}`);
   }
   console.log(`tpe_not_worse = problems where ours_worse p ≥ ${ALPHA}; beats_random = problems where BOTH our_beats_rnd and opt_beats_rnd p < ${ALPHA}`);
   return { tpeNotWorse, beatsRandom };
@@ -300,6 +303,7 @@ function earlyStoppingBench(): number {
   const RANDOM_TRIALS = 64;
   const randomEpochs = RANDOM_TRIALS * MAX_EPOCHS;
   const fractions: number[] = [];
+  const medianFractions: number[] = [];
   const rows: string[] = [];
   const never = { continue: 'continue' as const };
   for (let seed = 0; seed < 20; seed++) {
@@ -309,12 +313,17 @@ function earlyStoppingBench(): number {
     const asha = simulate(new RandomStrategy(CURVE_SPACE, 5000 + seed), new Asha('minimize', { min_resource: 1, max_resource: MAX_EPOCHS, reduction_factor: 3 }), {
       workers: 8, maxTrials: 100_000, maxEpochs: randomEpochs, trialSeedBase: 1_000_000 * seed + 500_000, target: full.best,
     });
+    const med = simulate(new RandomStrategy(CURVE_SPACE, 5000 + seed), new MedianStopping('minimize', { n_startup_trials: 5, n_warmup_steps: 1, interval_steps: 1, n_min_trials: 1 }), {
+      workers: 8, maxTrials: 100_000, maxEpochs: randomEpochs, trialSeedBase: 1_000_000 * seed + 500_000, target: full.best,
+    });
     const fraction = asha.hitAt === null ? 1 : asha.hitAt / randomEpochs;
     fractions.push(fraction);
-    rows.push(`  seed ${String(seed).padStart(2)}: random best ${full.best.toFixed(4)} in ${full.epochs} epochs; ASHA ${asha.hitAt === null ? `did not reach it in ${asha.epochs}` : `reached it after ${asha.hitAt}`} epochs → ${fraction.toFixed(3)}`);
+    medianFractions.push(med.hitAt === null ? 1 : med.hitAt / randomEpochs);
+    rows.push(`  seed ${String(seed).padStart(2)}: random best ${full.best.toFixed(4)} in ${full.epochs} epochs; ASHA ${asha.hitAt === null ? `did not reach it in ${asha.epochs}` : `reached it after ${asha.hitAt}`} epochs → ${fraction.toFixed(3)}; median rule → ${medianFractions[seed].toFixed(3)}`);
   }
   console.log(`\nearly stopping: simulated curves, ${MAX_EPOCHS} epochs max, 8 workers; full-budget random search ${RANDOM_TRIALS} trials (${randomEpochs} epochs) vs ASHA (min 1, max ${MAX_EPOCHS}, eta 3) with random sampling, 20 seeds`);
   console.log(rows.join('\n'));
+  console.log(`median stopping rule (startup 5, warm-up 1), same setup: median fraction ${median(medianFractions).toFixed(3)}, seeds within 1/3: ${medianFractions.filter((f) => f <= 1 / 3).length}/20`);
   const m = median(fractions);
   console.log(`ASHA epochs to match full-budget random search's best, as a fraction of its epochs: median ${m.toFixed(3)}, max ${Math.max(...fractions).toFixed(3)}, seeds within 1/3: ${fractions.filter((f) => f <= 1 / 3).length}/20`);
   return m;

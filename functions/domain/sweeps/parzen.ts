@@ -11,7 +11,8 @@
  *
  * optuna 3.1's truncnorm.logpdf leaves out the -log(sigma) term of the normal density, so narrow
  * kernels count for less than their true density. `exactDensity` chooses between that behaviour
- * (false) and the textbook density (true); see TPE_DEFAULTS for which one we use and why.
+ * (false) and the textbook density (true); see TPE_DEFAULTS for which one we use and why. (Bins of
+ * int parameters use probability masses, which have no such term either way.)
  */
 import type { Rng } from './prng';
 import { logGaussMass, truncnormLogPdf, truncnormPpf } from './truncnorm';

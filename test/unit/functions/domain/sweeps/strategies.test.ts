@@ -127,20 +127,23 @@ describe('TPE strategy', () => {
   it('concentrates its suggestions near the optimum of a 1-D problem, far more than random search', () => {
     let tpeNear = 0;
     let rndNear = 0;
-    let tpeBetter = 0;
+    const tpeBest: number[] = [];
+    const rndBest: number[] = [];
     for (let seed = 0; seed < 10; seed++) {
       const t = run(new TpeStrategy(space, 'minimize', seed), f, 60);
       const r = run(new RandomStrategy(space, seed), f, 60);
       tpeNear += t.slice(20).filter((x) => Math.abs((x.params.x as number) - 3.3) < 1).length;
       rndNear += r.slice(20).filter((x) => Math.abs((x.params.x as number) - 3.3) < 1).length;
-      if (Math.min(...t.map((x) => x.value)) < Math.min(...r.map((x) => x.value))) tpeBetter++;
+      tpeBest.push(Math.min(...t.map((x) => x.value)));
+      rndBest.push(Math.min(...r.map((x) => x.value)));
     }
     // random puts ~10 % of its trials within ±1 of the optimum; TPE several times as many
     // (optuna 3.1's TPESampler: 44 % on this problem over 40 seeds)
     expect(rndNear / 400).toBeLessThan(0.15);
     expect(tpeNear / 400).toBeGreaterThan(0.3);
     expect(tpeNear).toBeGreaterThan(3 * rndNear);
-    expect(tpeBetter).toBeGreaterThanOrEqual(8);
+    const med = (v: number[]) => [...v].sort((a, b) => a - b)[5];
+    expect(med(tpeBest)).toBeLessThan(med(rndBest) / 10);
   });
 
   it('maximises when asked to', () => {

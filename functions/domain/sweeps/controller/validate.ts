@@ -1,0 +1,124 @@
+/**
+ * Rules of a sweep request that need more than its schema: every search-space parameter is a
+ * hyperparameter the trials can take, in range, of the right type, and one the provider honours;
+ * the objective can be measured on the base job's data; the base job itself plans (files, model,
+ * hyperparameter rules) with the space's corner values laid over it; warm-start sweeps exist.
+ * Each broken rule is a 400 naming the field and the rule.
+ */
+import type { z } from '@hono/zod-openapi';
+import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
+import type { SweepParameter } from '../../../../openapi/schemas/sweep';
+import type { SweepCreate } from '../../../../openapi/schemas/sweep-resource';
+import { TuneplaneError, ValidationError } from '../../../errors';
+import type { SweepStore } from '../../../ports/sweeps';
+import { OPENAI_SUPPORTED } from '../../hyperparameters';
+import { planJob, type PlanDeps } from '../../jobs';
+import type { TenantId } from '../../records';
+import { decisionOrder, isActive, type Params } from '../space';
+import { trialRequest } from './trial-jobs';
+
+/** Hyperparameters that hold one value (objects such as early_stopping are set on base_job, not searched). */
+export const SEARCHABLE_HYPERPARAMETERS = [
+  'n_epochs', 'batch_size', 'learning_rate_multiplier', 'learning_rate', 'optimizer', 'momentum', 'beta1', 'beta2',
+  'epsilon', 'weight_decay', 'warmup_steps', 'warmup_ratio', 'warmup_type', 'lr_scheduler',
+  'gradient_accumulation_steps', 'gradient_checkpointing', 'max_grad_norm', 'dropout', 'max_sequence_length',
+  'eval_interval_steps', 'checkpoint_interval_steps', 'keep_checkpoints', 'metrics_interval_steps',
+] as const;
+
+const shape = HyperparametersSchema.shape as Record<string, z.ZodType>;
+
+function firstIssue(schema: z.ZodType, value: unknown): string | null {
+  const r = schema.safeParse(value);
+  return r.success ? null : (r.error.issues[0]?.message ?? 'invalid value');
+}
+
+function checkParameter(name: string, p: SweepParameter, provider: string): void {
+  const at = `search_space.${name}`;
+  if (!(SEARCHABLE_HYPERPARAMETERS as readonly string[]).includes(name)) {
+    const why = name in shape ? 'it takes an object or list; set it on base_job' : 'it is not a hyperparameter';
+    throw new ValidationError(`${at}: '${name}' cannot be searched (${why}). Searchable: ${SEARCHABLE_HYPERPARAMETERS.join(', ')}.`, at, 'invalid_search_parameter');
+  }
+  if (provider === 'openai' && !(OPENAI_SUPPORTED as readonly string[]).includes(name)) {
+    throw new ValidationError(
+      `${at}: provider "openai" cannot honour '${name}'; OpenAI's supervised fine-tuning takes only ${OPENAI_SUPPORTED.join(', ')}.`,
+      at,
+      'unsupported_by_provider',
+    );
+  }
+  const schema = shape[name];
+  const probes: [string, unknown][] =
+    p.type === 'categorical'
+      ? p.choices.map((c, i) => [`choices.${i}`, c])
+      : [['low', p.low], ['high', p.high]];
+  for (const [field, value] of probes) {
+    const issue = firstIssue(schema, value);
+    if (issue) throw new ValidationError(`${at}.${field}: ${JSON.stringify(value)} is not a valid ${name} (${issue})`, `${at}.${field}`);
+  }
+  if (p.type === 'float') {
+    const inside = p.low + (p.high - p.low) * 0.37;
+    if (firstIssue(schema, inside) && !firstIssue(schema, Math.round(inside))) {
+      throw new ValidationError(`${at}.type: ${name} takes whole numbers; use type "int"`, `${at}.type`);
+    }
+  }
+}
+
+/** The space's "low corner": each active parameter at its low end (first choice). */
+export function cornerParams(space: SweepCreate['search_space'], end: 'low' | 'high'): Params {
+  const out: Params = {};
+  for (const name of decisionOrder(space)) {
+    if (!isActive(space, name, out)) continue;
+    const p = space[name];
+    out[name] = p.type === 'categorical' ? p.choices[end === 'low' ? 0 : p.choices.length - 1] : p[end];
+  }
+  return out;
+}
+
+const NEEDS_VALIDATION = /^(valid_|full_valid_)|^accuracy$/;
+
+export async function validateSweepRequest(
+  deps: PlanDeps & { sweeps: SweepStore },
+  tenantId: TenantId,
+  req: SweepCreate,
+): Promise<void> {
+  const provider = req.base_job.provider ?? deps.defaultProvider;
+  for (const [name, p] of Object.entries(req.search_space)) checkParameter(name, p, provider);
+
+  const metric = req.objective.metric;
+  if (NEEDS_VALIDATION.test(metric) && !req.base_job.validation_file) {
+    throw new ValidationError(`objective.metric: "${metric}" is measured on validation data; set base_job.validation_file`, 'objective.metric');
+  }
+  if (provider === 'openai' && req.early_stopping.type !== 'none') {
+    throw new ValidationError('early_stopping: provider "openai" reports no evaluations the service can act on; use type "none"', 'early_stopping.type', 'unsupported_by_provider');
+  }
+
+  // The base job with the space's corners laid over it must plan: files, model and every hyperparameter rule.
+  for (const end of ['low', 'high'] as const) {
+    const params = cornerParams(req.search_space, end);
+    let request;
+    try {
+      request = trialRequest({ id: 'ftsweep-validation', baseJob: req.base_job, seed: 0 }, { number: 0, params });
+    } catch (err) {
+      throw new ValidationError(`search_space: the ${end} corner ${JSON.stringify(params)} is not a valid set of hyperparameters: ${(err as Error).message}`, 'search_space');
+    }
+    try {
+      const plan = await planJob(deps, tenantId, request, 0);
+      if (metric === 'accuracy' && plan.trainingFile.format !== 'classification') {
+        throw new ValidationError(`objective.metric: "accuracy" needs classification data; base_job.training_file holds ${plan.trainingFile.format} data`, 'objective.metric');
+      }
+    } catch (err) {
+      if (!(err instanceof TuneplaneError) || err.status >= 500) throw err;
+      // Name the field as it sits in the sweep request.
+      if (err.param?.startsWith('objective.')) throw err;
+      const param = err.param ? `base_job.${err.param}` : null;
+      const searched = Object.keys(params).find((k) => err.param?.endsWith(`.${k}`));
+      const where = searched ? ` (with search_space.${searched} at its ${end} end, ${JSON.stringify(params[searched])})` : '';
+      throw new ValidationError(`${err.message}${where}`, searched ? `search_space.${searched}` : param, err.code);
+    }
+  }
+
+  for (const [i, id] of (req.warm_start?.sweep_ids ?? []).entries()) {
+    if (!(await deps.sweeps.get(tenantId, id))) {
+      throw new ValidationError(`warm_start.sweep_ids.${i}: no sweep found with id '${id}'`, `warm_start.sweep_ids.${i}`, 'sweep_not_found');
+    }
+  }
+}
