@@ -146,6 +146,13 @@ describe('TPE strategy', () => {
     expect(med(tpeBest)).toBeLessThan(med(rndBest) / 10);
   });
 
+  it('keeps stepped ints on their step grid once the model takes over', () => {
+    const stepped: SearchSpace = { batch: { type: 'int', low: 8, high: 256, step: 8, scale: 'linear' } };
+    const trials = run(new TpeStrategy(stepped, 'minimize', 4), (p) => Math.abs((p.batch as number) - 100), 40);
+    expect(trials.every((t) => (t.params.batch as number) % 8 === 0 && (t.params.batch as number) >= 8 && (t.params.batch as number) <= 256)).toBe(true);
+    expect(Math.min(...trials.map((t) => t.value))).toBeLessThanOrEqual(4); // 96 or 104
+  });
+
   it('maximises when asked to', () => {
     const t = run(new TpeStrategy(space, 'maximize', 5), (p) => -f(p), 50);
     expect(Math.max(...t.map((x) => x.value))).toBeGreaterThan(-0.05);
