@@ -16,6 +16,7 @@ import { OPENAPI_INFO } from './openapi-info';
 import { registerFileRoutes } from './routes/files';
 import { registerJobRoutes } from './routes/jobs';
 import { registerModelRoutes } from './routes/models';
+import { registerSweepRoutes } from './routes/sweeps';
 import { registerProviderRoutes } from './routes/providers';
 import { registerUploadRoutes } from './routes/uploads';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   registerJobRoutes(app, ctx);
   registerModelRoutes(app, ctx);
   if (deps.webhooks) registerWebhookEndpointRoutes(app, ctx, deps.webhooks);
+  if (deps.sweeps) registerSweepRoutes(app, ctx, deps.sweeps);
   if (deps.providers) registerProviderRoutes(app, ctx, deps.providers);
 
   app.doc31('/openapi.json', OPENAPI_INFO);

@@ -5,6 +5,7 @@ import type { Dispatcher } from '../ports/dispatcher';
 import type { Stores } from '../ports/store';
 import type { Provider } from '../domain/records';
 import type { BaseModelCatalog } from '../domain/models';
+import type { SweepApiDeps } from './routes/sweeps';
 import type { WebhookApiDeps } from './routes/webhook-endpoints';
 import type { ProviderWebhookDeps } from './routes/providers';
 
@@ -59,6 +60,8 @@ export interface AppDeps {
   logger?: AppLogger;
   /** Mounts /v1/webhook_endpoints when given. */
   webhooks?: WebhookApiDeps;
+  /** Mounts /v1/fine_tuning/sweeps when given. */
+  sweeps?: SweepApiDeps;
   /** Mounts /v1/providers/<provider>/webhook for the providers given (their own signatures). */
   providers?: ProviderWebhookDeps;
 }

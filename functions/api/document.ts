@@ -30,6 +30,7 @@ export function documentationApp() {
       secrets: placeholder('webhooks.secrets'),
       checkUrl: () => refuse('webhooks.checkUrl'),
     },
+    sweeps: { store: placeholder('sweeps.store') },
   });
 }
 

@@ -32,6 +32,7 @@ export { createAwsClients } from './clients';
 export type { AwsClients, AwsClientsConfig } from './clients';
 export { TABLE_SCHEMA, createTable, createTableInput } from './table';
 export type { TableContext } from './table';
+export { DynamoSweepStore } from './sweeps';
 export {
   DynamoApiKeyStore,
   DynamoCheckpointStore,

@@ -50,13 +50,20 @@ async function submit(deps: JobDeps, job: JobRecord): Promise<JobRecord> {
   }
 }
 
+/** Set by callers that create jobs on a user's behalf (sweeps): a pre-allocated id and the sweep tag. */
+export interface CreateJobOptions {
+  /** Use this id (e.g. one a sweep recorded before creating the job, so a retry finds it). */
+  id?: string;
+  sweepId?: string;
+}
+
 /** Creates the job in `validating_files`, checks what needs checking, and moves it to `queued`. */
-export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreate): Promise<JobRecord> {
+export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreate, opts: CreateJobOptions = {}): Promise<JobRecord> {
   const seed = req.seed ?? randomInt(0, 2_147_483_647);
   const plan = await planJob(deps, tenantId, req, seed);
   const now = Math.floor(deps.clock.nowMs() / 1000);
   const job: JobRecord = {
-    id: deps.ids.next('ftjob-'),
+    id: opts.id ?? deps.ids.next('ftjob-'),
     tenantId,
     status: 'validating_files',
     version: 1,
@@ -80,6 +87,7 @@ export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreat
     error: null,
     providerJobId: null,
     progress: { step: 0, totalSteps: plan.resolution.totalSteps, epoch: 0 },
+    ...(opts.sweepId ? { sweepId: opts.sweepId } : {}),
   };
   await deps.stores.jobs.create(job);
   await appendJobEvent(deps, job, { message: `Created fine-tuning job: ${job.id}`, dedupeKey: 'created', createdAt: now });

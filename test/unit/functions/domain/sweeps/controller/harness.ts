@@ -97,7 +97,7 @@ export async function startHarness(): Promise<Harness> {
       const deps = { stores: env.stores, clock };
       const job = (await env.stores.jobs.getById(jobId))!;
       if (job.status === 'queued') await transitionJob(deps, jobId, 'running');
-      const total = values.length * 10;
+      const total = Math.max(30, values.length * 10);
       for (const [i, v] of values.entries()) {
         const step = (i + 1) * 10;
         clock.advance(1000);
