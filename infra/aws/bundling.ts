@@ -1,10 +1,37 @@
 /**
- * How every Lambda is bundled, in one place: the stack (NodejsFunction) and the cold-start
- * benchmark (esbuild's API) both derive their options from `lambdaBundle`, so what we measure is
- * what we deploy.
+ * How every Lambda is bundled, in one place: the stack (`lambdaCode`) and the cold-start benchmark
+ * both call `bundleLambda`, so what we measure is exactly what we deploy.
+ *
+ * We drive esbuild's API ourselves rather than through NodejsFunction because we need a plugin
+ * (`zodEnglishOnly`) that the esbuild CLI, which NodejsFunction shells out to, cannot take.
  */
-import type { BuildOptions } from 'esbuild';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { BuildOptions, Plugin } from 'esbuild';
+
+/**
+ * zod 4 re-exports all ~40 of its error-message locales (`z.locales`), which esbuild cannot
+ * tree-shake out of the namespace: a quarter of a megabyte of parse time on every cold start.
+ * We only ever use English (zod's default), so the locales module is replaced by one exporting `en`.
+ */
+export const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${sep}zod${sep}`)
+        ? { path: join(args.resolveDir, '..', 'locales', 'index.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 export const lambdaBundle = {
   target: 'node22',
@@ -16,40 +43,35 @@ export const lambdaBundle = {
   /** ESM builds of our dependencies first: they tree-shake better. */
   mainFields: ['module', 'main'],
   /**
-   * The AWS SDK v3 is left out: the Lambda Node.js 22 runtime ships it, and leaving it out takes the
-   * API bundle from ~1.35 MB to ~0.8 MB (`npm run bench:coldstart` prints the figures). The cost is
-   * running on the runtime's SDK version rather than our lock file's; our adapters use nothing
-   * newer than what that runtime carries. Bundle it (empty this list) to pin the SDK instead.
+   * Nothing is external, the AWS SDK included, although the Lambda runtime ships one:
+   *  - cold start: a bundled, tree-shaken SDK loads as part of one file, while the runtime's copy
+   *    is hundreds of CommonJS files resolved one by one — `npm run bench:coldstart` measures
+   *    both (the SDK-external variant imports more slowly here, even though its bundle is smaller);
+   *  - correctness: we run the SDK version our tests ran against (lock file), not whatever the
+   *    runtime carries this month (S3 checksum defaults have changed under people before).
    */
-  external: ['@aws-sdk/*'] as string[],
+  external: [] as string[],
   /** Some CommonJS dependencies call `require` for Node built-ins; ESM bundles need it defined. */
   banner:
     "import { createRequire as __tuneplaneCreateRequire } from 'node:module';" +
     'const require = __tuneplaneCreateRequire(import.meta.url);',
+  plugins: [zodEnglishOnly],
 } as const;
 
 /** Set on every function so the source maps above are used in stack traces. */
 export const lambdaNodeOptions = '--enable-source-maps';
 
-/** NodejsFunction's spelling of `lambdaBundle`. */
-export function nodejsBundling(): BundlingOptions {
+/**
+ * esbuild options for one handler: `<outdir>/index.mjs` (the handler is `index.handler`) plus
+ * chunks for what the handler imports dynamically (e.g. the OpenAI SDK, loaded on first use only).
+ */
+export function esbuildOptions(entry: string, outdir: string): BuildOptions {
   return {
-    target: lambdaBundle.target,
-    format: OutputFormat.ESM,
-    minify: lambdaBundle.minify,
-    sourceMap: lambdaBundle.sourcemap,
-    sourcesContent: lambdaBundle.sourcesContent,
-    mainFields: [...lambdaBundle.mainFields],
-    externalModules: [...lambdaBundle.external],
-    banner: lambdaBundle.banner,
-  };
-}
-
-/** esbuild's spelling of `lambdaBundle` (same flags NodejsFunction passes to the esbuild CLI). */
-export function esbuildOptions(entry: string, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry },
+    outdir,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     target: lambdaBundle.target,
@@ -60,5 +82,44 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     mainFields: [...lambdaBundle.mainFields],
     external: [...lambdaBundle.external],
     banner: { js: lambdaBundle.banner },
+    plugins: [...lambdaBundle.plugins],
+    logLevel: 'warning',
   };
+}
+
+/** Bundles `entry` into `outdir`; returns the path of the entry file (`index.mjs`). */
+export async function bundleLambda(entry: string, outdir: string, overrides: Partial<BuildOptions> = {}): Promise<string> {
+  const { build } = await import('esbuild');
+  await build({ ...esbuildOptions(entry, outdir), ...overrides });
+  return join(outdir, 'index.mjs');
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bundleCli = join(here, 'bundle-cli.ts');
+const repoRootDir = join(here, '..', '..');
+
+/**
+ * Lambda code for a handler, bundled locally at synth time. CDK's local bundling hook is
+ * synchronous and esbuild plugins need the async API, so the bundling runs in a child process
+ * (`bundle-cli.ts`). Bundling never falls back to Docker: esbuild is a dev dependency.
+ */
+export function lambdaCode(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(dirname(entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('unused-local-bundling-only'),
+      // Part of CDK's asset cache key: without it, every handler (same source folder, same
+      // options) would be served the first handler's bundle.
+      command: ['bundle', relative(repoRootDir, entry)],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const run = spawnSync(process.execPath, ['--import', 'tsx', bundleCli, entry, outputDir], {
+            stdio: ['ignore', 'inherit', 'inherit'],
+          });
+          if (run.status !== 0) throw new Error(`bundling ${entry} failed (exit ${run.status ?? run.signal})`);
+          return true;
+        },
+      },
+    },
+  });
 }

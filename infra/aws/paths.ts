@@ -8,4 +8,3 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const handlerEntry = (name: 'api' | 'batch-events' | 'reconciler' | 'webhook-delivery'): string =>
   join(repoRoot, 'functions', 'handlers', `${name}.ts`);
 
-export const lockFile = join(repoRoot, 'package-lock.json');

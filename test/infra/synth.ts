@@ -30,7 +30,8 @@ export function synthesize(): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'tuneplane-cdk-'));
   const context = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')).context;
   const app = new App({ context, outdir });
-  const stack = new TuneplaneStack(app, 'TuneplaneTest', { alarmEmail: 'ops@example.com' });
+  // A concrete region, as `cdk synth` supplies one (CDK_DEFAULT_REGION), so ARNs render as they will deploy.
+  const stack = new TuneplaneStack(app, 'TuneplaneTest', { alarmEmail: 'ops@example.com', env: { region: REGION } });
   Aspects.of(app).add(new AwsSolutionsChecks());
   const template = Template.fromStack(stack);
   const annotations = Annotations.fromStack(stack);

@@ -1,12 +1,12 @@
 /**
  * The OpenAI provider for the Lambdas: the client is built on first use from the key in Secrets
  * Manager (and rebuilt when the operator changes the key), so a cold start that never touches
- * OpenAI never fetches the secret.
+ * OpenAI never fetches the secret — nor loads the OpenAI SDK: it is imported dynamically, which
+ * the bundler turns into a separate chunk (infra/aws/bundling.ts).
  */
-import OpenAI from 'openai';
 import type { OpenAiSecret, SecretSource } from '../../config';
 import { ProviderRejectedError } from '../../errors';
-import { openAiDispatcher } from '../../adapters/openai/dispatcher';
+import type { openAiDispatcher } from '../../adapters/openai/dispatcher';
 import type { ProviderMirror } from '../../domain/dispatch';
 import type { BlobStore } from '../../ports/blobs';
 import type { Dispatcher } from '../../ports/dispatcher';
@@ -28,7 +28,11 @@ export function lazyOpenAi(secret: SecretSource<OpenAiSecret>, deps: { files: Fi
       );
     }
     if (built?.apiKey !== apiKey) {
-      built = { apiKey, provider: openAiDispatcher({ client: new OpenAI({ apiKey }), ...deps }) };
+      const [{ default: OpenAI }, adapter] = await Promise.all([
+        import('openai'),
+        import('../../adapters/openai/dispatcher'),
+      ]);
+      built = { apiKey, provider: adapter.openAiDispatcher({ client: new OpenAI({ apiKey }), ...deps }) };
     }
     return built.provider;
   }

@@ -111,8 +111,9 @@ export const batchWildcardSuppression = {
     'name job/*; our job definition is named with any revision (:*); DescribeJobs/ListJobs support no ' +
     'resource-level permissions.',
   appliesTo: [
-    { regex: '/^Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job\\/\\*$/' },
-    { regex: '/^Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition\\/.*:\\*$/' },
+    // The region is a token in an environment-agnostic stack and concrete when `cdk` supplies one.
+    { regex: '/^Resource::arn:<AWS::Partition>:batch:[^:]+:<AWS::AccountId>:job\\/\\*$/' },
+    { regex: '/^Resource::arn:<AWS::Partition>:batch:[^:]+:<AWS::AccountId>:job-definition\\/.*:\\*$/' },
     'Resource::*',
   ],
 };

@@ -4,12 +4,11 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { lambdaNodeOptions, nodejsBundling } from '../bundling';
-import { handlerEntry, lockFile, repoRoot } from '../paths';
+import { lambdaCode, lambdaNodeOptions } from '../bundling';
+import { handlerEntry } from '../paths';
 
 export type HandlerName = Parameters<typeof handlerEntry>[0];
 
@@ -25,20 +24,17 @@ export interface TuneplaneFunctionProps {
   readonly retryAttempts?: number;
 }
 
-export class TuneplaneFunction extends NodejsFunction {
+export class TuneplaneFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: TuneplaneFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
     super(scope, id, {
-      entry: handlerEntry(props.handler),
-      handler: 'handler',
-      projectRoot: repoRoot,
-      depsLockFilePath: lockFile,
+      code: lambdaCode(handlerEntry(props.handler)),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
-      bundling: nodejsBundling(),
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, NODE_OPTIONS: lambdaNodeOptions },
