@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, DisableWebhookEndpointData, DisableWebhookEndpointErrors, DisableWebhookEndpointResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListModelFilesData, ListModelFilesErrors, ListModelFilesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelFileContentData, RetrieveModelFileContentErrors, RetrieveModelFileContentResponses, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, RetrieveWebhookEndpointData, RetrieveWebhookEndpointErrors, RetrieveWebhookEndpointResponses, RotateWebhookEndpointSecretData, RotateWebhookEndpointSecretErrors, RotateWebhookEndpointSecretResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses } from './types.gen';
+import type { CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelFineTuningSweepData, CancelFineTuningSweepErrors, CancelFineTuningSweepResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateFineTuningSweepData, CreateFineTuningSweepErrors, CreateFineTuningSweepResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, DisableWebhookEndpointData, DisableWebhookEndpointErrors, DisableWebhookEndpointResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListFineTuningSweepsData, ListFineTuningSweepsErrors, ListFineTuningSweepsResponses, ListFineTuningSweepTrialsData, ListFineTuningSweepTrialsErrors, ListFineTuningSweepTrialsResponses, ListModelFilesData, ListModelFilesErrors, ListModelFilesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, PauseFineTuningSweepData, PauseFineTuningSweepErrors, PauseFineTuningSweepResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, ResumeFineTuningSweepData, ResumeFineTuningSweepErrors, ResumeFineTuningSweepResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveFineTuningSweepData, RetrieveFineTuningSweepErrors, RetrieveFineTuningSweepResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelFileContentData, RetrieveModelFileContentErrors, RetrieveModelFileContentResponses, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, RetrieveWebhookEndpointData, RetrieveWebhookEndpointErrors, RetrieveWebhookEndpointResponses, RotateWebhookEndpointSecretData, RotateWebhookEndpointSecretErrors, RotateWebhookEndpointSecretResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -295,5 +295,63 @@ export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(opti
 export const redeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookData, ThrowOnError>) => (options.client ?? client).post<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/webhook_endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver',
+    ...options
+});
+
+export const listFineTuningSweeps = <ThrowOnError extends boolean = false>(options?: Options<ListFineTuningSweepsData, ThrowOnError>) => (options?.client ?? client).get<ListFineTuningSweepsResponses, ListFineTuningSweepsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/fine_tuning/sweeps',
+    ...options
+});
+
+/**
+ * Start a hyperparameter sweep: trials are fine-tuning jobs built from base_job and the suggested parameters.
+ */
+export const createFineTuningSweep = <ThrowOnError extends boolean = false>(options: Options<CreateFineTuningSweepData, ThrowOnError>) => (options.client ?? client).post<CreateFineTuningSweepResponses, CreateFineTuningSweepErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/fine_tuning/sweeps',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+export const retrieveFineTuningSweep = <ThrowOnError extends boolean = false>(options: Options<RetrieveFineTuningSweepData, ThrowOnError>) => (options.client ?? client).get<RetrieveFineTuningSweepResponses, RetrieveFineTuningSweepErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/fine_tuning/sweeps/{sweep_id}',
+    ...options
+});
+
+/**
+ * Cancel a sweep and its unfinished trials.
+ */
+export const cancelFineTuningSweep = <ThrowOnError extends boolean = false>(options: Options<CancelFineTuningSweepData, ThrowOnError>) => (options.client ?? client).post<CancelFineTuningSweepResponses, CancelFineTuningSweepErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/cancel',
+    ...options
+});
+
+/**
+ * Pause a sweep: no new trials start and running trials are paused.
+ */
+export const pauseFineTuningSweep = <ThrowOnError extends boolean = false>(options: Options<PauseFineTuningSweepData, ThrowOnError>) => (options.client ?? client).post<PauseFineTuningSweepResponses, PauseFineTuningSweepErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/pause',
+    ...options
+});
+
+/**
+ * Resume a paused sweep and its paused trials.
+ */
+export const resumeFineTuningSweep = <ThrowOnError extends boolean = false>(options: Options<ResumeFineTuningSweepData, ThrowOnError>) => (options.client ?? client).post<ResumeFineTuningSweepResponses, ResumeFineTuningSweepErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/resume',
+    ...options
+});
+
+export const listFineTuningSweepTrials = <ThrowOnError extends boolean = false>(options: Options<ListFineTuningSweepTrialsData, ThrowOnError>) => (options.client ?? client).get<ListFineTuningSweepTrialsResponses, ListFineTuningSweepTrialsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/trials',
     ...options
 });

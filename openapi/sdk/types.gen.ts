@@ -533,6 +533,232 @@ export type WebhookDeliveryAttempt = {
     next_attempt_at: number | null;
 };
 
+export type FineTuningSweep = {
+    id: string;
+    object: 'fine_tuning.sweep';
+    created_at: number;
+    started_at: number | null;
+    finished_at: number | null;
+    status: FineTuningSweepStatus;
+    status_reason: string | null;
+    error: FineTuningJobError;
+    base_job: FineTuningJobCreate;
+    search_space: SweepSearchSpace;
+    objective: SweepObjective;
+    strategy: SweepStrategy;
+    early_stopping: SweepEarlyStopping;
+    limits: SweepLimits;
+    completion: SweepCompletion;
+    warm_start: SweepWarmStart;
+    stale_after_seconds: number;
+    metadata: {
+        [key: string]: string;
+    } | null;
+    trial_counts: {
+        total: number;
+        pending: number;
+        running: number;
+        complete: number;
+        pruned: number;
+        failed: number;
+        stale: number;
+        cancelled: number;
+    };
+    best_trial: FineTuningSweepBestTrial;
+};
+
+export type FineTuningSweepStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+
+export type SweepSearchSpace = {
+    [key: string]: SweepParameter;
+};
+
+export type SweepParameter = ({
+    type: 'float';
+} & SweepFloatParameter) | ({
+    type: 'int';
+} & SweepIntParameter) | ({
+    type: 'categorical';
+} & SweepCategoricalParameter);
+
+export type SweepFloatParameter = {
+    type: 'float';
+    low: number;
+    high: number;
+    scale?: 'linear' | 'log';
+    grid_points?: number;
+    condition?: SweepParameterCondition;
+};
+
+export type SweepParameterCondition = {
+    parameter: string;
+    equals?: SweepChoiceValue;
+    in?: Array<SweepChoiceValue>;
+};
+
+export type SweepChoiceValue = string | number | boolean;
+
+export type SweepIntParameter = {
+    type: 'int';
+    low: number;
+    high: number;
+    step?: number;
+    scale?: 'linear' | 'log';
+    grid_points?: number;
+    condition?: SweepParameterCondition;
+};
+
+export type SweepCategoricalParameter = {
+    type: 'categorical';
+    choices: Array<SweepChoiceValue>;
+    condition?: SweepParameterCondition;
+};
+
+export type SweepObjective = {
+    metric: SweepMetric;
+    goal: 'minimize' | 'maximize';
+};
+
+export type SweepMetric = 'valid_loss' | 'full_valid_loss' | 'train_loss' | 'valid_mean_token_accuracy' | 'full_valid_mean_token_accuracy' | 'train_mean_token_accuracy' | 'accuracy';
+
+export type SweepStrategy = ({
+    type: 'grid';
+} & SweepGridStrategy) | ({
+    type: 'random';
+} & SweepRandomStrategy) | ({
+    type: 'tpe';
+} & SweepTpeStrategy);
+
+export type SweepGridStrategy = {
+    type: 'grid';
+};
+
+export type SweepRandomStrategy = {
+    type: 'random';
+    seed?: number;
+};
+
+export type SweepTpeStrategy = {
+    type: 'tpe';
+    seed?: number;
+    n_startup_trials?: number;
+    n_ei_candidates?: number;
+    gamma_factor?: number;
+    gamma_max?: number;
+    prior_weight?: number;
+    consider_magic_clip?: boolean;
+    consider_endpoints?: boolean;
+    constant_liar?: boolean;
+};
+
+export type SweepEarlyStopping = ({
+    type: 'none';
+} & SweepNoStopping) | ({
+    type: 'median';
+} & SweepMedianStopping) | ({
+    type: 'asha';
+} & SweepAshaStopping);
+
+export type SweepNoStopping = {
+    type: 'none';
+};
+
+export type SweepMedianStopping = {
+    type: 'median';
+    n_startup_trials?: number;
+    n_warmup_steps?: number;
+    interval_steps?: number;
+    n_min_trials?: number;
+};
+
+export type SweepAshaStopping = {
+    type: 'asha';
+    resource?: 'epochs' | 'steps';
+    min_resource?: number;
+    max_resource: number;
+    reduction_factor?: number;
+};
+
+export type SweepLimits = {
+    max_trials?: number;
+    max_parallel_trials?: number;
+    max_runtime_seconds?: number;
+};
+
+export type SweepCompletion = {
+    target_value?: number;
+    no_improvement_trials?: number;
+} | null;
+
+export type SweepWarmStart = {
+    sweep_ids: Array<string>;
+} | null;
+
+export type FineTuningSweepBestTrial = {
+    trial_number: number;
+    fine_tuning_job_id: string;
+    parameters: {
+        [key: string]: SweepChoiceValue;
+    };
+    objective_value: number;
+    fine_tuned_model: string | null;
+} | null;
+
+export type FineTuningSweepCreate = {
+    base_job: FineTuningJobCreate;
+    search_space: SweepSearchSpace;
+    objective: SweepObjective;
+    strategy?: SweepStrategy;
+    early_stopping?: SweepEarlyStopping;
+    limits?: SweepLimits;
+    completion?: SweepCompletion;
+    warm_start?: SweepWarmStart;
+    stale_after_seconds?: number;
+    metadata?: Metadata;
+};
+
+export type FineTuningSweepList = {
+    object: 'list';
+    data: Array<FineTuningSweep>;
+    has_more: boolean;
+    first_id: string | null;
+    last_id: string | null;
+};
+
+export type FineTuningSweepTrialList = {
+    object: 'list';
+    data: Array<FineTuningSweepTrial>;
+    has_more: boolean;
+    first_id: string | null;
+    last_id: string | null;
+};
+
+export type FineTuningSweepTrial = {
+    id: string;
+    object: 'fine_tuning.sweep.trial';
+    sweep_id: string;
+    number: number;
+    state: FineTuningSweepTrialState;
+    job_status: FineTuningJobStatus & (string | null);
+    parameters: {
+        [key: string]: SweepChoiceValue;
+    };
+    objective_value: number | null;
+    reports: Array<FineTuningSweepReport>;
+    fine_tuned_model: string | null;
+    previous_job_ids: Array<string>;
+    created_at: number;
+    finished_at: number | null;
+    error: FineTuningJobError;
+};
+
+export type FineTuningSweepTrialState = 'pending' | 'running' | 'complete' | 'pruned' | 'failed' | 'stale' | 'cancelled';
+
+export type FineTuningSweepReport = {
+    step: number;
+    value: number;
+};
+
 export type ListFilesData = {
     body?: never;
     path?: never;
@@ -2600,3 +2826,448 @@ export type RedeliverWebhookResponses = {
 };
 
 export type RedeliverWebhookResponse = RedeliverWebhookResponses[keyof RedeliverWebhookResponses];
+
+export type ListFineTuningSweepsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Id of the last item of the previous page.
+         */
+        after?: string;
+        limit?: number;
+    };
+    url: '/v1/fine_tuning/sweeps';
+};
+
+export type ListFineTuningSweepsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ListFineTuningSweepsError = ListFineTuningSweepsErrors[keyof ListFineTuningSweepsErrors];
+
+export type ListFineTuningSweepsResponses = {
+    /**
+     * Sweeps, newest first.
+     */
+    200: FineTuningSweepList;
+};
+
+export type ListFineTuningSweepsResponse = ListFineTuningSweepsResponses[keyof ListFineTuningSweepsResponses];
+
+export type CreateFineTuningSweepData = {
+    body: FineTuningSweepCreate;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/fine_tuning/sweeps';
+};
+
+export type CreateFineTuningSweepErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CreateFineTuningSweepError = CreateFineTuningSweepErrors[keyof CreateFineTuningSweepErrors];
+
+export type CreateFineTuningSweepResponses = {
+    /**
+     * The sweep (its seed resolved).
+     */
+    200: FineTuningSweep;
+};
+
+export type CreateFineTuningSweepResponse = CreateFineTuningSweepResponses[keyof CreateFineTuningSweepResponses];
+
+export type RetrieveFineTuningSweepData = {
+    body?: never;
+    path: {
+        sweep_id: string;
+    };
+    query?: never;
+    url: '/v1/fine_tuning/sweeps/{sweep_id}';
+};
+
+export type RetrieveFineTuningSweepErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RetrieveFineTuningSweepError = RetrieveFineTuningSweepErrors[keyof RetrieveFineTuningSweepErrors];
+
+export type RetrieveFineTuningSweepResponses = {
+    /**
+     * The sweep, with its best trial so far.
+     */
+    200: FineTuningSweep;
+};
+
+export type RetrieveFineTuningSweepResponse = RetrieveFineTuningSweepResponses[keyof RetrieveFineTuningSweepResponses];
+
+export type CancelFineTuningSweepData = {
+    body?: never;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        sweep_id: string;
+    };
+    query?: never;
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/cancel';
+};
+
+export type CancelFineTuningSweepErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CancelFineTuningSweepError = CancelFineTuningSweepErrors[keyof CancelFineTuningSweepErrors];
+
+export type CancelFineTuningSweepResponses = {
+    /**
+     * The sweep after the action.
+     */
+    200: FineTuningSweep;
+};
+
+export type CancelFineTuningSweepResponse = CancelFineTuningSweepResponses[keyof CancelFineTuningSweepResponses];
+
+export type PauseFineTuningSweepData = {
+    body?: never;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        sweep_id: string;
+    };
+    query?: never;
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/pause';
+};
+
+export type PauseFineTuningSweepErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type PauseFineTuningSweepError = PauseFineTuningSweepErrors[keyof PauseFineTuningSweepErrors];
+
+export type PauseFineTuningSweepResponses = {
+    /**
+     * The sweep after the action.
+     */
+    200: FineTuningSweep;
+};
+
+export type PauseFineTuningSweepResponse = PauseFineTuningSweepResponses[keyof PauseFineTuningSweepResponses];
+
+export type ResumeFineTuningSweepData = {
+    body?: never;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        sweep_id: string;
+    };
+    query?: never;
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/resume';
+};
+
+export type ResumeFineTuningSweepErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ResumeFineTuningSweepError = ResumeFineTuningSweepErrors[keyof ResumeFineTuningSweepErrors];
+
+export type ResumeFineTuningSweepResponses = {
+    /**
+     * The sweep after the action.
+     */
+    200: FineTuningSweep;
+};
+
+export type ResumeFineTuningSweepResponse = ResumeFineTuningSweepResponses[keyof ResumeFineTuningSweepResponses];
+
+export type ListFineTuningSweepTrialsData = {
+    body?: never;
+    path: {
+        sweep_id: string;
+    };
+    query?: {
+        /**
+         * Id of the last item of the previous page.
+         */
+        after?: string;
+        limit?: number;
+    };
+    url: '/v1/fine_tuning/sweeps/{sweep_id}/trials';
+};
+
+export type ListFineTuningSweepTrialsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ListFineTuningSweepTrialsError = ListFineTuningSweepTrialsErrors[keyof ListFineTuningSweepTrialsErrors];
+
+export type ListFineTuningSweepTrialsResponses = {
+    /**
+     * Trials, first started first.
+     */
+    200: FineTuningSweepTrialList;
+};
+
+export type ListFineTuningSweepTrialsResponse = ListFineTuningSweepTrialsResponses[keyof ListFineTuningSweepTrialsResponses];
