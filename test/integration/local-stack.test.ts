@@ -2,75 +2,11 @@
  * `npm start` as a user runs it: a child process, talked to over HTTP, stopped with Ctrl-C
  * (SIGINT to its process group), restarted on the same data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface Running {
-  child: ChildProcess;
-  baseUrl: string;
-  apiKey: string;
-  output: () => string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-    detached: true, // own process group, so SIGINT reaches npm and node like Ctrl-C does
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready after 45 s:\n${out}`)), 45_000);
-    const check = () => {
-      const ready = /ready at (http:\/\/\S+\/v1)/.exec(out);
-      const key = /API key(?: \(new\))?: (\S+)/.exec(out);
-      if (ready && key) {
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        resolve({ child, baseUrl: ready[1], apiKey: key[1], output: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready:\n${out}`));
-    });
-  });
-}
-
-function stop(r: Running): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      process.kill(-r.child.pid!, 'SIGKILL');
-      reject(new Error(`did not stop within 15 s:\n${r.output()}`));
-    }, 15_000);
-    r.child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    });
-    process.kill(-r.child.pid!, 'SIGINT');
-  });
-}
+import { freePort, start, stop, type Running } from '../support/npm-start';
 
 const get = (r: Running, p: string, key: string | null = r.apiKey) =>
   fetch(r.baseUrl + p, { headers: key ? { authorization: `Bearer ${key}` } : {} });
