@@ -13,6 +13,8 @@ import {
 } from '../../../functions/domain/dispatch';
 import type { JobRecord } from '../../../functions/domain/records';
 import { startEmbedded, type Embedded } from '../../support/embedded';
+import { createApp } from '../../../functions/api/app';
+import { timeSortedIds } from '../../../functions/domain/ids';
 import { startOpenAiStandin, type OpenAiStandin } from '../../support/openai-standin';
 
 let embedded: Embedded;
@@ -146,6 +148,30 @@ describe('OpenAI dispatch and mirroring', () => {
     expect(failed.error).toEqual({ code: 'invalid_training_file', message: 'Line 3 is not valid', param: 'training_file' });
     const outbox = (await embedded.stores.outbox.listPending(1000)).filter((o) => o.subjectId === job.id && o.type.endsWith('failed'));
     expect(outbox).toHaveLength(1);
+  });
+
+  it('takes OpenAI’s webhooks over HTTP at /v1/providers/openai/webhook, without an API key', async () => {
+    const app = createApp({
+      stores: embedded.stores,
+      blobs: embedded.blobs,
+      clock: { nowMs: () => Date.now() },
+      ids: timeSortedIds({ nowMs: () => Date.now() }),
+      providers: { openai: { client, webhookSecret: openai.webhookSecret, mirror: dispatcher } },
+    });
+    const job = await submitQueuedJob(deps, { openai: dispatcher }, await queuedJob());
+    const rid = job.providerJobId!;
+    openai.setJob(rid, { status: 'running' });
+    const post = (hook: { body: string; headers: Record<string, string> }) =>
+      app.request('http://api.test/v1/providers/openai/webhook', { method: 'POST', body: hook.body, headers: hook.headers });
+
+    const forged = await post(openai.webhook('fine_tuning.job.succeeded', rid, `whsec_${Buffer.from('another-secret-entirely!').toString('base64')}`));
+    expect(forged.status).toBe(400);
+    expect((await forged.json()).error.code).toBe('invalid_signature');
+    expect((await stored(job.id)).status).toBe('queued');
+
+    const res = await post(openai.webhook('fine_tuning.job.running', rid));
+    expect(res.status).toBe(200);
+    expect((await stored(job.id)).status).toBe('running');
   });
 
   it('forwards cancel, pause and resume', async () => {
