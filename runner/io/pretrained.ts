@@ -74,6 +74,13 @@ export async function loadPretrained(folder: string | ModelFolderReader, opts: L
   if (tokenizerJson === undefined) throw missing('tokenizer.json');
   const tokenizerConfig = ((await readJson(dir, 'tokenizer_config.json')) ?? {}) as Record<string, unknown>;
   const tokenizer = loadTokenizer(tokenizerJson, tokenizerConfig);
+  if (tokenizer.vocabSize > config.vocab_size) {
+    throw new ValidationError(
+      `The tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocab_size}.`,
+      'model.config.vocab_size',
+      'invalid_model_folder',
+    );
+  }
   const model = createModel(config, { seed: opts.seed ?? 0, weights: await readWeights(dir) });
   return { model, tokenizer, config };
 }
@@ -84,6 +91,9 @@ export function hfConfigJson(model: DecoderModel, tokenizer?: TextTokenizer): Re
   const family = config.model_type === 'gpt2' ? 'GPT2' : 'Llama';
   const head = numLabels !== undefined ? 'ForSequenceClassification' : config.model_type === 'gpt2' ? 'LMHeadModel' : 'ForCausalLM';
   const out: Record<string, unknown> = { ...config, architectures: [`${family}${head}`], torch_dtype: 'float32' };
+  // Generation stops at eos_token_id; a model trained from scratch with our tokenizer has none yet.
+  if (tokenizer && config.eos_token_id == null) out.eos_token_id = tokenizer.eosId;
+  if (tokenizer?.bosId !== undefined && config.bos_token_id == null) out.bos_token_id = tokenizer.bosId;
   if (numLabels !== undefined) {
     const known = config.id2label && Object.keys(config.id2label).length === numLabels ? config.id2label : undefined;
     const id2label = known ?? Object.fromEntries(Array.from({ length: numLabels }, (_, i) => [String(i), `LABEL_${i}`]));

@@ -21,7 +21,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const tinyGpt2 = { model_type: 'gpt2', vocab_size: 30, n_positions: 8, n_embd: 16, n_layer: 2, n_head: 2 };
+const tinyGpt2 = { model_type: 'gpt2', vocab_size: 300, n_positions: 8, n_embd: 16, n_layer: 2, n_head: 2 };
 const tinyLlama = {
   model_type: 'llama', vocab_size: 30, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2,
   num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 8,
@@ -39,7 +39,7 @@ describe('savePretrained / loadPretrained', () => {
     await savePretrained(dir, model, tokenizer);
     expect((await readdir(dir)).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ ...raw, architectures: [arch], torch_dtype: 'float32' });
+    expect(config).toMatchObject({ ...raw, architectures: [arch], torch_dtype: 'float32', eos_token_id: tokenizer.eosId });
     const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'model.safetensors'))));
     expect([...file.tensors.keys()].sort()).toEqual([...model.weights.keys()].sort());
 
@@ -110,5 +110,8 @@ describe('savePretrained / loadPretrained', () => {
     await expect(loadPretrained(dir)).rejects.toThrow(/no model.safetensors. Only safetensors weights are supported/);
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...tinyGpt2, n_layer: 0 }));
     await expect(loadPretrained(dir)).rejects.toThrow(/field "n_layer"/);
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...tinyGpt2, vocab_size: 30 }));
+    await writeFile(join(dir, 'model.safetensors'), concatChunks(encodeSafetensors([])));
+    await expect(loadPretrained(dir)).rejects.toThrow(/tokenizer has 265 tokens but the model's vocab_size is 30/);
   });
 });
