@@ -252,6 +252,8 @@ export class Trainer {
     const resumedFrom = resumed ? cursor.step : undefined;
 
     while (cursor.epoch < h.n_epochs) {
+      // Let the event loop run between steps: signal handlers (SIGTERM) and I/O only run then.
+      await new Promise((r) => setImmediate(r));
       if (this.o.shouldStop?.(cursor.step)) {
         await save();
         status = 'interrupted';

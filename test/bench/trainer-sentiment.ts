@@ -16,7 +16,7 @@ async function main() {
   const valid = train.filter((_, i) => i % 8 === 0);
   const model = JSON.parse(process.argv[2] ?? '{"model_type":"llama","hidden_size":32,"intermediate_size":64,"num_hidden_layers":1,"num_attention_heads":4,"max_position_embeddings":32,"tie_word_embeddings":false}');
   const hp = JSON.parse(process.argv[3] ?? '{"n_epochs":4,"batch_size":32,"learning_rate":0.01,"warmup_steps":5,"lr_scheduler":"constant","weight_decay":0,"max_sequence_length":32,"metrics_interval_steps":10,"eval_interval_steps":20,"seed":1,"early_stopping":{"metric":"accuracy","patience":3,"min_delta":0.005,"restore_best":true}}');
-  const tokenizer = buildWordTokenizerFiles(fit.map((s) => s.text), 2000);
+  const tokenizer = buildWordTokenizerFiles(fit.map((s) => s.text), Number(process.env.WORDS ?? 2000));
   const t0 = performance.now();
   const s = await runSession({
     model: { config: model, tokenizer }, train: toJsonl(fit), validation: toJsonl(valid), hyperparameters: hp,
