@@ -48,7 +48,7 @@ function checkParameter(name: string, p: SweepParameter, provider: string): void
   const schema = shape[name];
   const probes: [string, unknown][] =
     p.type === 'categorical'
-      ? p.choices.map((c, i) => [`choices.${i}`, c])
+      ? p.choices.map((c, i) => [`choices[${i}]`, c])
       : [['low', p.low], ['high', p.high]];
   for (const [field, value] of probes) {
     const issue = firstIssue(schema, value);
@@ -118,7 +118,7 @@ export async function validateSweepRequest(
 
   for (const [i, id] of (req.warm_start?.sweep_ids ?? []).entries()) {
     if (!(await deps.sweeps.get(tenantId, id))) {
-      throw new ValidationError(`warm_start.sweep_ids.${i}: no sweep found with id '${id}'`, `warm_start.sweep_ids.${i}`, 'sweep_not_found');
+      throw new ValidationError(`warm_start.sweep_ids[${i}]: no sweep found with id '${id}'`, `warm_start.sweep_ids[${i}]`, 'sweep_not_found');
     }
   }
 }
