@@ -75,10 +75,10 @@ export const gatherRows = tf.customGrad((table: tf.Tensor | tf.GradSaveFunc, ind
  * for each forward pass: slicing a [T, T] corner out of a cached [ctx, ctx] mask is a strided copy,
  * slow on the pure-JS backend, and caching one per length would grow without bound.
  */
-export function causalMaskBias(context: number): tf.Tensor2D {
-  const data = new Float32Array(context * context);
-  for (let i = 0; i < context; i++) data.fill(-1e9, i * context + i + 1, (i + 1) * context);
-  return tf.tensor2d(data, [context, context]);
+export function causalMaskBias(seq: number): tf.Tensor2D {
+  const data = new Float32Array(seq * seq);
+  for (let i = 0; i < seq; i++) data.fill(-1e9, i * seq + i + 1, (i + 1) * seq);
+  return tf.tensor2d(data, [seq, seq]);
 }
 
 /** Rotary tables cos/sin [ctx, hd/2] for the given inverse frequencies. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel, parseModelConfig, type DecoderModel, type ForwardOptions, type ModelConfig } from '../../../../runner/model';
+import { gatherRows } from '../../../../runner/model/layers';
 
 const gpt2 = (over: Record<string, unknown> = {}) =>
   parseModelConfig({ model_type: 'gpt2', vocab_size: 40, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4, ...over });
@@ -187,6 +188,19 @@ describe.each([
     }
     expect(tf.memory().numTensors).toBe(before);
     m.dispose();
+  });
+});
+
+describe('gatherRows (embedding lookup)', () => {
+  it('has the value and gradient of tf.gather, summing rows picked more than once', () => {
+    const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const idx = tf.tensor1d([2, 0, 2, 2], 'int32');
+    const weightsOf = (rows: tf.Tensor) => tf.mul(rows, tf.tensor2d([[1, 10], [2, 20], [3, 30], [4, 40]]));
+    const ours = tf.grad((t: tf.Tensor) => tf.sum(weightsOf(gatherRows(t as tf.Tensor2D, idx))))(table);
+    const ref = tf.grad((t: tf.Tensor) => tf.sum(weightsOf(tf.gather(t, idx))))(table);
+    expect(values(gatherRows(table, idx))).toEqual(values(tf.gather(table, idx)));
+    expect(values(ours)).toEqual([2, 20, 0, 0, 8, 80]);
+    expect(values(ours)).toEqual(values(ref));
   });
 });
 
