@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { LAMBDA_ENV_SCHEMAS } from '../../functions/config';
+import { EXIT_RETRYABLE } from '../../runner/checkpoint/signals';
 import { actionsOf, resolveIntrinsic, runtimeEnvironment, statementsOfRole, synthesize, type Synthesized } from './synth';
 
 let s: Synthesized;
@@ -182,7 +183,7 @@ describe('training', () => {
     });
   });
 
-  it('runs the runner image (built from runner/Dockerfile) on one GPU, retrying Spot reclaims only, with a timeout', () => {
+  it('runs the runner image (built from runner/Dockerfile) on one GPU, retrying Spot reclaims and the runner retryable exit code only, with a timeout', () => {
     const [[, def]] = ofType('AWS::Batch::JobDefinition');
     const p = def.Properties;
     expect(p.Type).toBe('container');
@@ -193,6 +194,7 @@ describe('training', () => {
       Attempts: 5,
       EvaluateOnExit: [
         { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+        { Action: 'RETRY', OnExitCode: String(EXIT_RETRYABLE) },
         { Action: 'EXIT', OnReason: '*' },
       ],
     });
