@@ -26,6 +26,8 @@ export interface NativeAddon {
     out: Float32Array | Int32Array, rowLen: number): number;
   scatterAddRows(x: Float32Array, segmentIds: Int32Array, out: Float32Array, numSegments: number, rowLen: number): void;
   setThreads(n: number): void;
+  /** Bytes in use on the C heap (glibc mallinfo2), tensor data included: leak checks without RSS noise. */
+  nativeHeapBytes(): number;
   info(): { blasConfig: string; blasCore: string; blasThreads: number };
 }
 

@@ -1,6 +1,7 @@
 /* N-API glue: unpacks typed arrays (no copies: C reads and writes the JS buffers in place),
  * validates sizes so a bad call throws instead of corrupting memory, and calls OpenBLAS or
  * the loops in kernels.c. */
+#include <malloc.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -293,6 +294,17 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Bytes the C heap has handed out and not had back (glibc mallinfo2: arena + mmapped chunks).
+ * Unlike RSS it ignores what the allocator keeps cached, so leak checks can be tight. Tensor
+ * data (ArrayBuffer backing stores) is counted here too. */
+static napi_value js_heap_bytes(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value ret;
+  const struct mallinfo2 mi = mallinfo2();
+  CHECK(napi_create_double(env, (double)(mi.uordblks + mi.hblkhd), &ret));
+  return ret;
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value obj, v;
@@ -310,7 +322,7 @@ static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback cb; } fns[] = {
     {"sgemm", js_sgemm}, {"binary", js_binary}, {"unary", js_unary}, {"reduce", js_reduce},
     {"transpose", js_transpose}, {"stridedCopy", js_strided_copy}, {"softmax", js_softmax}, {"gatherRows", js_gather_rows},
-    {"scatterAddRows", js_scatter_add_rows}, {"setThreads", js_set_threads}, {"info", js_info},
+    {"scatterAddRows", js_scatter_add_rows}, {"setThreads", js_set_threads}, {"nativeHeapBytes", js_heap_bytes}, {"info", js_info},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
