@@ -113,6 +113,28 @@ describe('bad input battery', () => {
     expect((await errorOf(res)).message).toMatch(/\/v1\/uploads/);
   });
 
+  it('an oversize chunked body (no Content-Length) is 413 too, with or without Idempotency-Key', async () => {
+    const chunk = new TextEncoder().encode(`{"suffix":"${'x'.repeat(64 * 1024)}`);
+    for (const headers of [{}, { 'idempotency-key': 'chunked-big' }]) {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent++ < 40) c.enqueue(chunk); // ~2.5 MiB, over the 1 MiB JSON limit
+          else c.close();
+        },
+      });
+      const res = await api.app.request('http://api.test/v1/fine_tuning/jobs', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api.keyA}`, 'content-type': 'application/json', ...headers },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.headers.get('content-length')).not.toBe('0');
+      expect(res.status, JSON.stringify(headers)).toBe(413);
+      await errorOf(res);
+    }
+  });
+
   it('bad JSONL names each bad line (first few)', async () => {
     const lines = chatJsonl(12).split('\n');
     lines[1] = '{"prompt": "p"}';
