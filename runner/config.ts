@@ -63,6 +63,8 @@ export interface TrainerConfig {
   autoBatchSize: boolean;
   /** Bytes the probe may use for one step's tensors; undefined = a share of the machine's memory. */
   memoryBudgetBytes?: number;
+  /** `warmup_ratio` requested without a step count: the trainer sets warmup_steps = ratio × total steps. */
+  warmupRatio?: number;
   /** Undefined = detected from the training file. */
   task?: Task;
   paths?: TrainerPaths;
@@ -107,9 +109,11 @@ export function resolveTrainerConfig(
     merged.warmup_steps = Math.floor(ratio * opts.totalSteps);
   }
   const hyperparameters = ResolvedHyperparametersSchema.parse(merged);
+  const pendingRatio = ratio !== undefined && req.warmup_steps === undefined && opts.totalSteps === undefined;
   return {
     hyperparameters,
     autoBatchSize,
+    ...(pendingRatio ? { warmupRatio: ratio } : {}),
     memoryBudgetBytes: opts.memoryBudgetBytes,
     task: opts.task,
     paths: opts.paths,

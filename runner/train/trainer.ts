@@ -213,7 +213,8 @@ export class Trainer {
       await sink?.message?.('info', `batch_size auto: ${batchSize} (memory budget ${budget} bytes).`, { batch_size: batchSize, probes: found.probes });
     }
     const total = totalSteps(n, h.n_epochs, batchSize, h);
-    const schedule = { peak: peakLearningRate(h), scheduler: h.lr_scheduler, warmupSteps: h.warmup_steps, warmupType: h.warmup_type, totalSteps: total };
+    const warmupSteps = this.o.config.warmupRatio !== undefined ? Math.floor(this.o.config.warmupRatio * total) : h.warmup_steps;
+    const schedule = { peak: peakLearningRate(h), scheduler: h.lr_scheduler, warmupSteps, warmupType: h.warmup_type, totalSteps: total };
     const plateau = new PlateauController(h.reduce_on_plateau, schedule.peak);
     if (control.plateau) plateau.state = control.plateau;
     const early = h.early_stopping ? new EarlyStopping(h.early_stopping) : undefined;

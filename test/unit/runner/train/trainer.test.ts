@@ -203,3 +203,15 @@ describe('batch_size auto', () => {
     expect(probes.length).toBeLessThan(14);
   });
 });
+
+describe('warmup_ratio in the loop', () => {
+  it('warms up over ratio × total steps', async () => {
+    const model = new TinyModel(30);
+    const c = collect();
+    const r = await new Trainer({ config: config({ n_epochs: 1, batch_size: 2, warmup_ratio: 0.5, learning_rate: 0.1, lr_scheduler: 'constant', metrics_interval_steps: 1 }), model, train: lm, padId: tok.padId, sink: c.sink }).run();
+    const w = Math.floor(r.totalSteps / 2);
+    expect(c.metrics[1].lr).toBeCloseTo(0.1 * (1 / w), 10);
+    expect(c.metrics[w].lr).toBe(0.1);
+    model.dispose();
+  });
+});
