@@ -49,6 +49,10 @@ describe('generated SDK', () => {
     expect(got.data.status).toBe('queued');
     const list = await listFineTuningJobs({ client, query: { limit: 1 }, throwOnError: true });
     expect(list.data).toMatchObject({ object: 'list', has_more: false, first_id: job.data.id });
+    // The documented deepObject filter serialises as metadata[key]=value.
+    await createFineTuningJob({ client, body: { ...body, metadata: { team: 'sdk' } }, throwOnError: true });
+    const filtered = await listFineTuningJobs({ client, query: { metadata: { team: 'sdk' } }, throwOnError: true });
+    expect(filtered.data.data.map((j) => j.metadata)).toEqual([{ team: 'sdk' }]);
     const events = await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: job.data.id }, throwOnError: true });
     expect(events.data.data.length).toBeGreaterThan(0);
     const models = await listModels({ client, throwOnError: true });
