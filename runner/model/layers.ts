@@ -7,15 +7,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * Mean over the last axis, kept as size 1. Written as a sum times 1/n: tf.mean goes through a generic
+ * custom-gradient op that the pure-JS cpu backend runs far slower than a plain sum.
+ */
+function meanLast(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.sum(x, -1, true), 1 / x.shape[x.shape.length - 1]);
+}
+
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true); // biased variance, as torch layer_norm
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  const centered = tf.sub(x, meanLast(x));
+  const variance = meanLast(tf.square(centered)); // biased, as torch layer_norm
+  return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
 }
 
 /** Llama RMSNorm: x / sqrt(mean(x²) + eps) * weight. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
-  const meanSquare = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanLast(tf.square(x)), eps))), weight);
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
