@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { ValidationError } from '../../functions/errors';
 import type { TrainerConfig } from '../config';
 import { peakLearningRate } from '../config';
 import type { Checkpointer, ControlState, TrainingState } from '../checkpoint/state';
@@ -75,12 +76,12 @@ export class Trainer {
     this.names = [...o.model.weights.keys()];
     this.vars = this.names.map((n) => o.model.weights.get(n)!);
     const es = h.early_stopping;
-    if (es && !o.validation) throw new Error('early_stopping needs validation data');
+    if (es && !o.validation) throw new ValidationError('early_stopping needs a validation file', 'hyperparameters.early_stopping');
     if (es && es.metric === 'accuracy' && o.train.task !== 'classification') {
-      throw new Error('early_stopping.metric "accuracy" applies to classification only');
+      throw new ValidationError('early_stopping.metric "accuracy" applies to classification data only', 'hyperparameters.early_stopping.metric');
     }
     if (h.sampling.strategy === 'stratified' && o.train.task !== 'classification') {
-      throw new Error('sampling "stratified" needs class labels (classification data)');
+      throw new ValidationError('sampling "stratified" needs class labels (classification data)', 'hyperparameters.sampling.strategy');
     }
   }
 

@@ -215,3 +215,16 @@ describe('warmup_ratio in the loop', () => {
     model.dispose();
   });
 });
+
+describe('weight decay in the loop', () => {
+  it('leaves smaller weight matrices than the same run without it', async () => {
+    const norm = async (weight_decay: number) => {
+      const model = new TinyModel(30);
+      await new Trainer({ config: config({ n_epochs: 2, batch_size: 8, learning_rate: 0.05, weight_decay }), model, train: lm, padId: tok.padId }).run();
+      const n = tf.tidy(() => tf.norm(model.weights.get('lm_head.weight')!).dataSync()[0]);
+      model.dispose();
+      return n;
+    };
+    expect(await norm(0.5)).toBeLessThan((await norm(0)) * 0.95);
+  });
+});
