@@ -15,6 +15,7 @@ import { batchDispatcher } from '../adapters/batch/dispatcher';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
 import { createApp } from '../api/app';
+import type { ProviderWebhookDeps } from '../api/routes/providers';
 import { timeSortedIds } from '../domain/ids';
 import { appLogger, createObservability } from '../observability';
 import { systemClock } from '../ports/clock';
@@ -30,6 +31,27 @@ const blobs = new S3BlobStore(clients.s3, config.bucketName);
 const secrets = secretsManagerReader(config.region);
 const openAiSecret = cachedSecret(secrets, config.openAiSecretArn, decodeOpenAiSecret);
 const webhookSecrets = loadableSecretBox(cachedSecret(secrets, config.webhookSecretArn, decodeWebhookMasterKey));
+const openai = lazyOpenAi(openAiSecret, { files: stores.files, blobs });
+/**
+ * OpenAI's webhooks (POST /v1/providers/openai/webhook). The route takes its client and secret
+ * synchronously, but both come from Secrets Manager: `loadOpenAiWebhook` fills them in before a
+ * request to that route is handed to the app. With no webhook secret configured, verification
+ * fails and the route answers 400.
+ */
+const openAiWebhook: NonNullable<ProviderWebhookDeps['openai']> = {
+  client: null as unknown as NonNullable<ProviderWebhookDeps['openai']>['client'],
+  webhookSecret: '',
+  mirror: openai,
+};
+async function loadOpenAiWebhook(): Promise<void> {
+  const { apiKey, webhookSecret } = await openAiSecret();
+  if (!openAiWebhook.client || openAiWebhook.webhookSecret !== (webhookSecret ?? '')) {
+    const { default: OpenAI } = await import('openai');
+    // Verifying a signature needs only the webhook secret; the key may be unset.
+    openAiWebhook.client = new OpenAI({ apiKey: apiKey ?? 'not-configured' });
+  }
+  openAiWebhook.webhookSecret = webhookSecret ?? '';
+}
 
 const app = createApp({
   stores,
@@ -42,7 +64,7 @@ const app = createApp({
       tableName: config.tableName,
       bucketName: config.bucketName,
     }),
-    openai: lazyOpenAi(openAiSecret, { files: stores.files, blobs }),
+    openai,
   },
   // On AWS, jobs that name no provider train on our GPU queue.
   config: { defaultProvider: 'batch' },
@@ -53,6 +75,7 @@ const app = createApp({
     checkUrl: webhookUrlChecker({ allowLoopback: false }),
     // No nudge: the sweeper Lambda picks redeliveries up within a minute.
   },
+  providers: { openai: openAiWebhook },
 });
 const honoHandler = handle(app);
 
@@ -60,7 +83,9 @@ export async function handler(event: LambdaEvent, context: Context) {
   obs.begin(context);
   try {
     // Endpoint secrets are sealed/opened inside the request: have the master key ready for those routes.
-    if (pathOf(event).startsWith('/v1/webhook_endpoints')) await webhookSecrets.load();
+    const path = pathOf(event);
+    if (path.startsWith('/v1/webhook_endpoints')) await webhookSecrets.load();
+    if (path === '/v1/providers/openai/webhook') await loadOpenAiWebhook();
     return await honoHandler(event, context);
   } finally {
     obs.flush();

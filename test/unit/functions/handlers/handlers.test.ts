@@ -1,0 +1,104 @@
+/**
+ * The Lambda entry points as composition roots: configured from the environment exactly as the
+ * stack sets it (plus the embedded endpoints), talking to dynalite and s3rver over HTTP. Secrets
+ * Manager and the Batch control plane are not reached by these requests.
+ */
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../../../functions/domain/api-keys';
+import { systemClock } from '../../../../functions/ports/clock';
+import { startEmbedded, type Embedded } from '../../../support/embedded';
+import { jobRecord } from '../../../support/records';
+
+const STACK_ENV = {
+  TUNEPLANE_BATCH_JOB_QUEUE: 'arn:aws:batch:us-east-1:123456789012:job-queue/q',
+  TUNEPLANE_BATCH_JOB_DEFINITION: 'arn:aws:batch:us-east-1:123456789012:job-definition/runner:1',
+  TUNEPLANE_OPENAI_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf',
+  TUNEPLANE_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+};
+
+const context = {
+  awsRequestId: 'req-1',
+  functionName: 'test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
+  memoryLimitInMB: '512',
+  logGroupName: 'g',
+  logStreamName: 's',
+  getRemainingTimeInMillis: () => 10_000,
+  callbackWaitsForEmptyEventLoop: true,
+} as unknown as Context;
+
+function httpEvent(method: string, path: string, headers: Record<string, string> = {}) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.example.com', ...headers },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
+      requestId: 'req-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '01/Jan/2026:00:00:00 +0000',
+      timeEpoch: 0,
+    },
+    isBase64Encoded: false,
+  };
+}
+
+let env: Embedded;
+beforeAll(async () => {
+  env = await startEmbedded();
+  Object.assign(process.env, env.env, STACK_ENV);
+}, 60_000);
+afterAll(() => env?.stop());
+
+describe('api handler', () => {
+  it('answers API Gateway events through the Hono app, authenticating keys against the table', async () => {
+    const { handler } = await import('../../../../functions/handlers/api');
+    const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't1', name: 'k' });
+
+    const anonymous = await handler(httpEvent('GET', '/v1/models') as never, context);
+    expect(anonymous.statusCode).toBe(401);
+    expect(JSON.parse(anonymous.body).error.type).toBeDefined();
+
+    const listed = await handler(httpEvent('GET', '/v1/fine_tuning/jobs', { authorization: `Bearer ${key}` }) as never, context);
+    expect(listed.statusCode).toBe(200);
+    expect(JSON.parse(listed.body)).toMatchObject({ object: 'list', data: [], has_more: false });
+  });
+});
+
+describe('batch-events handler', () => {
+  it('moves a queued Batch job to running when Batch reports RUNNING, and ignores events of unknown jobs', async () => {
+    const { handler } = await import('../../../../functions/handlers/batch-events');
+    await env.stores.jobs.create(
+      jobRecord({ id: 'ftjob-evt1', tenantId: 't1', status: 'queued', provider: 'batch', providerJobId: 'batch-1' }),
+    );
+    const event = (jobId: string, batchJobId: string, status: string) =>
+      ({
+        version: '0',
+        id: `evt-${batchJobId}-${status}`,
+        source: 'aws.batch',
+        'detail-type': 'Batch Job State Change',
+        account: '123456789012',
+        time: '2026-01-01T00:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: { jobId: batchJobId, jobName: `tuneplane-${jobId}`, status, tags: { 'tuneplane:job': jobId } },
+      }) as never;
+
+    expect(await handler(event('ftjob-evt1', 'batch-1', 'RUNNING'), context)).toBe('running');
+    expect((await env.stores.jobs.getById('ftjob-evt1'))?.status).toBe('running');
+    // At least once: the same event again changes nothing.
+    expect(await handler(event('ftjob-evt1', 'batch-1', 'RUNNING'), context)).toBe('ignored_no_change');
+    expect(await handler(event('ftjob-nope', 'batch-9', 'RUNNING'), context)).toBe('ignored_unknown_job');
+    expect(await handler({ source: 'aws.ec2', detail: {} } as never, context)).toBe('ignored_malformed');
+  });
+});
