@@ -75,9 +75,6 @@ export function parseSafetensorsHeader(prefix: Uint8Array): SafetensorsHeader {
   return { entries, metadata, dataStart: 8 + length };
 }
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
@@ -87,28 +84,46 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/** All 65536 half-precision values as float32, built on first use (a lookup per element after that). */
+let halfTable: Float32Array | undefined;
+
+/** 16-bit words of `raw`, copied only when the bytes are not 2-byte aligned. */
+function words(raw: Uint8Array): Uint16Array {
+  const bytes = raw.byteOffset % 2 === 0 ? raw : raw.slice();
+  return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+}
+
 /** Converts one tensor's raw bytes to float32 (always a fresh, aligned copy). */
 export function decodeTensor(entry: SafetensorsEntry, raw: Uint8Array): HostTensor {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const n = raw.byteLength / BYTES_PER[entry.dtype];
   let data: Float32Array;
   switch (entry.dtype) {
     case 'F32':
       data = new Float32Array(raw.slice().buffer);
       break;
-    case 'F64':
+    case 'F64': {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       data = Float32Array.from({ length: n }, (_, i) => view.getFloat64(i * 8, true));
       break;
-    case 'F16':
-      data = new Float32Array(n);
-      for (let i = 0; i < n; i++) data[i] = halfToFloat(view.getUint16(i * 2, true));
-      break;
-    default: // BF16: the upper half of a float32
-      data = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        u32Scratch[0] = view.getUint16(i * 2, true) << 16;
-        data[i] = f32Scratch[0];
+    }
+    case 'F16': {
+      if (!halfTable) {
+        halfTable = new Float32Array(65536);
+        for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
       }
+      const table = halfTable;
+      const src = words(raw);
+      data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = table[src[i]];
+      break;
+    }
+    default: {
+      // BF16 is the upper half of a float32.
+      const src = words(raw);
+      data = new Float32Array(n);
+      const bits = new Uint32Array(data.buffer);
+      for (let i = 0; i < n; i++) bits[i] = src[i] << 16;
+    }
   }
   return { shape: entry.shape, data };
 }
