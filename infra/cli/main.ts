@@ -25,6 +25,7 @@ import {
 import type { FineTuningJobCreate, WebhookEventType } from '../../openapi/sdk/types.gen';
 import { CliError, connect, unwrap } from './client';
 import { followJob } from './follow';
+import { registerSweepCommands } from './sweeps';
 import { uploadFile } from './upload';
 
 function print(value: unknown): void {
@@ -204,6 +205,7 @@ export function buildProgram(): Command {
   hooks.command('redeliver <id> <deliveryId>').action(async (id: string, deliveryId: string) => {
     print(unwrap(await redeliverWebhook({ client: client(), path: { endpoint_id: id, delivery_id: deliveryId } })));
   });
+  registerSweepCommands(program, client, print);
   return program;
 }
 
