@@ -43,6 +43,21 @@ describe('parseModelConfig', () => {
     expect(() => llama({ attention_bias: true })).toThrow(/attention_bias/);
   });
 
+  it('accepts a Llama 3.2 style config.json (llama3 rope scaling, EOS list, explicit head_dim, bf16 dtype)', () => {
+    const c = parseModelConfig({
+      architectures: ['LlamaForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 128000,
+      eos_token_id: [128001, 128008, 128009], head_dim: 64, hidden_act: 'silu', hidden_size: 2048, initializer_range: 0.02,
+      intermediate_size: 8192, max_position_embeddings: 131072, mlp_bias: false, model_type: 'llama', num_attention_heads: 32,
+      num_hidden_layers: 16, num_key_value_heads: 8, pretraining_tp: 1, rms_norm_eps: 1e-5,
+      rope_scaling: { factor: 32.0, high_freq_factor: 4.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
+      rope_theta: 500000.0, tie_word_embeddings: true, torch_dtype: 'bfloat16', transformers_version: '4.45.0.dev0',
+      use_cache: true, vocab_size: 128256,
+    });
+    expect(c.model_type === 'llama' && c.rope_scaling?.rope_type).toBe('llama3');
+    expect((c as Record<string, unknown>).pretraining_tp).toBe(1);
+    expect(() => parseModelConfig({ model_type: 'mistral', vocab_size: 10 })).toThrow(/model_type must be "gpt2" or "llama"/);
+  });
+
   it('reads num_labels from id2label only for sequence-classification architectures', () => {
     const id2label = { 0: 'neg', 1: 'pos', 2: 'neutral' };
     expect(gpt2({ id2label, architectures: ['GPT2ForSequenceClassification'] }).num_labels).toBe(3);
