@@ -9,9 +9,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../functions/api/app';
-import { createAwsClients, createDynamoStores, createTable } from '../../functions/adapters/dynamodb';
+import { DynamoSweepStore, createAwsClients, createDynamoStores, createTable } from '../../functions/adapters/dynamodb';
 import { S3BlobStore } from '../../functions/adapters/s3';
 import { timeSortedIds } from '../../functions/domain/ids';
+import { modelCatalog } from '../../functions/domain/models';
+import { startSweepWorker } from '../../functions/domain/sweeps/controller';
 import { systemClock } from '../../functions/ports/clock';
 import type { LocalConfig } from './config';
 import { ensureLocalApiKey } from './api-key';
@@ -74,7 +76,14 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
       },
       log: (line) => console.log(line),
     });
+    // The sweep controller: a pass per sweep on API changes, and over every active sweep each second.
+    const sweepStore = new DynamoSweepStore({ doc: clients.doc, table: config.table, clock });
+    const sweepWorker = startSweepWorker(
+      { stores: workers.stores, blobs, clock, ids: timeSortedIds(clock), dispatchers: workers.dispatchers, models: modelCatalog({ models: stores.models, blobs }), defaultProvider: 'local', sweeps: sweepStore },
+      { intervalMs: 1000, onError: (err) => console.log(`sweep controller: ${(err as Error).message}`) },
+    );
     const app = createApp({
+      sweeps: { store: sweepStore, onChange: (id) => sweepWorker.kick(id) },
       stores: workers.stores,
       blobs,
       clock,
@@ -106,6 +115,7 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          await sweepWorker.stop();
           // Runner processes get SIGTERM and checkpoint; their jobs resume on the next start.
           await workers.stop();
           await cleanup();
