@@ -295,7 +295,7 @@ export class Trainer {
           batch_size: b * k,
         };
         if (validation) {
-          const v = this.evaluate(validation, evalBatch, 1, cursor.step / h.metrics_interval_steps);
+          const v = this.evaluate(validation, evalBatch, 1, Math.floor(cursor.step / h.metrics_interval_steps));
           report.valid_loss = v.loss;
           report.valid_mean_token_accuracy = v.accuracy;
         }

@@ -24,9 +24,9 @@ describe('sentiment sentences, word-level Llama classifier', () => {
       train: toJsonl(fit),
       validation: toJsonl(valid),
       hyperparameters: {
-        n_epochs: 3, batch_size: 32, learning_rate: 1e-2, warmup_steps: 5, lr_scheduler: 'constant', weight_decay: 0,
+        n_epochs: 4, batch_size: 32, learning_rate: 1e-2, warmup_steps: 5, lr_scheduler: 'constant', weight_decay: 0,
         max_sequence_length: 32, metrics_interval_steps: 20, eval_interval_steps: 20, seed: 1,
-        early_stopping: { metric: 'accuracy', patience: 2, min_delta: 0.005, restore_best: true },
+        early_stopping: { metric: 'full_valid_loss', patience: 2, min_delta: 0.005, restore_best: true },
       },
     });
     const { result } = session;
