@@ -31,6 +31,7 @@ class ResumingDispatcher extends RecordingDispatcher {
 
 let api: ApiHarness;
 let batch: RecordingDispatcher;
+let local: RecordingDispatcher;
 const openai = new ResumingDispatcher();
 let trainingFile: string;
 let validationFile: string;
@@ -38,7 +39,8 @@ let classFile: string;
 
 beforeAll(async () => {
   batch = new RecordingDispatcher();
-  api = await startApi({ dispatchers: { batch, openai } });
+  local = new RecordingDispatcher();
+  api = await startApi({ dispatchers: { batch, openai, local } });
   trainingFile = (await (await api.upload(chatJsonl(40))).json()).id;
   validationFile = (await (await api.upload(chatJsonl(10, 40))).json()).id;
   classFile = (await (await api.upload(classificationJsonl(60))).json()).id;
@@ -53,7 +55,7 @@ const runnerMoves = (id: string, to: JobRecord['status']) =>
   transitionJob({ stores: api.env.stores, clock: systemClock }, id, to);
 
 describe('fine-tuning jobs', () => {
-  it('creates a job with every auto resolved and explained; it waits in queued without a dispatcher', async () => {
+  it('creates a job with every auto resolved and explained, queued and handed to its provider', async () => {
     const res = await create({ suffix: 'reviews', seed: 123, metadata: { team: 'search' } });
     expect(res.status).toBe(200);
     const job = await res.json();
@@ -84,7 +86,20 @@ describe('fine-tuning jobs', () => {
     const messages = events.data.map((e: { message: string }) => e.message);
     expect(messages).toEqual(expect.arrayContaining([`Created fine-tuning job: ${job.id}`]));
     expect(messages.some((m: string) => /queued/.test(m))).toBe(true);
+    expect(local.calls).toContainEqual({ action: 'submit', jobId: job.id, status: 'queued' });
     expect(events.data[0]).toMatchObject({ object: 'fine_tuning.job.event', level: 'info', type: 'message' });
+  });
+
+  it('refuses a provider this deployment has no dispatcher for, naming the field', async () => {
+    const bare = await startApi({ dispatchers: { batch } });
+    try {
+      const file = (await (await bare.upload(chatJsonl(12))).json()).id;
+      const res = await bare.call('POST', '/v1/fine_tuning/jobs', { json: { model: BASE_MODEL, training_file: file, provider: 'local' } });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({ param: 'provider', code: 'provider_unavailable' });
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('accepts the deprecated top-level hyperparameters', async () => {

@@ -15,7 +15,20 @@ export type Dispatchers = Partial<Record<Provider, Dispatcher>>;
  * it with the provider's reason (the user sees why); one that cannot be reached leaves it queued
  * for the reconciler to submit again.
  */
-export async function submitQueuedJob(deps: DispatchDeps, dispatchers: Dispatchers, job: JobRecord): Promise<JobRecord> {
+export interface SubmitOptions {
+  /**
+   * Submit even though the job has a provider id: a resumed job whose provider has no `resume`
+   * starts over as a new provider job (continuing from its checkpoint).
+   */
+  resubmit?: boolean;
+}
+
+export async function submitQueuedJob(
+  deps: DispatchDeps,
+  dispatchers: Dispatchers,
+  job: JobRecord,
+  opts: SubmitOptions = {},
+): Promise<JobRecord> {
   const dispatcher = dispatchers[job.provider];
   if (!dispatcher) {
     await transitionJob(deps, job.id, 'failed', {
@@ -26,10 +39,10 @@ export async function submitQueuedJob(deps: DispatchDeps, dispatchers: Dispatche
     });
     return (await deps.stores.jobs.getById(job.id))!;
   }
-  if (job.status !== 'queued' || job.providerJobId) return job;
+  if (job.status !== 'queued' || (job.providerJobId && !opts.resubmit)) return job;
   let providerJobId: string;
   try {
-    ({ providerJobId } = await dispatcher.submit(job));
+    ({ providerJobId } = await dispatcher.submit(opts.resubmit ? { ...job, providerJobId: null } : job));
   } catch (err) {
     const message = (err as Error).message;
     if (err instanceof UpstreamError) {

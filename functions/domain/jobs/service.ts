@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { Clock, IdGenerator } from '../../ports/clock';
 import type { Dispatcher } from '../../ports/dispatcher';
 import type { CheckpointStore, JobEventStore, JobStore, ListOptions, OutboxStore } from '../../ports/store';
+import { submitQueuedJob, type SubmitOptions } from '../dispatch';
 import { appendJobEvent, isTerminal, transitionJob } from '../lifecycle';
 import type { JobRecord, Page, Provider, TenantId } from '../records';
 import { planJob, type PlanDeps } from './plan';
@@ -36,14 +37,15 @@ export function listJobs(
   return deps.stores.jobs.list(tenantId, opts);
 }
 
-async function submit(deps: JobDeps, job: JobRecord): Promise<JobRecord> {
-  const dispatcher = deps.dispatchers?.[job.provider];
-  if (!dispatcher) return job;
+/**
+ * Hands a queued job to its provider (DESIGN §1). Without dispatchers (an API with no workers
+ * wired) jobs wait in `queued`. An unreachable provider leaves the job queued for the reconciler;
+ * one that refuses the job fails it with the provider's reason (functions/domain/dispatch).
+ */
+async function submit(deps: JobDeps, job: JobRecord, opts: SubmitOptions = {}): Promise<JobRecord> {
+  if (!deps.dispatchers) return job;
   try {
-    const { providerJobId } = await dispatcher.submit(job);
-    const fresh = (await deps.stores.jobs.getById(job.id)) ?? job;
-    if (fresh.providerJobId === providerJobId) return fresh;
-    return await deps.stores.jobs.update(job.id, { version: fresh.version }, { providerJobId });
+    return await submitQueuedJob(deps, deps.dispatchers, job, opts);
   } catch (err) {
     deps.onDispatchError?.(job, 'submit', err);
     return (await deps.stores.jobs.getById(job.id)) ?? job;
@@ -61,6 +63,14 @@ export interface CreateJobOptions {
 export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreate, opts: CreateJobOptions = {}): Promise<JobRecord> {
   const seed = req.seed ?? randomInt(0, 2_147_483_647);
   const plan = await planJob(deps, tenantId, req, seed);
+  if (deps.dispatchers && !deps.dispatchers[plan.provider]) {
+    const available = Object.keys(deps.dispatchers).join(', ');
+    throw new ValidationError(
+      `Provider '${plan.provider}' is not configured on this deployment (available: ${available}).`,
+      'provider',
+      'provider_unavailable',
+    );
+  }
   const now = Math.floor(deps.clock.nowMs() / 1000);
   const job: JobRecord = {
     id: opts.id ?? deps.ids.next('ftjob-'),
@@ -138,7 +148,7 @@ export async function resumeJob(deps: JobDeps, tenantId: TenantId, id: string): 
   const { job: queued } = await transitionJob(deps, id, 'queued', { expectedStatus: 'paused', reason: 'Fine-tuning job resumed by the user' });
   const dispatcher = deps.dispatchers?.[job.provider];
   if (!dispatcher) return queued;
-  if (!dispatcher.resume) return submit(deps, queued);
+  if (!dispatcher.resume) return submit(deps, queued, { resubmit: true });
   try {
     const out = await dispatcher.resume(queued);
     if (out?.providerJobId) {

@@ -166,7 +166,7 @@ describe('OpenAI dispatch and mirroring', () => {
 
     const forged = await post(openai.webhook('fine_tuning.job.succeeded', rid, `whsec_${Buffer.from('another-secret-entirely!').toString('base64')}`));
     expect(forged.status).toBe(400);
-    expect((await forged.json()).error.code).toBe('invalid_signature');
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
     expect((await stored(job.id)).status).toBe('queued');
 
     const res = await post(openai.webhook('fine_tuning.job.running', rid));
