@@ -110,6 +110,16 @@ export async function advanceSweep(deps: ControllerDeps, sweepId: string): Promi
   }
 }
 
+/**
+ * A trial event (its job reported metrics or reached a final status: Batch state events, a local
+ * runner's exit, a job webhook): a pass over the job's sweep. Jobs outside sweeps are ignored.
+ */
+export async function advanceSweepOfJob(deps: ControllerDeps, jobId: string): Promise<AdvanceOutcome | 'not_a_trial'> {
+  const job = await deps.stores.jobs.getById(jobId);
+  if (!job?.sweepId) return 'not_a_trial';
+  return advanceSweep(deps, job.sweepId);
+}
+
 const now = (deps: ControllerDeps) => deps.clock.nowMs();
 
 async function saveTrial(deps: ControllerDeps, trial: TrialRecord, patch: TrialPatch): Promise<TrialRecord> {

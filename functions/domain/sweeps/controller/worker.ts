@@ -72,7 +72,10 @@ export function startSweepWorker(
       void deps.stores.jobs
         .getById(jobId)
         .then((job) => {
-          if (job?.sweepId) this.kick(job.sweepId);
+          if (job?.sweepId) {
+            pending.add(job.sweepId);
+            run();
+          }
         })
         .catch((err) => opts.onError?.(err));
     },

@@ -7,12 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   advanceSweep,
+  advanceSweepOfJob,
   cancelSweep,
   createSweep,
   pauseSweep,
   resumeSweep,
+  startSweepWorker,
   type ControllerDeps,
 } from '../../../../../../functions/domain/sweeps/controller';
+import { createStrategy } from '../../../../../../functions/domain/sweeps';
 import type { SweepRecord, TrialRecord } from '../../../../../../functions/ports/sweeps';
 import { startHarness, TENANT, type Harness } from './harness';
 
@@ -266,12 +269,9 @@ describe('sweep controller', () => {
     const trials = await trialsOf(second, sweep.id);
     expect(trials.map((t) => t.state)).toEqual(['complete', 'pending']);
     // Same suggestion whichever process makes it: the strategy is replayed from the store.
-    const replay = h.deps({ owner: 'process-3' });
-    const { createStrategy } = await import('../../../../../../functions/domain/sweeps');
     const s = createStrategy(sweep.config, sweep.seed);
     s.observe({ id: 'trial-0', params: t0.params, state: 'complete', value: 0.5 });
     expect(s.suggest('trial-1')).toEqual(trials[1].params);
-    expect(replay.owner).toBe('process-3');
   });
 
   it('one pass per sweep at a time: a live lease makes other passes back off; an expired one is taken over', async () => {
@@ -302,5 +302,76 @@ describe('sweep controller', () => {
     expect(job).toMatchObject({ sweepId: sweep.id, status: 'queued' });
     expect(job.resolvedHyperparameters.learning_rate).toBe(0.01);
     expect(await trialsOf(deps, sweep.id)).toHaveLength(1);
+  });
+});
+
+describe('sweep controller: more of the search', () => {
+  it('warm-starts from an earlier sweep: a grid skips the points that sweep already ran', async () => {
+    const deps = h.deps();
+    const space = { batch_size: { type: 'categorical', choices: [4, 8, 16] } };
+    const first = await createSweep(deps, TENANT, h.request({ strategy: { type: 'grid' }, search_space: space, limits: { max_trials: 1, max_parallel_trials: 1 } }));
+    await advanceSweep(deps, first.id);
+    const [done] = await trialsOf(deps, first.id);
+    await h.run(done.jobId, [0.4]);
+    await advanceSweep(deps, first.id);
+    expect((await sweepOf(deps, first.id)).status).toBe('succeeded');
+
+    const second = await createSweep(deps, TENANT, h.request({ strategy: { type: 'grid' }, search_space: space, limits: { max_trials: 5, max_parallel_trials: 5 }, warm_start: { sweep_ids: [first.id] } }));
+    await advanceSweep(deps, second.id);
+    const params = (await trialsOf(deps, second.id)).map((t) => t.params.batch_size);
+    expect(params).not.toContain(done.params.batch_size);
+    expect(params).toHaveLength(2);
+  });
+
+  it('prunes with the median rule once enough trials completed: a trial worse than the median at the same step is stopped', async () => {
+    const deps = h.deps();
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 3, max_parallel_trials: 1 }, early_stopping: { type: 'median', n_startup_trials: 2, n_warmup_steps: 0, interval_steps: 1, n_min_trials: 1 } }),
+    );
+    for (const values of [[0.5, 0.4, 0.3], [0.6, 0.5, 0.4]]) {
+      await advanceSweep(deps, sweep.id);
+      const t = (await trialsOf(deps, sweep.id)).find((x) => x.state === 'pending')!;
+      await h.run(t.jobId, values);
+    }
+    await advanceSweep(deps, sweep.id);
+    const third = (await trialsOf(deps, sweep.id))[2];
+    await h.run(third.jobId, [0.9], 'running');
+    await advanceSweep(deps, sweep.id);
+    expect((await trialsOf(deps, sweep.id))[2].state).toBe('pruned');
+    expect((await h.job(third.jobId)).status).toBe('cancelled');
+  });
+
+  it('a trial event advances the sweep of that job; other jobs are not trials', async () => {
+    const deps = h.deps();
+    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }));
+    await advanceSweep(deps, sweep.id);
+    const [t] = await trialsOf(deps, sweep.id);
+    await h.run(t.jobId, [0.5]);
+    expect(await advanceSweepOfJob(deps, t.jobId)).toBe('advanced');
+    expect((await trialsOf(deps, sweep.id)).map((x) => x.state)).toEqual(['complete', 'pending']);
+    expect(await advanceSweepOfJob(deps, 'ftjob-unknown')).toBe('not_a_trial');
+  });
+
+  it('the worker runs passes on kicks and trial events, one at a time', async () => {
+    const deps = h.deps();
+    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }));
+    const errors: unknown[] = [];
+    const worker = startSweepWorker(deps, { intervalMs: 60_000, onError: (e) => errors.push(e) });
+    try {
+      worker.kick(sweep.id);
+      await worker.idle();
+      const [t] = await trialsOf(deps, sweep.id);
+      expect(t.state).toBe('pending');
+      await h.run(t.jobId, [0.5]);
+      worker.onJobEvent(t.jobId);
+      await new Promise((r) => setTimeout(r, 200));
+      await worker.idle();
+      expect((await trialsOf(deps, sweep.id)).map((x) => x.state)).toEqual(['complete', 'pending']);
+      expect(errors).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
   });
 });
