@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, parseModelConfig } from '../../runner/model';
-import { registerNativeKernels } from '../../runner/native';
+import { initBackend } from '../../runner/backend';
+import { nativeStatus } from '../../runner/native';
 import { clipByGlobalNorm, createOptimizer } from '../../runner/optim';
 import { lossSum } from '../../runner/train/loss';
 
@@ -41,6 +42,10 @@ export interface EngineResult {
   tensorsStart?: number;
   tensorsEnd?: number;
   rssMiBSamples?: number[];
+  /** ours: ms per step in forward+backward, gradient clipping, optimizer update */
+  phasesMs?: number[];
+  /** ours: CPU time (all threads) per step; on a loaded machine a steadier figure than wall time */
+  cpuMsPerStep?: number;
 }
 
 function arg(name: string, fallback: number): number {
@@ -85,6 +90,10 @@ async function main(): Promise<void> {
     console.log(`ours:    ${ours.detail}`);
     console.log(`ours:    ${ours.tokensPerSecond.toFixed(1)} tokens/s, ${(ours.secondsPerStep * 1000).toFixed(1)} ms/step, ` +
       `peak RSS ${ours.peakRssMiB.toFixed(0)} MiB, losses ${fmtLosses(ours.losses)}`);
+    if (ours.phasesMs) {
+      console.log(`ours:    per step ${ours.phasesMs.map((ms) => ms.toFixed(1)).join(' / ')} ms in forward+backward / clip / AdamW; ` +
+        `CPU ${ours.cpuMsPerStep?.toFixed(0)} ms per step (all threads)`);
+    }
     if (ours.tensorsStart !== undefined) {
       console.log(`ours:    tensors ${ours.tensorsStart} → ${ours.tensorsEnd}; RSS MiB samples ${ours.rssMiBSamples?.map((x) => x.toFixed(0)).join(' ')}`);
     }
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
     const torch = runChild(python, [join(self, '../trainer_pytorch.py'), dir]);
     console.log(`pytorch: ${torch.detail}`);
     console.log(`pytorch: ${torch.tokensPerSecond.toFixed(1)} tokens/s, ${(torch.secondsPerStep * 1000).toFixed(1)} ms/step, ` +
-      `peak RSS ${torch.peakRssMiB.toFixed(0)} MiB, losses ${fmtLosses(torch.losses)}`);
+      `peak RSS ${torch.peakRssMiB.toFixed(0)} MiB, losses ${fmtLosses(torch.losses)}; CPU ${torch.cpuMsPerStep?.toFixed(0)} ms per step (all threads)`);
     const n = Math.min(ours.losses.length, torch.losses.length);
     const drift = Math.max(...ours.losses.slice(0, n).map((l, i) => Math.abs(l - torch.losses[i])));
     console.log(`same model check: max |loss_ours - loss_pytorch| over ${n} steps = ${drift.toExponential(2)} ` +
@@ -164,8 +173,10 @@ function installKernelTimer(): Map<string, { ms: number; calls: number }> {
 
 async function child(dir: string): Promise<void> {
   const run = readRun(dir);
-  await tf.setBackend('cpu');
-  const status = registerNativeKernels({ disabled: !run.native, log: (m) => console.error(m) });
+  // The runner's own backend selection, which registers the native kernels on the cpu backend.
+  if (run.native) await initBackend({ prefer: 'cpu' });
+  else await tf.setBackend('cpu');
+  const status = run.native ? nativeStatus() : { active: false, reason: '--no-native', blas: '', threads: 0 };
   const times = run.profile ? installKernelTimer() : undefined;
   const { batch: B, seq: T, train } = run;
   const model = createModel(parseModelConfig(run.config), { seed: train.seed });
@@ -177,6 +188,7 @@ async function child(dir: string): Promise<void> {
     kind: 'adamw', beta1: train.beta1, beta2: train.beta2, epsilon: train.eps, momentum: 0, weightDecay: train.weightDecay,
   });
   const rows = run.tokens.length / (T + 1);
+  const phases = [0, 0, 0]; // forward+backward, clip, optimizer (ms)
   const step = (i: number): number => {
     const ids = new Int32Array(B * T), targets = new Int32Array(B * T);
     for (let r = 0; r < B; r++) {
@@ -186,11 +198,17 @@ async function child(dir: string): Promise<void> {
     }
     const t = { ids: tf.tensor2d(ids, [B, T], 'int32'), targets: tf.tensor2d(targets, [B, T], 'int32'), mask: tf.ones([B, T]) as tf.Tensor2D };
     // As Trainer.gradients: loss summed over tokens, divided by the step's token count.
+    const p0 = performance.now();
     const { value, grads } = tf.variableGrads(() => tf.div(lossSum(model, t, { training: true, seed: i }).loss, B * T) as tf.Scalar, vars);
     const loss = value.dataSync()[0];
+    const p1 = performance.now();
     const named = new Map(names.map((n, k) => [n, grads[vars[k].name]]));
     const clipped = clipByGlobalNorm(named, train.maxGradNorm);
+    const p2 = performance.now();
     optimizer.apply(model.weights, clipped.grads, train.lr);
+    phases[0] += p1 - p0;
+    phases[1] += p2 - p1;
+    phases[2] += performance.now() - p2;
     tf.dispose([...clipped.grads.values(), value, t.ids, t.targets, t.mask]);
     return loss;
   };
@@ -200,16 +218,20 @@ async function child(dir: string): Promise<void> {
   const rssSamples: number[] = [];
   let tensorsStart = 0;
   let t0 = 0;
+  let cpu0 = process.cpuUsage();
   for (let i = 0; i < total; i++) {
     if (i === warm) {
       if (times) times.clear();
+      phases.fill(0);
       tensorsStart = tf.memory().numTensors;
       t0 = performance.now();
+      cpu0 = process.cpuUsage();
     }
     losses.push(step(i));
     if (run.leakSteps > 0 && (i + 1) % Math.max(1, Math.floor(total / 10)) === 0) rssSamples.push(process.memoryUsage().rss / 2 ** 20);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const timed = total - warm;
   if (times) {
     const sorted = [...times.entries()].sort((a, b) => b[1].ms - a[1].ms);
@@ -223,6 +245,8 @@ async function child(dir: string): Promise<void> {
     secondsPerStep: seconds / timed,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     losses,
+    phasesMs: phases.map((ms) => ms / timed),
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / timed,
     detail: `tfjs ${tf.version.tfjs} backend ${tf.getBackend()}, native kernels ${status.active ? `on (${status.blas}, ${status.threads} threads)` : `off (${status.reason})`}; ` +
       `${vars.reduce((s, v) => s + v.size, 0)} params; ${timed} timed steps after ${warm} warm-up`,
     ...(run.leakSteps > 0 ? { tensorsStart, tensorsEnd: tf.memory().numTensors, rssMiBSamples: rssSamples } : {}),

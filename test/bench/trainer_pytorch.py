@@ -101,9 +101,12 @@ def main():
 
     warm, steps = run["warmup"], run["steps"]
     losses = [step(i) for i in range(warm)]
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     losses += [step(warm + i) for i in range(steps)]
     seconds = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_ms = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000 / steps
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     blas = "unknown"
     try:
@@ -118,6 +121,7 @@ def main():
         "secondsPerStep": seconds / steps,
         "peakRssMiB": peak,
         "losses": losses,
+        "cpuMsPerStep": cpu_ms,
         "detail": f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS libs mapped: {blas}; "
         f"{sum(p.numel() for p in model.params)} params; {steps} timed steps after {warm} warm-up",
     }))
