@@ -108,6 +108,19 @@ describe('runner job entry on the embedded stack', () => {
     expect(events.some((e) => e.message.startsWith(`Resumed from the checkpoint at step ${ckpt.stepNumber}`))).toBe(true);
   }, 240_000);
 
+  it('fine-tunes a classifier: sorted labels become the head, accuracy is reported', async () => {
+    const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: text.slice((from + i) * 20, (from + i) * 20 + 16), label: (from + i) % 3 === 0 ? 'zeta' : 'alpha' })).join('\n');
+    const job = await queuedJob(await putFile(rows(0, 24)), await putFile(rows(30, 9)), { ...hp, n_epochs: 1, sampling: { strategy: 'stratified' } });
+    expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
+    const done = (await env.stores.jobs.getById(job.id))!;
+    expect(done.status).toBe('succeeded');
+    const config = JSON.parse(new TextDecoder().decode(await env.blobs.get(`models/${done.fineTunedModel}/config.json`)));
+    expect(config.architectures).toEqual(['LlamaForSequenceClassification']);
+    expect(config.id2label).toEqual({ 0: 'alpha', 1: 'zeta' });
+    const metrics = (await env.stores.events.list(job.id, { limit: 100 })).items.filter((e) => e.type === 'metrics');
+    expect(metrics.some((e) => typeof e.data?.accuracy === 'number')).toBe(true);
+  }, 240_000);
+
   it('fails the job, naming the line, when the training file is bad (exit 0: a retry cannot help)', async () => {
     const job = await queuedJob(await putFile(`${pc(0)}\n{"prompt": "x"}\n`), null, hp);
     expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
