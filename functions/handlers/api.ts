@@ -5,13 +5,11 @@
  * Composition root: config is parsed once at cold start, during the init phase (which runs at
  * full CPU); secrets are fetched on first use and cached (functions/config/secrets.ts).
  */
-import { BatchClient } from '@aws-sdk/client-batch';
 import type { Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { cachedSecret, decodeOpenAiSecret, decodeWebhookMasterKey, loadApiConfig } from '../config';
 import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
 import { S3BlobStore } from '../adapters/s3';
-import { batchDispatcher } from '../adapters/batch/dispatcher';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
 import { createApp } from '../api/app';
@@ -19,6 +17,7 @@ import type { ProviderWebhookDeps } from '../api/routes/providers';
 import { timeSortedIds } from '../domain/ids';
 import { appLogger, createObservability } from '../observability';
 import { systemClock } from '../ports/clock';
+import { lazyBatchDispatcher } from './lib/batch';
 import { lazyOpenAi } from './lib/openai';
 import { secretsManagerReader } from './lib/secrets-manager';
 import { loadableSecretBox } from './lib/webhook-secret-box';
@@ -59,7 +58,7 @@ const app = createApp({
   clock: systemClock,
   ids: timeSortedIds(systemClock),
   dispatchers: {
-    batch: batchDispatcher(new BatchClient({ region: config.region }), {
+    batch: lazyBatchDispatcher(config.region, {
       ...config.batch,
       tableName: config.tableName,
       bucketName: config.bucketName,
