@@ -5,6 +5,7 @@
  * the suggested parameters laid over them.
  */
 import { z } from '@hono/zod-openapi';
+import { HyperparametersSchema } from './hyperparameters';
 import { JobCreateSchema, JobErrorSchema, JobStatusSchema, MetadataSchema } from './job';
 import { PageQuerySchema, listOf } from './list';
 import {
@@ -61,6 +62,8 @@ export const SweepBestTrialSchema = z
     /** The trial's job. */
     fine_tuning_job_id: z.string(),
     parameters: z.record(z.string(), ChoiceValueSchema),
+    /** The trial job's requested hyperparameters: base_job's with the parameters laid over them. */
+    hyperparameters: HyperparametersSchema,
     objective_value: z.number(),
     fine_tuned_model: z.string().nullable(),
   })
@@ -122,6 +125,8 @@ export const TrialSchema = z
     /** The job's status (null while the job is being created). */
     job_status: JobStatusSchema.nullable(),
     parameters: z.record(z.string(), ChoiceValueSchema),
+    /** The job's requested hyperparameters: base_job's with the parameters laid over them. */
+    hyperparameters: HyperparametersSchema,
     objective_value: z.number().nullable(),
     /** The objective at each evaluation, as the early-stopping scheduler saw it. */
     reports: z.array(SweepReportSchema),

@@ -700,6 +700,7 @@ export type FineTuningSweepBestTrial = {
     parameters: {
         [key: string]: SweepChoiceValue;
     };
+    hyperparameters: Hyperparameters;
     objective_value: number;
     fine_tuned_model: string | null;
 } | null;
@@ -743,6 +744,7 @@ export type FineTuningSweepTrial = {
     parameters: {
         [key: string]: SweepChoiceValue;
     };
+    hyperparameters: Hyperparameters;
     objective_value: number | null;
     reports: Array<FineTuningSweepReport>;
     fine_tuned_model: string | null;

@@ -116,6 +116,7 @@ describe('sweeps API', () => {
     expect(trials.data.map((t: { number: number }) => t.number)).toEqual([0, 1]);
     for (const t of trials.data) {
       expect(t).toMatchObject({ object: 'fine_tuning.sweep.trial', sweep_id: sweep.id, state: 'pending', job_status: 'queued', objective_value: null, previous_job_ids: [] });
+      expect(t.hyperparameters).toEqual({ n_epochs: 2, learning_rate: t.parameters.learning_rate, batch_size: t.parameters.batch_size });
       const job = await (await api.call('GET', `/v1/fine_tuning/jobs/${t.id}`)).json();
       expect(job.metadata).toMatchObject({ sweep_id: sweep.id, sweep_trial: String(t.number) });
       expect(job.method.supervised.hyperparameters).toMatchObject({ n_epochs: 2, learning_rate: t.parameters.learning_rate, batch_size: t.parameters.batch_size });

@@ -22,6 +22,7 @@ import {
   listTrials,
   pauseSweep,
   resumeSweep,
+  trialRequest,
   type ControllerDeps,
 } from '../../domain/sweeps/controller';
 import type { JobRecord } from '../../domain/records';
@@ -38,6 +39,9 @@ export interface SweepApiDeps {
 }
 
 const sec = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+const hyperparametersOf = (s: SweepRecord, t: { number: number; params: TrialRecord['params'] }) =>
+  trialRequest(s, t).method!.supervised!.hyperparameters!;
 
 export function presentSweep(s: SweepRecord): SweepObject {
   const c = s.config;
@@ -66,6 +70,7 @@ export function presentSweep(s: SweepRecord): SweepObject {
           trial_number: s.best.number,
           fine_tuning_job_id: s.best.jobId,
           parameters: s.best.params,
+          hyperparameters: hyperparametersOf(s, s.best),
           objective_value: s.best.value,
           fine_tuned_model: s.best.fineTunedModel,
         }
@@ -73,7 +78,7 @@ export function presentSweep(s: SweepRecord): SweepObject {
   };
 }
 
-export function presentTrial(t: TrialRecord, job: JobRecord | undefined): TrialObject {
+export function presentTrial(s: SweepRecord, t: TrialRecord, job: JobRecord | undefined): TrialObject {
   return {
     id: t.jobId,
     object: 'fine_tuning.sweep.trial',
@@ -82,6 +87,7 @@ export function presentTrial(t: TrialRecord, job: JobRecord | undefined): TrialO
     state: t.state,
     job_status: job?.status ?? null,
     parameters: t.params,
+    hyperparameters: hyperparametersOf(s, t),
     objective_value: t.value,
     reports: t.reports.map((r) => ({ step: r.step, value: r.value })),
     fine_tuned_model: t.fineTunedModel ?? job?.fineTunedModel ?? null,
@@ -126,9 +132,11 @@ export function registerSweepRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext, s
 
   app.openapi(listSweepTrialsRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    const page = await listTrials(deps, c.get('tenantId'), c.req.valid('param').sweep_id, { after, limit });
+    const id = c.req.valid('param').sweep_id;
+    const page = await listTrials(deps, c.get('tenantId'), id, { after, limit });
+    const sweep = await getSweep(deps, c.get('tenantId'), id);
     const jobs = await Promise.all(page.items.map((t) => ctx.stores.jobs.getById(t.jobId)));
-    const items = page.items.map((t, i) => presentTrial(t, jobs[i]));
+    const items = page.items.map((t, i) => presentTrial(sweep, t, jobs[i]));
     return c.json(presentList({ items, hasMore: page.hasMore }, (x) => x), 200);
   });
 }

@@ -155,6 +155,7 @@ describe('a real sweep on the embedded stack', () => {
     const bestJob = (await call('GET', `/fine_tuning/jobs/${best.fine_tuning_job_id}`)).json;
     expect(bestJob).toMatchObject({ status: 'succeeded', fine_tuned_model: best.fine_tuned_model });
     expect(bestJob.method.supervised.hyperparameters).toMatchObject({ n_epochs: 3, ...best.parameters });
+    expect(best.hyperparameters).toMatchObject({ n_epochs: 3, max_sequence_length: 80, ...best.parameters });
 
     // The sweep's end reached the receiver once, signed (Standard Webhooks, verified by its own library).
     await until(() => received.length > 0, 30_000);
