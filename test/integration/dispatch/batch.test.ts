@@ -15,6 +15,7 @@ import { transitionJob } from '../../../functions/domain/lifecycle';
 import type { JobRecord } from '../../../functions/domain/records';
 import { startBatchStandin, type BatchStandin } from '../../support/batch-standin';
 import { startEmbedded } from '../../support/embedded';
+import { jobRecord } from '../../support/records';
 
 type Embedded = Awaited<ReturnType<typeof startEmbedded>>;
 
@@ -35,28 +36,11 @@ function batchClient(endpoint: string): BatchClient {
 
 async function queuedJob(): Promise<JobRecord> {
   seq += 1;
-  const job: JobRecord = {
+  const job = jobRecord({
     id: `ftjob-batchtest${String(seq).padStart(4, '0')}${Math.random().toString(36).slice(2, 8)}`,
-    tenantId: 'tenant-a',
-    status: 'queued',
-    version: 1,
     provider: 'batch',
-    model: 'tuneplane-base',
-    trainingFile: 'file-x',
-    validationFile: null,
-    method: { type: 'supervised', hyperparameters: {} },
-    resolvedHyperparameters: {},
-    suffix: null,
-    seed: 1,
-    metadata: {},
     createdAt: Math.floor(nowMs / 1000),
-    finishedAt: null,
-    estimatedFinish: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    resultFiles: [],
-    error: null,
-  };
+  });
   await embedded.stores.jobs.create(job);
   return job;
 }

@@ -12,6 +12,7 @@ import { onRunnerExit, recoverLocalJobs, type DispatchDeps } from '../../../func
 import { transitionJob } from '../../../functions/domain/lifecycle';
 import type { JobRecord } from '../../../functions/domain/records';
 import { startEmbedded, type Embedded } from '../../support/embedded';
+import { jobRecord } from '../../support/records';
 
 const RUNNER = path.resolve('test/fixtures/runners/scripted-runner.mjs');
 let embedded: Embedded;
@@ -21,28 +22,11 @@ let n = 0;
 
 async function job(status: JobRecord['status'] = 'queued'): Promise<JobRecord> {
   n += 1;
-  const rec: JobRecord = {
+  const rec = jobRecord({
     id: `ftjob-localtest${String(n).padStart(3, '0')}x${Math.random().toString(36).slice(2, 6)}`,
-    tenantId: 'tenant-a',
     status,
-    version: 1,
-    provider: 'local',
-    model: 'm',
-    trainingFile: 'file-x',
-    validationFile: null,
-    method: { type: 'supervised', hyperparameters: {} },
-    resolvedHyperparameters: {},
-    suffix: null,
-    seed: 1,
-    metadata: {},
     createdAt: Math.floor(Date.now() / 1000),
-    finishedAt: null,
-    estimatedFinish: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    resultFiles: [],
-    error: null,
-  };
+  });
   await embedded.stores.jobs.create(rec);
   return rec;
 }

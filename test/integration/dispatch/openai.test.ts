@@ -13,6 +13,7 @@ import {
 } from '../../../functions/domain/dispatch';
 import type { JobRecord } from '../../../functions/domain/records';
 import { startEmbedded, type Embedded } from '../../support/embedded';
+import { fileRecord, jobRecord } from '../../support/records';
 import { createApp } from '../../../functions/api/app';
 import { timeSortedIds } from '../../../functions/domain/ids';
 import { startOpenAiStandin, type OpenAiStandin } from '../../support/openai-standin';
@@ -32,40 +33,19 @@ async function queuedJob(hyperparameters: Record<string, unknown> = {}): Promise
   n += 1;
   const fileId = `file-oaitest${n}`;
   await embedded.blobs.put(`files/tenant-a/${fileId}`, trainingJsonl);
-  await embedded.stores.files.put({
-    id: fileId,
-    tenantId: 'tenant-a',
-    filename: 'train.jsonl',
-    bytes: Buffer.byteLength(trainingJsonl),
-    purpose: 'fine-tune',
-    createdAt: Math.floor(Date.now() / 1000),
-    status: 'processed',
-    format: 'chat',
-    exampleCount: 10,
-    blobKey: `files/tenant-a/${fileId}`,
-  });
-  const job: JobRecord = {
+  await embedded.stores.files.put(
+    fileRecord({ id: fileId, bytes: Buffer.byteLength(trainingJsonl), format: 'chat', exampleCount: 10, createdAt: Math.floor(Date.now() / 1000) }),
+  );
+  const job = jobRecord({
     id: `ftjob-oaitest${String(n).padStart(3, '0')}${Math.random().toString(36).slice(2, 8)}`,
-    tenantId: 'tenant-a',
-    status: 'queued',
-    version: 1,
     provider: 'openai',
     model: 'gpt-4o-mini-2024-07-18',
     trainingFile: fileId,
-    validationFile: null,
     method: { type: 'supervised', hyperparameters },
     resolvedHyperparameters: { n_epochs: 3, batch_size: 4, learning_rate_multiplier: 1.8 },
     suffix: 'mine',
-    seed: 42,
-    metadata: {},
     createdAt: Math.floor(Date.now() / 1000),
-    finishedAt: null,
-    estimatedFinish: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    resultFiles: [],
-    error: null,
-  };
+  });
   await embedded.stores.jobs.create(job);
   return job;
 }
