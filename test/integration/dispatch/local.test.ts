@@ -31,6 +31,8 @@ async function job(status: JobRecord['status'] = 'queued'): Promise<JobRecord> {
   return rec;
 }
 
+const created: LocalDispatcher[] = [];
+
 function dispatcher(env: Record<string, string>, maxConcurrent = 2): { d: LocalDispatcher; exits: Promise<unknown>[] } {
   const exits: Promise<unknown>[] = [];
   const d: LocalDispatcher = localDispatcher({
@@ -44,6 +46,7 @@ function dispatcher(env: Record<string, string>, maxConcurrent = 2): { d: LocalD
       return p.then(() => undefined);
     },
   });
+  created.push(d);
   return { d, exits };
 }
 
@@ -63,7 +66,11 @@ beforeAll(async () => {
   deps = { stores: embedded.stores, clock: { nowMs: () => Date.now() } };
   runLog = path.join(await mkdtemp(path.join(tmpdir(), 'tp-local-')), 'runs.log');
 });
-afterAll(() => embedded?.stop());
+afterAll(async () => {
+  // A failed test must not leave runner processes behind.
+  await Promise.all(created.map((d) => d.shutdown()));
+  await embedded?.stop();
+});
 
 describe('local dispatcher', () => {
   it('a crashing runner fails the job with the last line it printed', async () => {
