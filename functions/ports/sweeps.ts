@@ -44,6 +44,12 @@ export interface SweepRecord {
   lease: { owner: string; untilMs: number } | null;
   /** The write that made the status final (its outbox entry is re-put from it after a crash). */
   finishedTransition: { to: SweepStatus; atMs: number } | null;
+  /**
+   * A final sweep whose follow-ups are done (outbox entry, trial jobs stopped). Until then it stays
+   * in the controller's active listing, so a crash between the status write and its follow-ups is
+   * repaired by the next tick.
+   */
+  settled: boolean;
 }
 
 export interface BestTrial {
@@ -100,7 +106,7 @@ export interface SweepStore {
   get(tenantId: TenantId, id: string): Promise<SweepRecord | undefined>;
   /** Newest first. */
   list(tenantId: TenantId, opts: ListOptions): Promise<Page<SweepRecord>>;
-  /** Sweeps that are running or paused, across tenants (the controller's tick). */
+  /** Sweeps that are running or paused, or final but not yet settled, across tenants (the controller's tick). */
   listActive(limit: number): Promise<SweepRecord[]>;
   /** Conditional on `expected.version` (and status when given); returns the record with version + 1. ConflictError otherwise. */
   update(id: string, expected: { version: number; status?: SweepStatus }, patch: SweepPatch): Promise<SweepRecord>;

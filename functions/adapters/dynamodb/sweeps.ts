@@ -2,7 +2,7 @@
  * Sweeps and their trials in the single table.
  *
  *   pk SWEEP#<id>   sk SWEEP                gsi1pk TENANT#<tenant>#SWEEPS / gsi1sk <id>   tenant listing, newest first
- *                                           gsi2pk SWEEPS#active / gsi2sk <id>             only while running or paused
+ *                                           gsi2pk SWEEPS#active / gsi2sk <id>             until the sweep is final and settled
  *   pk SWEEP#<id>   sk TRIAL#<number, 6 digits>                                             the sweep's trials by number
  *
  * Sweep and trial updates are conditional on the stored `version` and bump it; a failed condition
@@ -33,7 +33,7 @@ export class DynamoSweepStore implements SweepStore {
               ...sweepKey(sweep.id),
               gsi1pk: `TENANT#${sweep.tenantId}#SWEEPS`,
               gsi1sk: sweep.id,
-              ...(isActive(sweep.status) ? { gsi2pk: ACTIVE, gsi2sk: sweep.id } : {}),
+              ...(!sweep.settled ? { gsi2pk: ACTIVE, gsi2sk: sweep.id } : {}),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -92,10 +92,9 @@ export class DynamoSweepStore implements SweepStore {
     const fields: Record<string, unknown> = { ...patch };
     for (const k of ['id', 'tenantId', 'version']) delete fields[k];
     const remove: string[] = [];
-    if (patch.status) {
-      if (isActive(patch.status)) Object.assign(fields, { gsi2pk: ACTIVE, gsi2sk: id });
-      else remove.push('gsi2pk', 'gsi2sk');
-    }
+    // A final sweep leaves the active listing only once settled (its follow-ups done).
+    if (patch.settled === true) remove.push('gsi2pk', 'gsi2sk');
+    else if (patch.status && isActive(patch.status)) Object.assign(fields, { gsi2pk: ACTIVE, gsi2sk: id });
     const conditions = ['attribute_exists(pk)', '#version = :expectedVersion'];
     const extra: Record<string, unknown> = { ':expectedVersion': expected.version };
     const names: Record<string, string> = { '#version': 'version' };

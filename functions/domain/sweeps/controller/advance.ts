@@ -98,7 +98,7 @@ export async function advanceSweep(deps: ControllerDeps, sweepId: string): Promi
   const handle = new SweepHandle(deps, got);
   try {
     if (isTerminal(got.status)) {
-      await settleFinished(deps, handle);
+      if (!got.settled) await settleFinished(deps, handle);
       return 'final';
     }
     return await pass(deps, handle);
@@ -328,7 +328,7 @@ async function finish(deps: ControllerDeps, handle: SweepHandle, trials: TrialRe
     finishedAt: Math.floor(t / 1000),
     finishedTransition: { to: status, atMs: t },
   });
-  await putOutbox(deps, handle.sweep);
+  await settleFinished(deps, handle);
 }
 
 /** The webhook-worthy end of a sweep, recorded once (deterministic id; the store ignores repeats). */
@@ -346,16 +346,18 @@ export async function putOutbox(deps: ControllerDeps, sweep: SweepRecord): Promi
   deps.onOutbox?.();
 }
 
-/** A final sweep (e.g. cancelled by its user): its trials' jobs are stopped and the outbox entry is there. */
+/**
+ * The follow-ups of a final sweep (finished by a pass, or cancelled by its user): the outbox entry,
+ * every unfinished trial's job stopped; then the sweep is settled and leaves the active listing.
+ * Each step is idempotent, so a crash anywhere here is repaired by the next tick.
+ */
 async function settleFinished(deps: ControllerDeps, handle: SweepHandle): Promise<void> {
   const sweep = handle.sweep;
   await putOutbox(deps, sweep);
   const trials = await deps.sweeps.listTrials(sweep.id);
-  const active = trials.filter(isActiveTrial);
-  if (active.length === 0) return;
-  for (const t of active) {
+  for (const t of trials.filter(isActiveTrial)) {
     await stopTrial(deps, sweep, t, 'cancelled', { code: 'sweep_cancelled', message: `The sweep is ${sweep.status}.`, param: null });
   }
   const fresh = await deps.sweeps.listTrials(sweep.id);
-  await handle.write({ counts: countStates(fresh), best: bestOf(fresh, sweep.config.objective.goal) });
+  await handle.write({ counts: countStates(fresh), best: bestOf(fresh, sweep.config.objective.goal), settled: true });
 }

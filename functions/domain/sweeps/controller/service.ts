@@ -51,6 +51,7 @@ export async function createSweep(deps: ControllerDeps, tenantId: TenantId, req:
     counts: countStates([]),
     lease: null,
     finishedTransition: null,
+    settled: false,
   };
   await deps.sweeps.create(sweep);
   return sweep;

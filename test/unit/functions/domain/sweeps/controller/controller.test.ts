@@ -13,6 +13,7 @@ import {
   pauseSweep,
   resumeSweep,
   startSweepWorker,
+  tickSweeps,
   type ControllerDeps,
 } from '../../../../../../functions/domain/sweeps/controller';
 import { createStrategy } from '../../../../../../functions/domain/sweeps';
@@ -373,5 +374,28 @@ describe('sweep controller: more of the search', () => {
     } finally {
       await worker.stop();
     }
+  });
+});
+
+describe('sweep controller: repairs', () => {
+  it('a sweep made final without its follow-ups (a crash right after the status write) is settled by the next tick', async () => {
+    const deps = h.deps();
+    const sweep = await createSweep(deps, TENANT, h.request());
+    await advanceSweep(deps, sweep.id);
+    const cur = await sweepOf(deps, sweep.id);
+    const t = h.clock.nowMs();
+    // What finish() writes first; then "the process dies" before the outbox entry and the trial jobs.
+    await deps.sweeps.update(sweep.id, { version: cur.version }, { status: 'succeeded', statusReason: 'target_reached', finishedAt: Math.floor(t / 1000), finishedTransition: { to: 'succeeded', atMs: t } });
+    expect(await outbox('fine_tuning.sweep.succeeded', sweep.id)).toHaveLength(0);
+    expect((await deps.sweeps.listActive(1000)).map((s) => s.id)).toContain(sweep.id);
+
+    const outcomes = await tickSweeps(h.deps({ owner: 'after-restart' }));
+    expect(outcomes[sweep.id]).toBe('final');
+    expect(await outbox('fine_tuning.sweep.succeeded', sweep.id)).toHaveLength(1);
+    const trials = await trialsOf(deps, sweep.id);
+    expect(trials.map((x) => x.state)).toEqual(['cancelled', 'cancelled']);
+    for (const x of trials) expect((await h.job(x.jobId)).status).toBe('cancelled');
+    expect((await sweepOf(deps, sweep.id)).settled).toBe(true);
+    expect((await deps.sweeps.listActive(1000)).map((s) => s.id)).not.toContain(sweep.id);
   });
 });
