@@ -343,16 +343,18 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('scopes object access to key prefixes: the runner cannot write training files nor read uploads', () => {
+  it('scopes object access to key prefixes: the runner reads training data but cannot overwrite it', () => {
     const st = statementsOfRole(s.template, roles().runner);
-    const put = st.filter((x) => actionsOf([x]).includes('s3:PutObject'));
-    const putPrefixes = JSON.stringify(put.map((x) => x.Resource));
-    expect(putPrefixes).toContain('/checkpoints/*');
-    expect(putPrefixes).not.toContain('/files/*');
+    const put = JSON.stringify(st.filter((x) => actionsOf([x]).includes('s3:PutObject')).map((x) => x.Resource));
+    expect(put).toContain('/checkpoints/*');
+    expect(put).toContain('/results/*');
+    expect(put).not.toContain('/files/*');
+    expect(put).not.toContain('/uploads/*');
     const get = JSON.stringify(st.filter((x) => actionsOf([x]).includes('s3:GetObject')).map((x) => x.Resource));
     expect(get).toContain('/files/*');
-    expect(get).not.toContain('/uploads/*');
+    expect(get).toContain('/uploads/*'); // files completed from multipart uploads keep their uploads/ key
     expect(actionsOf(st).some((a) => a.startsWith('secretsmanager:'))).toBe(false);
+    expect(actionsOf(st).some((a) => a.startsWith('batch:'))).toBe(false);
   });
 
   it('lets only the API and the reconciler read the OpenAI secret', () => {

@@ -53,7 +53,8 @@ export class Api extends Construct {
     storage.grantTableReadWrite(this.handler);
     storage.grantObjects(this.handler, {
       read: ['files', 'uploads', 'checkpoints', 'models', 'results'],
-      write: ['files', 'uploads', 'checkpoints', 'models'],
+      // results/: deleting a result file (DELETE /v1/files) deletes its object.
+      write: ['files', 'uploads', 'checkpoints', 'models', 'results'],
     });
     // Starting, cancelling, pausing (terminate + checkpoint) and resuming Batch jobs.
     training.grantSubmit(this.handler);

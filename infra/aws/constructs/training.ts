@@ -131,7 +131,8 @@ export class Training extends Construct {
     });
     storage.grantTableReadWrite(this.jobRole);
     storage.grantObjects(this.jobRole, {
-      read: ['files', 'models', 'checkpoints'],
+      // Training data: files uploaded directly (files/) or through presigned multipart uploads (uploads/).
+      read: ['files', 'uploads', 'models', 'checkpoints'],
       write: ['checkpoints', 'models', 'results'],
     });
 
