@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../../errors';
 import type { SweepPatch, SweepRecord, SweepStatus, TrialPatch, TrialRecord } from '../../../ports/sweeps';
 import { pauseJob, resumeJob } from '../../jobs';
-import { isTerminal } from '../../lifecycle';
+import { submitQueuedJob } from '../../dispatch';
+import { isTerminal, transitionJob } from '../../lifecycle';
 import type { JobError, JobRecord } from '../../records';
 import { sweepStatus, type CompletionReason } from '../completion';
 import { createStrategy, warmStartTrials } from '../index';
@@ -23,6 +24,9 @@ import { createTrialJob, newReports, stopTrialJob } from './trial-jobs';
 import { bestOf, countStates, elapsedSeconds, isActiveTrial, strategyTrials, trialKey, trialsToStop } from './view';
 
 export type AdvanceOutcome = 'missing' | 'busy' | 'advanced' | 'finished' | 'final';
+
+/** A trial job still `validating_files` after this long was left there by a crash in its creation. */
+const STUCK_CREATING_MS = 60_000;
 
 /** The sweep's status changed under the pass (a user cancelled or paused it): the pass ends early. */
 class SweepMoved extends Error {}
@@ -131,6 +135,7 @@ async function observe(deps: ControllerDeps, sweep: SweepRecord, trial: TrialRec
   const t = now(deps);
   const job = await deps.stores.jobs.getById(trial.jobId);
   if (!job) return startJob(deps, sweep, trial);
+  if (job.status === 'validating_files' && t - job.createdAt * 1000 > STUCK_CREATING_MS) await finishCreating(deps, job);
   const { reports, lastJobStep } = await newReports(deps, sweep.config, job, trial, t);
   const patch: TrialPatch = {};
   if (reports.length) patch.reports = [...trial.reports, ...reports];
@@ -171,6 +176,16 @@ function finalPatch(deps: ControllerDeps, job: JobRecord, trial: TrialRecord, t:
     };
   }
   return { ...done, state: 'failed', error: job.error ?? { code: 'job_failed', message: 'The trial job failed.', param: null } };
+}
+
+/** Job creation stopped between writing the job and queueing it (a crash): queue and submit it now. */
+async function finishCreating(deps: ControllerDeps, job: JobRecord): Promise<void> {
+  try {
+    const { job: queued } = await transitionJob(deps, job.id, 'queued', { expectedStatus: 'validating_files', reason: 'Trial job queued by its sweep' });
+    if (deps.dispatchers?.[queued.provider]) await submitQueuedJob(deps, deps.dispatchers, queued);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+  }
 }
 
 async function startJob(deps: ControllerDeps, sweep: SweepRecord, trial: TrialRecord): Promise<TrialRecord> {

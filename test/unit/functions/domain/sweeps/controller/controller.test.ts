@@ -18,6 +18,7 @@ import {
 } from '../../../../../../functions/domain/sweeps/controller';
 import { createStrategy } from '../../../../../../functions/domain/sweeps';
 import type { SweepRecord, TrialRecord } from '../../../../../../functions/ports/sweeps';
+import { jobRecord } from '../../../../../support/records';
 import { startHarness, TENANT, type Harness } from './harness';
 
 let h: Harness;
@@ -397,5 +398,27 @@ describe('sweep controller: repairs', () => {
     for (const x of trials) expect((await h.job(x.jobId)).status).toBe('cancelled');
     expect((await sweepOf(deps, sweep.id)).settled).toBe(true);
     expect((await deps.sweeps.listActive(1000)).map((s) => s.id)).not.toContain(sweep.id);
+  });
+});
+
+describe('sweep controller: a trial job left half-created', () => {
+  it('is queued and submitted when it has sat in validating_files for a minute', async () => {
+    const deps = h.deps();
+    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }));
+    const cur = await sweepOf(deps, sweep.id);
+    await deps.sweeps.update(sweep.id, { version: cur.version }, { trialCount: 1 });
+    const jobId = 'ftjob-halfcreated000000000000';
+    await h.env.stores.jobs.create(jobRecord({ id: jobId, status: 'validating_files', sweepId: sweep.id, createdAt: Math.floor(h.clock.nowMs() / 1000) }));
+    await deps.sweeps.createTrial({
+      sweepId: sweep.id, tenantId: TENANT, number: 0, version: 1, jobId, previousJobIds: [], params: { learning_rate: 0.01 },
+      state: 'pending', value: null, reports: [], lastJobStep: 0, lastProgressAtMs: h.clock.nowMs(), lastProgressStep: 0, pausedBySweep: false,
+      fineTunedModel: null, error: null, createdAtMs: h.clock.nowMs(), finishedAtMs: null,
+    });
+    await advanceSweep(deps, sweep.id);
+    expect((await h.job(jobId)).status).toBe('validating_files'); // may still be on its way
+    h.clock.advance(61_000);
+    await advanceSweep(deps, sweep.id);
+    expect((await h.job(jobId)).status).toBe('queued');
+    expect(h.calls).toContainEqual({ action: 'submit', jobId });
   });
 });
