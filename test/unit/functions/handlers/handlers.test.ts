@@ -3,6 +3,8 @@
  * stack sets it (plus the embedded endpoints), talking to dynalite and s3rver over HTTP. Secrets
  * Manager and the Batch control plane are not reached by these requests.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../functions/domain/api-keys';
@@ -54,11 +56,33 @@ function httpEvent(method: string, path: string, headers: Record<string, string>
 }
 
 let env: Embedded;
+/** Secrets Manager cannot run here: a loopback stand-in answers GetSecretValue (JSON 1.1 protocol). */
+let secretsManager: Server;
+const secretReads: string[] = [];
 beforeAll(async () => {
   env = await startEmbedded();
-  Object.assign(process.env, env.env, STACK_ENV);
+  secretsManager = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const { SecretId } = JSON.parse(raw) as { SecretId: string };
+      secretReads.push(SecretId);
+      const value = SecretId === STACK_ENV.TUNEPLANE_WEBHOOK_SECRET_ARN ? 'm'.repeat(64) : '{"apiKey":""}';
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ ARN: SecretId, Name: 'n', SecretString: value }));
+    });
+  });
+  await new Promise<void>((resolve) => secretsManager.listen(0, '127.0.0.1', resolve));
+  Object.assign(process.env, env.env, STACK_ENV, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secretsManager.address() as AddressInfo).port}`,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
 }, 60_000);
-afterAll(() => env?.stop());
+afterAll(async () => {
+  await new Promise((r) => secretsManager?.close(r));
+  await env?.stop();
+});
 
 describe('api handler', () => {
   it('answers API Gateway events through the Hono app, authenticating keys against the table', async () => {
@@ -72,6 +96,25 @@ describe('api handler', () => {
     const listed = await handler(httpEvent('GET', '/v1/fine_tuning/jobs', { authorization: `Bearer ${key}` }) as never, context);
     expect(listed.statusCode).toBe(200);
     expect(JSON.parse(listed.body)).toMatchObject({ object: 'list', data: [], has_more: false });
+    expect(secretReads).toEqual([]); // no secret is read for requests that do not need one
+  });
+
+  it('creates a webhook endpoint with its secret sealed under the master key read from Secrets Manager', async () => {
+    const { handler } = await import('../../../../functions/handlers/api');
+    const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't2', name: 'k' });
+    const event = {
+      ...httpEvent('POST', '/v1/webhook_endpoints', { authorization: `Bearer ${key}`, 'content-type': 'application/json' }),
+      body: JSON.stringify({ url: 'https://hooks.example.com/tuneplane' }),
+    };
+    const created = await handler(event as never, context);
+    expect(created.statusCode).toBe(200);
+    const endpoint = JSON.parse(created.body);
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    expect(secretReads).toEqual([STACK_ENV.TUNEPLANE_WEBHOOK_SECRET_ARN]);
+    // What the table holds is sealed, not the secret itself.
+    const { DynamoWebhookEndpointStore } = await import('../../../../functions/adapters/dynamodb/webhooks');
+    const stored = await new DynamoWebhookEndpointStore({ doc: env.clients.doc, table: env.config.table, clock: systemClock }).get('t2', endpoint.id);
+    expect(JSON.stringify(stored)).not.toContain(endpoint.secret);
   });
 });
 
