@@ -291,6 +291,7 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   int64_t n;
   if (!args_of(env, info, 1, argv) || !get_i64(env, argv[0], &n) || n < 1 || n > 1024) FAIL("setThreads: bad count");
   openblas_set_num_threads((int)n);
+  tp_set_threads((int)n);
   return NULL;
 }
 

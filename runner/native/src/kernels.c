@@ -3,6 +3,7 @@
  * + - * / of two float32 values rounded once to float32 equal the double-then-round result. */
 #include "kernels.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,26 +97,91 @@ static int coalesce(int64_t *shape, int64_t *as, int64_t *bs, int rank) {
   return r;
 }
 
-void tp_binary(int op, const float *a, const int64_t *astr, const float *b, const int64_t *bstr,
-               float *out, const int64_t *shape_in, int rank) {
-  int64_t shape[TP_MAX_RANK], as[TP_MAX_RANK], bs[TP_MAX_RANK], idx[TP_MAX_RANK] = {0};
-  for (int d = 0; d < rank; d++) { shape[d] = shape_in[d]; as[d] = astr[d]; bs[d] = bstr[d]; }
-  if (rank == 0) { shape[0] = 1; as[0] = 0; bs[0] = 0; rank = 1; }
-  rank = coalesce(shape, as, bs, rank);
-  int64_t inner = shape[rank - 1], outer = 1;
-  for (int d = 0; d < rank - 1; d++) outer *= shape[d];
-  int64_t ao = 0, bo = 0;
-  for (int64_t r = 0; r < outer; r++) {
-    binary_row(op, a + ao, as[rank - 1], b + bo, bs[rank - 1], out + r * inner, inner);
+/* Elementwise work is split over this many threads (set with the BLAS thread count) when a call
+ * is big enough to pay for starting a thread (~30 us). */
+static int tp_threads = 1;
+void tp_set_threads(int n) { tp_threads = n < 1 ? 1 : (n > 16 ? 16 : n); }
+
+typedef void (*tp_range_fn)(const void *ctx, int64_t from, int64_t to);
+typedef struct { tp_range_fn fn; const void *ctx; int64_t from, to; } tp_job_t;
+static void *tp_job_run(void *arg) {
+  const tp_job_t *j = arg;
+  j->fn(j->ctx, j->from, j->to);
+  return NULL;
+}
+
+/* Runs fn over [0, n) in up to tp_threads slices; `work` is n times a per-item cost estimate. */
+static void tp_parallel(int64_t n, double work, tp_range_fn fn, const void *ctx) {
+  int parts = tp_threads;
+  if (work < 1e6 || n < 2) parts = 1;
+  if (parts > n) parts = (int)n;
+  if (parts <= 1) { fn(ctx, 0, n); return; }
+  pthread_t tid[16];
+  tp_job_t job[16];
+  int started[16] = {0};
+  for (int p = 0; p < parts; p++) {
+    job[p] = (tp_job_t){fn, ctx, n * p / parts, n * (p + 1) / parts};
+    if (p > 0) started[p] = pthread_create(&tid[p], NULL, tp_job_run, &job[p]) == 0;
+  }
+  tp_job_run(&job[0]);
+  for (int p = 1; p < parts; p++) {
+    if (started[p]) pthread_join(tid[p], NULL);
+    else tp_job_run(&job[p]);
+  }
+}
+
+typedef struct {
+  int op, rank;
+  const float *a, *b;
+  float *out;
+  int64_t shape[TP_MAX_RANK], as[TP_MAX_RANK], bs[TP_MAX_RANK], inner;
+} binary_ctx_t;
+
+/* rows [from, to) of the coalesced [outer, inner] view */
+static void binary_rows(const void *p, int64_t from, int64_t to) {
+  const binary_ctx_t *c = p;
+  const int rank = c->rank;
+  int64_t idx[TP_MAX_RANK] = {0}, ao = 0, bo = 0, r = from;
+  for (int d = rank - 2; d >= 0; d--) {
+    idx[d] = r % c->shape[d];
+    r /= c->shape[d];
+    ao += idx[d] * c->as[d];
+    bo += idx[d] * c->bs[d];
+  }
+  for (int64_t row = from; row < to; row++) {
+    binary_row(c->op, c->a + ao, c->as[rank - 1], c->b + bo, c->bs[rank - 1], c->out + row * c->inner, c->inner);
     for (int d = rank - 2; d >= 0; d--) {
-      idx[d]++; ao += as[d]; bo += bs[d];
-      if (idx[d] < shape[d]) break;
-      ao -= as[d] * shape[d]; bo -= bs[d] * shape[d]; idx[d] = 0;
+      idx[d]++; ao += c->as[d]; bo += c->bs[d];
+      if (idx[d] < c->shape[d]) break;
+      ao -= c->as[d] * c->shape[d]; bo -= c->bs[d] * c->shape[d]; idx[d] = 0;
     }
   }
 }
 
-TP_CLONES void tp_unary(int op, const float *restrict x, float *restrict o, int64_t n) {
+/* elements [from, to) of a single coalesced row */
+static void binary_span(const void *p, int64_t from, int64_t to) {
+  const binary_ctx_t *c = p;
+  const int64_t sa = c->as[0], sb = c->bs[0];
+  binary_row(c->op, c->a + from * sa, sa, c->b + from * sb, sb, c->out + from, to - from);
+}
+
+static double op_cost(int op) { return op == TP_POW ? 8.0 : 1.0; }
+
+void tp_binary(int op, const float *a, const int64_t *astr, const float *b, const int64_t *bstr,
+               float *out, const int64_t *shape_in, int rank) {
+  binary_ctx_t c = {.op = op, .a = a, .b = b, .out = out};
+  for (int d = 0; d < rank; d++) { c.shape[d] = shape_in[d]; c.as[d] = astr[d]; c.bs[d] = bstr[d]; }
+  if (rank == 0) { c.shape[0] = 1; c.as[0] = 0; c.bs[0] = 0; rank = 1; }
+  c.rank = coalesce(c.shape, c.as, c.bs, rank);
+  c.inner = c.shape[c.rank - 1];
+  int64_t outer = 1;
+  for (int d = 0; d < c.rank - 1; d++) outer *= c.shape[d];
+  const double work = (double)outer * (double)c.inner * op_cost(op);
+  if (outer == 1) tp_parallel(c.inner, work, binary_span, &c);
+  else tp_parallel(outer, work, binary_rows, &c);
+}
+
+TP_CLONES static void unary_loop(int op, const float *restrict x, float *restrict o, int64_t n) {
   switch (op) {
     case TP_EXP: for (int64_t i = 0; i < n; i++) o[i] = (float)tp_exp_d(x[i]); break;
     case TP_LOG: for (int64_t i = 0; i < n; i++) o[i] = logf(x[i]); break;
@@ -131,6 +197,18 @@ TP_CLONES void tp_unary(int op, const float *restrict x, float *restrict o, int6
     case TP_RECIPROCAL: for (int64_t i = 0; i < n; i++) o[i] = (float)(1.0 / (double)x[i]); break;
     default: break;
   }
+}
+
+typedef struct { int op; const float *x; float *o; } unary_ctx_t;
+static void unary_span(const void *p, int64_t from, int64_t to) {
+  const unary_ctx_t *c = p;
+  unary_loop(c->op, c->x + from, c->o + from, to - from);
+}
+
+void tp_unary(int op, const float *x, float *o, int64_t n) {
+  const unary_ctx_t c = {op, x, o};
+  const double cost = (op == TP_EXP || op == TP_LOG || op == TP_TANH || op == TP_SIGMOID) ? 8.0 : 1.0;
+  tp_parallel(n, (double)n * cost, unary_span, &c);
 }
 
 TP_CLONES static void add_row_d(double *restrict acc, const float *restrict x, int64_t n) {

@@ -124,6 +124,7 @@ describe.runIf(load.ok)('native kernels vs pure-JS cpu kernels', () => {
     ['transpose', () => [tf.transpose(rand([2, 3, 4, 5], 24), [0, 2, 1, 3]), tf.transpose(rand([7, 9], 25)), tf.transpose(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'))]],
     ['slice / split / concat', () => { const x = rand([4, 6, 9], 26); return [tf.slice(x, [1, 2, 3], [2, 3, 4]), ...tf.split(x, 3, 2), ...tf.split(x, [1, 5], 1), tf.concat([x, rand([4, 6, 2], 27)], 2), tf.concat([x, x], 0)]; }],
     ['gather rows and columns', () => [tf.gather(rand([10, 4], 28), tf.tensor1d([3, 0, 9, 3], 'int32')), tf.gather(rand([3, 10, 2], 29), tf.tensor2d([[1, 2], [9, 0]], [2, 2], 'int32'), 1)]],
+    ['large enough to split across threads: rows, one long row, transcendental', () => [tf.add(rand([1030, 1024], 33), rand([1024], 34)), tf.mul(rand([1100000], 35), rand([1100000], 36)), tf.exp(rand([3, 70001], 37)), tf.pow(rand([200003], 38), 3)]],
     ['unsorted segment sum (embedding gradient)', () => tf.unsortedSegmentSum(rand([12, 5], 30), tf.tensor1d([2, 0, 2, 7, 1, 2, 0, 0, 7, 3, 3, 2], 'int32'), 8)],
   ];
   it.each(elementwise)('%s matches per element within 1e-6', (_, f) => {
