@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   }
   const oursMs = median(ours.samples.map((x) => x.totalMs));
   const bareMs = median(bare.samples.map((x) => x.totalMs));
-  console.log(`goals: bundle < 1 MB (${ours.bytes < 1024 * 1024 ? 'met' : 'NOT met'}), within 2x bare Hono (${oursMs <= 2 * bareMs ? 'met' : 'NOT met'})`);
+  console.log(`goals: loaded at cold start < 1 MiB (${ours.bytes < 1024 * 1024 ? 'met' : 'NOT met'}; < 1,000,000 B ${ours.bytes < 1_000_000 ? 'met' : 'NOT met'}), within 2x bare Hono (${oursMs <= 2 * bareMs ? 'met' : 'NOT met'})`);
   console.log(`bundle_bytes=${ours.bytes} ours_ms=${oursMs.toFixed(1)} bare_ms=${bareMs.toFixed(1)} ratio=${(oursMs / bareMs).toFixed(2)}`);
 }
 
