@@ -3,12 +3,20 @@
  * Features", KDD 2015). A tiny Llama classifier with a word-level tokenizer, trained from scratch
  * with early stopping on a validation split, must reach ≥ 75 % accuracy on 600 held-out sentences
  * it never saw (neither for training nor for early stopping).
+ *
+ * Measured with test/bench/trainer-sentiment.ts on these settings, seeds 1–5: 0.763, 0.770, 0.803,
+ * 0.740, 0.765 held-out (native kernels); the test uses seed 1. Tiny models trained from scratch on
+ * 2,100 sentences overfit within an epoch, so the margin over 75 % is a few points, not more.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../runner/backend';
 import { buildWordTokenizerFiles } from '../../../runner/scripts/word-tokenizer';
 import { heldOutAccuracy } from '../../../runner/train/classify';
 import { runSession } from '../../../runner/train/session';
 import { sentimentSplit, toJsonl } from './fixtures';
+
+// The backend the trainer would pick (runner/native kernels when built, else pure JS): both pass.
+beforeAll(() => initBackend({ log: () => undefined }));
 
 describe('sentiment sentences, word-level Llama classifier', () => {
   it('reaches at least 75 % held-out accuracy with early stopping', async () => {
@@ -24,9 +32,9 @@ describe('sentiment sentences, word-level Llama classifier', () => {
       train: toJsonl(fit),
       validation: toJsonl(valid),
       hyperparameters: {
-        n_epochs: 4, batch_size: 32, learning_rate: 1e-2, warmup_steps: 5, lr_scheduler: 'constant', weight_decay: 0,
+        n_epochs: 4, batch_size: 32, learning_rate: 1e-2, warmup_steps: 5, lr_scheduler: 'linear', weight_decay: 0,
         max_sequence_length: 32, metrics_interval_steps: 20, eval_interval_steps: 20, seed: 1,
-        early_stopping: { metric: 'full_valid_loss', patience: 2, min_delta: 0.005, restore_best: true },
+        early_stopping: { metric: 'accuracy', patience: 3, min_delta: 0.005, restore_best: true },
       },
     });
     const { result } = session;

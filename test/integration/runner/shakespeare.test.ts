@@ -3,7 +3,8 @@
  * karpathy/char-rnn) must bring validation loss well below the unigram entropy of the text: it
  * has to learn which character follows which, not just how often each occurs.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../runner/backend';
 import { runSession } from '../../../runner/train/session';
 import type { MetricsReport } from '../../../runner/train';
 import { shakespeare } from './fixtures';
@@ -16,6 +17,9 @@ function unigramEntropy(text: string): number {
   for (const n of counts.values()) h -= (n / text.length) * Math.log(n / text.length);
   return h;
 }
+
+// The backend the trainer would pick (runner/native kernels when built, else pure JS): both pass.
+beforeAll(() => initBackend({ log: () => undefined }));
 
 describe('tinyshakespeare, char-level Llama from scratch', () => {
   it('validation loss falls well below the unigram entropy', async () => {
