@@ -3,12 +3,16 @@
  * act through the model (gradient checkpointing, dropout) and a leak check over a whole run.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CheckpointManager, localStorage } from '../../../runner/checkpoint';
 import { loadDataset } from '../../../runner/data';
 import { createModel, parseModelConfig } from '../../../runner/model';
 import { buildCharTokenizer } from '../../../runner/tokenizer';
 import { Trainer } from '../../../runner/train';
-import { config } from '../../unit/runner/train/helpers';
+import { config, maxAbsDiff, snapshotWeights } from '../../unit/runner/train/helpers';
 import { shakespeare } from './fixtures';
 
 const text = shakespeare().slice(0, 6000);
@@ -61,5 +65,22 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
     expect(r.steps).toBe(6);
     expect(new Set(counts.slice(1)).size).toBe(1);
     model.dispose();
+  });
+
+  it('an interrupted and resumed run ends with the weights of an uninterrupted one', async () => {
+    const hp = config({ n_epochs: 2, batch_size: 4, learning_rate: 1e-2, dropout: 0.1, gradient_accumulation_steps: 2, warmup_steps: 2, lr_scheduler: 'cosine', seed: 5 });
+    const small = { ...ds, examples: ds.examples.slice(0, 40) };
+    const full = createModel(parseModelConfig(cfg), { seed: 3 });
+    const r0 = await new Trainer({ config: hp, model: full, train: small, padId: tok.padId }).run();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tp-resume-'));
+    const ckpts = new CheckpointManager(localStorage(dir), 1);
+    const stopAt = 1 + Math.floor(Math.random() * (r0.totalSteps - 1));
+    const a = createModel(parseModelConfig(cfg), { seed: 3 });
+    expect((await new Trainer({ config: hp, model: a, train: small, padId: tok.padId, checkpointer: ckpts, shouldStop: (s) => s === stopAt }).run()).status).toBe('interrupted');
+    const b = createModel(parseModelConfig(cfg), { seed: 99 });
+    await new Trainer({ config: hp, model: b, train: small, padId: tok.padId, checkpointer: ckpts }).run();
+    expect(maxAbsDiff(snapshotWeights(b), snapshotWeights(full))).toBeLessThanOrEqual(1e-6);
+    [full, a, b].forEach((m) => m.dispose());
+    await rm(dir, { recursive: true, force: true });
   });
 });
