@@ -16,13 +16,15 @@ const { values } = parseArgs({
     tenant: { type: 'string', default: 'default' },
     name: { type: 'string', default: 'created with infra/aws/create-api-key.ts' },
     region: { type: 'string', default: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION },
+    // Only to try it against the embedded stack (dynalite).
+    'dynamodb-endpoint': { type: 'string', default: process.env.TUNEPLANE_DYNAMODB_ENDPOINT },
   },
 });
 if (!values.table || !values.region) {
   console.error('usage: AWS_REGION=<region> tsx infra/aws/create-api-key.ts --table <TableName> [--tenant t] [--name n]');
   process.exit(2);
 }
-const clients = createAwsClients({ region: values.region });
+const clients = createAwsClients({ region: values.region, dynamodbEndpoint: values['dynamodb-endpoint'] });
 try {
   const stores = createDynamoStores(clients.doc, values.table);
   const { key } = await createApiKey({ apiKeys: stores.apiKeys, clock: systemClock }, { tenantId: values.tenant, name: values.name });
