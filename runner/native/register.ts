@@ -88,6 +88,16 @@ export function registerNativeKernels(options: RegisterOptions = {}): NativeStat
   return status;
 }
 
+/** Changes the thread count of active native kernels (BLAS and elementwise). */
+export function setNativeThreads(n: number): void {
+  if (!status.active) return;
+  const loaded = loadAddon(status.addonPath);
+  if (loaded.ok) {
+    loaded.addon.setThreads(n);
+    status = { ...status, threads: loaded.addon.info().blasThreads };
+  }
+}
+
 /** Puts the pure-JS kernels back (tests compare both in one process). */
 export function unregisterNativeKernels(): void {
   for (const [name, original] of originals) {

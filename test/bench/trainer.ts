@@ -5,7 +5,7 @@
  * process so peak RSS is per engine. Last line:
  *   tokens_per_s_ours=… tokens_per_s_pytorch=… ratio=… rss_ratio=…
  *
- *   npm run bench:trainer -- [--steps 20] [--warmup 3] [--no-native] [--profile] [--skip-pytorch]
+ *   npm run bench:trainer -- [--steps 20] [--warmup 3] [--threads N] [--no-native] [--profile] [--skip-pytorch]
  *   npm run bench:trainer -- --leak-steps 1000   (ours only: tensor count and RSS over many steps)
  *
  * Ours = runner/model's GPT-2 + runner/train/loss + runner/optim (clip + AdamW), the computation of
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, parseModelConfig } from '../../runner/model';
 import { initBackend } from '../../runner/backend';
-import { nativeStatus } from '../../runner/native';
+import { nativeStatus, setNativeThreads } from '../../runner/native';
 import { clipByGlobalNorm, createOptimizer } from '../../runner/optim';
 import { lossSum } from '../../runner/train/loss';
 
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'tokens.bin'), makeTokens(Math.min(total, warmup + steps)));
     writeFileSync(join(dir, 'run.json'), JSON.stringify({
       config: CONFIG_B, batch: BATCH, seq: SEQ, train: TRAIN, warmup, steps, leakSteps,
-      native: !flag('no-native'), profile: flag('profile'),
+      native: !flag('no-native'), profile: flag('profile'), threads: arg('threads', 0),
     }));
     const self = fileURLToPath(import.meta.url);
     const ours = runChild(process.execPath, [...process.execArgv, self, '--child', dir]);
@@ -123,7 +123,7 @@ function fmtLosses(l: number[]): string {
 
 function readRun(dir: string): {
   config: typeof CONFIG_B; batch: number; seq: number; train: typeof TRAIN; warmup: number; steps: number;
-  leakSteps: number; native: boolean; profile: boolean; tokens: Int32Array;
+  leakSteps: number; native: boolean; profile: boolean; threads: number; tokens: Int32Array;
 } {
   const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
   const buf = readFileSync(join(dir, 'tokens.bin'));
@@ -176,6 +176,7 @@ async function child(dir: string): Promise<void> {
   // The runner's own backend selection, which registers the native kernels on the cpu backend.
   if (run.native) await initBackend({ prefer: 'cpu' });
   else await tf.setBackend('cpu');
+  if (run.threads > 0) setNativeThreads(run.threads);
   const status = run.native ? nativeStatus() : { active: false, reason: '--no-native', blas: '', threads: 0 };
   const times = run.profile ? installKernelTimer() : undefined;
   const { batch: B, seq: T, train } = run;

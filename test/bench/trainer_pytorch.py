@@ -74,7 +74,7 @@ def main():
     d = sys.argv[1]
     run = json.load(open(os.path.join(d, "run.json")))
     cfg, train, B, T = run["config"], run["train"], run["batch"], run["seq"]
-    torch.set_num_threads(int(os.environ.get("TUNEPLANE_BENCH_TORCH_THREADS", os.cpu_count() or 1)))
+    torch.set_num_threads(run.get("threads") or os.cpu_count() or 1)
     torch.manual_seed(0)
     tokens = torch.frombuffer(bytearray(open(os.path.join(d, "tokens.bin"), "rb").read()), dtype=torch.int32)
     rows = tokens.numel() // (T + 1)
