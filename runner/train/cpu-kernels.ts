@@ -6,12 +6,15 @@
  * TODO(lead): belongs next to the backend selection (runner/backend.ts); installed from the trainer for now.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeStatus } from '../native';
 
 type TypedArray = Float32Array | Int32Array;
 let installed = false;
 
 export function installFastCpuKernels(): void {
   if (installed) return;
+  // runner/native's kernel (active after initBackend) is faster still: leave it in place.
+  if (nativeStatus().active && nativeStatus().kernels.includes('UnsortedSegmentSum')) return;
   installed = true;
   const previous = tf.getKernel('UnsortedSegmentSum', 'cpu');
   if (previous) tf.unregisterKernel('UnsortedSegmentSum', 'cpu');
