@@ -8,7 +8,7 @@
 import type { Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { cachedSecret, decodeOpenAiSecret, decodeWebhookMasterKey, loadApiConfig } from '../config';
-import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
+import { DynamoSweepStore, createAwsClients, createDynamoStores } from '../adapters/dynamodb';
 import { S3BlobStore } from '../adapters/s3';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
@@ -65,8 +65,9 @@ const app = createApp({
     }),
     openai,
   },
-  // On AWS, jobs that name no provider train on our GPU queue.
-  config: { defaultProvider: 'batch' },
+  // On AWS, jobs that name no provider train on our GPU queue. Lambda takes request bodies up to
+  // 6 MB, base64 included: larger files go through /v1/uploads (presigned, straight to S3).
+  config: { defaultProvider: 'batch', maxDirectUploadBytes: 4 * 1024 * 1024 },
   logger: appLogger(obs.logger),
   webhooks: {
     stores: createDynamoWebhookStores({ doc: clients.doc, table: config.tableName, clock: systemClock }),
@@ -75,6 +76,8 @@ const app = createApp({
     // No nudge: the sweeper Lambda picks redeliveries up within a minute.
   },
   providers: { openai: openAiWebhook },
+  // The reconciler advances sweeps every minute (functions/handlers/reconciler.ts).
+  sweeps: { store: new DynamoSweepStore({ doc: clients.doc, table: config.tableName, clock: systemClock }) },
 });
 const honoHandler = handle(app);
 

@@ -1,7 +1,9 @@
 /**
  * Lambda entry point: the reconciler, every few minutes (infra/aws/constructs/events.ts). Repairs
  * what events missed: Batch jobs whose state-change events were lost or whose submission failed
- * (`reconcileBatchJobs`), and OpenAI jobs, whose state is polled (`pollMirroredJobs`).
+ * (`reconcileBatchJobs`), OpenAI jobs, whose state is polled (`pollMirroredJobs`), transitions whose
+ * event or outbox entry a crash cut off (`repairRecentFollowUps`); and it advances every active
+ * sweep (`tickSweeps`: evaluations reported since the last pass, pruning, new trials).
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import type { Context, ScheduledEvent } from 'aws-lambda';
@@ -9,7 +11,12 @@ import { cachedSecret, decodeOpenAiSecret, loadReconcilerConfig } from '../confi
 import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
 import { S3BlobStore } from '../adapters/s3';
 import { batchDispatcher } from '../adapters/batch/dispatcher';
+import { DynamoSweepStore } from '../adapters/dynamodb';
 import { pollMirroredJobs, reconcileBatchJobs } from '../domain/dispatch';
+import { timeSortedIds } from '../domain/ids';
+import { repairRecentFollowUps } from '../domain/lifecycle';
+import { modelCatalog } from '../domain/models';
+import { tickSweeps, type ControllerDeps } from '../domain/sweeps/controller';
 import { Metric, createObservability } from '../observability';
 import { systemClock } from '../ports/clock';
 import { lazyOpenAi } from './lib/openai';
@@ -31,6 +38,19 @@ const openai = lazyOpenAi(
   { files: stores.files, blobs },
 );
 
+const sweepDeps: ControllerDeps = {
+  stores,
+  blobs,
+  clock: systemClock,
+  ids: timeSortedIds(systemClock),
+  dispatchers: { batch, openai },
+  models: modelCatalog({ models: stores.models, blobs }),
+  defaultProvider: 'batch',
+  sweeps: new DynamoSweepStore({ doc: clients.doc, table: config.tableName, clock: systemClock }),
+};
+
+/** Follow-ups of transitions this recent are re-put (idempotent) in case a crash cut them off. */
+const REPAIR_WINDOW_MS = 30 * 60_000;
 /** A container that ended this long ago without the runner's result has failed. */
 const RESULT_GRACE_MS = 10 * 60_000;
 /** A queued Batch job with no Batch id this long after queuing had its submit lost: submit again. */
@@ -46,10 +66,12 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       { resultGraceMs: RESULT_GRACE_MS, submitRetryAfterMs: SUBMIT_RETRY_AFTER_MS },
     );
     const openAiReport = (await openai.configured()) ? await pollMirroredJobs(deps, openai, 'openai') : {};
+    const repaired = await repairRecentFollowUps(deps, { windowMs: REPAIR_WINDOW_MS });
+    const sweeps = await tickSweeps(sweepDeps);
     const changed = Object.keys(batchReport.outcomes).length + Object.keys(openAiReport).length;
     obs.count(Metric.JobsReconciled, changed);
-    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport });
-    return { batch: batchReport, openai: openAiReport };
+    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport, repaired, sweeps });
+    return { batch: batchReport, openai: openAiReport, repaired, sweeps };
   } catch (err) {
     obs.logger.error('reconcile failed', err as Error);
     throw err;

@@ -231,9 +231,9 @@ describe('events', () => {
     });
   });
 
-  it('runs the reconciler every 5 minutes and the webhook sweeper every minute, each with a DLQ', () => {
+  it('runs the reconciler and the webhook sweeper every minute, each with a DLQ', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(5 minutes)',
+      ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.functions.reconciler, 'Arn'] }, DeadLetterConfig: Match.anyValue() })],
     });
     s.template.hasResourceProperties('AWS::Events::Rule', {
@@ -326,11 +326,12 @@ describe('IAM least privilege', () => {
     expect(actions).not.toContain('dynamodb:Scan');
   });
 
-  it('lets the reconciler submit and describe Batch jobs but not terminate them', () => {
-    const actions = actionsOf(statementsOfRole(s.template, roles().reconciler));
-    expect(actions).toEqual(expect.arrayContaining(['batch:SubmitJob', 'batch:DescribeJobs']));
-    expect(actions).not.toContain('batch:TerminateJob');
-    expect(actions).not.toContain('batch:CancelJob');
+  it('lets the reconciler submit, describe and stop Batch jobs (sweeps prune trials) and read only what a submit reads', () => {
+    const st = statementsOfRole(s.template, roles().reconciler);
+    const actions = actionsOf(st);
+    expect(actions).toEqual(expect.arrayContaining(['batch:SubmitJob', 'batch:DescribeJobs', 'batch:CancelJob', 'batch:TerminateJob']));
+    expect([...new Set(actions.filter((a) => a.startsWith('s3:')))].sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(actions).not.toContain('s3:PutObject');
   });
 
   it('gives the webhook sweeper the table and the signing secret, nothing of Batch, S3 or OpenAI', () => {

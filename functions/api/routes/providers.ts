@@ -5,7 +5,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type OpenAI from 'openai';
-import { openAiWebhookJobId } from '../../adapters/openai/dispatcher';
+import { openAiWebhookJobId } from '../../adapters/openai/webhook';
 import { syncByProviderJobId, type ProviderMirror } from '../../domain/dispatch';
 import { ValidationError } from '../../errors';
 import type { ApiContext } from '../context';

@@ -21,7 +21,7 @@ export interface JobEventsProps {
   readonly storage: Storage;
   readonly training: Training;
   readonly secrets: Secrets;
-  /** How often the reconciler runs. Default 5 minutes. */
+  /** How often the reconciler runs (it also advances sweeps). Default 1 minute. */
   readonly reconcileEvery?: Duration;
 }
 
@@ -80,14 +80,18 @@ export class JobEvents extends Construct {
       retryAttempts: 0,
     });
     storage.grantTableReadWrite(this.reconcilerFunction);
-    // Re-submits queued jobs whose submission was lost, and asks Batch/OpenAI where jobs really are.
+    // Re-submits queued jobs whose submission was lost (an OpenAI submit uploads the job's files),
+    // asks Batch/OpenAI where jobs really are, and drives sweeps: it starts trials (reading the
+    // base model's config.json) and stops the trials the scheduler prunes.
+    storage.grantObjects(this.reconcilerFunction, { read: ['files', 'uploads', 'models'] });
     training.grantSubmit(this.reconcilerFunction);
+    training.grantStop(this.reconcilerFunction);
     training.grantDescribe(this.reconcilerFunction);
     secrets.grantReadOpenAi(this.reconcilerFunction);
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: 'Tuneplane: reconciler schedule',
-      schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(5)),
+      schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(1)),
     });
     this.reconcileRule.addTarget(
       new targets.LambdaFunction(this.reconcilerFunction, {

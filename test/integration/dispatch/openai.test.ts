@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { openAiDispatcher, openAiWebhookJobId } from '../../../functions/adapters/openai/dispatcher';
+import { openAiDispatcher } from '../../../functions/adapters/openai/dispatcher';
+import { openAiWebhookJobId } from '../../../functions/adapters/openai/webhook';
 import {
   pollMirroredJobs,
   submitQueuedJob,
