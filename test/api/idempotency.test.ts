@@ -26,12 +26,18 @@ class GatedDispatcher implements Dispatcher {
   }
 }
 
+/** Accepts every job at once (the provider of requests that are not caught in flight). */
+const immediate: Dispatcher = {
+  submit: async (job: JobRecord) => ({ providerJobId: `l-${job.id}` }),
+  cancel: async () => {},
+};
+
 let api: ApiHarness;
 let trainingFile: string;
 const gated = new GatedDispatcher();
 
 beforeAll(async () => {
-  api = await startApi({ clock, dispatchers: { batch: gated } });
+  api = await startApi({ clock, dispatchers: { batch: gated, local: immediate } });
   trainingFile = (await (await api.upload(chatJsonl(10))).json()).id;
 });
 afterAll(() => api.stop());
