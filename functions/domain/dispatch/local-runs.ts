@@ -54,7 +54,9 @@ export async function onRunnerExit(
   const job = await deps.stores.jobs.getById(exit.jobId);
   if (!job || isTerminal(job.status)) return 'ignored';
   // We stopped it: cancel and pause already wrote their status; a shutdown is picked up on restart.
-  if (exit.stoppedFor) return 'ignored';
+  // A paused job has no process by design: its runner may see the pause and exit (0 or 75)
+  // before our SIGTERM reaches it, and that exit must neither fail nor restart the job.
+  if (exit.stoppedFor || job.status === 'paused') return 'ignored';
   if (exit.code === 0) {
     return fail(deps, job, 'runner_no_result', 'the training process exited without reporting a result');
   }

@@ -118,6 +118,20 @@ describe('local dispatcher', () => {
     expect((await stored(j.id)).status).toBe('cancelled');
   });
 
+  it('a runner that ends on its own while its job is paused (it noticed the pause first) leaves the job paused', async () => {
+    // run-job returns 0 when it sees the job left `running`, and 75 when interrupted; either may
+    // arrive before the pause's SIGTERM, so the exit carries no stoppedFor.
+    for (const script of ['exit:0', 'exit:75']) {
+      const { d, exits } = dispatcher({ SCRIPT: script });
+      const j = await job('paused');
+      await d.submit(j);
+      await until(() => exits.length === 1);
+      await Promise.all(exits);
+      expect((await stored(j.id)).status, script).toBe('paused');
+      expect(d.status().running.concat(d.status().waiting)).not.toContain(j.id);
+    }
+  });
+
   it('after a restart, running jobs resume and queued jobs are submitted again; none is left running', async () => {
     const before = dispatcher({ SCRIPT: 'wait' });
     const running = await job('running');
