@@ -91,7 +91,7 @@ export function buildProgram(): Command {
     .description('Create a fine-tuning job')
     .requiredOption('--training-file <id>', 'training file id')
     .option('--validation-file <id>', 'validation file id')
-    .option('--model <model>', 'base model', 'tuneplane-base')
+    .option('--model <model>', 'base model', 'tuneplane-tiny-char')
     .option('--provider <provider>', 'local | batch | openai')
     .option('--hyperparameters <json>', 'JSON object, or @file.json')
     .option('--suffix <suffix>', 'suffix of the fine-tuned model name')
