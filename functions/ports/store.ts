@@ -115,7 +115,8 @@ export interface IdempotencyStore {
    * unexpired record (in progress or completed) when the key was used before.
    */
   claim(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
-  complete(tenantId: TenantId, key: string, response: NonNullable<IdempotencyRecord['response']>): Promise<void>;
+  /** Stores the response; `expiresAt` (epoch seconds), when given, replaces the claim's shorter lease. */
+  complete(tenantId: TenantId, key: string, response: NonNullable<IdempotencyRecord['response']>, expiresAt?: number): Promise<void>;
   /** Drops an in-progress claim whose request failed before producing a response. */
   release(tenantId: TenantId, key: string): Promise<void>;
 }

@@ -32,12 +32,19 @@ const immediate: Dispatcher = {
   cancel: async () => {},
 };
 
+/** Its first submission never returns: the process serving that request died (Lambda timeout). */
+let openAiCalls = 0;
+const diesOnFirstCall: Dispatcher = {
+  submit: (job: JobRecord) => (openAiCalls++ === 0 ? new Promise<never>(() => {}) : Promise.resolve({ providerJobId: `o-${job.id}` })),
+  cancel: async () => {},
+};
+
 let api: ApiHarness;
 let trainingFile: string;
 const gated = new GatedDispatcher();
 
 beforeAll(async () => {
-  api = await startApi({ clock, dispatchers: { batch: gated, local: immediate } });
+  api = await startApi({ clock, dispatchers: { batch: gated, local: immediate, openai: diesOnFirstCall } });
   trainingFile = (await (await api.upload(chatJsonl(10))).json()).id;
 });
 afterAll(() => api.stop());
@@ -93,6 +100,21 @@ describe('Idempotency-Key', () => {
     const after = await createJob('k-inflight', { provider: 'batch' });
     expect(after.headers.get('Idempotent-Replayed')).toBe('true');
     expect((await after.json()).id).toBe((await original.json()).id);
+  });
+
+  it('frees the key of a request that died in flight after a lease, not after 24 hours', async () => {
+    void createJob('k-died', { provider: 'openai' }); // never answers: its process died
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await createJob('k-died', { provider: 'openai' })).status).toBe(409);
+    clock.t += 10 * 60_000; // far past any request's timeout (the API Lambda's is 29 s)
+    const retry = await createJob('k-died', { provider: 'openai' });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('Idempotent-Replayed')).toBeNull();
+    // The retry's response is then kept for the full 24 hours.
+    clock.t += 23 * HOUR;
+    const replay = await createJob('k-died', { provider: 'openai' });
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
+    expect((await replay.json()).id).toBe((await retry.json()).id);
   });
 
   it('scopes keys per tenant', async () => {

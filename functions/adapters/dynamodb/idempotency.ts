@@ -50,17 +50,19 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     tenantId: TenantId,
     k: string,
     response: NonNullable<IdempotencyRecord['response']>,
+    expiresAt?: number,
   ): Promise<void> {
+    const extend = expiresAt !== undefined;
     try {
       await this.ctx.doc.send(
         new UpdateCommand({
           TableName: this.ctx.table,
           Key: key(tenantId, k),
-          UpdateExpression: 'SET #s = :done, #r = :r',
+          UpdateExpression: `SET #s = :done, #r = :r${extend ? ', #e = :e' : ''}`,
           // A claim that vanished (released, or expired and deleted) is not re-created half-filled.
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#s': 'status', '#r': 'response' },
-          ExpressionAttributeValues: { ':done': 'completed', ':r': response },
+          ExpressionAttributeNames: { '#s': 'status', '#r': 'response', ...(extend ? { '#e': 'expiresAt' } : {}) },
+          ExpressionAttributeValues: { ':done': 'completed', ':r': response, ...(extend ? { ':e': expiresAt } : {}) },
         }),
       );
     } catch (err) {

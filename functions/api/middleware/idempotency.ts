@@ -4,7 +4,9 @@
  *  - same key, same request: the stored response is replayed with `Idempotent-Replayed: true`;
  *  - same key, different request (method, path or body): 422;
  *  - same key while the first request still runs: 409.
- * A 5xx releases the key, so the client may retry the same request with it.
+ * A 5xx releases the key, so the client may retry the same request with it. A request whose
+ * process died (Lambda timeout, crash) cannot release it: its claim is a short lease, far longer
+ * than any request may run, and only a completed response is kept for `ttlSeconds`.
  * Multipart bodies are fingerprinted by their fields (name, filename, bytes), not their raw bytes,
  * because a client re-encoding the same form picks a new boundary.
  */
@@ -17,6 +19,8 @@ import type { ApiEnv } from '../env';
 
 const HEADER = 'idempotency-key';
 const REPLAYED = 'Idempotent-Replayed';
+/** How long an unfinished claim holds the key (the API Lambda times out after 29 s). */
+const IN_PROGRESS_LEASE_SECONDS = 5 * 60;
 
 async function fingerprint(method: string, path: string, contentType: string, body: ArrayBuffer): Promise<string> {
   const h = createHash('sha256').update(`${method} ${path}\n`);
@@ -57,7 +61,7 @@ export function idempotency(store: IdempotencyStore, clock: Clock, ttlSeconds: n
       requestHash,
       status: 'in_progress',
       createdAt: now,
-      expiresAt: now + ttlSeconds,
+      expiresAt: now + Math.min(IN_PROGRESS_LEASE_SECONDS, ttlSeconds),
     });
     if (existing) {
       if (existing.requestHash !== requestHash) throw new IdempotencyMismatchError();
@@ -83,6 +87,6 @@ export function idempotency(store: IdempotencyStore, clock: Clock, ttlSeconds: n
     const headers: Record<string, string> = {};
     const ct = res.headers.get('content-type');
     if (ct) headers['content-type'] = ct;
-    await store.complete(tenantId, key, { status: res.status, body: text, headers });
+    await store.complete(tenantId, key, { status: res.status, body: text, headers }, Math.floor(clock.nowMs() / 1000) + ttlSeconds);
   });
 }
