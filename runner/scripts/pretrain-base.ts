@@ -3,7 +3,7 @@
  * deterministic sampling), and writes it in Hugging Face layout so the embedded stack can fine-tune
  * it with no download:
  *
- *   npx tsx runner/scripts/pretrain-base.ts [--out runner/base-models/tuneplane-tiny-char] [--epochs 1]
+ *   npx tsx runner/scripts/pretrain-base.ts [--out runner/base-models/tuneplane-tiny-char] [--epochs 3]
  *
  * Model: Llama-shaped (RMSNorm, RoPE, grouped-query attention, SwiGLU), 2 layers, hidden 64,
  * context 128, untied output head; a character tokenizer covering printable ASCII plus every
@@ -36,7 +36,7 @@ export const BASE_CONFIG = {
 };
 
 export const BASE_HYPERPARAMETERS = {
-  n_epochs: 1,
+  n_epochs: 3,
   batch_size: 16,
   learning_rate: 3e-3,
   warmup_steps: 10,
@@ -64,7 +64,7 @@ export function corpus(): { train: string; validation: string } {
 async function main() {
   const opts = new Command()
     .option('--out <folder>', 'output folder', path.join(root, 'runner/base-models/tuneplane-tiny-char'))
-    .option('--epochs <n>', 'epochs', (v) => Number(v), 1)
+    .option('--epochs <n>', 'epochs', (v) => Number(v), 3)
     .parse()
     .opts<{ out: string; epochs: number }>();
   const backend = await initBackend();
