@@ -94,6 +94,32 @@ describe('uploads (presigned multipart)', () => {
     expect((await complete(upload.id)).status).toBe(200);
   });
 
+  it('a complete retried after the first died half way (object assembled, upload not recorded) finishes it, once', async () => {
+    const bytes = new TextEncoder().encode(chatJsonl(1000).repeat(2));
+    const upload = await begin(bytes);
+    await putParts(upload, bytes);
+    // The first complete assembled the parts, then its Lambda timed out while validating.
+    const rec = (await api.env.stores.uploads.get('tenant-a', upload.id))!;
+    await api.env.blobs.completeMultipart(rec.blobKey, rec.multipartId, await api.env.blobs.listParts(rec.blobKey, rec.multipartId));
+    const retry = await complete(upload.id);
+    expect(retry.status).toBe(200);
+    const body: UploadObj = await retry.json();
+    expect(body).toMatchObject({ status: 'completed', file: { status: 'processed', example_count: 2000 } });
+    expect(await (await api.call('GET', `/v1/files/${body.file!.id}/content`)).text()).toBe(new TextDecoder().decode(bytes));
+  });
+
+  it('a complete that died after recording the File gives the same File when retried (no duplicate)', async () => {
+    const bytes = new TextEncoder().encode(chatJsonl(10));
+    const upload = await begin(bytes);
+    await putParts(upload, bytes);
+    const first: UploadObj = await (await complete(upload.id)).json();
+    // Simulate the crash between the File write and the upload's status write.
+    const rec = (await api.env.stores.uploads.get('tenant-a', upload.id))!;
+    await api.env.stores.uploads.put({ ...rec, status: 'pending', fileId: undefined });
+    const again: UploadObj = await (await complete(upload.id)).json();
+    expect(again.file!.id).toBe(first.file!.id);
+  });
+
   it('refuses part numbers beyond the last part', async () => {
     const upload = await begin(new TextEncoder().encode(chatJsonl(10)));
     const res = await api.call('POST', `/v1/uploads/${upload.id}/parts`, { json: { part_numbers: [1, 9] } });

@@ -132,22 +132,35 @@ export async function signUploadParts(deps: UploadDeps, tenantId: TenantId, id: 
 export async function completeUpload(deps: UploadDeps, tenantId: TenantId, id: string): Promise<UploadView> {
   const upload = await pending(deps, tenantId, id);
   const { partCount } = partLayout(upload.bytes, deps.config.uploadPartBytes);
-  const received = (await deps.blobs.listParts(upload.blobKey, upload.multipartId)).sort((a, b) => a.partNumber - b.partNumber);
-  const have = new Set(received.map((p) => p.partNumber));
-  const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
-  if (missing.length) {
-    throw new ValidationError(`Upload ${id} is missing part(s) ${missing.slice(0, 10).join(', ')} of ${partCount}; PUT them, then complete.`, 'parts', 'upload_incomplete');
+  let received: Awaited<ReturnType<BlobStore['listParts']>> | null;
+  try {
+    received = (await deps.blobs.listParts(upload.blobKey, upload.multipartId)).sort((a, b) => a.partNumber - b.partNumber);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    received = null;
   }
-  const extra = received.filter((p) => p.partNumber > partCount).map((p) => p.partNumber);
-  if (extra.length) throw new ValidationError(`Upload ${id} has parts beyond the last (${partCount}): ${extra.join(', ')}`, 'parts');
-  await deps.blobs.completeMultipart(upload.blobKey, upload.multipartId, received);
+  if (received) {
+    const have = new Set(received.map((p) => p.partNumber));
+    const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
+    if (missing.length) {
+      throw new ValidationError(`Upload ${id} is missing part(s) ${missing.slice(0, 10).join(', ')} of ${partCount}; PUT them, then complete.`, 'parts', 'upload_incomplete');
+    }
+    const extra = received.filter((p) => p.partNumber > partCount).map((p) => p.partNumber);
+    if (extra.length) throw new ValidationError(`Upload ${id} has parts beyond the last (${partCount}): ${extra.join(', ')}`, 'parts');
+    await deps.blobs.completeMultipart(upload.blobKey, upload.multipartId, received);
+  } else if (!(await deps.blobs.head(upload.blobKey))) {
+    throw new ConflictError(`Upload ${id} has neither parts nor an assembled object; create a new upload.`, 'upload_not_pending');
+  }
+  // No multipart but an object: an earlier complete assembled it and died (a Lambda timeout while
+  // validating a large file) before recording the upload; this retry finishes its work.
   const size = (await deps.blobs.head(upload.blobKey))?.bytes ?? 0;
   if (size !== upload.bytes) {
     await deps.blobs.delete(upload.blobKey);
     await deps.stores.uploads.setStatus(tenantId, id, 'pending', 'cancelled');
     throw new ValidationError(`The parts add up to ${size} bytes but the upload declared ${upload.bytes}; the upload is cancelled.`, 'bytes', 'upload_size_mismatch');
   }
-  const fileId = deps.ids.next('file-');
+  // Derived from the upload, so a retried complete rewrites the same File instead of adding one.
+  const fileId = `file-${id.replace(/^upload_/, '')}`;
   await createFileFromBlob(deps, tenantId, {
     fileId,
     filename: upload.filename,
