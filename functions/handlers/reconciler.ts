@@ -12,7 +12,7 @@ import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
 import { S3BlobStore } from '../adapters/s3';
 import { batchDispatcher } from '../adapters/batch/dispatcher';
 import { DynamoSweepStore } from '../adapters/dynamodb';
-import { pollMirroredJobs, reconcileBatchJobs } from '../domain/dispatch';
+import { pollMirroredJobs, reconcileBatchJobs, submitUnsubmittedJobs } from '../domain/dispatch';
 import { timeSortedIds } from '../domain/ids';
 import { repairRecentFollowUps } from '../domain/lifecycle';
 import { modelCatalog } from '../domain/models';
@@ -53,7 +53,7 @@ const sweepDeps: ControllerDeps = {
 const REPAIR_WINDOW_MS = 30 * 60_000;
 /** A container that ended this long ago without the runner's result has failed. */
 const RESULT_GRACE_MS = 10 * 60_000;
-/** A queued Batch job with no Batch id this long after queuing had its submit lost: submit again. */
+/** A queued Batch or OpenAI job with no provider id this long after queuing had its submit lost: submit again. */
 const SUBMIT_RETRY_AFTER_MS = 5 * 60_000;
 
 export async function handler(_event: ScheduledEvent, context: Context) {
@@ -65,13 +65,18 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       { batch, openai },
       { resultGraceMs: RESULT_GRACE_MS, submitRetryAfterMs: SUBMIT_RETRY_AFTER_MS },
     );
-    const openAiReport = (await openai.configured()) ? await pollMirroredJobs(deps, openai, 'openai') : {};
+    const openAiConfigured = await openai.configured();
+    const openAiReport = openAiConfigured ? await pollMirroredJobs(deps, openai, 'openai') : {};
+    // OpenAI jobs whose submit met an outage have no OpenAI id, so polling never sees them.
+    const openAiResubmitted = openAiConfigured
+      ? await submitUnsubmittedJobs(deps, { openai }, 'openai', { afterMs: SUBMIT_RETRY_AFTER_MS })
+      : [];
     const repaired = await repairRecentFollowUps(deps, { windowMs: REPAIR_WINDOW_MS });
     const sweeps = await tickSweeps(sweepDeps);
     const changed = Object.keys(batchReport.outcomes).length + Object.keys(openAiReport).length;
     obs.count(Metric.JobsReconciled, changed);
-    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport, repaired, sweeps });
-    return { batch: batchReport, openai: openAiReport, repaired, sweeps };
+    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, sweeps });
+    return { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, sweeps };
   } catch (err) {
     obs.logger.error('reconcile failed', err as Error);
     throw err;

@@ -17,7 +17,7 @@ import { createDynamoWebhookStores } from '../../functions/adapters/dynamodb/web
 import type { TableContext } from '../../functions/adapters/dynamodb/table';
 import type { WebhookApiDeps } from '../../functions/api/routes/webhook-endpoints';
 import type { ProviderWebhookDeps } from '../../functions/api/routes/providers';
-import { onRunnerExit, pollMirroredJobs, recoverLocalJobs, type DispatchDeps } from '../../functions/domain/dispatch';
+import { onRunnerExit, pollMirroredJobs, recoverLocalJobs, submitUnsubmittedJobs, type DispatchDeps } from '../../functions/domain/dispatch';
 import { aesGcmSecretBox, createWebhookEngine, startWebhookWorker } from '../../functions/domain/webhooks';
 import type { Dispatcher } from '../../functions/ports/dispatcher';
 import type { OutboxStore, Stores } from '../../functions/ports/store';
@@ -114,8 +114,11 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
     const openai = openAiDispatcher({ client, files: stores.files, blobs: inp.blobs });
     dispatchers.openai = openai;
     if (config.openai.webhookSecret) providers.openai = { client, webhookSecret: config.openai.webhookSecret, mirror: openai };
+    // Jobs whose submit met an OpenAI outage have no OpenAI id (polling skips them): submit again.
     const poll = () =>
-      void pollMirroredJobs(deps, openai, 'openai').catch((err) => inp.log(`openai poll: ${(err as Error).message}`));
+      void pollMirroredJobs(deps, openai, 'openai')
+        .then(() => submitUnsubmittedJobs(deps, { openai }, 'openai', { afterMs: 5 * 60_000 }))
+        .catch((err) => inp.log(`openai poll: ${(err as Error).message}`));
     openAiPoll = setInterval(poll, config.openai.pollIntervalMs);
     openAiPoll.unref();
   }

@@ -1,6 +1,6 @@
 export { resumeStep } from './deps';
 export type { DispatchDeps } from './deps';
-export { submitQueuedJob } from './submit';
+export { submitQueuedJob, submitUnsubmittedJobs } from './submit';
 export type { Dispatchers, SubmitOptions } from './submit';
 export { handleBatchStateChange, isHostInterruption, tuneplaneJobIdOf } from './batch-events';
 export type { BatchJobDetail, BatchOutcome, BatchStateChange, HandleOptions } from './batch-events';

@@ -74,3 +74,27 @@ export async function submitQueuedJob(
     throw err;
   }
 }
+
+/**
+ * Queued jobs of `provider` that never got a provider id — their submit could not reach the
+ * provider (an outage, a timeout) — are submitted again once they have waited `afterMs`.
+ * Without this only Batch jobs were retried (reconcileBatchJobs); an OpenAI job queued during an
+ * outage stayed `queued` for ever, because mirroring only polls jobs that have a provider id.
+ */
+export async function submitUnsubmittedJobs(
+  deps: DispatchDeps,
+  dispatchers: Dispatchers,
+  provider: Provider,
+  opts: { afterMs: number; limit?: number },
+): Promise<string[]> {
+  const now = deps.clock.nowMs();
+  const jobs = (await deps.stores.jobs.listByStatus(['queued'], opts.limit ?? 200)).filter(
+    (j) => j.provider === provider && !j.providerJobId && now - (j.lastTransition?.atMs ?? j.createdAt * 1000) >= opts.afterMs,
+  );
+  const submitted: string[] = [];
+  for (const job of jobs) {
+    const after = await submitQueuedJob(deps, dispatchers, job);
+    if (after.providerJobId) submitted.push(job.id);
+  }
+  return submitted;
+}

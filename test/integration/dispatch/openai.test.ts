@@ -9,6 +9,7 @@ import { openAiWebhookJobId } from '../../../functions/adapters/openai/webhook';
 import {
   pollMirroredJobs,
   submitQueuedJob,
+  submitUnsubmittedJobs,
   syncByProviderJobId,
   type DispatchDeps,
 } from '../../../functions/domain/dispatch';
@@ -166,6 +167,24 @@ describe('OpenAI dispatch and mirroring', () => {
     expect(openai.jobs.get(rid)!.status).toBe('cancelled');
     await syncByProviderJobId(deps, dispatcher, rid);
     expect((await stored(job.id)).status).toBe('cancelled');
+  });
+
+  it('a job queued while OpenAI was unreachable is submitted once it is back (not left queued)', async () => {
+    const down = new OpenAI({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+    const unreachable = openAiDispatcher({ client: down, files: embedded.stores.files, blobs: embedded.blobs });
+    const job = await queuedJob();
+    const during = await submitQueuedJob(deps, { openai: unreachable }, job);
+    expect(during.status).toBe('queued');
+    expect(during.providerJobId ?? null).toBeNull();
+    // Mirroring alone never touches it: it polls jobs that have an OpenAI id.
+    await pollMirroredJobs(deps, dispatcher, 'openai');
+    expect((await stored(job.id)).providerJobId ?? null).toBeNull();
+    expect(await submitUnsubmittedJobs(deps, { openai: dispatcher }, 'openai', { afterMs: 0 })).toContain(job.id);
+    const after = await stored(job.id);
+    expect(after.status).toBe('queued');
+    expect(openai.jobs.get(after.providerJobId!)?.metadata).toEqual({ tuneplane_job_id: job.id });
+    // A second pass finds nothing left to submit.
+    expect(await submitUnsubmittedJobs(deps, { openai: dispatcher }, 'openai', { afterMs: 0 })).not.toContain(job.id);
   });
 
   it('a request OpenAI rejects fails the job with OpenAI’s message', async () => {
