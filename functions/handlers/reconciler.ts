@@ -14,7 +14,7 @@ import { batchDispatcher } from '../adapters/batch/dispatcher';
 import { DynamoSweepStore } from '../adapters/dynamodb';
 import { pollMirroredJobs, reconcileBatchJobs, submitUnsubmittedJobs } from '../domain/dispatch';
 import { timeSortedIds } from '../domain/ids';
-import { repairRecentFollowUps } from '../domain/lifecycle';
+import { failAbandonedCreations, repairRecentFollowUps } from '../domain/lifecycle';
 import { modelCatalog } from '../domain/models';
 import { tickSweeps, type ControllerDeps } from '../domain/sweeps/controller';
 import { Metric, createObservability } from '../observability';
@@ -51,6 +51,8 @@ const sweepDeps: ControllerDeps = {
 
 /** Follow-ups of transitions this recent are re-put (idempotent) in case a crash cut them off. */
 const REPAIR_WINDOW_MS = 30 * 60_000;
+/** A job still `validating_files` this long after creation lost its creating request (the API Lambda times out at 29 s). */
+const ABANDONED_CREATION_MS = 10 * 60_000;
 /** A container that ended this long ago without the runner's result has failed. */
 const RESULT_GRACE_MS = 10 * 60_000;
 /** A queued Batch or OpenAI job with no provider id this long after queuing had its submit lost: submit again. */
@@ -72,11 +74,12 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       ? await submitUnsubmittedJobs(deps, { openai }, 'openai', { afterMs: SUBMIT_RETRY_AFTER_MS })
       : [];
     const repaired = await repairRecentFollowUps(deps, { windowMs: REPAIR_WINDOW_MS });
+    const abandoned = await failAbandonedCreations(deps, { afterMs: ABANDONED_CREATION_MS });
     const sweeps = await tickSweeps(sweepDeps);
     const changed = Object.keys(batchReport.outcomes).length + Object.keys(openAiReport).length;
     obs.count(Metric.JobsReconciled, changed);
-    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, sweeps });
-    return { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, sweeps };
+    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, abandoned, sweeps });
+    return { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, abandoned, sweeps };
   } catch (err) {
     obs.logger.error('reconcile failed', err as Error);
     throw err;

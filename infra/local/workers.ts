@@ -18,6 +18,7 @@ import type { TableContext } from '../../functions/adapters/dynamodb/table';
 import type { WebhookApiDeps } from '../../functions/api/routes/webhook-endpoints';
 import type { ProviderWebhookDeps } from '../../functions/api/routes/providers';
 import { onRunnerExit, pollMirroredJobs, recoverLocalJobs, submitUnsubmittedJobs, type DispatchDeps } from '../../functions/domain/dispatch';
+import { failAbandonedCreations } from '../../functions/domain/lifecycle';
 import { aesGcmSecretBox, createWebhookEngine, startWebhookWorker } from '../../functions/domain/webhooks';
 import type { Dispatcher } from '../../functions/ports/dispatcher';
 import type { OutboxStore, Stores } from '../../functions/ports/store';
@@ -75,6 +76,7 @@ function nudging(outbox: OutboxStore, kick: () => void): OutboxStore {
 
 export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorkers> {
   const { config, clock } = inp;
+  const bootMs = clock.nowMs();
   const whStores = createDynamoWebhookStores(inp.table);
   const secrets = aesGcmSecretBox(await secretBoxKey(config.dataDir));
   const policy = { allowLoopback: config.webhooksAllowLoopback };
@@ -131,6 +133,9 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
     local,
     async start() {
       worker.kick();
+      // Jobs a previous run left half-created (validating_files) fail, saying why; those created
+      // since this boot (a request in flight right now) are not touched.
+      await failAbandonedCreations(deps, { afterMs: clock.nowMs() - bootMs + 1000 });
       return recoverLocalJobs(deps, (job) => local.submit(job));
     },
     async stop() {

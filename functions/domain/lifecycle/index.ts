@@ -7,7 +7,7 @@ export {
   transitionJob,
 } from './transition-job';
 export type { JobPatch, LifecycleDeps, TransitionOptions, TransitionResult } from './transition-job';
-export { repairRecentFollowUps } from './reconcile';
+export { failAbandonedCreations, repairRecentFollowUps } from './reconcile';
 export type { RepairRecentOptions } from './reconcile';
 export { appendJobEvent, deterministicEventId, recordMetrics } from './events';
 export type { AppendEventInput, EventDeps, MetricsPoint } from './events';
