@@ -47,6 +47,7 @@ const cases: Case[] = [
   { name: 'JSON sent to the multipart route', method: 'POST', path: '/v1/files', body: '{}', contentType: 'application/json', status: 415 },
   { name: 'limit below range', method: 'GET', path: '/v1/files?limit=0', status: 400, param: 'limit' },
   { name: 'limit not a number', method: 'GET', path: '/v1/fine_tuning/jobs?limit=lots', status: 400, param: 'limit' },
+  { name: 'more metadata filters than a job can hold', method: 'GET', path: `/v1/fine_tuning/jobs?${Array.from({ length: 200 }, (_, i) => `metadata[key${i}]=v`).join('&')}`, status: 400, param: 'metadata' },
   { name: 'unknown job id', method: 'GET', path: '/v1/fine_tuning/jobs/ftjob-nope', status: 404, param: 'fine_tuning_job_id' },
   { name: 'garbage id', method: 'GET', path: `/v1/files/${encodeURIComponent('../../etc/passwd')}`, status: 404 },
   { name: 'unknown upload', method: 'POST', path: '/v1/uploads/upload_nope/complete', status: 404 },

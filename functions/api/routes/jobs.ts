@@ -36,6 +36,9 @@ function metadataFilter(queries: Record<string, string[]>): Record<string, strin
     if (values.length !== 1) throw new ValidationError(`${name}: give one value per metadata key`, name);
     out[m[1]] = values[0];
   }
+  // A job holds at most 16 metadata keys, so a longer filter matches nothing; it would also pass
+  // DynamoDB's 4 KB expression limit, which answers with an error rather than an empty page.
+  if (Object.keys(out).length > 16) throw new ValidationError('metadata: filter on at most 16 metadata keys', 'metadata');
   return Object.keys(out).length ? out : undefined;
 }
 
