@@ -39,11 +39,17 @@ export type BatchOutcome =
   | 'interrupted'
   | 'failed'
   | 'finished_without_result'
-  | 'awaiting_result';
+  | 'awaiting_result'
+  | 'awaiting_resubmit';
 
 /** Spot reclaims and host failures: Batch's retry strategy resubmits these attempts. */
 export function isHostInterruption(reason: string | undefined): boolean {
   return !!reason && /^Host EC2/.test(reason);
+}
+
+/** The reason our Batch adapter gives TerminateJob when the user pauses (functions/adapters/batch). */
+export function isPauseTermination(reason: string | undefined): boolean {
+  return !!reason && /^Paused by the user/.test(reason);
 }
 
 /** Our job id travels in the tags and in the container environment; either is enough. */
@@ -111,6 +117,14 @@ export async function handleBatchStateChange(
     case 'FAILED': {
       // We terminated it ourselves to pause; the job is paused, not failed.
       if (job.status === 'paused') return 'ignored_no_change';
+      if (job.status === 'queued' && isPauseTermination(detail.statusReason)) {
+        // Resumed, but the new submission failed (Batch unreachable): the job still carries the
+        // id of the attempt its pause terminated. Forget that id; the reconciler submits anew.
+        const r = await tolerateConflict(
+          deps.stores.jobs.update(job.id, { version: job.version, status: 'queued' }, { providerJobId: null }),
+        );
+        return r ? 'awaiting_resubmit' : 'ignored_no_change';
+      }
       const reason = failureReason(detail);
       const r = await tolerateConflict(
         transitionJob(deps, job.id, 'failed', {

@@ -11,6 +11,7 @@ import {
   submitQueuedJob,
   type DispatchDeps,
 } from '../../../functions/domain/dispatch';
+import { resumeJob, type JobDeps } from '../../../functions/domain/jobs';
 import { transitionJob } from '../../../functions/domain/lifecycle';
 import type { JobRecord } from '../../../functions/domain/records';
 import { startBatchStandin, type BatchStandin } from '../../support/batch-standin';
@@ -189,6 +190,29 @@ describe('AWS Batch dispatch', () => {
     await embedded.stores.jobs.update(job.id, { version: current.version }, { providerJobId: resumed!.providerJobId });
     await transitionJob(deps, job.id, 'queued');
     expect(await handleBatchStateChange(deps, standin.event(batchId))).toBe('ignored_stale_attempt');
+  });
+
+  it('a resume whose submission met a Batch outage is submitted again later, not failed for the pause', async () => {
+    const d = dispatcherFor(standin);
+    const { job, batchId } = await submitted();
+    standin.setStatus(batchId, 'RUNNING');
+    await handleBatchStateChange(deps, standin.event(batchId));
+    await transitionJob(deps, job.id, 'paused');
+    await d.pause((await embedded.stores.jobs.getById(job.id))!);
+    const down = await startBatchStandin();
+    await down.close();
+    const jobDeps = { ...deps, dispatchers: { batch: dispatcherFor(down) } } as unknown as JobDeps;
+    const resumed = await resumeJob(jobDeps, job.tenantId, job.id);
+    expect(resumed).toMatchObject({ status: 'queued', providerJobId: batchId });
+    // The reconciler sees the terminated (pre-pause) Batch job, then, a while later, submits anew.
+    for (let pass = 0; pass < 2; pass++) {
+      nowMs += 10 * 60_000;
+      await reconcileBatchJobs(deps, d, { batch: d }, { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 });
+    }
+    const after = (await embedded.stores.jobs.getById(job.id))!;
+    expect(after.status).toBe('queued');
+    expect(after.providerJobId).toBeTruthy();
+    expect(after.providerJobId).not.toBe(batchId);
   });
 
   it('the reconciler repairs jobs whose events were lost', async () => {
