@@ -152,7 +152,9 @@ export async function resumeJob(deps: JobDeps, tenantId: TenantId, id: string): 
   try {
     const out = await dispatcher.resume(queued);
     if (out?.providerJobId) {
-      return await deps.stores.jobs.update(id, { version: queued.version }, { providerJobId: out.providerJobId });
+      // Re-read: a late event of the attempt the pause stopped may have touched the job meanwhile.
+      const now = (await deps.stores.jobs.getById(id)) ?? queued;
+      return await deps.stores.jobs.update(id, { version: now.version, status: 'queued' }, { providerJobId: out.providerJobId });
     }
   } catch (err) {
     deps.onDispatchError?.(queued, 'resume', err);

@@ -215,6 +215,28 @@ describe('AWS Batch dispatch', () => {
     expect(after.providerJobId).not.toBe(batchId);
   });
 
+  it('a late FAILED event of the paused attempt, arriving while resume submits anew, does not lose the new Batch id', async () => {
+    const d = dispatcherFor(standin);
+    const { job, batchId } = await submitted();
+    standin.setStatus(batchId, 'RUNNING');
+    await handleBatchStateChange(deps, standin.event(batchId));
+    await transitionJob(deps, job.id, 'paused');
+    await d.pause((await embedded.stores.jobs.getById(job.id))!);
+    let newId = '';
+    const racing = {
+      ...d,
+      resume: async (j: JobRecord) => {
+        const out = (await d.resume!(j)) as { providerJobId: string };
+        newId = out.providerJobId;
+        await handleBatchStateChange(deps, standin.event(batchId)); // EventBridge, late
+        return out;
+      },
+    };
+    const resumed = await resumeJob({ ...deps, dispatchers: { batch: racing } } as unknown as JobDeps, job.tenantId, job.id);
+    expect(newId).toBeTruthy();
+    expect(resumed).toMatchObject({ status: 'queued', providerJobId: newId });
+  });
+
   it('the reconciler repairs jobs whose events were lost', async () => {
     const d = dispatcherFor(standin);
     const started = await submitted();
