@@ -4,7 +4,7 @@
 import { ConflictError, UpstreamError } from '../../errors';
 import type { Dispatcher } from '../../ports/dispatcher';
 import type { JobRecord, Provider } from '../records';
-import { appendJobEvent, transitionJob } from '../lifecycle';
+import { appendJobEvent, isTerminal, transitionJob } from '../lifecycle';
 import type { DispatchDeps } from './deps';
 
 export type Dispatchers = Partial<Record<Provider, Dispatcher>>;
@@ -70,8 +70,18 @@ export async function submitQueuedJob(
     });
     return updated;
   } catch (err) {
-    if (err instanceof ConflictError) return (await deps.stores.jobs.getById(job.id))!;
-    throw err;
+    if (!(err instanceof ConflictError)) throw err;
+    // The job changed since we read it — often its container already marked it running. Keep the
+    // provider's id unless another submit recorded one: without it the reconciler cannot see the
+    // provider job and cancel cannot stop it.
+    const now = (await deps.stores.jobs.getById(job.id))!;
+    if (now.providerJobId || isTerminal(now.status)) return now;
+    try {
+      return await deps.stores.jobs.update(job.id, { version: now.version, status: now.status }, { providerJobId });
+    } catch (e) {
+      if (e instanceof ConflictError) return (await deps.stores.jobs.getById(job.id))!;
+      throw e;
+    }
   }
 }
 

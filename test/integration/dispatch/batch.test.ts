@@ -237,6 +237,25 @@ describe('AWS Batch dispatch', () => {
     expect(resumed).toMatchObject({ status: 'queued', providerJobId: newId });
   });
 
+  it('keeps the Batch id when the container marks the job running before the id is recorded', async () => {
+    const d = dispatcherFor(standin);
+    const fast = {
+      ...d,
+      submit: async (j: JobRecord) => {
+        const out = await d.submit(j);
+        await transitionJob(deps, j.id, 'running'); // the runner started at once
+        return out;
+      },
+    };
+    const job = await queuedJob();
+    const after = await submitQueuedJob(deps, { batch: fast }, job);
+    expect(after.status).toBe('running');
+    expect(after.providerJobId).toBeTruthy();
+    // So the reconciler can still ask Batch about it, and cancel can still stop it.
+    const report = await reconcileBatchJobs(deps, d, { batch: d }, { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 });
+    expect(report.outcomes[job.id]).toBeDefined();
+  });
+
   it('the reconciler repairs jobs whose events were lost', async () => {
     const d = dispatcherFor(standin);
     const started = await submitted();
