@@ -50,7 +50,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   const directUploadLimit = limitBody(ctx.config.maxDirectUploadBytes + MULTIPART_OVERHEAD_BYTES);
   const jsonLimit = limitBody(ctx.config.maxJsonBodyBytes);
   const guard: MiddlewareHandler<ApiEnv> = async (c, next) => {
-    if (UNAUTHENTICATED_PREFIXES.some((p) => c.req.path.startsWith(p))) return next();
+    // No key on these, so the size limit is all that stands between a stranger and our memory.
+    if (UNAUTHENTICATED_PREFIXES.some((p) => c.req.path.startsWith(p))) return jsonLimit(c, next);
     return auth(c, async () => {
       if (c.req.method === 'GET' || c.req.method === 'DELETE' || c.req.method === 'HEAD') return next();
       const limit = c.req.method === 'POST' && c.req.path === '/v1/files' ? directUploadLimit : jsonLimit;

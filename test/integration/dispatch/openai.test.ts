@@ -154,6 +154,14 @@ describe('OpenAI dispatch and mirroring', () => {
     const res = await post(openai.webhook('fine_tuning.job.running', rid));
     expect(res.status).toBe(200);
     expect((await stored(job.id)).status).toBe('running');
+
+    // Anyone can reach this route without a key: an oversize body is refused before it is read.
+    const huge = await app.request('http://api.test/v1/providers/openai/webhook', {
+      method: 'POST',
+      body: 'x'.repeat(8 * 1024 * 1024),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(huge.status).toBe(413);
   });
 
   it('forwards cancel, pause and resume', async () => {
