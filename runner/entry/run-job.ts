@@ -78,6 +78,8 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   const history: MetricsReport[] = [];
   let stopRequested = false;
 
+  const keep = Number((job.resolvedHyperparameters as { keep_checkpoints?: number }).keep_checkpoints ?? 2);
+  const checkpointer = new CheckpointManager(blobStorage(deps.blobs, `checkpoints/${job.id}/`), keep);
   const sink: ProgressSink = {
     message: async (level, text, data) => {
       await appendJobEvent(deps, job, { level, message: text, data: data ?? null, dedupeKey: `runner:${job.attempt ?? 1}:${text}` });
@@ -107,19 +109,26 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
         fineTunedModelCheckpoint: `${modelId}:ckpt-step-${c.step}`,
         blobPrefix: `checkpoints/${job.id}/${c.id}/`,
       });
+      // The manager keeps the best k; records of the checkpoints it removed go too, so the API
+      // never lists a checkpoint whose files are gone.
+      const live = new Set((await checkpointer.manifests()).map((m) => m.id));
+      const records = await deps.stores.checkpoints.list(job.id, { limit: 100 });
+      for (const r of records.items) {
+        const id = r.blobPrefix.split('/').filter(Boolean).at(-1);
+        if (id && !live.has(id)) await deps.stores.checkpoints.delete(job.id, r.id);
+      }
     },
   };
 
   try {
     const hyperparameters = { ...job.resolvedHyperparameters, seed: job.seed };
-    const keep = Number((job.resolvedHyperparameters as { keep_checkpoints?: number }).keep_checkpoints ?? 2);
     const session = await runSession({
       model: { folder: await modelFolder(deps, job) },
       train: await readText(deps, job, job.trainingFile, 'training_file'),
       validation: job.validationFile ? await readText(deps, job, job.validationFile, 'validation_file') : undefined,
       hyperparameters,
       memoryBudgetBytes: opts.memoryBudgetBytes,
-      checkpointer: new CheckpointManager(blobStorage(deps.blobs, `checkpoints/${job.id}/`), keep),
+      checkpointer,
       sink,
       shouldStop: () => stopRequested || (opts.shouldStop?.() ?? false),
     });
@@ -135,14 +144,22 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
     for (const [name, bytes] of files) await deps.blobs.put(`models/${modelId}/${name}`, bytes, name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
     await deps.stores.models.put({ id: modelId, tenantId: job.tenantId, createdAt: Math.floor(deps.clock.nowMs() / 1000), ownedBy: job.tenantId, jobId: job.id, blobPrefix: `models/${modelId}/` });
     const resultFile = await writeResults(deps, job, history);
-    const trainedTokens = session.train.examples.reduce((s, e) => s + e.ids.length, 0) * session.config.hyperparameters.n_epochs;
+    // Tokens of the examples times the epochs actually run (early stopping ends before the plan).
+    const epochsRun = session.config.hyperparameters.n_epochs * Math.min(1, result.steps / Math.max(1, result.totalSteps));
+    const trainedTokens = Math.round(session.train.examples.reduce((s, e) => s + e.ids.length, 0) * epochsRun);
     session.model.dispose();
-    await transitionJob(deps, job.id, 'succeeded', {
+    const finished = await transitionJob(deps, job.id, 'succeeded', {
       expectedStatus: 'running',
       reason: result.status === 'early_stopped' ? `The job has successfully completed (early stopping at step ${result.steps}, best step ${result.bestStep})` : undefined,
       patch: { fineTunedModel: modelId, trainedTokens, resultFiles: [resultFile], finishedAt: Math.floor(deps.clock.nowMs() / 1000), progress: { step: result.steps, totalSteps: result.totalSteps, epoch: result.last?.epoch ?? 0, loss: result.last?.train_loss } },
       eventData: { steps: result.steps, total_steps: result.totalSteps, best_step: result.bestStep ?? null },
+    }).catch((err: unknown) => {
+      // Paused or cancelled while the last step ran: the user's status stands (a resumed job
+      // continues from its newest checkpoint), and the job is not failed for it.
+      if (err instanceof ConflictError) return null;
+      throw err;
     });
+    if (!finished) log(JSON.stringify({ level: 'warn', msg: 'training finished but the job had changed status; left as it is', jobId }));
     return 0;
   } catch (err) {
     const userError = err instanceof DataError || (err instanceof TuneplaneError && err.status < 500) || err instanceof RangeError;

@@ -87,6 +87,9 @@ describe('runner job entry on the embedded stack', () => {
     const ckpts = (await env.stores.checkpoints.list(job.id, { limit: 10 })).items;
     expect(ckpts.map((c) => c.stepNumber)).toContain(12);
     expect((await env.blobs.list(`checkpoints/${job.id}/step-00000012/`))).toContain(`checkpoints/${job.id}/step-00000012/manifest.json`);
+    // keep_checkpoints: 1 — the records of checkpoints the runner removed are gone too.
+    for (const c of ckpts) expect(await env.blobs.head(`${c.blobPrefix}manifest.json`)).toBeDefined();
+    expect(ckpts.length).toBeLessThanOrEqual(2); // the best one, and the newest a restart resumes from
     // OpenAI-style results file.
     const results = await env.stores.files.get(tenant, done.resultFiles[0]);
     const csv = new TextDecoder().decode(await env.blobs.get(results!.blobKey));
