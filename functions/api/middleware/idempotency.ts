@@ -17,6 +17,17 @@ import type { Clock } from '../../ports/clock';
 import type { IdempotencyStore } from '../../ports/store';
 import type { ApiEnv } from '../env';
 
+/** What a replay of a request whose response held a one-time secret answers (that response is not kept). */
+const NOT_STORED = {
+  error: {
+    message:
+      'The first response to this Idempotency-Key carried a one-time secret and was not kept. The request was carried out: list or retrieve the resource instead (rotate its secret if it was lost).',
+    type: 'idempotency_error',
+    param: 'Idempotency-Key',
+    code: 'idempotent_response_not_stored',
+  },
+};
+
 const HEADER = 'idempotency-key';
 const REPLAYED = 'Idempotent-Replayed';
 /** How long an unfinished claim holds the key (the API Lambda times out after 29 s). */
@@ -83,10 +94,18 @@ export function idempotency(store: IdempotencyStore, clock: Clock, ttlSeconds: n
       await store.release(tenantId, key);
       return;
     }
+    const expiresAt = Math.floor(clock.nowMs() / 1000) + ttlSeconds;
+    // A response marked no-store carries a one-time secret (a webhook endpoint's signing secret):
+    // it is not written to the table. The key still guards against a second creation; a replay
+    // answers 409 saying where to look instead.
+    if (/\bno-store\b/i.test(res.headers.get('cache-control') ?? '')) {
+      await store.complete(tenantId, key, { status: 409, body: JSON.stringify(NOT_STORED), headers: { 'content-type': 'application/json' } }, expiresAt);
+      return;
+    }
     const text = await res.clone().text();
     const headers: Record<string, string> = {};
     const ct = res.headers.get('content-type');
     if (ct) headers['content-type'] = ct;
-    await store.complete(tenantId, key, { status: res.status, body: text, headers }, Math.floor(clock.nowMs() / 1000) + ttlSeconds);
+    await store.complete(tenantId, key, { status: res.status, body: text, headers }, expiresAt);
   });
 }

@@ -2,6 +2,7 @@
  * /v1/webhook_endpoints through the Hono app on the embedded stack (dynalite + s3rver), and the
  * whole path from a job's terminal transition to a verified webhook at a loopback receiver.
  */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,27 @@ describe('/v1/webhook_endpoints', () => {
     const res = await call('POST', '/v1/webhook_endpoints', body);
     expect(res.status).toBe(400);
     expect(res.body.error.param).toBe(param);
+  });
+
+  it('never stores the one-time secret under an Idempotency-Key; a replay is a 409 and creates nothing', async () => {
+    const post = () =>
+      app.request('/v1/webhook_endpoints', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json', 'Idempotency-Key': 'create-once' },
+        body: JSON.stringify({ url: 'https://hooks.example.com/once' }),
+      });
+    const first = await post();
+    expect(first.status).toBe(200);
+    const { secret } = (await first.json()) as { secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    const table = await env.clients.doc.send(new ScanCommand({ TableName: env.config.table }));
+    expect(JSON.stringify(table.Items)).not.toContain(secret);
+
+    const replay = await post();
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('idempotent_response_not_stored');
+    const list = await call('GET', '/v1/webhook_endpoints');
+    expect(list.body.data.filter((e: Record<string, unknown>) => e.url === 'https://hooks.example.com/once')).toHaveLength(1);
   });
 
   it('updates, disables, enables, rotates and deletes', async () => {
