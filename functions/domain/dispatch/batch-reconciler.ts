@@ -7,7 +7,7 @@ import { transitionJob } from '../lifecycle';
 import { ConflictError } from '../../errors';
 import type { DispatchDeps } from './deps';
 import { handleBatchStateChange, type BatchJobDetail, type BatchOutcome } from './batch-events';
-import { submitQueuedJob, type Dispatchers } from './submit';
+import { submitUnsubmittedJobs, type Dispatchers } from './submit';
 
 export interface BatchDescriber {
   describe(providerJobIds: string[]): Promise<BatchJobDetail[]>;
@@ -38,14 +38,11 @@ export async function reconcileBatchJobs(
   const report: ReconcileReport = { examined: jobs.length, outcomes: {} };
   const now = deps.clock.nowMs();
 
-  const unsubmitted = jobs.filter((j) => !j.providerJobId);
-  for (const job of unsubmitted) {
-    const since = job.lastTransition?.atMs ?? job.createdAt * 1000;
-    if (job.status === 'queued' && now - since >= opts.submitRetryAfterMs) {
-      await submitQueuedJob(deps, dispatchers, job);
-      report.outcomes[job.id] = 'resubmitted';
-    }
-  }
+  const resubmitted = await submitUnsubmittedJobs(deps, dispatchers, 'batch', {
+    afterMs: opts.submitRetryAfterMs,
+    limit: opts.limit,
+  });
+  for (const id of resubmitted) report.outcomes[id] = 'resubmitted';
 
   const submitted = jobs.filter((j): j is JobRecord & { providerJobId: string } => !!j.providerJobId);
   const details = await batch.describe(submitted.map((j) => j.providerJobId));
