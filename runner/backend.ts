@@ -8,6 +8,7 @@
  * which requires them to be the same version as @tensorflow/tfjs (4.22).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastCpuKernels } from './cpu-kernels';
 import { registerNativeKernels } from './native';
 
 export type BackendChoice = 'auto' | 'gpu' | 'node' | 'cpu';
@@ -54,14 +55,11 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
 
   if (!(await tf.setBackend('cpu'))) throw new Error('The pure-JS cpu backend failed to initialise.');
   await tf.ready();
-  // ── Native BLAS hook (runner/native, T2) ──────────────────────────────────────────────────────
-  // Accelerated kernels for the pure-JS cpu backend register here, e.g.
-  //   const native = registerNativeKernels({ log });      // from './native'
-  //   if (native.active) description += ` + native kernels (${native.blas})`;
-  // They must honour transposeA/transposeB: the model passes transposed weights by flag, not by copy.
-  // ─────────────────────────────────────────────────────────────────────────────────────────────
-  // Its status goes into the one selection line rather than a log line of its own.
+  // Accelerated kernels for the pure-JS cpu backend: runner/native's (OpenBLAS) where the addon
+  // loads, and a linear-time embedding gradient where it does not. Their status goes into the one
+  // selection line rather than a log line of its own.
   const native = registerNativeKernels({ log: () => {} });
+  installFastCpuKernels();
   const description = 'pure JavaScript (@tensorflow/tfjs cpu backend)' + (native.active
     ? ` + native kernels via ${native.blas}, ${native.threads} threads: ${native.kernels.join(', ')}`
     : `; native kernels off: ${native.reason}`);

@@ -3,10 +3,9 @@
  * per segment, O(segments × rows), and it is the gradient of every embedding lookup (gather), so
  * with a vocabulary of a few thousand one backward pass took minutes. This one adds each row into
  * its segment once. When runner/native's kernels are active they replace it (and fall back to it).
- * TODO(lead): belongs next to the backend selection (runner/backend.ts); installed from the trainer for now.
  */
 import * as tf from '@tensorflow/tfjs';
-import { nativeStatus } from '../native';
+import { nativeStatus } from './native';
 
 type TypedArray = Float32Array | Int32Array;
 let installed = false;

@@ -18,7 +18,7 @@ import { clipByGlobalNorm } from '../optim/clip';
 import { createOptimizer, type Optimizer } from '../optim/optimizers';
 import { learningRateAt, PlateauController } from '../optim/schedule';
 import { findLargestBatch } from './auto-batch';
-import { installFastCpuKernels } from './cpu-kernels';
+import { installFastCpuKernels } from '../cpu-kernels';
 import { EarlyStopping, higherIsBetter } from './early-stopping';
 import { disposeTensors, lossSum, toTensors } from './loss';
 import type { TrainableModel } from './model';
@@ -63,6 +63,7 @@ export class Trainer {
   private orders = new Map<number, number[]>();
 
   constructor(private readonly o: TrainerOptions) {
+    // initBackend installs it; this covers library use that trains without initBackend (idempotent).
     if (tf.getBackend() === 'cpu') installFastCpuKernels();
     const h = o.config.hyperparameters;
     this.optimizer = createOptimizer({

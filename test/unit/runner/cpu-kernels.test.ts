@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { installFastCpuKernels } from '../../../../runner/train/cpu-kernels';
+import { installFastCpuKernels } from '../../../runner/cpu-kernels';
 
 describe('linear-time UnsortedSegmentSum on the cpu backend', () => {
   it('sums rows into their segments (ignoring out-of-range ids) and gives embedding gradients', async () => {
