@@ -4,10 +4,10 @@
  *   pk JOB#<jobId>   sk CKPT#<id>
  *   gsi1pk JOB#<jobId>#CKPTS   gsi1sk <stepNumber, 12 digits>#<id>    newest (highest step) first
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointRecord, Page } from '../../domain/records';
 import type { CheckpointStore, ListOptions } from '../../ports/store';
-import { fromItem, queryPage, type TableContext } from './table';
+import { fromItem, newestFirstAfter, type TableContext } from './table';
 
 const key = (jobId: string, id: string) => ({ pk: `JOB#${jobId}`, sk: `CKPT#${id}` });
 const order = (c: CheckpointRecord) => `${String(c.stepNumber).padStart(12, '0')}#${c.id}`;
@@ -31,22 +31,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   async list(jobId: string, opts: ListOptions): Promise<Page<CheckpointRecord>> {
-    let cursor: string | undefined;
-    if (opts.after) {
-      const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(jobId, opts.after) }));
-      if (!res.Item) return { items: [], hasMore: false };
-      cursor = res.Item.gsi1sk as string;
-    }
-    const { items, hasMore } = await queryPage(
-      this.ctx,
-      {
-        IndexName: 'gsi1',
-        KeyConditionExpression: cursor ? 'gsi1pk = :p AND gsi1sk < :c' : 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': `JOB#${jobId}#CKPTS`, ...(cursor ? { ':c': cursor } : {}) },
-        ScanIndexForward: false,
-      },
-      opts.limit,
-    );
+    const after = opts.after ? key(jobId, opts.after) : undefined;
+    const { items, hasMore } = await newestFirstAfter(this.ctx, `JOB#${jobId}#CKPTS`, after, opts.limit);
     return { items: items.map((i) => fromItem<CheckpointRecord>(i)), hasMore };
   }
 

@@ -8,10 +8,10 @@
  * Event ids are hashes (they must be reproducible by a retry), so they do not sort by time; the
  * order comes from `seq`, microseconds of the first write, made strictly increasing per process.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobEventRecord, Page } from '../../domain/records';
 import type { JobEventStore, ListOptions } from '../../ports/store';
-import { fromItem, putIfAbsent, queryPage, type TableContext } from './table';
+import { fromItem, newestFirstAfter, putIfAbsent, type TableContext } from './table';
 
 let lastSeq = 0;
 /** 16 digits of microseconds since the epoch, strictly increasing within this process. */
@@ -43,25 +43,8 @@ export class DynamoJobEventStore implements JobEventStore {
   }
 
   async list(jobId: string, opts: ListOptions): Promise<Page<JobEventRecord>> {
-    let cursor: string | undefined;
-    if (opts.after) {
-      const res = await this.ctx.doc.send(
-        new GetCommand({ TableName: this.ctx.table, Key: { pk: `JOB#${jobId}`, sk: `EVENT#${opts.after}` } }),
-      );
-      // An unknown cursor has nothing after it.
-      if (!res.Item) return { items: [], hasMore: false };
-      cursor = res.Item.gsi1sk as string;
-    }
-    const { items, hasMore } = await queryPage(
-      this.ctx,
-      {
-        IndexName: 'gsi1',
-        KeyConditionExpression: cursor ? 'gsi1pk = :p AND gsi1sk < :c' : 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': `JOB#${jobId}#EVENTS`, ...(cursor ? { ':c': cursor } : {}) },
-        ScanIndexForward: false,
-      },
-      opts.limit,
-    );
+    const after = opts.after ? { pk: `JOB#${jobId}`, sk: `EVENT#${opts.after}` } : undefined;
+    const { items, hasMore } = await newestFirstAfter(this.ctx, `JOB#${jobId}#EVENTS`, after, opts.limit);
     return { items: items.map((i) => fromItem<JobEventRecord>(i)), hasMore };
   }
 }

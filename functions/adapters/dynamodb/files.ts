@@ -6,11 +6,11 @@
  *
  * Deleting marks the record and drops it from the tenant index; `get` hides deleted files.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, Page, TenantId } from '../../domain/records';
 import { NotFoundError } from '../../errors';
 import type { FileStore, ListOptions } from '../../ports/store';
-import { fromItem, isConditionalFailure, queryPage, type TableContext } from './table';
+import { fromItem, markDeletedForTenant, queryPage, type TableContext } from './table';
 
 const key = (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' });
 
@@ -47,19 +47,7 @@ export class DynamoFileStore implements FileStore {
   }
 
   async markDeleted(tenantId: TenantId, id: string): Promise<void> {
-    try {
-      await this.ctx.doc.send(
-        new UpdateCommand({
-          TableName: this.ctx.table,
-          Key: key(id),
-          UpdateExpression: 'SET deleted = :true REMOVE gsi1pk, gsi1sk',
-          ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
-          ExpressionAttributeValues: { ':true': true, ':t': tenantId },
-        }),
-      );
-    } catch (err) {
-      if (isConditionalFailure(err)) throw new NotFoundError('file', id, 'file_id');
-      throw err;
-    }
+    await markDeletedForTenant(this.ctx, key(id), tenantId, () => new NotFoundError('file', id, 'file_id'));
   }
+
 }

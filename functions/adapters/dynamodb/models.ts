@@ -6,11 +6,11 @@
  *
  * Deleting marks the record and drops it from the owner index.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ModelRecord, TenantId } from '../../domain/records';
 import { NotFoundError } from '../../errors';
 import type { ModelStore } from '../../ports/store';
-import { fromItem, isConditionalFailure, type TableContext } from './table';
+import { fromItem, markDeletedForTenant, type TableContext } from './table';
 
 const key = (id: string) => ({ pk: `MODEL#${id}`, sk: 'MODEL' });
 const owner = (tenantId: string) => `OWNER#${tenantId}#MODELS`;
@@ -58,19 +58,7 @@ export class DynamoModelStore implements ModelStore {
 
   /** Only the owner deletes; system models cannot be deleted through a tenant. */
   async markDeleted(tenantId: TenantId, id: string): Promise<void> {
-    try {
-      await this.ctx.doc.send(
-        new UpdateCommand({
-          TableName: this.ctx.table,
-          Key: key(id),
-          UpdateExpression: 'SET deleted = :true REMOVE gsi1pk, gsi1sk',
-          ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
-          ExpressionAttributeValues: { ':true': true, ':t': tenantId },
-        }),
-      );
-    } catch (err) {
-      if (isConditionalFailure(err)) throw new NotFoundError('model', id, 'model');
-      throw err;
-    }
+    await markDeletedForTenant(this.ctx, key(id), tenantId, () => new NotFoundError('model', id, 'model'));
   }
+
 }

@@ -25,7 +25,13 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../errors';
 import type { Clock } from '../../ports/clock';
 
@@ -142,6 +148,60 @@ export async function queryPage(
     start = res.LastEvaluatedKey;
   } while (start && items.length < want);
   return { items: items.slice(0, limit), hasMore: items.length > limit };
+}
+
+/**
+ * A newest-first page of a gsi1 partition, after the item `after` (its gsi1sk is the cursor):
+ * the list shape of events and checkpoints. An unknown cursor has nothing after it.
+ */
+export async function newestFirstAfter(
+  ctx: TableContext,
+  gsi1pk: string,
+  afterKey: { pk: string; sk: string } | undefined,
+  limit: number,
+): Promise<{ items: Record<string, unknown>[]; hasMore: boolean }> {
+  let cursor: string | undefined;
+  if (afterKey) {
+    const res = await ctx.doc.send(new GetCommand({ TableName: ctx.table, Key: afterKey }));
+    if (!res.Item) return { items: [], hasMore: false };
+    cursor = res.Item.gsi1sk as string;
+  }
+  return queryPage(
+    ctx,
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: cursor ? 'gsi1pk = :p AND gsi1sk < :c' : 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': gsi1pk, ...(cursor ? { ':c': cursor } : {}) },
+      ScanIndexForward: false,
+    },
+    limit,
+  );
+}
+
+/**
+ * Marks a tenant's item deleted and takes it out of the tenant's listing (gsi1); another tenant's
+ * or a missing item throws `notFound()`.
+ */
+export async function markDeletedForTenant(
+  ctx: TableContext,
+  itemKey: { pk: string; sk: string },
+  tenantId: string,
+  notFound: () => Error,
+): Promise<void> {
+  try {
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: itemKey,
+        UpdateExpression: 'SET deleted = :true REMOVE gsi1pk, gsi1sk',
+        ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
+        ExpressionAttributeValues: { ':true': true, ':t': tenantId },
+      }),
+    );
+  } catch (err) {
+    if (isConditionalFailure(err)) throw notFound();
+    throw err;
+  }
 }
 
 /** `SET #a = :a, …` for the defined fields of a patch (undefined fields are left alone). */
