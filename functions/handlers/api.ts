@@ -8,8 +8,8 @@
 import type { Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { cachedSecret, decodeOpenAiSecret, decodeWebhookMasterKey, loadApiConfig } from '../config';
-import { DynamoSweepStore, createAwsClients, createDynamoStores } from '../adapters/dynamodb';
-import { S3BlobStore } from '../adapters/s3';
+import { DynamoSweepStore, createDynamoStores, documentClientFor } from '../adapters/dynamodb';
+import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
 import { createApp } from '../api/app';
@@ -24,9 +24,10 @@ import { loadableSecretBox } from './lib/webhook-secret-box';
 
 const config = loadApiConfig(process.env);
 const obs = createObservability('api');
-const clients = createAwsClients(config);
-const stores = createDynamoStores(clients.doc, config.tableName);
-const blobs = new S3BlobStore(clients.s3, config.bucketName);
+const doc = documentClientFor(config);
+const stores = createDynamoStores(doc, config.tableName);
+// Loaded on first use: most requests (keys, jobs, events) never touch S3.
+const blobs = lazyS3BlobStore(config, config.bucketName);
 const secrets = secretsManagerReader(config.region);
 const openAiSecret = cachedSecret(secrets, config.openAiSecretArn, decodeOpenAiSecret);
 const webhookSecrets = loadableSecretBox(cachedSecret(secrets, config.webhookSecretArn, decodeWebhookMasterKey));
@@ -70,14 +71,14 @@ const app = createApp({
   config: { defaultProvider: 'batch', maxDirectUploadBytes: 4 * 1024 * 1024 },
   logger: appLogger(obs.logger),
   webhooks: {
-    stores: createDynamoWebhookStores({ doc: clients.doc, table: config.tableName, clock: systemClock }),
+    stores: createDynamoWebhookStores({ doc, table: config.tableName, clock: systemClock }),
     secrets: webhookSecrets,
     checkUrl: webhookUrlChecker({ allowLoopback: false }),
     // No nudge: the sweeper Lambda picks redeliveries up within a minute.
   },
   providers: { openai: openAiWebhook },
   // The reconciler advances sweeps every minute (functions/handlers/reconciler.ts).
-  sweeps: { store: new DynamoSweepStore({ doc: clients.doc, table: config.tableName, clock: systemClock }) },
+  sweeps: { store: new DynamoSweepStore({ doc, table: config.tableName, clock: systemClock }) },
 });
 const honoHandler = handle(app);
 

@@ -6,15 +6,14 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadBatchEventsConfig } from '../config';
-import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
+import { createDynamoStores, documentClientFor } from '../adapters/dynamodb';
 import { handleBatchStateChange, tuneplaneJobIdOf, type BatchJobDetail, type BatchOutcome } from '../domain/dispatch';
 import { Metric, createObservability, withJobId } from '../observability';
 import { systemClock } from '../ports/clock';
 
 const config = loadBatchEventsConfig(process.env);
 const obs = createObservability('batch-events');
-const clients = createAwsClients(config);
-const deps = { stores: createDynamoStores(clients.doc, config.tableName), clock: systemClock };
+const deps = { stores: createDynamoStores(documentClientFor(config), config.tableName), clock: systemClock };
 
 /** What we rely on in the event; the rest of `detail` is passed through to the domain untouched. */
 const BatchStateChangeEvent = z.object({

@@ -8,8 +8,8 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { cachedSecret, decodeOpenAiSecret, loadReconcilerConfig } from '../config';
-import { createAwsClients, createDynamoStores } from '../adapters/dynamodb';
-import { S3BlobStore } from '../adapters/s3';
+import { createDynamoStores, documentClientFor } from '../adapters/dynamodb';
+import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { batchDispatcher } from '../adapters/batch/dispatcher';
 import { DynamoSweepStore } from '../adapters/dynamodb';
 import { pollMirroredJobs, reconcileBatchJobs, submitUnsubmittedJobs } from '../domain/dispatch';
@@ -24,9 +24,10 @@ import { secretsManagerReader } from './lib/secrets-manager';
 
 const config = loadReconcilerConfig(process.env);
 const obs = createObservability('reconciler');
-const clients = createAwsClients({ ...config });
-const stores = createDynamoStores(clients.doc, config.tableName);
-const blobs = new S3BlobStore(clients.s3, config.bucketName);
+const doc = documentClientFor(config);
+const stores = createDynamoStores(doc, config.tableName);
+// Only the OpenAI mirror reads blobs (training files to upload): S3 loads when it first does.
+const blobs = lazyS3BlobStore(config, config.bucketName);
 const deps = { stores, clock: systemClock };
 const batch = batchDispatcher(new BatchClient({ region: config.region }), {
   ...config.batch,
@@ -46,7 +47,7 @@ const sweepDeps: ControllerDeps = {
   dispatchers: { batch, openai },
   models: modelCatalog({ models: stores.models, blobs }),
   defaultProvider: 'batch',
-  sweeps: new DynamoSweepStore({ doc: clients.doc, table: config.tableName, clock: systemClock }),
+  sweeps: new DynamoSweepStore({ doc, table: config.tableName, clock: systemClock }),
 };
 
 /** Follow-ups of transitions this recent are re-put (idempotent) in case a crash cut them off. */

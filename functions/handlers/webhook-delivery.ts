@@ -7,7 +7,7 @@
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { cachedSecret, decodeWebhookMasterKey, loadWebhookDeliveryConfig } from '../config';
-import { createAwsClients } from '../adapters/dynamodb';
+import { documentClientFor } from '../adapters/dynamodb';
 import { DynamoOutboxStore } from '../adapters/dynamodb/outbox';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { createHttpSender } from '../adapters/http';
@@ -18,8 +18,7 @@ import { secretsManagerReader } from './lib/secrets-manager';
 
 const config = loadWebhookDeliveryConfig(process.env);
 const obs = createObservability('webhook-delivery');
-const clients = createAwsClients(config);
-const table = { doc: clients.doc, table: config.tableName, clock: systemClock };
+const table = { doc: documentClientFor(config), table: config.tableName, clock: systemClock };
 const stores = createDynamoWebhookStores(table);
 const outbox = new DynamoOutboxStore(table);
 const sender = createHttpSender({ allowLoopback: config.allowLoopback });

@@ -6,7 +6,8 @@
  * Uses the default AWS credential chain, with dynamodb:PutItem on the table.
  */
 import { parseArgs } from 'node:util';
-import { createAwsClients, createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { createApiKey } from '../../functions/domain/api-keys';
 import { systemClock } from '../../functions/ports/clock';
 

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../functions/api/app';
-import { DynamoSweepStore, createAwsClients, createDynamoStores, createTable } from '../../functions/adapters/dynamodb';
+import { DynamoSweepStore, createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createAwsClients } from '../../functions/adapters/aws-clients';
+import { createTable } from '../../functions/adapters/dynamodb/create-table';
 import { S3BlobStore } from '../../functions/adapters/s3';
 import { timeSortedIds } from '../../functions/domain/ids';
 import { modelCatalog } from '../../functions/domain/models';
@@ -55,7 +57,7 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
     await unlock();
   };
   try {
-    await createTable(clients.dynamodb, config.table);
+    await createTable({ region: config.region, dynamodbEndpoint: services.dynamodbEndpoint }, config.table);
     const clock = systemClock;
     const stores = createDynamoStores(clients.doc, config.table, clock);
     const blobs = new S3BlobStore(clients.s3, config.bucket);

@@ -5,7 +5,8 @@
  * embedded stack). Exit codes: see run-job.ts (0 final status written, 75 interrupted, 1 unexpected).
  */
 import { z } from 'zod';
-import { createAwsClients, createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { S3BlobStore } from '../../functions/adapters/s3';
 import { timeSortedIds } from '../../functions/domain/ids';
 import { systemClock } from '../../functions/ports/clock';

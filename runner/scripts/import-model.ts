@@ -15,7 +15,8 @@ import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { createAwsClients, createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { S3BlobStore } from '../../functions/adapters/s3';
 import { loadPretrained } from '../io';
 

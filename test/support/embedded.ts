@@ -10,7 +10,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createAwsClients, createDynamoStores, createTable, type AwsClients } from '../../functions/adapters/dynamodb';
+import { createDynamoStores } from '../../functions/adapters/dynamodb';
+import { createAwsClients, type AwsClients } from '../../functions/adapters/aws-clients';
+import { createTable } from '../../functions/adapters/dynamodb/create-table';
 import { S3BlobStore } from '../../functions/adapters/s3';
 import { systemClock, type Clock } from '../../functions/ports/clock';
 import type { BlobStore } from '../../functions/ports/blobs';
@@ -65,7 +67,7 @@ export async function startEmbedded(opts: StartEmbeddedOptions = {}): Promise<Em
   };
   const clients = createAwsClients(config);
   try {
-    await createTable(clients.dynamodb, table);
+    await createTable(config, table);
   } catch (err) {
     clients.destroy();
     await services.close();

@@ -3,7 +3,6 @@
  *
  *   pk APIKEY#<keyHash>   sk APIKEY
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord } from '../../domain/records';
 import type { ApiKeyStore } from '../../ports/store';
 import { fromItem, type TableContext } from './table';
@@ -14,12 +13,12 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   constructor(private readonly ctx: TableContext) {}
 
   async put(record: ApiKeyRecord): Promise<void> {
-    await this.ctx.doc.send(new PutCommand({ TableName: this.ctx.table, Item: { ...record, ...key(record.keyHash) } }));
+    await this.ctx.doc.put({ TableName: this.ctx.table, Item: { ...record, ...key(record.keyHash) } });
   }
 
   async getByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
     // Consistent: a key works on the request right after it was created.
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(keyHash), ConsistentRead: true }));
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: key(keyHash), ConsistentRead: true });
     return res.Item ? fromItem<ApiKeyRecord>(res.Item) : undefined;
   }
 }

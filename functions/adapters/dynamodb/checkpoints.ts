@@ -4,7 +4,6 @@
  *   pk JOB#<jobId>   sk CKPT#<id>
  *   gsi1pk JOB#<jobId>#CKPTS   gsi1sk <stepNumber, 12 digits>#<id>    newest (highest step) first
  */
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointRecord, Page } from '../../domain/records';
 import type { CheckpointStore, ListOptions } from '../../ports/store';
 import { fromItem, newestFirstAfter, type TableContext } from './table';
@@ -17,17 +16,15 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   /** Idempotent on id: a repeated put of the same checkpoint writes the same item. */
   async put(checkpoint: CheckpointRecord): Promise<void> {
-    await this.ctx.doc.send(
-      new PutCommand({
-        TableName: this.ctx.table,
-        Item: {
-          ...checkpoint,
-          ...key(checkpoint.jobId, checkpoint.id),
-          gsi1pk: `JOB#${checkpoint.jobId}#CKPTS`,
-          gsi1sk: order(checkpoint),
-        },
-      }),
-    );
+    await this.ctx.doc.put({
+      TableName: this.ctx.table,
+      Item: {
+        ...checkpoint,
+        ...key(checkpoint.jobId, checkpoint.id),
+        gsi1pk: `JOB#${checkpoint.jobId}#CKPTS`,
+        gsi1sk: order(checkpoint),
+      },
+    });
   }
 
   async list(jobId: string, opts: ListOptions): Promise<Page<CheckpointRecord>> {
@@ -37,6 +34,6 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   async delete(jobId: string, id: string): Promise<void> {
-    await this.ctx.doc.send(new DeleteCommand({ TableName: this.ctx.table, Key: key(jobId, id) }));
+    await this.ctx.doc.delete({ TableName: this.ctx.table, Key: key(jobId, id) });
   }
 }

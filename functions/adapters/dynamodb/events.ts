@@ -8,7 +8,6 @@
  * Event ids are hashes (they must be reproducible by a retry), so they do not sort by time; the
  * order comes from `seq`, microseconds of the first write, made strictly increasing per process.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobEventRecord, Page } from '../../domain/records';
 import type { JobEventStore, ListOptions } from '../../ports/store';
 import { fromItem, newestFirstAfter, putIfAbsent, type TableContext } from './table';
@@ -25,20 +24,18 @@ export class DynamoJobEventStore implements JobEventStore {
 
   async append(event: JobEventRecord): Promise<void> {
     await putIfAbsent(() =>
-      this.ctx.doc.send(
-        new PutCommand({
-          TableName: this.ctx.table,
-          Item: {
-            ...event,
-            pk: `JOB#${event.jobId}`,
-            sk: `EVENT#${event.id}`,
-            gsi1pk: `JOB#${event.jobId}#EVENTS`,
-            // Wall clock, not ctx.clock: the order of writes, even when tests freeze time.
-            gsi1sk: `${nextSeq(Date.now())}#${event.id}`,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
+      this.ctx.doc.put({
+        TableName: this.ctx.table,
+        Item: {
+          ...event,
+          pk: `JOB#${event.jobId}`,
+          sk: `EVENT#${event.id}`,
+          gsi1pk: `JOB#${event.jobId}#EVENTS`,
+          // Wall clock, not ctx.clock: the order of writes, even when tests freeze time.
+          gsi1sk: `${nextSeq(Date.now())}#${event.id}`,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 

@@ -6,7 +6,6 @@
  *
  * Deleting marks the record and drops it from the tenant index; `get` hides deleted files.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, Page, TenantId } from '../../domain/records';
 import { NotFoundError } from '../../errors';
 import type { FileStore, ListOptions } from '../../ports/store';
@@ -19,11 +18,11 @@ export class DynamoFileStore implements FileStore {
 
   async put(file: FileRecord): Promise<void> {
     const index = file.deleted ? {} : { gsi1pk: `TENANT#${file.tenantId}#FILES`, gsi1sk: file.id };
-    await this.ctx.doc.send(new PutCommand({ TableName: this.ctx.table, Item: { ...file, ...key(file.id), ...index } }));
+    await this.ctx.doc.put({ TableName: this.ctx.table, Item: { ...file, ...key(file.id), ...index } });
   }
 
   async get(tenantId: TenantId, id: string): Promise<FileRecord | undefined> {
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true }));
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true });
     const file = res.Item ? fromItem<FileRecord>(res.Item) : undefined;
     return file && file.tenantId === tenantId && !file.deleted ? file : undefined;
   }

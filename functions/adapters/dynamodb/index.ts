@@ -1,9 +1,9 @@
 /** The DynamoDB single-table adapter: every store of `ports/store.ts` on one table. */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { Stores } from '../../ports/store';
 import { DynamoApiKeyStore } from './api-keys';
 import { DynamoCheckpointStore } from './checkpoints';
+import type { DocumentClient } from './document-client';
 import { DynamoJobEventStore } from './events';
 import { DynamoFileStore } from './files';
 import { DynamoIdempotencyStore } from './idempotency';
@@ -13,7 +13,7 @@ import { DynamoOutboxStore } from './outbox';
 import type { TableContext } from './table';
 import { DynamoUploadStore } from './uploads';
 
-export function createDynamoStores(doc: DynamoDBDocumentClient, table: string, clock: Clock = systemClock): Stores {
+export function createDynamoStores(doc: DocumentClient, table: string, clock: Clock = systemClock): Stores {
   const ctx: TableContext = { doc, table, clock };
   return {
     apiKeys: new DynamoApiKeyStore(ctx),
@@ -28,9 +28,7 @@ export function createDynamoStores(doc: DynamoDBDocumentClient, table: string, c
   };
 }
 
-export { createAwsClients } from './clients';
-export type { AwsClients, AwsClientsConfig } from './clients';
-export { TABLE_SCHEMA, createTable, createTableInput } from './table';
+export { createDocumentClient, documentClientFor, DynamoDBError, type DocumentClient } from './document-client';
 export type { TableContext } from './table';
 export { DynamoSweepStore } from './sweeps';
 export {

@@ -10,7 +10,6 @@
  * Every update is conditional on the stored `version` (and `status` when given) and bumps the
  * version; a failed condition is a ConflictError.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord, JobStatus, Page, TenantId } from '../../domain/records';
 import type { JobStore, ListOptions } from '../../ports/store';
 import { conditional, fromItem, mapFilter, queryPage, setExpression, type TableContext } from './table';
@@ -25,26 +24,24 @@ export class DynamoJobStore implements JobStore {
   async create(job: JobRecord): Promise<void> {
     await conditional(
       () =>
-        this.ctx.doc.send(
-          new PutCommand({
-            TableName: this.ctx.table,
-            Item: {
-              ...job,
-              ...key(job.id),
-              gsi1pk: `TENANT#${job.tenantId}#JOBS`,
-              gsi1sk: job.id,
-              gsi2pk: statusIndex(job.status),
-              gsi2sk: `${statusSince(job.lastTransition?.atMs ?? job.createdAt * 1000)}#${job.id}`,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
+        this.ctx.doc.put({
+          TableName: this.ctx.table,
+          Item: {
+            ...job,
+            ...key(job.id),
+            gsi1pk: `TENANT#${job.tenantId}#JOBS`,
+            gsi1sk: job.id,
+            gsi2pk: statusIndex(job.status),
+            gsi2sk: `${statusSince(job.lastTransition?.atMs ?? job.createdAt * 1000)}#${job.id}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       `Job ${job.id} already exists.`,
     );
   }
 
   async getById(id: string): Promise<JobRecord | undefined> {
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true }));
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true });
     return res.Item ? fromItem<JobRecord>(res.Item) : undefined;
   }
 
@@ -92,16 +89,14 @@ export class DynamoJobStore implements JobStore {
     for (const status of statuses) {
       let start: Record<string, unknown> | undefined;
       do {
-        const res = await this.ctx.doc.send(
-          new QueryCommand({
-            TableName: this.ctx.table,
-            IndexName: 'gsi2',
-            KeyConditionExpression: since ? 'gsi2pk = :s AND gsi2sk >= :since' : 'gsi2pk = :s',
-            ExpressionAttributeValues: { ':s': statusIndex(status), ...(since ? { ':since': since } : {}) },
-            Limit: limit - out.length,
-            ExclusiveStartKey: start,
-          }),
-        );
+        const res = await this.ctx.doc.query({
+          TableName: this.ctx.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: since ? 'gsi2pk = :s AND gsi2sk >= :since' : 'gsi2pk = :s',
+          ExpressionAttributeValues: { ':s': statusIndex(status), ...(since ? { ':since': since } : {}) },
+          Limit: limit - out.length,
+          ExclusiveStartKey: start,
+        });
         for (const item of res.Items ?? []) out.push(fromItem<JobRecord>(item));
         start = res.LastEvaluatedKey;
       } while (start && out.length < limit);
@@ -134,17 +129,15 @@ export class DynamoJobStore implements JobStore {
     }
     const res = await conditional(
       () =>
-        this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.ctx.table,
-            Key: key(id),
-            UpdateExpression: `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one`,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        this.ctx.doc.update({
+          TableName: this.ctx.table,
+          Key: key(id),
+          UpdateExpression: `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
       `Job ${id} changed since it was read (expected version ${expected.version}${
         expected.status ? `, status ${expected.status}` : ''
       }).`,

@@ -6,7 +6,6 @@
  *
  * Deleting marks the record and drops it from the owner index.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ModelRecord, TenantId } from '../../domain/records';
 import { NotFoundError } from '../../errors';
 import type { ModelStore } from '../../ports/store';
@@ -20,11 +19,11 @@ export class DynamoModelStore implements ModelStore {
 
   async put(model: ModelRecord): Promise<void> {
     const index = model.deleted ? {} : { gsi1pk: owner(model.tenantId), gsi1sk: model.id };
-    await this.ctx.doc.send(new PutCommand({ TableName: this.ctx.table, Item: { ...model, ...key(model.id), ...index } }));
+    await this.ctx.doc.put({ TableName: this.ctx.table, Item: { ...model, ...key(model.id), ...index } });
   }
 
   async get(tenantId: TenantId, id: string): Promise<ModelRecord | undefined> {
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true }));
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true });
     const model = res.Item ? fromItem<ModelRecord>(res.Item) : undefined;
     if (!model || model.deleted) return undefined;
     return model.tenantId === tenantId || model.tenantId === 'system' ? model : undefined;
@@ -36,16 +35,14 @@ export class DynamoModelStore implements ModelStore {
     for (const o of tenantId === 'system' ? ['system'] : ['system', tenantId]) {
       let start: Record<string, unknown> | undefined;
       do {
-        const res = await this.ctx.doc.send(
-          new QueryCommand({
-            TableName: this.ctx.table,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :p',
-            ExpressionAttributeValues: { ':p': owner(o) },
-            ScanIndexForward: false,
-            ExclusiveStartKey: start,
-          }),
-        );
+        const res = await this.ctx.doc.query({
+          TableName: this.ctx.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': owner(o) },
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+        });
         for (const item of res.Items ?? []) {
           const m = fromItem<ModelRecord>(item);
           if (!m.deleted) out.push(m);

@@ -7,7 +7,6 @@
  * Ids are deterministic (`${jobId}:${status}`), and `put` never overwrites: recording the same
  * happening twice, even after it was dispatched, changes nothing.
  */
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OutboxRecord } from '../../domain/records';
 import type { OutboxStore } from '../../ports/store';
 import { fromItem, putIfAbsent, type TableContext } from './table';
@@ -22,13 +21,11 @@ export class DynamoOutboxStore implements OutboxStore {
     const index =
       entry.status === 'pending' ? { gsi2pk: PENDING, gsi2sk: `${String(entry.createdAt).padStart(12, '0')}#${entry.id}` } : {};
     await putIfAbsent(() =>
-      this.ctx.doc.send(
-        new PutCommand({
-          TableName: this.ctx.table,
-          Item: { ...entry, ...key(entry.id), ...index },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
+      this.ctx.doc.put({
+        TableName: this.ctx.table,
+        Item: { ...entry, ...key(entry.id), ...index },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 
@@ -36,16 +33,14 @@ export class DynamoOutboxStore implements OutboxStore {
     const out: OutboxRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const res = await this.ctx.doc.send(
-        new QueryCommand({
-          TableName: this.ctx.table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :p',
-          ExpressionAttributeValues: { ':p': PENDING },
-          Limit: limit - out.length,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const res = await this.ctx.doc.query({
+        TableName: this.ctx.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p',
+        ExpressionAttributeValues: { ':p': PENDING },
+        Limit: limit - out.length,
+        ExclusiveStartKey: start,
+      });
       for (const item of res.Items ?? []) out.push(fromItem<OutboxRecord>(item));
       start = res.LastEvaluatedKey;
     } while (start && out.length < limit);
@@ -53,16 +48,14 @@ export class DynamoOutboxStore implements OutboxStore {
   }
 
   async markDispatched(id: string): Promise<void> {
-    await this.ctx.doc.send(
-      new UpdateCommand({
-        TableName: this.ctx.table,
-        Key: key(id),
-        UpdateExpression: 'SET #s = :d REMOVE gsi2pk, gsi2sk',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':d': 'dispatched' },
-      }),
-    ).catch((err: unknown) => {
+    await this.ctx.doc.update({
+      TableName: this.ctx.table,
+      Key: key(id),
+      UpdateExpression: 'SET #s = :d REMOVE gsi2pk, gsi2sk',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':d': 'dispatched' },
+    }).catch((err: unknown) => {
       // Marking an unknown entry is a no-op, like marking one twice.
       if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
     });

@@ -8,7 +8,6 @@
  * Sweep and trial updates are conditional on the stored `version` and bump it; a failed condition
  * is a ConflictError (as for jobs).
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page, TenantId } from '../../domain/records';
 import type { ListOptions } from '../../ports/store';
 import type { SweepPatch, SweepRecord, SweepStatus, SweepStore, TrialPatch, TrialRecord } from '../../ports/sweeps';
@@ -25,25 +24,23 @@ export class DynamoSweepStore implements SweepStore {
   async create(sweep: SweepRecord): Promise<void> {
     await conditional(
       () =>
-        this.ctx.doc.send(
-          new PutCommand({
-            TableName: this.ctx.table,
-            Item: {
-              ...sweep,
-              ...sweepKey(sweep.id),
-              gsi1pk: `TENANT#${sweep.tenantId}#SWEEPS`,
-              gsi1sk: sweep.id,
-              ...(!sweep.settled ? { gsi2pk: ACTIVE, gsi2sk: sweep.id } : {}),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
+        this.ctx.doc.put({
+          TableName: this.ctx.table,
+          Item: {
+            ...sweep,
+            ...sweepKey(sweep.id),
+            gsi1pk: `TENANT#${sweep.tenantId}#SWEEPS`,
+            gsi1sk: sweep.id,
+            ...(!sweep.settled ? { gsi2pk: ACTIVE, gsi2sk: sweep.id } : {}),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       `Sweep ${sweep.id} already exists.`,
     );
   }
 
   async getById(id: string): Promise<SweepRecord | undefined> {
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: sweepKey(id), ConsistentRead: true }));
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: sweepKey(id), ConsistentRead: true });
     return res.Item ? fromItem<SweepRecord>(res.Item) : undefined;
   }
 
@@ -72,16 +69,14 @@ export class DynamoSweepStore implements SweepStore {
     const out: SweepRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const res = await this.ctx.doc.send(
-        new QueryCommand({
-          TableName: this.ctx.table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :a',
-          ExpressionAttributeValues: { ':a': ACTIVE },
-          Limit: limit - out.length,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const res = await this.ctx.doc.query({
+        TableName: this.ctx.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :a',
+        ExpressionAttributeValues: { ':a': ACTIVE },
+        Limit: limit - out.length,
+        ExclusiveStartKey: start,
+      });
       out.push(...(res.Items ?? []).map((i) => fromItem<SweepRecord>(i)));
       start = res.LastEvaluatedKey;
     } while (start && out.length < limit);
@@ -110,13 +105,11 @@ export class DynamoSweepStore implements SweepStore {
   async createTrial(trial: TrialRecord): Promise<void> {
     await conditional(
       () =>
-        this.ctx.doc.send(
-          new PutCommand({
-            TableName: this.ctx.table,
-            Item: { ...trial, ...trialKey(trial.sweepId, trial.number) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
+        this.ctx.doc.put({
+          TableName: this.ctx.table,
+          Item: { ...trial, ...trialKey(trial.sweepId, trial.number) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       `Trial ${trial.number} of sweep ${trial.sweepId} already exists.`,
     );
   }
@@ -125,15 +118,13 @@ export class DynamoSweepStore implements SweepStore {
     const out: TrialRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const res = await this.ctx.doc.send(
-        new QueryCommand({
-          TableName: this.ctx.table,
-          KeyConditionExpression: 'pk = :p AND begins_with(sk, :t)',
-          ExpressionAttributeValues: { ':p': `SWEEP#${sweepId}`, ':t': 'TRIAL#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const res = await this.ctx.doc.query({
+        TableName: this.ctx.table,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :t)',
+        ExpressionAttributeValues: { ':p': `SWEEP#${sweepId}`, ':t': 'TRIAL#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      });
       out.push(...(res.Items ?? []).map((i) => fromItem<TrialRecord>(i)));
       start = res.LastEvaluatedKey;
     } while (start);
@@ -172,17 +163,15 @@ export class DynamoSweepStore implements SweepStore {
     const update = `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one${removeNames.length ? ` REMOVE ${removeNames.join(', ')}` : ''}`;
     const res = await conditional(
       () =>
-        this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.ctx.table,
-            Key: key,
-            UpdateExpression: update,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: { ...names, ...set.names },
-            ExpressionAttributeValues: { ...values, ...set.values, ':one': 1 },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        this.ctx.doc.update({
+          TableName: this.ctx.table,
+          Key: key,
+          UpdateExpression: update,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: { ...names, ...set.names },
+          ExpressionAttributeValues: { ...values, ...set.values, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
       message,
     );
     return res.Attributes as Record<string, unknown>;

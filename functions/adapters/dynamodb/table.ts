@@ -17,76 +17,14 @@
  *
  * Records are stored as top-level attributes (readable in a console, filterable), plus the keys.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceInUseException,
-  waitUntilTableExists,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../errors';
 import type { Clock } from '../../ports/clock';
-
-/** What the CDK stack must create too (same names, same schema). */
-export const TABLE_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  globalSecondaryIndexes: [
-    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-  ],
-  timeToLiveAttribute: 'expiresAt',
-} as const;
-
-export function createTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, globalSecondaryIndexes } = TABLE_SCHEMA;
-  const attrs = [partitionKey, sortKey, ...globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: attrs.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-    KeySchema: [
-      { AttributeName: partitionKey, KeyType: 'HASH' },
-      { AttributeName: sortKey, KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: globalSecondaryIndexes.map((g) => ({
-      IndexName: g.indexName,
-      KeySchema: [
-        { AttributeName: g.partitionKey, KeyType: 'HASH' },
-        { AttributeName: g.sortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    })),
-  };
-}
-
-/**
- * Creates the table if it does not exist and waits until it is ACTIVE (embedded stack, tests).
- * TTL is not enabled here: dynalite has none, and on AWS the CDK stack owns the table.
- */
-export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-  } catch (err) {
-    if (!(err instanceof ResourceInUseException)) throw err;
-  }
-  const status = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
-  if (status !== 'ACTIVE') {
-    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.5 }, { TableName: tableName });
-  }
-}
+import type { DocumentClient } from './document-client';
 
 /** What every store needs: the document client, the table name, and a clock (expiry checks). */
 export interface TableContext {
-  doc: DynamoDBDocumentClient;
+  doc: DocumentClient;
   table: string;
   clock: Clock;
 }
@@ -141,9 +79,7 @@ export async function queryPage(
   let start: Record<string, unknown> | undefined;
   do {
     const pageSize = input.FilterExpression ? Math.max(100, want) : want - items.length;
-    const res = await ctx.doc.send(
-      new QueryCommand({ ...input, TableName: ctx.table, Limit: pageSize, ExclusiveStartKey: start }),
-    );
+    const res = await ctx.doc.query({ ...input, TableName: ctx.table, Limit: pageSize, ExclusiveStartKey: start });
     items.push(...((res.Items ?? []) as Record<string, unknown>[]));
     start = res.LastEvaluatedKey;
   } while (start && items.length < want);
@@ -162,7 +98,7 @@ export async function newestFirstAfter(
 ): Promise<{ items: Record<string, unknown>[]; hasMore: boolean }> {
   let cursor: string | undefined;
   if (afterKey) {
-    const res = await ctx.doc.send(new GetCommand({ TableName: ctx.table, Key: afterKey }));
+    const res = await ctx.doc.get({ TableName: ctx.table, Key: afterKey });
     if (!res.Item) return { items: [], hasMore: false };
     cursor = res.Item.gsi1sk as string;
   }
@@ -189,15 +125,13 @@ export async function markDeletedForTenant(
   notFound: () => Error,
 ): Promise<void> {
   try {
-    await ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: itemKey,
-        UpdateExpression: 'SET deleted = :true REMOVE gsi1pk, gsi1sk',
-        ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
-        ExpressionAttributeValues: { ':true': true, ':t': tenantId },
-      }),
-    );
+    await ctx.doc.update({
+      TableName: ctx.table,
+      Key: itemKey,
+      UpdateExpression: 'SET deleted = :true REMOVE gsi1pk, gsi1sk',
+      ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
+      ExpressionAttributeValues: { ':true': true, ':t': tenantId },
+    });
   } catch (err) {
     if (isConditionalFailure(err)) throw notFound();
     throw err;

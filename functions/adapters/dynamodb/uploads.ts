@@ -8,7 +8,6 @@
  * upload stays readable (status `expired`) for a while before it disappears. Both are checked
  * on read, because dynalite has no TTL.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TenantId, UploadRecord } from '../../domain/records';
 import type { UploadStore } from '../../ports/store';
 import { conditional, fromItem, nowSeconds, setExpression, type TableContext } from './table';
@@ -29,16 +28,14 @@ export class DynamoUploadStore implements UploadStore {
 
   async put(upload: UploadRecord): Promise<void> {
     const { expiresAt, ...rest } = upload;
-    await this.ctx.doc.send(
-      new PutCommand({
-        TableName: this.ctx.table,
-        Item: { ...rest, ...key(upload.id), uploadExpiresAt: expiresAt, expiresAt: expiresAt + UPLOAD_RETENTION_SECONDS },
-      }),
-    );
+    await this.ctx.doc.put({
+      TableName: this.ctx.table,
+      Item: { ...rest, ...key(upload.id), uploadExpiresAt: expiresAt, expiresAt: expiresAt + UPLOAD_RETENTION_SECONDS },
+    });
   }
 
   async get(tenantId: TenantId, id: string): Promise<UploadRecord | undefined> {
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true }));
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: key(id), ConsistentRead: true });
     const upload = res.Item ? this.toRecord(res.Item) : undefined;
     return upload?.tenantId === tenantId ? upload : undefined;
   }
@@ -65,17 +62,15 @@ export class DynamoUploadStore implements UploadStore {
     if (from !== 'pending' && from !== 'expired') values[':from'] = from;
     const res = await conditional(
       () =>
-        this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.ctx.table,
-            Key: key(id),
-            UpdateExpression: `SET ${set.expr}`,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: { ...set.names, '#cur': 'status' },
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        this.ctx.doc.update({
+          TableName: this.ctx.table,
+          Key: key(id),
+          UpdateExpression: `SET ${set.expr}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: { ...set.names, '#cur': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
       `Upload ${id} is no longer ${from}.`,
     );
     return this.toRecord(res.Attributes!)!;

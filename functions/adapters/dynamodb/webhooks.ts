@@ -12,7 +12,6 @@
  *   expiresAt  delivery logs are kept 30 days (filtered on read; dynalite has no TTL)
  */
 import { createHash } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page, TenantId } from '../../domain/records';
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../../domain/webhooks/records';
 import type { ListOptions } from '../../ports/store';
@@ -34,21 +33,17 @@ export class DynamoWebhookEndpointStore implements WebhookEndpointStore {
   async create(endpoint: WebhookEndpointRecord): Promise<void> {
     await conditional(
       () =>
-        this.ctx.doc.send(
-          new PutCommand({
-            TableName: this.ctx.table,
-            Item: { ...endpoint, ...endpointKey(endpoint.tenantId, endpoint.id) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
+        this.ctx.doc.put({
+          TableName: this.ctx.table,
+          Item: { ...endpoint, ...endpointKey(endpoint.tenantId, endpoint.id) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       `Webhook endpoint ${endpoint.id} already exists.`,
     );
   }
 
   async get(tenantId: TenantId, id: string): Promise<WebhookEndpointRecord | undefined> {
-    const res = await this.ctx.doc.send(
-      new GetCommand({ TableName: this.ctx.table, Key: endpointKey(tenantId, id), ConsistentRead: true }),
-    );
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: endpointKey(tenantId, id), ConsistentRead: true });
     return res.Item ? fromItem<WebhookEndpointRecord>(res.Item) : undefined;
   }
 
@@ -73,15 +68,13 @@ export class DynamoWebhookEndpointStore implements WebhookEndpointStore {
     const out: WebhookEndpointRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const res = await this.ctx.doc.send(
-        new QueryCommand({
-          TableName: this.ctx.table,
-          KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': `WHEP#${tenantId}` },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const res = await this.ctx.doc.query({
+        TableName: this.ctx.table,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': `WHEP#${tenantId}` },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      });
       for (const item of res.Items ?? []) out.push(fromItem<WebhookEndpointRecord>(item));
       start = res.LastEvaluatedKey;
     } while (start);
@@ -99,24 +92,22 @@ export class DynamoWebhookEndpointStore implements WebhookEndpointStore {
     const set = setExpression(fields);
     const res = await conditional(
       () =>
-        this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.ctx.table,
-            Key: endpointKey(tenantId, id),
-            UpdateExpression: `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one`,
-            ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-            ExpressionAttributeNames: { ...set.names, '#version': 'version' },
-            ExpressionAttributeValues: { ...set.values, ':expected': expectedVersion, ':one': 1 },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        this.ctx.doc.update({
+          TableName: this.ctx.table,
+          Key: endpointKey(tenantId, id),
+          UpdateExpression: `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one`,
+          ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+          ExpressionAttributeNames: { ...set.names, '#version': 'version' },
+          ExpressionAttributeValues: { ...set.values, ':expected': expectedVersion, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
       `Webhook endpoint ${id} changed since it was read.`,
     );
     return fromItem<WebhookEndpointRecord>(res.Attributes!);
   }
 
   async delete(tenantId: TenantId, id: string): Promise<void> {
-    await this.ctx.doc.send(new DeleteCommand({ TableName: this.ctx.table, Key: endpointKey(tenantId, id) }));
+    await this.ctx.doc.delete({ TableName: this.ctx.table, Key: endpointKey(tenantId, id) });
   }
 }
 
@@ -131,22 +122,20 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
 
   async createIfAbsent(delivery: WebhookDeliveryRecord): Promise<boolean> {
     try {
-      await this.ctx.doc.send(
-        new PutCommand({
-          TableName: this.ctx.table,
-          Item: {
-            ...delivery,
-            ...deliveryKey(delivery.id),
-            gsi1pk: logIndex(delivery.endpointId),
-            gsi1sk: `${pad(delivery.createdAtMs)}#${delivery.id}`,
-            ...(delivery.status === 'pending' && delivery.nextAttemptAtMs !== null
-              ? { gsi2pk: dueShard(delivery.id), gsi2sk: `${pad(delivery.nextAttemptAtMs)}#${delivery.id}` }
-              : {}),
-            expiresAt: Math.floor(delivery.createdAtMs / 1000) + DELIVERY_RETENTION_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.ctx.doc.put({
+        TableName: this.ctx.table,
+        Item: {
+          ...delivery,
+          ...deliveryKey(delivery.id),
+          gsi1pk: logIndex(delivery.endpointId),
+          gsi1sk: `${pad(delivery.createdAtMs)}#${delivery.id}`,
+          ...(delivery.status === 'pending' && delivery.nextAttemptAtMs !== null
+            ? { gsi2pk: dueShard(delivery.id), gsi2sk: `${pad(delivery.nextAttemptAtMs)}#${delivery.id}` }
+            : {}),
+          expiresAt: Math.floor(delivery.createdAtMs / 1000) + DELIVERY_RETENTION_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (err) {
       if (isConditionalFailure(err)) return false;
@@ -155,14 +144,14 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   async get(id: string): Promise<WebhookDeliveryRecord | undefined> {
-    const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: deliveryKey(id), ConsistentRead: true }));
+    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: deliveryKey(id), ConsistentRead: true });
     return this.live(res.Item);
   }
 
   async listByEndpoint(endpointId: string, opts: ListOptions): Promise<Page<WebhookDeliveryRecord>> {
     let cursor: string | undefined;
     if (opts.after) {
-      const res = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.table, Key: deliveryKey(opts.after) }));
+      const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: deliveryKey(opts.after) });
       if (!res.Item || res.Item.endpointId !== endpointId) return { items: [], hasMore: false };
       cursor = res.Item.gsi1sk as string;
     }
@@ -183,16 +172,14 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
   async listDue(nowMs: number, limit: number): Promise<WebhookDeliveryRecord[]> {
     const perShard = await Promise.all(
       Array.from({ length: DUE_SHARDS }, (_, shard) =>
-        this.ctx.doc.send(
-          new QueryCommand({
-            TableName: this.ctx.table,
-            IndexName: 'gsi2',
-            KeyConditionExpression: 'gsi2pk = :p AND gsi2sk <= :due',
-            // `~` sorts after every id character: everything due at or before nowMs.
-            ExpressionAttributeValues: { ':p': `WHDUE#${shard}`, ':due': `${pad(nowMs)}#~` },
-            Limit: limit,
-          }),
-        ),
+        this.ctx.doc.query({
+          TableName: this.ctx.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :p AND gsi2sk <= :due',
+          // `~` sorts after every id character: everything due at or before nowMs.
+          ExpressionAttributeValues: { ':p': `WHDUE#${shard}`, ':due': `${pad(nowMs)}#~` },
+          Limit: limit,
+        }),
       ),
     );
     // The index is eventually consistent: the engine's conditional claim on the base item decides.
@@ -218,18 +205,16 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
     const set = setExpression(fields);
     const res = await conditional(
       () =>
-        this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.ctx.table,
-            Key: deliveryKey(id),
-            UpdateExpression:
-              `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one` + (final ? ' REMOVE gsi2pk, gsi2sk' : ''),
-            ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-            ExpressionAttributeNames: { ...set.names, '#version': 'version' },
-            ExpressionAttributeValues: { ...set.values, ':expected': expectedVersion, ':one': 1 },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        this.ctx.doc.update({
+          TableName: this.ctx.table,
+          Key: deliveryKey(id),
+          UpdateExpression:
+            `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one` + (final ? ' REMOVE gsi2pk, gsi2sk' : ''),
+          ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+          ExpressionAttributeNames: { ...set.names, '#version': 'version' },
+          ExpressionAttributeValues: { ...set.values, ':expected': expectedVersion, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
       `Webhook delivery ${id} changed since it was read.`,
     );
     return fromItem<WebhookDeliveryRecord>(res.Attributes!, ['expiresAt']);

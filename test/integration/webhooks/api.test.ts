@@ -2,7 +2,6 @@
  * /v1/webhook_endpoints through the Hono app on the embedded stack (dynalite + s3rver), and the
  * whole path from a job's terminal transition to a verified webhook at a loopback receiver.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +122,7 @@ describe('/v1/webhook_endpoints', () => {
     expect(first.status).toBe(200);
     const { secret } = (await first.json()) as { secret: string };
     expect(secret).toMatch(/^whsec_/);
-    const table = await env.clients.doc.send(new ScanCommand({ TableName: env.config.table }));
+    const table = await env.clients.doc.scan({ TableName: env.config.table });
     expect(JSON.stringify(table.Items)).not.toContain(secret);
 
     const replay = await post();

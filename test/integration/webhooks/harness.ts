@@ -8,8 +8,8 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 // @ts-expect-error dynalite ships no types
 import dynalite from 'dynalite';
-import { createAwsClients } from '../../../functions/adapters/dynamodb/clients';
-import { createTable } from '../../../functions/adapters/dynamodb/table';
+import { createAwsClients } from '../../../functions/adapters/aws-clients';
+import { createTable } from '../../../functions/adapters/dynamodb/create-table';
 import { createDynamoWebhookStores } from '../../../functions/adapters/dynamodb/webhooks';
 import { createHttpSender } from '../../../functions/adapters/http';
 import { DynamoOutboxStore } from '../../../functions/adapters/dynamodb/outbox';
@@ -81,7 +81,7 @@ export async function startWebhookHarness(engineOptions: WebhookEngineOptions = 
   const port = (db.address() as AddressInfo).port;
   const clients = createAwsClients({ region: 'us-east-1', dynamodbEndpoint: `http://127.0.0.1:${port}` });
   const table = `webhooks-${randomBytes(4).toString('hex')}`;
-  await createTable(clients.dynamodb, table);
+  await createTable({ region: 'us-east-1', dynamodbEndpoint: `http://127.0.0.1:${port}` }, table);
 
   const clock = movableClock();
   const ctx = { doc: clients.doc, table, clock };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextSeq } from '../../../../../functions/adapters/dynamodb/events';
-import { TABLE_SCHEMA, createTableInput, mapFilter, setExpression } from '../../../../../functions/adapters/dynamodb/table';
+import { TABLE_SCHEMA, createTableInput } from '../../../../../functions/adapters/dynamodb/create-table';
+import { mapFilter, setExpression } from '../../../../../functions/adapters/dynamodb/table';
 
 describe('single-table definition', () => {
   it('creates pk/sk with gsi1 and gsi2 (all string keys, projection ALL, on-demand)', () => {
