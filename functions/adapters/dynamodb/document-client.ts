@@ -1,15 +1,16 @@
 /**
  * The DynamoDB document client every store uses: the five item operations the stores need (plus
  * Scan for tests), with plain JavaScript values in and out, spoken straight over DynamoDB's JSON
- * protocol with `fetch`.
+ * protocol: one signed HTTPS POST per call.
  *
  * Why not the AWS SDK's DynamoDBDocumentClient (which the stores used before): on a Lambda cold
- * start its code (~230 KB bundled, plus http2/https and the endpoint rule engine) took about as
- * long to load as the whole bare Hono handler, before a single request — measured by
- * `npm run bench:coldstart`. The protocol for item operations is small: one signed POST per call.
- * Signing is aws4fetch (SigV4 over Web Crypto, ~11 KB, by dynalite's author); marshalling is the
- * SDK's own `@aws-sdk/util-dynamodb`, so values convert exactly as they did through the SDK
- * (same options: undefined removed, class instances refused).
+ * start its code (~230 KB bundled, plus the endpoint rule engine) took about as long to load as
+ * the whole bare Hono handler, before a single request — measured by `npm run bench:coldstart`.
+ * Signing is `aws4` (SigV4 with node:crypto; by dynalite's author, in wide use); marshalling is the
+ * SDK's own `@aws-sdk/util-dynamodb`, so values convert exactly as they did through the SDK (same
+ * options: undefined removed, class instances refused). Requests go through node:http(s) with a
+ * keep-alive agent, not `fetch`: Node's fetch (undici) costs ~30 ms more on the first call (it
+ * compiles its own HTTP parser) and a few ms more on every call.
  *
  * Inputs and outputs keep the SDK's names and shapes (`GetCommandInput` …), so the stores read the
  * same as with the SDK and its types document every field. Errors carry DynamoDB's error name
@@ -31,7 +32,9 @@ import type {
   UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
-import { AwsV4Signer } from 'aws4fetch';
+import aws4 from 'aws4';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { LOCAL_CREDENTIALS } from '../local-credentials';
 
 type Item = Record<string, unknown>;
@@ -134,10 +137,13 @@ export function regionalEndpoint(region: string): string {
 }
 
 export function createDocumentClient(config: DocumentClientConfig): DocumentClient {
-  const url = config.endpoint ?? regionalEndpoint(config.region);
+  const url = new URL(config.endpoint ?? regionalEndpoint(config.region));
+  const secure = url.protocol === 'https:';
+  const send = secure ? httpsRequest : httpRequest;
+  // Keep-alive: a warm Lambda reuses its TLS connection instead of a handshake per call.
+  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const credentials = credentialsCache(config.credentials ?? defaultCredentials());
   const maxAttempts = config.maxAttempts ?? 3;
-  const signingCache = new Map<string, ArrayBuffer>();
 
   async function call(operation: string, input: object): Promise<Record<string, unknown>> {
     const body = JSON.stringify(wireInput(input as Record<string, unknown>), binaryAsBase64);
@@ -145,30 +151,30 @@ export function createDocumentClient(config: DocumentClientConfig): DocumentClie
       let retryable: boolean;
       let failure: unknown;
       try {
-        const creds = await credentials();
-        const signed = await new AwsV4Signer({
-          url,
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-amz-json-1.0',
-            'x-amz-target': `DynamoDB_20120810.${operation}`,
+        const signed = aws4.sign(
+          {
+            host: url.host,
+            path: '/',
+            method: 'POST',
+            service: 'dynamodb',
+            region: config.region,
+            headers: {
+              'content-type': 'application/x-amz-json-1.0',
+              'x-amz-target': `DynamoDB_20120810.${operation}`,
+            },
+            body,
           },
-          body,
-          accessKeyId: creds.accessKeyId,
-          secretAccessKey: creds.secretAccessKey,
-          sessionToken: creds.sessionToken,
-          service: 'dynamodb',
-          region: config.region,
-          cache: signingCache,
-        }).sign();
-        const res = await fetch(signed.url, { method: 'POST', headers: signed.headers, body });
-        const text = await res.text();
-        if (res.ok) return plainOutput(text ? JSON.parse(text, base64AsBinary) : {});
-        failure = errorFrom(res.status, text);
+          await credentials(),
+        );
+        const res = await post(send, { ...signed, host: url.hostname, port: url.port || undefined, agent }, body);
+        if (res.status >= 200 && res.status < 300) {
+          return plainOutput(res.text ? JSON.parse(res.text, base64AsBinary) : {});
+        }
+        failure = errorFrom(res.status, res.text);
         retryable = res.status >= 500 || THROTTLING.has((failure as DynamoDBError).name);
       } catch (err) {
-        // fetch rejects with a TypeError on connection failures: retried, as the SDK does.
-        if (!(err instanceof TypeError)) throw err;
+        // A connection that failed or broke (ECONNREFUSED, ECONNRESET …) is retried, as the SDK does.
+        if (!isNetworkError(err)) throw err;
         failure = err;
         retryable = true;
       }
@@ -186,6 +192,24 @@ export function createDocumentClient(config: DocumentClientConfig): DocumentClie
     query: (input) => call('Query', input),
     scan: (input) => call('Scan', input),
   };
+}
+
+/** Node's system errors (`code` 'ECONNRESET' …), as raised by the request below. */
+function isNetworkError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && !(err instanceof DynamoDBError);
+}
+
+function post(send: typeof httpRequest, options: RequestOptions, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = send(options, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** The document client alone: what a Lambda that reads and writes the table needs. */
