@@ -48,7 +48,7 @@ export async function generateSdk(input: string, outDir: string): Promise<void> 
 }
 
 async function main() {
-  await writeFile(specPath, serializeOpenApiDocument(buildOpenApiDocument()));
+  await writeFile(specPath, serializeOpenApiDocument(await buildOpenApiDocument()));
   await generateSdk(specPath, sdkDir);
   console.log(`wrote ${specPath} and ${sdkDir}/`);
 }

@@ -1,25 +1,18 @@
 /**
- * The HTTP API: an OpenAPIHono app whose routes come from the contract in openapi/ and whose
- * handlers call the domain. Middleware order: auth (tenant) → body limit → Idempotency-Key → route
- * validators (zod) → handler. One onError renders every failure as the OpenAI error envelope.
+ * The HTTP API: routes from the contract in openapi/ whose handlers call the domain. Middleware
+ * order: auth (tenant) → body limit → Idempotency-Key → route validators (zod) → handler. One
+ * onError renders every failure as the OpenAI error envelope. The routes come in groups loaded on
+ * their first request (route-groups.ts says why); the main app holds only the middleware.
  */
-import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
-import { apiContext } from './context';
+import { Hono, type Context, type ErrorHandler, type MiddlewareHandler, type NotFoundHandler } from 'hono';
+import { apiContext, type ApiContext } from './context';
 import type { AppDeps } from './deps';
 import type { ApiEnv } from './env';
-import { envelope, errorHandler, validationErrorFrom } from './errors';
+import { envelope, errorHandler } from './errors';
 import { bearerAuth } from './middleware/auth';
 import { limitBody } from './middleware/body-limit';
 import { idempotency } from './middleware/idempotency';
-import { OPENAPI_INFO } from './openapi-info';
-import { registerFileRoutes } from './routes/files';
-import { registerJobRoutes } from './routes/jobs';
-import { registerModelRoutes } from './routes/models';
-import { registerSweepRoutes } from './routes/sweeps';
-import { registerProviderRoutes } from './routes/providers';
-import { registerUploadRoutes } from './routes/uploads';
-import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints';
+import { routeGroups, type RouteGroup } from './route-groups';
 
 export type { AppDeps, ApiConfig } from './deps';
 
@@ -28,23 +21,19 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /** Routes that authenticate themselves (provider webhooks carry their own signatures). */
 const UNAUTHENTICATED_PREFIXES = ['/v1/providers/'];
 
-export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
+export function createApp(deps: AppDeps): Hono<ApiEnv> {
   const ctx = apiContext(deps);
-  const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationErrorFrom(result.error);
-    },
-  });
-
-  app.onError(errorHandler(ctx.logger));
-  app.notFound((c) =>
+  const app = new Hono<ApiEnv>();
+  const onError = errorHandler(ctx.logger);
+  const notFound: NotFoundHandler<ApiEnv> = (c) =>
     envelope(c, 404, {
       message: `Unknown request URL: ${c.req.method} ${c.req.path}.`,
       type: 'invalid_request_error',
       param: null,
       code: 'unknown_url',
-    }),
-  );
+    });
+  app.onError(onError);
+  app.notFound(notFound);
 
   const auth = bearerAuth(ctx.stores.apiKeys);
   const directUploadLimit = limitBody(ctx.config.maxDirectUploadBytes + MULTIPART_OVERHEAD_BYTES);
@@ -65,19 +54,60 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     return idem(c, next);
   });
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'API key: `Authorization: Bearer <key>`.',
-  });
-  registerFileRoutes(app, ctx);
-  registerUploadRoutes(app, ctx);
-  registerJobRoutes(app, ctx);
-  registerModelRoutes(app, ctx);
-  if (deps.webhooks) registerWebhookEndpointRoutes(app, ctx, deps.webhooks);
-  if (deps.sweeps) registerSweepRoutes(app, ctx, deps.sweeps);
-  if (deps.providers) registerProviderRoutes(app, ctx, deps.providers);
+  const groups = routeGroups(deps);
+  for (const group of groups) {
+    const serve = lazyGroup(group, ctx, { onError, notFound });
+    for (const prefix of group.prefixes) {
+      app.all(prefix, serve);
+      app.all(`${prefix}/*`, serve);
+    }
+  }
 
-  app.doc31('/openapi.json', OPENAPI_INFO);
+  let document: Promise<Record<string, unknown>> | undefined;
+  app.get('/openapi.json', async (c) => {
+    document ??= import('./document').then((m) => m.openApiDocument(groups, ctx));
+    return c.json(await document);
+  });
   return app;
+}
+
+/** Serves a group's paths: loads the group on first use, then hands each request to its sub-app. */
+function lazyGroup(
+  group: RouteGroup,
+  ctx: ApiContext,
+  handlers: { onError: ErrorHandler<ApiEnv>; notFound: NotFoundHandler<ApiEnv> },
+): MiddlewareHandler<ApiEnv> {
+  let loading: Promise<{ app: Hono<ApiEnv>; variables: WeakMap<Request, object> }> | undefined;
+  const load = async () => {
+    const { groupApp, forwardedVariables } = await import('./group-app');
+    const sub = groupApp(handlers);
+    await group.register(sub, ctx);
+    return { app: sub as unknown as Hono<ApiEnv>, variables: forwardedVariables };
+  };
+  return async (c) => {
+    loading ??= load().catch((err: unknown) => {
+      loading = undefined; // not cached: the next request tries again
+      throw err;
+    });
+    const { app: sub, variables } = await loading;
+    const request = await forwardedRequest(c);
+    variables.set(request, c.var);
+    return sub.fetch(request, c.env, executionContextOf(c));
+  };
+}
+
+/** The request as the middleware left it; rebuilt around the cached body if one of them read it. */
+async function forwardedRequest(c: Context<ApiEnv>): Promise<Request> {
+  const raw = c.req.raw;
+  if (!raw.bodyUsed) return raw;
+  return new Request(raw.url, { method: raw.method, headers: raw.headers, body: await c.req.arrayBuffer(), signal: raw.signal });
+}
+
+/** Hono's `executionCtx` throws where the runtime has none (Node, Lambda). */
+function executionContextOf(c: Context<ApiEnv>) {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,9 +4,12 @@
  * Building it needs no storage: the app's dependencies are only used by handlers, so here they
  * are placeholders that refuse any use.
  */
+import { apiContext, type ApiContext } from './context';
 import type { AppDeps } from './deps';
-import { createApp } from './app';
+import { envelope, errorHandler } from './errors';
+import { groupApp } from './group-app';
 import { OPENAPI_INFO } from './openapi-info';
+import { routeGroups, type RouteGroup } from './route-groups';
 
 function refuse(name: string): never {
   throw new Error(`${name} is not available while generating the OpenAPI document`);
@@ -17,10 +20,10 @@ function placeholder<T>(name: string): T {
   return new Proxy({}, { get: (_t, prop) => (prop === 'then' ? undefined : () => refuse(`${name}.${String(prop)}`)) }) as T;
 }
 
-/** The app with placeholder dependencies: enough to describe and route, never to handle. */
-export function documentationApp() {
+/** Dependencies that are enough to describe and route, never to handle. */
+export function documentationDeps(): AppDeps {
   const stores = new Proxy({}, { get: (_t, prop) => placeholder(`stores.${String(prop)}`) }) as AppDeps['stores'];
-  return createApp({
+  return {
     stores,
     blobs: placeholder('blobs'),
     clock: placeholder('clock'),
@@ -31,11 +34,25 @@ export function documentationApp() {
       checkUrl: () => refuse('webhooks.checkUrl'),
     },
     sweeps: { store: placeholder('sweeps.store') },
-  });
+  };
 }
 
-export function buildOpenApiDocument(): Record<string, unknown> {
-  return documentationApp().getOpenAPI31Document(OPENAPI_INFO) as unknown as Record<string, unknown>;
+/** The document of the given route groups (all of them loaded, in order), as served at /openapi.json. */
+export async function openApiDocument(groups: RouteGroup[], ctx: ApiContext): Promise<Record<string, unknown>> {
+  const app = groupApp({ onError: errorHandler(ctx.logger), notFound: (c) => envelope(c, 404, { message: 'Not found', type: 'invalid_request_error', param: null, code: 'unknown_url' }) });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'API key: `Authorization: Bearer <key>`.',
+  });
+  for (const group of groups) await group.register(app, ctx);
+  return app.getOpenAPI31Document(OPENAPI_INFO) as unknown as Record<string, unknown>;
+}
+
+/** The committed document: every route group the API can mount. */
+export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
+  const deps = documentationDeps();
+  return openApiDocument(routeGroups(deps), apiContext(deps));
 }
 
 /** The committed form: stable key order as produced, two-space indent, trailing newline. */

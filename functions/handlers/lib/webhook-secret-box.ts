@@ -5,7 +5,7 @@
  * (functions/config/secrets.ts), so requests that never touch webhook endpoints never fetch it.
  */
 import type { SecretSource } from '../../config';
-import { aesGcmSecretBox } from '../../domain/webhooks';
+import { aesGcmSecretBox } from '../../domain/webhooks/secret-box';
 import type { SecretBox } from '../../ports/webhooks';
 
 export interface LoadableSecretBox extends SecretBox {
