@@ -3,7 +3,7 @@
  * sets (infra/aws/constructs) and COMMON.md fixes. test/infra checks the synthesized template's
  * environments against these schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { BucketName, Endpoint, Flag, JobDefinitionArn, JobQueueArn, Region, SecretArn, TableName } from './fields';
 import { parseEnv, type Env } from './parse';
 

@@ -2,7 +2,7 @@
  * Parsing a process environment with a zod schema, once, at a composition root. A bad or missing
  * variable stops the cold start with one message that names every variable and its rule.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export type Env = Record<string, string | undefined>;
 
@@ -18,8 +18,8 @@ export class ConfigError extends Error {
   }
 }
 
-export function parseEnv<S extends z.ZodType>(component: string, schema: S, env: Env): z.output<S> {
-  const result = schema.safeParse(env);
+export function parseEnv<S extends z.ZodMiniType>(component: string, schema: S, env: Env): z.output<S> {
+  const result = z.safeParse(schema, env);
   if (result.success) return result.data;
   throw new ConfigError(
     component,

@@ -4,7 +4,7 @@
  * operator changes (put-secret-value) is picked up within `ttlMs` without a redeploy.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The one call we need from Secrets Manager (the SDK client is adapted to it in the handler). */
 export interface SecretReader {
@@ -45,12 +45,15 @@ export function cachedSecret<T>(
  * configured", which callers report as such instead of sending an empty key to OpenAI.
  */
 export const OpenAiSecretSchema = z.object({
-  apiKey: z.string().transform((k) => k.trim() || undefined),
+  apiKey: z.pipe(
+    z.string({ error: 'must be a string' }),
+    z.transform((k) => k.trim() || undefined),
+  ),
   /** Verifies OpenAI's webhooks to POST /v1/providers/openai/webhook. */
-  webhookSecret: z
-    .string()
-    .optional()
-    .transform((k) => k?.trim() || undefined),
+  webhookSecret: z.pipe(
+    z.optional(z.string({ error: 'must be a string' })),
+    z.transform((k) => k?.trim() || undefined),
+  ),
 });
 export type OpenAiSecret = z.output<typeof OpenAiSecretSchema>;
 
@@ -61,7 +64,7 @@ export function decodeOpenAiSecret(raw: string): OpenAiSecret {
   } catch {
     throw new Error('the OpenAI secret must be JSON: {"apiKey":"sk-...","webhookSecret":"whsec_..."}');
   }
-  const parsed = OpenAiSecretSchema.safeParse(json);
+  const parsed = z.safeParse(OpenAiSecretSchema, json);
   if (!parsed.success) {
     throw new Error(
       'the OpenAI secret must be JSON {"apiKey":"sk-...","webhookSecret":"whsec_..."}: ' +

@@ -6,7 +6,8 @@
  * (`zodEnglishOnly`) that the esbuild CLI, which NodejsFunction shells out to, cannot take.
  */
 import { spawnSync } from 'node:child_process';
-import { dirname, join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -33,6 +34,34 @@ export const zodEnglishOnly: Plugin = {
   },
 };
 
+/**
+ * The Lambdas' config (functions/config) is parsed at every cold start with zod/mini, which
+ * tree-shakes to ~20 KB. But the API's lazily loaded route groups use zod's classic API, and
+ * esbuild's code splitting shares whole files: every zod core file both reach would move, whole,
+ * into a chunk the cold start loads (~150 KB, ~10 ms here). So the config's zod/mini is bundled
+ * from a copy of zod's files of its own (a separate esbuild namespace): tree-shaken, in the entry
+ * chunk, and never shared. The two copies never meet: config schemas are only parsed by their own.
+ */
+export const configZodOfItsOwn: Plugin = {
+  name: 'config-zod-of-its-own',
+  setup(build) {
+    const namespace = 'config-zod';
+    const configDir = `${sep}functions${sep}config${sep}`;
+    build.onResolve({ filter: /^zod\/mini$/ }, async (args) => {
+      if (!args.importer.includes(configDir) || args.pluginData === namespace) return undefined;
+      const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: namespace });
+      return found.errors.length ? { errors: found.errors } : { path: found.path, namespace };
+    });
+    // Inside zod every import is relative (`./core/index.js`): it stays in the copy.
+    build.onResolve({ filter: /.*/, namespace }, (args) => ({ path: resolve(args.resolveDir, args.path), namespace }));
+    build.onLoad({ filter: /.*/, namespace }, async (args) => ({
+      contents: await readFile(args.path, 'utf8'),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 export const lambdaBundle = {
   target: 'node22',
   format: 'esm',
@@ -44,9 +73,10 @@ export const lambdaBundle = {
   mainFields: ['module', 'main'],
   /**
    * Nothing is external, the AWS SDK included, although the Lambda runtime ships one:
-   *  - cold start: a bundled, tree-shaken SDK loads as part of one file, while the runtime's copy
-   *    is hundreds of CommonJS files resolved one by one — `npm run bench:coldstart` measures
-   *    both (the SDK-external variant imports more slowly here, even though its bundle is smaller);
+   *  - cold start: a bundled, tree-shaken SDK loads as a few chunks, while the runtime's copy is
+   *    hundreds of CommonJS files resolved one by one (measured when the SDK was still on the API's
+   *    cold path: importing it from node_modules was slower, though the bundle was smaller). The
+   *    API now loads SDK clients only on first use (S3, Batch, Secrets Manager, OpenAI);
    *  - correctness: we run the SDK version our tests ran against (lock file), not whatever the
    *    runtime carries this month (S3 checksum defaults have changed under people before).
    */
@@ -55,7 +85,7 @@ export const lambdaBundle = {
   banner:
     "import { createRequire as __tuneplaneCreateRequire } from 'node:module';" +
     'const require = __tuneplaneCreateRequire(import.meta.url);',
-  plugins: [zodEnglishOnly],
+  plugins: [configZodOfItsOwn, zodEnglishOnly],
 } as const;
 
 /** Set on every function so the source maps above are used in stack traces. */
