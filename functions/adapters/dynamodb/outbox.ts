@@ -9,7 +9,7 @@
  */
 import type { OutboxRecord } from '../../domain/records';
 import type { OutboxStore } from '../../ports/store';
-import { fromItem, putIfAbsent, type TableContext } from './table';
+import { fromItem, putIfAbsent, queryPage, type TableContext } from './table';
 
 const key = (id: string) => ({ pk: `OUTBOX#${id}`, sk: 'OUTBOX' });
 const PENDING = 'OUTBOX#pending';
@@ -30,21 +30,12 @@ export class DynamoOutboxStore implements OutboxStore {
   }
 
   async listPending(limit: number): Promise<OutboxRecord[]> {
-    const out: OutboxRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.ctx.doc.query({
-        TableName: this.ctx.table,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :p',
-        ExpressionAttributeValues: { ':p': PENDING },
-        Limit: limit - out.length,
-        ExclusiveStartKey: start,
-      });
-      for (const item of res.Items ?? []) out.push(fromItem<OutboxRecord>(item));
-      start = res.LastEvaluatedKey;
-    } while (start && out.length < limit);
-    return out;
+    const { items } = await queryPage(
+      this.ctx,
+      { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': PENDING } },
+      limit,
+    );
+    return items.map((item) => fromItem<OutboxRecord>(item));
   }
 
   async markDispatched(id: string): Promise<void> {

@@ -66,21 +66,12 @@ export class DynamoSweepStore implements SweepStore {
   }
 
   async listActive(limit: number): Promise<SweepRecord[]> {
-    const out: SweepRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.ctx.doc.query({
-        TableName: this.ctx.table,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :a',
-        ExpressionAttributeValues: { ':a': ACTIVE },
-        Limit: limit - out.length,
-        ExclusiveStartKey: start,
-      });
-      out.push(...(res.Items ?? []).map((i) => fromItem<SweepRecord>(i)));
-      start = res.LastEvaluatedKey;
-    } while (start && out.length < limit);
-    return out;
+    const { items } = await queryPage(
+      this.ctx,
+      { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :a', ExpressionAttributeValues: { ':a': ACTIVE } },
+      limit,
+    );
+    return items.map((item) => fromItem<SweepRecord>(item));
   }
 
   async update(id: string, expected: { version: number; status?: SweepStatus }, patch: SweepPatch): Promise<SweepRecord> {
