@@ -3,9 +3,11 @@
  * against dynalite over HTTP for the protocol, and against a loopback server playing a throttled
  * or failing DynamoDB for retries, errors and signing.
  */
+import { createHash, createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoDBError, defaultCredentials } from '../../../functions/adapters/dynamodb/document-client';
 import { startEmbedded, type Embedded } from '../../support/embedded';
@@ -119,6 +121,20 @@ const throttled = answer(400, {
 const found = answer(200, { Item: { pk: { S: 'K' }, n: { N: '7' } } });
 const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'session-token' };
 
+/** The hash the SDK's signer is built with (its own lives in @smithy/hash-node). */
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret ? createHmac('sha256', Buffer.from(secret as ArrayBuffer)) : createHash('sha256');
+  }
+  update(data: string | ArrayBufferView): void {
+    this.hash.update(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
 describe('against a scripted DynamoDB', () => {
   it('signs each call for DynamoDB in the region, with the session token and the operation as target', async () => {
     const ddb = await scriptedDynamo([found]);
@@ -130,6 +146,44 @@ describe('against a scripted DynamoDB', () => {
       expect(headers['x-amz-security-token']).toBe('session-token');
       expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=[^,]*x-amz-target/);
       expect(JSON.parse(body)).toEqual({ TableName: 'T', Key: { pk: { S: 'K' } } });
+    } finally {
+      ddb.close();
+    }
+  });
+
+  it("signs exactly as the AWS SDK's own SigV4 signer does for the same request", async () => {
+    const ddb = await scriptedDynamo([found]);
+    try {
+      const doc = createDocumentClient({ region: 'eu-west-1', endpoint: ddb.endpoint, credentials: creds });
+      await doc.get({ TableName: 'T', Key: { pk: 'K' }, ConsistentRead: true });
+      const { headers, body } = ddb.requests[0];
+      expect(headers['content-length']).toBe(String(Buffer.byteLength(body)));
+      expect(headers['transfer-encoding']).toBeUndefined();
+      const amzDate = headers['x-amz-date'] as string;
+      const signingDate = new Date(
+        `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+      );
+      const signedNames = /SignedHeaders=([^,]+)/.exec(headers.authorization as string)![1].split(';');
+      const reference = await new SignatureV4({
+        service: 'dynamodb',
+        region: 'eu-west-1',
+        credentials: creds,
+        sha256: NodeSha256,
+        applyChecksum: false, // no x-amz-content-sha256 header: DynamoDB does not require one (S3 does)
+      }).sign(
+        {
+          method: 'POST',
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          port: Number(new URL(ddb.endpoint).port),
+          path: '/',
+          query: {},
+          headers: Object.fromEntries(signedNames.filter((h) => h !== 'x-amz-date').map((h) => [h, String(headers[h])])),
+          body,
+        },
+        { signingDate },
+      );
+      expect(headers.authorization).toBe(reference.headers.authorization);
     } finally {
       ddb.close();
     }
