@@ -8,13 +8,17 @@ import type { S3ClientConfig } from './client';
 
 export function lazyS3BlobStore(config: S3ClientConfig, bucket: string): BlobStore {
   let loaded: Promise<BlobStore> | undefined;
-  const store = (): Promise<BlobStore> =>
-    (loaded ??= Promise.all([import('./client'), import('./blobs')]).then(
-      ([{ createS3Client }, { S3BlobStore }]) => new S3BlobStore(createS3Client(config), bucket),
-    ).catch((err: unknown) => {
-      loaded = undefined; // a failed load (unlikely: it is a local file) is retried next call
+  const load = async (): Promise<BlobStore> => {
+    const [{ createS3Client }, { S3BlobStore }] = await Promise.all([import('./client'), import('./blobs')]);
+    return new S3BlobStore(createS3Client(config), bucket);
+  };
+  const store = (): Promise<BlobStore> => {
+    loaded ??= load().catch((err: unknown) => {
+      loaded = undefined; // not cached: the next call tries again
       throw err;
-    }));
+    });
+    return loaded;
+  };
   return {
     put: async (...a) => (await store()).put(...a),
     get: async (...a) => (await store()).get(...a),

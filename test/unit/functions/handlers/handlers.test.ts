@@ -99,6 +99,33 @@ describe('api handler', () => {
     expect(secretReads).toEqual([]); // no secret is read for requests that do not need one
   });
 
+  it('uploads a training file to S3 (loaded on first use) and serves its content back', async () => {
+    const { handler } = await import('../../../../functions/handlers/api');
+    const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't3', name: 'k' });
+    const jsonl = Array.from({ length: 10 }, (_, i) => JSON.stringify({ prompt: `${i}+${i}=`, completion: String(2 * i) }) + '\n').join('');
+    const form = new FormData();
+    form.append('purpose', 'fine-tune');
+    form.append('file', new Blob([jsonl]), 'train.jsonl');
+    const multipart = new Response(form);
+    const event = {
+      ...httpEvent('POST', '/v1/files', {
+        authorization: `Bearer ${key}`,
+        'content-type': multipart.headers.get('content-type')!,
+      }),
+      // API Gateway hands binary bodies over base64-encoded.
+      body: Buffer.from(await multipart.arrayBuffer()).toString('base64'),
+      isBase64Encoded: true,
+    };
+    const created = await handler(event as never, context);
+    expect(created.statusCode).toBe(200);
+    const file = JSON.parse(created.body);
+    expect(file).toMatchObject({ object: 'file', bytes: jsonl.length, filename: 'train.jsonl' });
+
+    const content = await handler(httpEvent('GET', `/v1/files/${file.id}/content`, { authorization: `Bearer ${key}` }) as never, context);
+    expect(content.statusCode).toBe(200);
+    expect(content.isBase64Encoded ? Buffer.from(content.body, 'base64').toString() : content.body).toBe(jsonl);
+  });
+
   it('creates a webhook endpoint with its secret sealed under the master key read from Secrets Manager', async () => {
     const { handler } = await import('../../../../functions/handlers/api');
     const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't2', name: 'k' });
