@@ -21,7 +21,6 @@
  *
  * Run: npm run bench:coldstart  (SAMPLES=n to change the sample count)
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +29,7 @@ import { esbuildOptions, lambdaNodeOptions } from '../../infra/aws/bundling';
 import { handlerEntry, repoRoot } from '../../infra/aws/paths';
 import { createApiKey } from '../../functions/domain/api-keys';
 import { systemClock } from '../../functions/ports/clock';
+import { runChild } from '../support/child';
 import { startEmbedded, type Embedded } from '../support/embedded';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 9);
@@ -128,29 +128,15 @@ async function bundle(name: string, entry: string): Promise<Variant> {
   return { name, ...base, request: UNAUTHENTICATED, samples: [] };
 }
 
-/**
- * One fresh process. Asynchronous on purpose: dynalite and s3rver run in this process's event
- * loop, so blocking it (spawnSync) would leave the authenticated sample waiting forever.
- */
+/** One fresh process (asynchronously: the embedded stand-ins run in this event loop). */
 async function sample(v: Variant): Promise<void> {
-  const child = spawn(process.execPath, [lambdaNodeOptions, '--input-type=module', '-e', SAMPLE], {
-    env: {
-      PATH: process.env.PATH,
-      ...ENV,
-      ...v.request.env,
-      BENCH_BUNDLE: pathToFileURL(v.bundle).href,
-      BENCH_PATH: v.request.path,
-      ...(v.request.authorization ? { BENCH_AUTHORIZATION: v.request.authorization } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
+  const { code, stdout, stderr } = await runChild(process.execPath, [lambdaNodeOptions, '--input-type=module', '-e', SAMPLE], {
+    PATH: process.env.PATH,
+    ...ENV,
+    ...v.request.env,
+    BENCH_BUNDLE: pathToFileURL(v.bundle).href,
+    BENCH_PATH: v.request.path,
+    ...(v.request.authorization ? { BENCH_AUTHORIZATION: v.request.authorization } : {}),
   });
   const last = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !last.startsWith('{')) {

@@ -4,7 +4,6 @@
  * process with the Lambda's NODE_OPTIONS, answering API Gateway events against dynalite and
  * s3rver over HTTP. The handler tests run the sources through tsx; only this runs the bundle.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,9 @@ import { bundleLambda, lambdaNodeOptions } from '../../infra/aws/bundling';
 import { handlerEntry } from '../../infra/aws/paths';
 import { createApiKey } from '../../functions/domain/api-keys';
 import { systemClock } from '../../functions/ports/clock';
+import { runChild } from '../support/child';
 import { startEmbedded, type Embedded } from '../support/embedded';
+import { fileUploadEvent, httpEvent, TRAINING_JSONL } from '../support/lambda-events';
 
 const STACK_ENV = {
   TUNEPLANE_BATCH_JOB_QUEUE: 'arn:aws:batch:us-east-1:123456789012:job-queue/q',
@@ -35,29 +36,6 @@ for (const event of JSON.parse(process.env.EVENTS)) out.push(await handler(event
 process.stdout.write('\\n' + JSON.stringify(out) + '\\n');
 `;
 
-function httpEvent(method: string, path: string, headers: Record<string, string> = {}, body?: { text: string; base64?: boolean }) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'api.example.com', ...headers },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Jan/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-    ...(body ? { body: body.text, isBase64Encoded: Boolean(body.base64) } : { isBase64Encoded: false }),
-  };
-}
-
 interface Answer {
   statusCode: number;
   body: string;
@@ -65,17 +43,11 @@ interface Answer {
 }
 
 async function runBundle(env: Record<string, string>, events: object[]): Promise<{ code: number | null; answers: Answer[]; stderr: string }> {
-  const child = spawn(process.execPath, [lambdaNodeOptions, '--input-type=module', '-e', RUN_EVENTS], {
-    env: { PATH: process.env.PATH ?? '', ...env, BUNDLE: pathToFileURL(bundle).href, EVENTS: JSON.stringify(events) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
+  const { code, stdout, stderr } = await runChild(process.execPath, [lambdaNodeOptions, '--input-type=module', '-e', RUN_EVENTS], {
+    PATH: process.env.PATH,
+    ...env,
+    BUNDLE: pathToFileURL(bundle).href,
+    EVENTS: JSON.stringify(events),
   });
   const last = stdout.trim().split('\n').pop() ?? '';
   return { code, answers: code === 0 ? (JSON.parse(last) as Answer[]) : [], stderr };
@@ -105,17 +77,7 @@ describe('the bundled API Lambda', () => {
 
   it('serves a 401, an authenticated listing and a file round trip through S3, loading its chunks as needed', async () => {
     const auth = { authorization: `Bearer ${key}` };
-    const jsonl = Array.from({ length: 10 }, (_, i) => JSON.stringify({ prompt: `${i}+${i}=`, completion: String(2 * i) }) + '\n').join('');
-    const form = new FormData();
-    form.append('purpose', 'fine-tune');
-    form.append('file', new Blob([jsonl]), 'train.jsonl');
-    const multipart = new Response(form);
-    const upload = httpEvent(
-      'POST',
-      '/v1/files',
-      { ...auth, 'content-type': multipart.headers.get('content-type')! },
-      { text: Buffer.from(await multipart.arrayBuffer()).toString('base64'), base64: true },
-    );
+    const upload = await fileUploadEvent(auth);
     const run = await runBundle({ ...embedded.env, ...STACK_ENV }, [
       httpEvent('GET', '/v1/models'),
       httpEvent('GET', '/v1/fine_tuning/jobs', auth),
@@ -131,9 +93,9 @@ describe('the bundled API Lambda', () => {
     expect(JSON.parse(jobs.body)).toMatchObject({ object: 'list', data: [], has_more: false });
     expect(created.statusCode).toBe(200);
     const file = JSON.parse(created.body);
-    expect(file).toMatchObject({ object: 'file', bytes: jsonl.length });
+    expect(file).toMatchObject({ object: 'file', bytes: TRAINING_JSONL.length });
     expect(JSON.parse(files.body).data.map((f: { id: string }) => f.id)).toEqual([file.id]);
-    expect(Buffer.from(await embedded.blobs.get(`files/tb/${file.id}`)).toString()).toBe(jsonl);
+    expect(Buffer.from(await embedded.blobs.get(`files/tb/${file.id}`)).toString()).toBe(TRAINING_JSONL);
   }, 60_000);
 
   it('refuses to start on a bad environment, naming each variable and its rule', async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../functions/domain/api-keys';
 import { systemClock } from '../../../../functions/ports/clock';
 import { startEmbedded, type Embedded } from '../../../support/embedded';
+import { fileUploadEvent, httpEvent, TRAINING_JSONL } from '../../../support/lambda-events';
 import { jobRecord } from '../../../support/records';
 
 const STACK_ENV = {
@@ -31,29 +32,6 @@ const context = {
   getRemainingTimeInMillis: () => 10_000,
   callbackWaitsForEmptyEventLoop: true,
 } as unknown as Context;
-
-function httpEvent(method: string, path: string, headers: Record<string, string> = {}) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'api.example.com', ...headers },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
-      requestId: 'req-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Jan/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-  };
-}
 
 let env: Embedded;
 /** Secrets Manager cannot run here: a loopback stand-in answers GetSecretValue (JSON 1.1 protocol). */
@@ -102,28 +80,15 @@ describe('api handler', () => {
   it('uploads a training file to S3 (loaded on first use) and serves its content back', async () => {
     const { handler } = await import('../../../../functions/handlers/api');
     const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't3', name: 'k' });
-    const jsonl = Array.from({ length: 10 }, (_, i) => JSON.stringify({ prompt: `${i}+${i}=`, completion: String(2 * i) }) + '\n').join('');
-    const form = new FormData();
-    form.append('purpose', 'fine-tune');
-    form.append('file', new Blob([jsonl]), 'train.jsonl');
-    const multipart = new Response(form);
-    const event = {
-      ...httpEvent('POST', '/v1/files', {
-        authorization: `Bearer ${key}`,
-        'content-type': multipart.headers.get('content-type')!,
-      }),
-      // API Gateway hands binary bodies over base64-encoded.
-      body: Buffer.from(await multipart.arrayBuffer()).toString('base64'),
-      isBase64Encoded: true,
-    };
+    const event = await fileUploadEvent({ authorization: `Bearer ${key}` });
     const created = await handler(event as never, context);
     expect(created.statusCode).toBe(200);
     const file = JSON.parse(created.body);
-    expect(file).toMatchObject({ object: 'file', bytes: jsonl.length, filename: 'train.jsonl' });
+    expect(file).toMatchObject({ object: 'file', bytes: TRAINING_JSONL.length, filename: 'train.jsonl' });
 
     const content = await handler(httpEvent('GET', `/v1/files/${file.id}/content`, { authorization: `Bearer ${key}` }) as never, context);
     expect(content.statusCode).toBe(200);
-    expect(content.isBase64Encoded ? Buffer.from(content.body, 'base64').toString() : content.body).toBe(jsonl);
+    expect(content.isBase64Encoded ? Buffer.from(content.body, 'base64').toString() : content.body).toBe(TRAINING_JSONL);
   });
 
   it('creates a webhook endpoint with its secret sealed under the master key read from Secrets Manager', async () => {
