@@ -196,7 +196,7 @@ export function createDocumentClient(config: DocumentClientConfig): DocumentClie
 
 /** Node's system errors (`code` 'ECONNRESET' …), as raised by the request below. */
 function isNetworkError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && !(err instanceof DynamoDBError);
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
 }
 
 function post(send: typeof httpRequest, options: RequestOptions, body: string): Promise<{ status: number; text: string }> {
