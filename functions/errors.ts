@@ -50,7 +50,12 @@ export class AuthenticationError extends TuneplaneError {
 /** 404, also for other tenants' resources: their existence is not revealed. */
 export class NotFoundError extends TuneplaneError {
   constructor(what: string, id: string, param: string | null = null) {
-    super(`No ${what} found with id '${id}'.`, { status: 404, type: 'not_found_error', code: 'not_found', param });
+    super(`No ${what} found with id '${id}'.`, {
+      status: 404,
+      type: 'not_found_error',
+      code: 'not_found',
+      param,
+    });
   }
 }
 

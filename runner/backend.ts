@@ -30,8 +30,16 @@ export interface InitBackendOptions {
 }
 
 const NATIVE: { choice: 'gpu' | 'node'; pkg: string; description: string }[] = [
-  { choice: 'gpu', pkg: '@tensorflow/tfjs-node-gpu', description: 'TensorFlow C library with CUDA (@tensorflow/tfjs-node-gpu)' },
-  { choice: 'node', pkg: '@tensorflow/tfjs-node', description: 'TensorFlow C library on CPU (@tensorflow/tfjs-node)' },
+  {
+    choice: 'gpu',
+    pkg: '@tensorflow/tfjs-node-gpu',
+    description: 'TensorFlow C library with CUDA (@tensorflow/tfjs-node-gpu)',
+  },
+  {
+    choice: 'node',
+    pkg: '@tensorflow/tfjs-node',
+    description: 'TensorFlow C library on CPU (@tensorflow/tfjs-node)',
+  },
 ];
 
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
@@ -48,7 +56,8 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
       await tf.ready();
       return report({ backend: tf.getBackend(), description: candidate.description }, skipped, log);
     } catch (err) {
-      if (prefer !== 'auto') throw new Error(`Backend "${prefer}" is not available: ${message(err)}`, { cause: err });
+      if (prefer !== 'auto')
+        throw new Error(`Backend "${prefer}" is not available: ${message(err)}`, { cause: err });
       skipped.push({ pkg: candidate.pkg, reason: message(err) });
     }
   }
@@ -60,13 +69,19 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   // selection line rather than a log line of its own.
   const native = registerNativeKernels({ log: () => {} });
   installFastCpuKernels();
-  const description = 'pure JavaScript (@tensorflow/tfjs cpu backend)' + (native.active
-    ? ` + native kernels via ${native.blas}, ${native.threads} threads: ${native.kernels.join(', ')}`
-    : `; native kernels off: ${native.reason}`);
+  const description =
+    'pure JavaScript (@tensorflow/tfjs cpu backend)' +
+    (native.active
+      ? ` + native kernels via ${native.blas}, ${native.threads} threads: ${native.kernels.join(', ')}`
+      : `; native kernels off: ${native.reason}`);
   return report({ backend: tf.getBackend(), description }, skipped, log);
 }
 
-function report(info: BackendInfo, skipped: { pkg: string; reason: string }[], log: (line: string) => void): BackendInfo {
+function report(
+  info: BackendInfo,
+  skipped: { pkg: string; reason: string }[],
+  log: (line: string) => void,
+): BackendInfo {
   log(JSON.stringify({ level: 'info', msg: 'tensorflow backend selected', ...info, skipped }));
   return info;
 }

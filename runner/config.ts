@@ -73,7 +73,13 @@ export interface TrainerConfig {
 /** Named sets of overrides. They hold only what differs from the defaults. */
 export const PRESETS: Record<string, Hyperparameters> = {
   /** Character-level LM pretraining of a tiny model from scratch. */
-  'pretrain-tiny': { learning_rate: 3e-3, lr_scheduler: 'cosine', warmup_steps: 20, weight_decay: 0.1, batch_size: 16 },
+  'pretrain-tiny': {
+    learning_rate: 3e-3,
+    lr_scheduler: 'cosine',
+    warmup_steps: 20,
+    weight_decay: 0.1,
+    batch_size: 16,
+  },
   /** Fine-tuning a small pretrained base. */
   finetune: { learning_rate: 5e-4, warmup_steps: 10, lr_scheduler: 'linear' },
 };
@@ -85,7 +91,13 @@ export const PRESETS: Record<string, Hyperparameters> = {
  */
 export function resolveTrainerConfig(
   requested: unknown,
-  opts: { preset?: string; task?: Task; paths?: TrainerPaths; memoryBudgetBytes?: number; totalSteps?: number } = {},
+  opts: {
+    preset?: string;
+    task?: Task;
+    paths?: TrainerPaths;
+    memoryBudgetBytes?: number;
+    totalSteps?: number;
+  } = {},
 ): TrainerConfig {
   // `seed` sits on the job, not in the requested set; a resolved set (job, checkpoint) carries it.
   const { seed, ...rest } = (requested ?? {}) as Record<string, unknown>;

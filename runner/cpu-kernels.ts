@@ -23,12 +23,16 @@ export function installFastCpuKernels(): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
       const { numSegments } = attrs as unknown as { numSegments: number };
-      const b = backend as unknown as { readSync(id: unknown): TypedArray; makeTensorInfo(shape: number[], dtype: tf.DataType, values: TypedArray): tf.TensorInfo };
+      const b = backend as unknown as {
+        readSync(id: unknown): TypedArray;
+        makeTensorInfo(shape: number[], dtype: tf.DataType, values: TypedArray): tf.TensorInfo;
+      };
       const xv = b.readSync(x.dataId);
       const sv = b.readSync(segmentIds.dataId);
       const n = sv.length;
       const rowLen = n === 0 ? 0 : xv.length / n;
-      const out = x.dtype === 'int32' ? new Int32Array(numSegments * rowLen) : new Float32Array(numSegments * rowLen);
+      const out =
+        x.dtype === 'int32' ? new Int32Array(numSegments * rowLen) : new Float32Array(numSegments * rowLen);
       for (let i = 0; i < n; i++) {
         const s = sv[i];
         if (s < 0 || s >= numSegments) continue;

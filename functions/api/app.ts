@@ -100,7 +100,12 @@ function lazyGroup(
 async function forwardedRequest(c: Context<ApiEnv>): Promise<Request> {
   const raw = c.req.raw;
   if (!raw.bodyUsed) return raw;
-  return new Request(raw.url, { method: raw.method, headers: raw.headers, body: await c.req.arrayBuffer(), signal: raw.signal });
+  return new Request(raw.url, {
+    method: raw.method,
+    headers: raw.headers,
+    body: await c.req.arrayBuffer(),
+    signal: raw.signal,
+  });
 }
 
 /** Hono's `executionCtx` throws where the runtime has none (Node, Lambda). */

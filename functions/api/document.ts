@@ -17,12 +17,18 @@ function refuse(name: string): never {
 
 /** An object whose every property is a function that throws: handlers never run during generation. */
 function placeholder<T>(name: string): T {
-  return new Proxy({}, { get: (_t, prop) => (prop === 'then' ? undefined : () => refuse(`${name}.${String(prop)}`)) }) as T;
+  return new Proxy(
+    {},
+    { get: (_t, prop) => (prop === 'then' ? undefined : () => refuse(`${name}.${String(prop)}`)) },
+  ) as T;
 }
 
 /** Dependencies that are enough to describe and route, never to handle. */
 export function documentationDeps(): AppDeps {
-  const stores = new Proxy({}, { get: (_t, prop) => placeholder(`stores.${String(prop)}`) }) as AppDeps['stores'];
+  const stores = new Proxy(
+    {},
+    { get: (_t, prop) => placeholder(`stores.${String(prop)}`) },
+  ) as AppDeps['stores'];
   return {
     stores,
     blobs: placeholder('blobs'),
@@ -38,8 +44,20 @@ export function documentationDeps(): AppDeps {
 }
 
 /** The document of the given route groups (all of them loaded, in order), as served at /openapi.json. */
-export async function openApiDocument(groups: RouteGroup[], ctx: ApiContext): Promise<Record<string, unknown>> {
-  const app = groupApp({ onError: errorHandler(ctx.logger), notFound: (c) => envelope(c, 404, { message: 'Not found', type: 'invalid_request_error', param: null, code: 'unknown_url' }) });
+export async function openApiDocument(
+  groups: RouteGroup[],
+  ctx: ApiContext,
+): Promise<Record<string, unknown>> {
+  const app = groupApp({
+    onError: errorHandler(ctx.logger),
+    notFound: (c) =>
+      envelope(c, 404, {
+        message: 'Not found',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unknown_url',
+      }),
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

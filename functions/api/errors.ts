@@ -10,7 +10,11 @@ import type { ZodError } from 'zod';
 import { TuneplaneError, ValidationError } from '../errors';
 import type { AppLogger } from './deps';
 
-export function envelope(c: Context, status: number, e: { message: string; type: string; param: string | null; code: string | null }) {
+export function envelope(
+  c: Context,
+  status: number,
+  e: { message: string; type: string; param: string | null; code: string | null },
+) {
   return c.json({ error: e }, status as ContentfulStatusCode);
 }
 
@@ -25,17 +29,37 @@ const HTTP_CODES: Record<number, [string, string]> = {
 export function errorHandler(logger: AppLogger) {
   return (err: Error, c: Context) => {
     if (err instanceof TuneplaneError) {
-      if (err.status >= 500) logger.error('request failed upstream', { path: c.req.path, code: err.code, cause: String(err.cause ?? err.message) });
-      return envelope(c, err.status, { message: err.message, type: err.type, param: err.param, code: err.code });
+      if (err.status >= 500)
+        logger.error('request failed upstream', {
+          path: c.req.path,
+          code: err.code,
+          cause: String(err.cause ?? err.message),
+        });
+      return envelope(c, err.status, {
+        message: err.message,
+        type: err.type,
+        param: err.param,
+        code: err.code,
+      });
     }
     if (err instanceof HTTPException && err.status < 500) {
       const [type, code] = HTTP_CODES[err.status] ?? ['invalid_request_error', 'invalid_request'];
       let message = err.message || 'Bad request';
       if (/Malformed JSON/.test(message)) message = 'The request body is not valid JSON.';
-      if (err.status === 415) message = `Unsupported Content-Type '${c.req.header('content-type') ?? ''}' for ${c.req.method} ${c.req.path}.`;
-      return envelope(c, err.status, { message, type, param: null, code: /JSON/.test(message) ? 'invalid_json' : code });
+      if (err.status === 415)
+        message = `Unsupported Content-Type '${c.req.header('content-type') ?? ''}' for ${c.req.method} ${c.req.path}.`;
+      return envelope(c, err.status, {
+        message,
+        type,
+        param: null,
+        code: /JSON/.test(message) ? 'invalid_json' : code,
+      });
     }
-    logger.error('unhandled error', { path: c.req.path, method: c.req.method, error: err.stack ?? String(err) });
+    logger.error('unhandled error', {
+      path: c.req.path,
+      method: c.req.method,
+      error: err.stack ?? String(err),
+    });
     return envelope(c, 500, {
       message: 'The server had an error while processing your request.',
       type: 'server_error',
@@ -57,11 +81,20 @@ export function pathToParam(path: readonly PropertyKey[]): string {
   return out;
 }
 
-const ARTICLE: Record<string, string> = { int: 'an integer', number: 'a number', string: 'a string', boolean: 'a boolean', object: 'an object', array: 'an array', null: 'null' };
+const ARTICLE: Record<string, string> = {
+  int: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
 
 /** What one union branch wanted, in words: `"auto"`, `an integer`, … */
 function describeExpectation(i: Issue): string {
-  if (i.code === 'invalid_value') return (i as Issue & { values: unknown[] }).values.map((v) => JSON.stringify(v)).join(' or ');
+  if (i.code === 'invalid_value')
+    return (i as Issue & { values: unknown[] }).values.map((v) => JSON.stringify(v)).join(' or ');
   if (i.code === 'invalid_type') {
     const expected = String((i as Issue & { expected: string }).expected);
     return ARTICLE[expected] ?? expected;
@@ -74,7 +107,9 @@ function pickIssue(issue: Issue): { issue: Issue; alternatives?: string[] } {
   if (issue.code !== 'invalid_union') return { issue };
   const branches = (issue as Issue & { errors: Issue[][] }).errors ?? [];
   const flat = branches.flat();
-  const specific = flat.find((i) => i.code !== 'invalid_type' && i.code !== 'invalid_value' && i.code !== 'invalid_union');
+  const specific = flat.find(
+    (i) => i.code !== 'invalid_type' && i.code !== 'invalid_value' && i.code !== 'invalid_union',
+  );
   if (specific) return pickIssue({ ...specific, path: [...issue.path, ...specific.path] } as Issue);
   const alternatives = branches.map((b) => b.map(describeExpectation).join(' and '));
   return { issue, alternatives };
@@ -95,6 +130,13 @@ export function validationErrorFrom(error: ZodError, prefix: readonly PropertyKe
     message = `must be ${[...new Set(alternatives)].join(' or ')}`;
   }
   const param = pathToParam(path) || null;
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return new ValidationError(`${param ?? 'request'}: ${message}${more}`, param, issue.code === 'unrecognized_keys' ? 'unknown_parameter' : 'invalid_value');
+  const more =
+    error.issues.length > 1
+      ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})`
+      : '';
+  return new ValidationError(
+    `${param ?? 'request'}: ${message}${more}`,
+    param,
+    issue.code === 'unrecognized_keys' ? 'unknown_parameter' : 'invalid_value',
+  );
 }

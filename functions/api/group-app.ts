@@ -11,7 +11,10 @@ import { validationErrorFrom } from './errors';
 /** What the main app set on its context, handed over with the request it forwards. */
 export const forwardedVariables = new WeakMap<Request, Partial<ApiEnv['Variables']>>();
 
-export function groupApp(handlers: { onError: ErrorHandler<ApiEnv>; notFound: NotFoundHandler<ApiEnv> }): OpenAPIHono<ApiEnv> {
+export function groupApp(handlers: {
+  onError: ErrorHandler<ApiEnv>;
+  notFound: NotFoundHandler<ApiEnv>;
+}): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationErrorFrom(result.error);

@@ -5,7 +5,14 @@ import type { FileObject } from '../../openapi/schemas/file';
 import type { ResolvedHyperparameters } from '../../openapi/schemas/hyperparameters';
 import type { JobObject } from '../../openapi/schemas/job';
 import type { UploadObject } from '../../openapi/schemas/upload';
-import type { CheckpointRecord, FileRecord, JobEventRecord, JobRecord, ModelRecord, Page } from '../domain/records';
+import type {
+  CheckpointRecord,
+  FileRecord,
+  JobEventRecord,
+  JobRecord,
+  ModelRecord,
+  Page,
+} from '../domain/records';
 import type { UploadView } from '../domain/uploads';
 
 export type { EstimateObject };
@@ -56,7 +63,11 @@ export function presentJob(j: JobRecord, organizationId: string): JobObject {
     error: j.error,
     fine_tuned_model: j.fineTunedModel,
     finished_at: j.finishedAt,
-    hyperparameters: { n_epochs: h.n_epochs, batch_size: h.batch_size, learning_rate_multiplier: h.learning_rate_multiplier },
+    hyperparameters: {
+      n_epochs: h.n_epochs,
+      batch_size: h.batch_size,
+      learning_rate_multiplier: h.learning_rate_multiplier,
+    },
     model: j.model,
     organization_id: organizationId,
     result_files: j.resultFiles,
@@ -73,7 +84,12 @@ export function presentJob(j: JobRecord, organizationId: string): JobObject {
     provider: j.provider,
     hyperparameter_explanations: j.autoExplanations ?? {},
     progress: j.progress
-      ? { step: j.progress.step, total_steps: j.progress.totalSteps, epoch: j.progress.epoch, loss: j.progress.loss ?? null }
+      ? {
+          step: j.progress.step,
+          total_steps: j.progress.totalSteps,
+          epoch: j.progress.epoch,
+          loss: j.progress.loss ?? null,
+        }
       : null,
   };
 }

@@ -68,7 +68,8 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
     groups.push({
       name: 'providers',
       prefixes: ['/v1/providers'],
-      register: async (app, ctx) => (await import('./routes/providers')).registerProviderRoutes(app, ctx, providers),
+      register: async (app, ctx) =>
+        (await import('./routes/providers')).registerProviderRoutes(app, ctx, providers),
     });
   }
   return groups;

@@ -8,7 +8,9 @@
 import * as z from 'zod/mini';
 
 const nonEmpty = (what: string, pattern: RegExp, rule: string) =>
-  z.string({ error: `required: ${what}` }).check(z.trim(), z.minLength(1, `required: ${what}`), z.regex(pattern, rule));
+  z
+    .string({ error: `required: ${what}` })
+    .check(z.trim(), z.minLength(1, `required: ${what}`), z.regex(pattern, rule));
 
 /** DynamoDB table names: 3–255 of [A-Za-z0-9_.-]. */
 export const TableName = nonEmpty(
@@ -25,7 +27,11 @@ export const BucketName = nonEmpty(
 );
 
 /** Set by the Lambda runtime itself, never by the stack. */
-export const Region = nonEmpty('the AWS region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region, e.g. eu-west-1');
+export const Region = nonEmpty(
+  'the AWS region',
+  /^[a-z]{2}(-[a-z]+)+-\d$/,
+  'must be an AWS region, e.g. eu-west-1',
+);
 
 const arn = (service: string, resource: string) =>
   nonEmpty(

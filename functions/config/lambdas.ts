@@ -4,7 +4,16 @@
  * environments against these schemas.
  */
 import * as z from 'zod/mini';
-import { BucketName, Endpoint, Flag, JobDefinitionArn, JobQueueArn, Region, SecretArn, TableName } from './fields';
+import {
+  BucketName,
+  Endpoint,
+  Flag,
+  JobDefinitionArn,
+  JobQueueArn,
+  Region,
+  SecretArn,
+  TableName,
+} from './fields';
 import { parseEnv, type Env } from './parse';
 
 const storage = {

@@ -23,6 +23,9 @@ export function parseEnv<S extends z.ZodMiniType>(component: string, schema: S, 
   if (result.success) return result.data;
   throw new ConfigError(
     component,
-    result.error.issues.map((issue) => ({ variable: issue.path.join('.') || '(environment)', rule: issue.message })),
+    result.error.issues.map((issue) => ({
+      variable: issue.path.join('.') || '(environment)',
+      rule: issue.message,
+    })),
   );
 }

@@ -64,7 +64,10 @@ export async function createApiKey(
  * The key's record, or undefined for an unknown key. Accepts any non-empty key, not only `tp_…`
  * shapes, so an operator can register a chosen key (e.g. TUNEPLANE_API_KEY on the local stack).
  */
-export async function authenticateApiKey(apiKeys: ApiKeyStore, key: string): Promise<ApiKeyRecord | undefined> {
+export async function authenticateApiKey(
+  apiKeys: ApiKeyStore,
+  key: string,
+): Promise<ApiKeyRecord | undefined> {
   if (!key || key.length > 512) return undefined;
   const record = await apiKeys.getByHash(hashApiKey(key));
   return record && verifyApiKey(key, record.keyHash) ? record : undefined;

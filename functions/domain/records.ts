@@ -9,13 +9,7 @@
 export type TenantId = string;
 
 export type JobStatus =
-  | 'validating_files'
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
+  'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
 
 export type Provider = 'local' | 'batch' | 'openai';
 

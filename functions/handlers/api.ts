@@ -30,7 +30,9 @@ const stores = createDynamoStores(doc, config.tableName);
 const blobs = lazyS3BlobStore(config, config.bucketName);
 const secrets = secretsManagerReader(config.region);
 const openAiSecret = cachedSecret(secrets, config.openAiSecretArn, decodeOpenAiSecret);
-const webhookSecrets = loadableSecretBox(cachedSecret(secrets, config.webhookSecretArn, decodeWebhookMasterKey));
+const webhookSecrets = loadableSecretBox(
+  cachedSecret(secrets, config.webhookSecretArn, decodeWebhookMasterKey),
+);
 const openai = lazyOpenAi(openAiSecret, { files: stores.files, blobs });
 /**
  * OpenAI's webhooks (POST /v1/providers/openai/webhook). The route takes its client and secret
@@ -96,5 +98,9 @@ export async function handler(event: LambdaEvent, context: Context) {
 }
 
 function pathOf(event: LambdaEvent): string {
-  return ('rawPath' in event && typeof event.rawPath === 'string' ? event.rawPath : (event as { path?: string }).path) ?? '';
+  return (
+    ('rawPath' in event && typeof event.rawPath === 'string'
+      ? event.rawPath
+      : (event as { path?: string }).path) ?? ''
+  );
 }

@@ -7,7 +7,12 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadBatchEventsConfig } from '../config';
 import { createDynamoStores, documentClientFor } from '../adapters/dynamodb';
-import { handleBatchStateChange, tuneplaneJobIdOf, type BatchJobDetail, type BatchOutcome } from '../domain/dispatch';
+import {
+  handleBatchStateChange,
+  tuneplaneJobIdOf,
+  type BatchJobDetail,
+  type BatchOutcome,
+} from '../domain/dispatch';
 import { Metric, createObservability, withJobId } from '../observability';
 import { systemClock } from '../ports/clock';
 
@@ -49,7 +54,11 @@ export async function handler(
       });
       const metric = METRIC_OF[outcome];
       if (metric) obs.count(metric);
-      obs.logger.info('batch state change', { batchJobId: detail.jobId, batchStatus: detail.status, outcome });
+      obs.logger.info('batch state change', {
+        batchJobId: detail.jobId,
+        batchStatus: detail.status,
+        outcome,
+      });
       return outcome;
     });
   } catch (err) {

@@ -79,7 +79,14 @@ export async function handler(_event: ScheduledEvent, context: Context) {
     const sweeps = await tickSweeps(sweepDeps);
     const changed = Object.keys(batchReport.outcomes).length + Object.keys(openAiReport).length;
     obs.count(Metric.JobsReconciled, changed);
-    obs.logger.info('reconciled', { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, abandoned, sweeps });
+    obs.logger.info('reconciled', {
+      batch: batchReport,
+      openai: openAiReport,
+      openAiResubmitted,
+      repaired,
+      abandoned,
+      sweeps,
+    });
     return { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, abandoned, sweeps };
   } catch (err) {
     obs.logger.error('reconcile failed', err as Error);

@@ -11,7 +11,12 @@ import { documentClientFor } from '../adapters/dynamodb';
 import { DynamoOutboxStore } from '../adapters/dynamodb/outbox';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { createHttpSender } from '../adapters/http';
-import { aesGcmSecretBox, createWebhookEngine, type ProcessSummary, type WebhookEngine } from '../domain/webhooks';
+import {
+  aesGcmSecretBox,
+  createWebhookEngine,
+  type ProcessSummary,
+  type WebhookEngine,
+} from '../domain/webhooks';
 import { Metric, createObservability, engineLog } from '../observability';
 import { systemClock } from '../ports/clock';
 import { secretsManagerReader } from './lib/secrets-manager';
@@ -22,7 +27,11 @@ const table = { doc: documentClientFor(config), table: config.tableName, clock: 
 const stores = createDynamoWebhookStores(table);
 const outbox = new DynamoOutboxStore(table);
 const sender = createHttpSender({ allowLoopback: config.allowLoopback });
-const masterKey = cachedSecret(secretsManagerReader(config.region), config.webhookSecretArn, decodeWebhookMasterKey);
+const masterKey = cachedSecret(
+  secretsManagerReader(config.region),
+  config.webhookSecretArn,
+  decodeWebhookMasterKey,
+);
 
 let engine: { key: Uint8Array; engine: WebhookEngine } | undefined;
 async function currentEngine(): Promise<WebhookEngine> {
@@ -31,7 +40,14 @@ async function currentEngine(): Promise<WebhookEngine> {
     engine = {
       key,
       engine: createWebhookEngine(
-        { outbox, endpoints: stores.endpoints, deliveries: stores.deliveries, sender, secrets: aesGcmSecretBox(key), clock: systemClock },
+        {
+          outbox,
+          endpoints: stores.endpoints,
+          deliveries: stores.deliveries,
+          sender,
+          secrets: aesGcmSecretBox(key),
+          clock: systemClock,
+        },
         { log: engineLog(obs.logger) },
       ),
     };

@@ -69,7 +69,11 @@ export function engineLog(logger: Logger) {
 }
 
 /** Runs `fn` with `jobId` on every log line it writes. */
-export async function withJobId<T>(logger: Logger, jobId: string | undefined, fn: () => Promise<T>): Promise<T> {
+export async function withJobId<T>(
+  logger: Logger,
+  jobId: string | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   if (!jobId) return fn();
   logger.appendKeys({ jobId });
   try {

@@ -17,7 +17,12 @@ export interface BlobStore {
 
   /** Presigned multipart upload: the client PUTs parts straight to the store. */
   createMultipart(key: string, contentType: string): Promise<string>;
-  presignPart(key: string, multipartId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  presignPart(
+    key: string,
+    multipartId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string>;
   /** Parts the store has received (so `complete` need not trust the client's list). */
   listParts(key: string, multipartId: string): Promise<MultipartPart[]>;
   completeMultipart(key: string, multipartId: string, parts: MultipartPart[]): Promise<void>;

@@ -73,7 +73,11 @@ export interface JobStore {
    * Jobs in the given statuses across tenants (reconcilers), per status longest-unchanged first.
    * `changedSinceMs`: only jobs whose status changed at or after that time (ms since the epoch).
    */
-  listByStatus(statuses: JobStatus[], limit: number, opts?: { changedSinceMs?: number }): Promise<JobRecord[]>;
+  listByStatus(
+    statuses: JobStatus[],
+    limit: number,
+    opts?: { changedSinceMs?: number },
+  ): Promise<JobRecord[]>;
   /**
    * Writes `patch` (and `status`, when given) if the stored job is still at `expected.version`
    * (and `expected.status`, when given). Returns the new record with version + 1.
@@ -116,7 +120,12 @@ export interface IdempotencyStore {
    */
   claim(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
   /** Stores the response; `expiresAt` (epoch seconds), when given, replaces the claim's shorter lease. */
-  complete(tenantId: TenantId, key: string, response: NonNullable<IdempotencyRecord['response']>, expiresAt?: number): Promise<void>;
+  complete(
+    tenantId: TenantId,
+    key: string,
+    response: NonNullable<IdempotencyRecord['response']>,
+    expiresAt?: number,
+  ): Promise<void>;
   /** Drops an in-progress claim whose request failed before producing a response. */
   release(tenantId: TenantId, key: string): Promise<void>;
 }

@@ -109,10 +109,19 @@ export interface SweepStore {
   /** Sweeps that are running or paused, or final but not yet settled, across tenants (the controller's tick). */
   listActive(limit: number): Promise<SweepRecord[]>;
   /** Conditional on `expected.version` (and status when given); returns the record with version + 1. ConflictError otherwise. */
-  update(id: string, expected: { version: number; status?: SweepStatus }, patch: SweepPatch): Promise<SweepRecord>;
+  update(
+    id: string,
+    expected: { version: number; status?: SweepStatus },
+    patch: SweepPatch,
+  ): Promise<SweepRecord>;
   /** Fails with ConflictError if the trial number exists. */
   createTrial(trial: TrialRecord): Promise<void>;
   /** Every trial of the sweep, by number. */
   listTrials(sweepId: string): Promise<TrialRecord[]>;
-  updateTrial(sweepId: string, number: number, expectedVersion: number, patch: TrialPatch): Promise<TrialRecord>;
+  updateTrial(
+    sweepId: string,
+    number: number,
+    expectedVersion: number,
+    patch: TrialPatch,
+  ): Promise<TrialRecord>;
 }

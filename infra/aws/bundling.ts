@@ -49,11 +49,18 @@ export const configZodOfItsOwn: Plugin = {
     const configDir = `${sep}functions${sep}config${sep}`;
     build.onResolve({ filter: /^zod\/mini$/ }, async (args) => {
       if (!args.importer.includes(configDir) || args.pluginData === namespace) return undefined;
-      const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: namespace });
+      const found = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: namespace,
+      });
       return found.errors.length ? { errors: found.errors } : { path: found.path, namespace };
     });
     // Inside zod every import is relative (`./core/index.js`): it stays in the copy.
-    build.onResolve({ filter: /.*/, namespace }, (args) => ({ path: resolve(args.resolveDir, args.path), namespace }));
+    build.onResolve({ filter: /.*/, namespace }, (args) => ({
+      path: resolve(args.resolveDir, args.path),
+      namespace,
+    }));
     build.onLoad({ filter: /.*/, namespace }, async (args) => ({
       contents: await readFile(args.path, 'utf8'),
       loader: 'js',
@@ -118,7 +125,11 @@ export function esbuildOptions(entry: string, outdir: string): BuildOptions {
 }
 
 /** Bundles `entry` into `outdir`; returns the path of the entry file (`index.mjs`). */
-export async function bundleLambda(entry: string, outdir: string, overrides: Partial<BuildOptions> = {}): Promise<string> {
+export async function bundleLambda(
+  entry: string,
+  outdir: string,
+  overrides: Partial<BuildOptions> = {},
+): Promise<string> {
   const { build } = await import('esbuild');
   await build({ ...esbuildOptions(entry, outdir), ...overrides });
   return join(outdir, 'index.mjs');
@@ -146,7 +157,8 @@ export function lambdaCode(entry: string): lambda.Code {
           const run = spawnSync(process.execPath, ['--import', 'tsx', bundleCli, entry, outputDir], {
             stdio: ['ignore', 'inherit', 'inherit'],
           });
-          if (run.status !== 0) throw new Error(`bundling ${entry} failed (exit ${run.status ?? run.signal})`);
+          if (run.status !== 0)
+            throw new Error(`bundling ${entry} failed (exit ${run.status ?? run.signal})`);
           return true;
         },
       },

@@ -22,13 +22,18 @@ const { values } = parseArgs({
   },
 });
 if (!values.table || !values.region) {
-  console.error('usage: AWS_REGION=<region> tsx infra/aws/create-api-key.ts --table <TableName> [--tenant t] [--name n]');
+  console.error(
+    'usage: AWS_REGION=<region> tsx infra/aws/create-api-key.ts --table <TableName> [--tenant t] [--name n]',
+  );
   process.exit(2);
 }
 const clients = createAwsClients({ region: values.region, dynamodbEndpoint: values['dynamodb-endpoint'] });
 try {
   const stores = createDynamoStores(clients.doc, values.table);
-  const { key } = await createApiKey({ apiKeys: stores.apiKeys, clock: systemClock }, { tenantId: values.tenant, name: values.name });
+  const { key } = await createApiKey(
+    { apiKeys: stores.apiKeys, clock: systemClock },
+    { tenantId: values.tenant, name: values.name },
+  );
   console.log(key);
 } finally {
   clients.destroy();

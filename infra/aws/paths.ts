@@ -7,4 +7,3 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** The Lambda entry points (composition roots); COMMON.md fixes these names. */
 export const handlerEntry = (name: 'api' | 'batch-events' | 'reconciler' | 'webhook-delivery'): string =>
   join(repoRoot, 'functions', 'handlers', `${name}.ts`);
-

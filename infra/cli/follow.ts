@@ -41,7 +41,9 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
 
   for (;;) {
     const job = unwrap(await retrieveFineTuningJob({ client, path: { fine_tuning_job_id: jobId } }));
-    const events = unwrap(await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: jobId }, query: { limit: 100 } }));
+    const events = unwrap(
+      await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: jobId }, query: { limit: 100 } }),
+    );
     const fresh = events.data.filter((e) => !seen.has(e.id)).reverse();
     for (const e of fresh) {
       seen.add(e.id);
@@ -57,7 +59,8 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
     const step = p?.step ?? 0;
     const now = Date.now();
     if (step > 0 && (!firstStep || step < firstStep.step)) firstStep = { step, at: now };
-    const rate = firstStep && step > firstStep.step ? (step - firstStep.step) / ((now - firstStep.at) / 1000) : null;
+    const rate =
+      firstStep && step > firstStep.step ? (step - firstStep.step) / ((now - firstStep.at) / 1000) : null;
     const payload = {
       status: job.status.padEnd(9),
       epoch: p?.epoch ?? 0,
@@ -72,7 +75,8 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
     }
     if (TERMINAL.has(job.status)) {
       if (started) bar.stop();
-      const result = job.status === 'succeeded' ? `model ${job.fine_tuned_model}` : job.error?.message ?? '';
+      const result =
+        job.status === 'succeeded' ? `model ${job.fine_tuned_model}` : (job.error?.message ?? '');
       opts.out.write(`Job ${job.id} ${job.status}${result ? `: ${result}` : ''}\n`);
       return job.status;
     }

@@ -35,7 +35,11 @@ function print(value: unknown): void {
 function table(rows: Record<string, unknown>[], columns: string[]): void {
   const cells = rows.map((r) => columns.map((c) => String(r[c] ?? '')));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(columns)}\n${cells.map(line).join('\n')}${cells.length ? '\n' : ''}`);
 }
 
@@ -82,7 +86,13 @@ export function buildProgram(): Command {
     });
   files.command('list').action(async () => {
     const page = unwrap(await listFiles({ client: client() }));
-    table(page.data as unknown as Record<string, unknown>[], ['id', 'filename', 'bytes', 'status', 'created_at']);
+    table(page.data as unknown as Record<string, unknown>[], [
+      'id',
+      'filename',
+      'bytes',
+      'status',
+      'created_at',
+    ]);
   });
 
   const jobs = program.command('jobs').description('Fine-tuning jobs');
@@ -120,9 +130,14 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'how many', intArg, 20)
     .option('--after <id>', 'cursor')
     .action(async (o: { limit: number; after?: string }) => {
-      const page = unwrap(await listFineTuningJobs({ client: client(), query: { limit: o.limit, after: o.after } }));
+      const page = unwrap(
+        await listFineTuningJobs({ client: client(), query: { limit: o.limit, after: o.after } }),
+      );
       table(
-        page.data.map((j) => ({ ...j, step: j.progress ? `${j.progress.step}/${j.progress.total_steps}` : '' })),
+        page.data.map((j) => ({
+          ...j,
+          step: j.progress ? `${j.progress.step}/${j.progress.total_steps}` : '',
+        })),
         ['id', 'status', 'model', 'provider', 'step', 'fine_tuned_model', 'created_at'],
       );
     });
@@ -178,9 +193,14 @@ export function buildProgram(): Command {
         ),
       );
     });
-  hooks.command('rotate <id>').description('Rotate the signing secret (the old one keeps signing for a grace period)').action(async (id: string) => {
-    print(unwrap(await rotateWebhookEndpointSecret({ client: client(), path: { endpoint_id: id }, body: {} })));
-  });
+  hooks
+    .command('rotate <id>')
+    .description('Rotate the signing secret (the old one keeps signing for a grace period)')
+    .action(async (id: string) => {
+      print(
+        unwrap(await rotateWebhookEndpointSecret({ client: client(), path: { endpoint_id: id }, body: {} })),
+      );
+    });
   hooks.command('disable <id>').action(async (id: string) => {
     print(unwrap(await disableWebhookEndpoint({ client: client(), path: { endpoint_id: id } })));
   });
@@ -203,7 +223,11 @@ export function buildProgram(): Command {
     );
   });
   hooks.command('redeliver <id> <deliveryId>').action(async (id: string, deliveryId: string) => {
-    print(unwrap(await redeliverWebhook({ client: client(), path: { endpoint_id: id, delivery_id: deliveryId } })));
+    print(
+      unwrap(
+        await redeliverWebhook({ client: client(), path: { endpoint_id: id, delivery_id: deliveryId } }),
+      ),
+    );
   });
   registerSweepCommands(program, client, print);
   return program;

@@ -16,19 +16,33 @@ import {
   resumeFineTuningSweep,
   retrieveFineTuningSweep,
 } from '../../openapi/sdk/sdk.gen';
-import type { FineTuningSweep, FineTuningSweepCreate, FineTuningSweepTrial } from '../../openapi/sdk/types.gen';
+import type {
+  FineTuningSweep,
+  FineTuningSweepCreate,
+  FineTuningSweepTrial,
+} from '../../openapi/sdk/types.gen';
 import { CliError, unwrap } from './client';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 function fmt(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(4).replace(/\.?0+$/, '').replace(/\.?0+e/, 'e');
+  if (typeof v === 'number')
+    return Number.isInteger(v)
+      ? String(v)
+      : v
+          .toPrecision(4)
+          .replace(/\.?0+$/, '')
+          .replace(/\.?0+e/, 'e');
   return String(v);
 }
 
 function textTable(rows: string[][], header: string[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -44,7 +58,12 @@ export function renderSweep(sweep: FineTuningSweep, trials: FineTuningSweepTrial
   const names = Object.keys(sweep.search_space);
   const rows = trials.map((t) => {
     const last = t.reports.at(-1);
-    const objective = t.objective_value !== null ? fmt(t.objective_value) : last ? `${fmt(last.value)} @${fmt(last.step)}` : '';
+    const objective =
+      t.objective_value !== null
+        ? fmt(t.objective_value)
+        : last
+          ? `${fmt(last.value)} @${fmt(last.step)}`
+          : '';
     return [
       `${best?.trial_number === t.number ? '*' : ' '}${t.number}`,
       t.state,
@@ -61,7 +80,9 @@ async function allTrials(client: Client, id: string): Promise<FineTuningSweepTri
   const out: FineTuningSweepTrial[] = [];
   let after: string | undefined;
   for (;;) {
-    const page = unwrap(await listFineTuningSweepTrials({ client, path: { sweep_id: id }, query: { limit: 100, after } }));
+    const page = unwrap(
+      await listFineTuningSweepTrials({ client, path: { sweep_id: id }, query: { limit: 100, after } }),
+    );
     out.push(...page.data);
     if (!page.has_more || !page.last_id) return out;
     after = page.last_id;
@@ -109,38 +130,55 @@ function intArg(v: string): number {
   return n;
 }
 
-export function registerSweepCommands(program: Command, client: () => Client, print: (v: unknown) => void): void {
+export function registerSweepCommands(
+  program: Command,
+  client: () => Client,
+  print: (v: unknown) => void,
+): void {
   const sweeps = program.command('sweeps').description('Hyperparameter sweeps');
   sweeps
     .command('create')
-    .description('Start a sweep from a JSON request (base_job, search_space, objective, strategy, early_stopping, limits, …)')
+    .description(
+      'Start a sweep from a JSON request (base_job, search_space, objective, strategy, early_stopping, limits, …)',
+    )
     .requiredOption('--config <json>', 'the sweep request as JSON, or @file.json')
     .option('--training-file <id>', 'sets base_job.training_file')
     .option('--validation-file <id>', 'sets base_job.validation_file')
     .option('--model <model>', 'sets base_job.model')
     .option('--follow', 'follow the sweep until it ends')
     .option('--interval <ms>', 'poll interval when following', intArg, 2000)
-    .action(async (o: { config: string; trainingFile?: string; validationFile?: string; model?: string; follow?: boolean; interval: number }) => {
-      const body = (await readJson(o.config)) as unknown as FineTuningSweepCreate;
-      body.base_job = {
-        ...(body.base_job ?? {}),
-        ...(o.trainingFile ? { training_file: o.trainingFile } : {}),
-        ...(o.validationFile ? { validation_file: o.validationFile } : {}),
-        ...(o.model ? { model: o.model } : {}),
-      } as FineTuningSweepCreate['base_job'];
-      const c = client();
-      const sweep = unwrap(await createFineTuningSweep({ client: c, body }));
-      if (!o.follow) return print(sweep);
-      process.stdout.write(`Created ${sweep.id}\n`);
-      const status = await followSweep(c, sweep.id, { intervalMs: o.interval, out: process.stdout });
-      process.exitCode = status === 'succeeded' ? 0 : 1;
-    });
+    .action(
+      async (o: {
+        config: string;
+        trainingFile?: string;
+        validationFile?: string;
+        model?: string;
+        follow?: boolean;
+        interval: number;
+      }) => {
+        const body = (await readJson(o.config)) as unknown as FineTuningSweepCreate;
+        body.base_job = {
+          ...(body.base_job ?? {}),
+          ...(o.trainingFile ? { training_file: o.trainingFile } : {}),
+          ...(o.validationFile ? { validation_file: o.validationFile } : {}),
+          ...(o.model ? { model: o.model } : {}),
+        } as FineTuningSweepCreate['base_job'];
+        const c = client();
+        const sweep = unwrap(await createFineTuningSweep({ client: c, body }));
+        if (!o.follow) return print(sweep);
+        process.stdout.write(`Created ${sweep.id}\n`);
+        const status = await followSweep(c, sweep.id, { intervalMs: o.interval, out: process.stdout });
+        process.exitCode = status === 'succeeded' ? 0 : 1;
+      },
+    );
   sweeps
     .command('list')
     .option('--limit <n>', 'how many', intArg, 20)
     .option('--after <id>', 'cursor')
     .action(async (o: { limit: number; after?: string }) => {
-      const page = unwrap(await listFineTuningSweeps({ client: client(), query: { limit: o.limit, after: o.after } }));
+      const page = unwrap(
+        await listFineTuningSweeps({ client: client(), query: { limit: o.limit, after: o.after } }),
+      );
       const rows = page.data.map((s) => [
         s.id,
         s.status,
@@ -149,16 +187,24 @@ export function registerSweepCommands(program: Command, client: () => Client, pr
         s.best_trial ? fmt(s.best_trial.objective_value) : '',
         String(s.created_at),
       ]);
-      process.stdout.write(`${textTable(rows, ['id', 'status', 'trials', 'objective', 'best', 'created_at'])}\n`);
+      process.stdout.write(
+        `${textTable(rows, ['id', 'status', 'trials', 'objective', 'best', 'created_at'])}\n`,
+      );
     });
-  sweeps.command('get <id>').description('The sweep, with its best trial').action(async (id: string) => {
-    print(unwrap(await retrieveFineTuningSweep({ client: client(), path: { sweep_id: id } })));
-  });
-  sweeps.command('trials <id>').description('The trials as a table').action(async (id: string) => {
-    const c = client();
-    const sweep = unwrap(await retrieveFineTuningSweep({ client: c, path: { sweep_id: id } }));
-    process.stdout.write(`${renderSweep(sweep, await allTrials(c, id))}\n`);
-  });
+  sweeps
+    .command('get <id>')
+    .description('The sweep, with its best trial')
+    .action(async (id: string) => {
+      print(unwrap(await retrieveFineTuningSweep({ client: client(), path: { sweep_id: id } })));
+    });
+  sweeps
+    .command('trials <id>')
+    .description('The trials as a table')
+    .action(async (id: string) => {
+      const c = client();
+      const sweep = unwrap(await retrieveFineTuningSweep({ client: c, path: { sweep_id: id } }));
+      process.stdout.write(`${renderSweep(sweep, await allTrials(c, id))}\n`);
+    });
   for (const [name, call] of [
     ['cancel', cancelFineTuningSweep],
     ['pause', pauseFineTuningSweep],

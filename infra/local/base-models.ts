@@ -41,7 +41,9 @@ export async function registerBaseModels(
     const id = entry.name;
     const prefix = `models/${id}/`;
     // Weights before config.json: a reader that sees the config can rely on the rest being there.
-    const files = (await filesUnder(dir)).sort((a, b) => Number(a === 'config.json') - Number(b === 'config.json'));
+    const files = (await filesUnder(dir)).sort(
+      (a, b) => Number(a === 'config.json') - Number(b === 'config.json'),
+    );
     for (const rel of files) {
       const local = await stat(path.join(dir, rel));
       const remote = await deps.blobs.head(prefix + rel);

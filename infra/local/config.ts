@@ -14,7 +14,10 @@ export const LocalConfigSchema = z.object({
   TUNEPLANE_DATA_DIR: z.string().min(1).default('./.data'),
   /** Register and use this API key instead of generating one. */
   TUNEPLANE_API_KEY: z.string().min(8, 'TUNEPLANE_API_KEY must be at least 8 characters').max(512).optional(),
-  TUNEPLANE_TABLE: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'TUNEPLANE_TABLE must be a valid DynamoDB table name').default('tuneplane'),
+  TUNEPLANE_TABLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'TUNEPLANE_TABLE must be a valid DynamoDB table name')
+    .default('tuneplane'),
   TUNEPLANE_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'TUNEPLANE_BUCKET must be a valid S3 bucket name')
@@ -36,7 +39,10 @@ export const LocalConfigSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),
   /** The secret of our endpoint registered at OpenAI; enables POST /v1/providers/openai/webhook. */
-  OPENAI_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'OPENAI_WEBHOOK_SECRET must start with whsec_').optional(),
+  OPENAI_WEBHOOK_SECRET: z
+    .string()
+    .startsWith('whsec_', 'OPENAI_WEBHOOK_SECRET must start with whsec_')
+    .optional(),
   TUNEPLANE_OPENAI_POLL_MS: z.coerce.number().int().min(100).default(30_000),
 });
 

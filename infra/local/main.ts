@@ -30,7 +30,9 @@ console.log(`Data directory: ${config.dataDir}`);
 console.log(`Base models: ${stack.baseModels.length ? stack.baseModels.join(', ') : '(none found)'}`);
 const { resumed, requeued } = stack.recovered;
 if (resumed.length || requeued.length) {
-  console.log(`Recovered local jobs: ${resumed.length} resumed from their checkpoints, ${requeued.length} queued again`);
+  console.log(
+    `Recovered local jobs: ${resumed.length} resumed from their checkpoints, ${requeued.length} queued again`,
+  );
 }
 console.log(`API key${stack.apiKeyCreated ? ' (new)' : ''}: ${stack.apiKey}`);
 // performance.now() counts from process start: the first figure includes loading the code.

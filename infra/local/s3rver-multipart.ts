@@ -34,7 +34,12 @@ export function multipartExtensions(directory: string): Middleware {
   return async (ctx, next) => {
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
     const m = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
-    if (!uploadId || !m || (ctx.method !== 'GET' && ctx.method !== 'DELETE') || !/^[0-9a-f]+$/.test(uploadId)) {
+    if (
+      !uploadId ||
+      !m ||
+      (ctx.method !== 'GET' && ctx.method !== 'DELETE') ||
+      !/^[0-9a-f]+$/.test(uploadId)
+    ) {
       return next();
     }
     const [, bucket, rawKey] = m;
@@ -51,7 +56,10 @@ export function multipartExtensions(directory: string): Middleware {
     }
 
     const names = await fs.readdir(dir);
-    const numbers = names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+    const numbers = names
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .sort((a, b) => a - b);
     const parts = await Promise.all(
       numbers.map(async (n) => {
         const [md5, stat] = await Promise.all([

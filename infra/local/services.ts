@@ -40,7 +40,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 function closeServer(server: Server & { closeAllConnections?: () => void }): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((err) => (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve()));
+    server.close((err) =>
+      err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve(),
+    );
     // Keep-alive sockets of SDK clients would hold `close` open indefinitely.
     server.closeAllConnections?.();
   });

@@ -61,7 +61,10 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
     const clock = systemClock;
     const stores = createDynamoStores(clients.doc, config.table, clock);
     const blobs = new S3BlobStore(clients.s3, config.bucket);
-    const baseModels = await registerBaseModels({ models: stores.models, blobs, clock }, config.baseModelsDir);
+    const baseModels = await registerBaseModels(
+      { models: stores.models, blobs, clock },
+      config.baseModelsDir,
+    );
     const key = await ensureLocalApiKey({ apiKeys: stores.apiKeys, clock }, config.dataDir, config.apiKey);
     const workers = await createLocalWorkers({
       config,
@@ -81,7 +84,16 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
     // The sweep controller: a pass per sweep on API changes, and over every active sweep each second.
     const sweepStore = new DynamoSweepStore({ doc: clients.doc, table: config.table, clock });
     const sweepWorker = startSweepWorker(
-      { stores: workers.stores, blobs, clock, ids: timeSortedIds(clock), dispatchers: workers.dispatchers, models: modelCatalog({ models: stores.models, blobs }), defaultProvider: 'local', sweeps: sweepStore },
+      {
+        stores: workers.stores,
+        blobs,
+        clock,
+        ids: timeSortedIds(clock),
+        dispatchers: workers.dispatchers,
+        models: modelCatalog({ models: stores.models, blobs }),
+        defaultProvider: 'local',
+        sweeps: sweepStore,
+      },
       { intervalMs: 1000, onError: (err) => console.log(`sweep controller: ${(err as Error).message}`) },
     );
     const app = createApp({
@@ -96,7 +108,9 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
     });
 
     const server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+        resolve(s as Server),
+      );
       (s as Server).once('error', reject);
     });
     const port = (server.address() as AddressInfo).port;

@@ -17,7 +17,13 @@ import { createDynamoWebhookStores } from '../../functions/adapters/dynamodb/web
 import type { TableContext } from '../../functions/adapters/dynamodb/table';
 import type { WebhookApiDeps } from '../../functions/api/routes/webhook-endpoints';
 import type { ProviderWebhookDeps } from '../../functions/api/routes/providers';
-import { onRunnerExit, pollMirroredJobs, recoverLocalJobs, submitUnsubmittedJobs, type DispatchDeps } from '../../functions/domain/dispatch';
+import {
+  onRunnerExit,
+  pollMirroredJobs,
+  recoverLocalJobs,
+  submitUnsubmittedJobs,
+  type DispatchDeps,
+} from '../../functions/domain/dispatch';
 import { failAbandonedCreations } from '../../functions/domain/lifecycle';
 import { aesGcmSecretBox, createWebhookEngine, startWebhookWorker } from '../../functions/domain/webhooks';
 import type { Dispatcher } from '../../functions/ports/dispatcher';
@@ -95,16 +101,24 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
   const deps: DispatchDeps = { stores, clock };
   const local: LocalDispatcher = localDispatcher({
     // s3rver's paged listings need the legacy OpenSSL provider in the runner too.
-    command: [process.execPath, '--openssl-legacy-provider', '--import', 'tsx', path.resolve('runner/entry/job.ts')],
+    command: [
+      process.execPath,
+      '--openssl-legacy-provider',
+      '--import',
+      'tsx',
+      path.resolve('runner/entry/job.ts'),
+    ],
     env: inp.runnerEnv,
     maxConcurrent: config.maxConcurrentJobs,
     stopGraceMs: 30_000,
     onExit: async (exit) => {
       const outcome = await onRunnerExit(deps, exit, (job) => local.submit(job), { maxAttempts: 3 });
-      if (outcome !== 'ignored') inp.log(`job ${exit.jobId}: runner exited (${exit.code ?? exit.signal}), ${outcome}`);
+      if (outcome !== 'ignored')
+        inp.log(`job ${exit.jobId}: runner exited (${exit.code ?? exit.signal}), ${outcome}`);
     },
     onOutput: (jobId, stream, chunk) => {
-      if (config.runnerLogs) for (const line of chunk.split('\n')) if (line) inp.log(`[${jobId} ${stream}] ${line}`);
+      if (config.runnerLogs)
+        for (const line of chunk.split('\n')) if (line) inp.log(`[${jobId} ${stream}] ${line}`);
     },
   });
 
@@ -115,7 +129,8 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
     const client = new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl });
     const openai = openAiDispatcher({ client, files: stores.files, blobs: inp.blobs });
     dispatchers.openai = openai;
-    if (config.openai.webhookSecret) providers.openai = { client, webhookSecret: config.openai.webhookSecret, mirror: openai };
+    if (config.openai.webhookSecret)
+      providers.openai = { client, webhookSecret: config.openai.webhookSecret, mirror: openai };
     // Jobs whose submit met an OpenAI outage have no OpenAI id (polling skips them): submit again.
     const poll = () =>
       void pollMirroredJobs(deps, openai, 'openai')

@@ -2,7 +2,10 @@
 import { z } from '@hono/zod-openapi';
 import { ErrorSchema } from '../schemas/error';
 
-const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
 
 export const errorResponses = {
   400: error('The request breaks a rule; `param` names the field.'),
@@ -24,7 +27,8 @@ export const IdempotencyHeadersSchema = z.object({
     .optional()
     .openapi({
       param: { in: 'header' },
-      description: 'Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).',
+      description:
+        'Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).',
     }),
 });
 

@@ -22,7 +22,10 @@ export const createFileRoute = createRoute({
     headers: IdempotencyHeadersSchema,
     body: { required: true, content: { 'multipart/form-data': { schema: FileUploadFormSchema } } },
   },
-  responses: { 200: json(FileSchema, 'The file, validated when its purpose is fine-tune.'), ...errorResponses },
+  responses: {
+    200: json(FileSchema, 'The file, validated when its purpose is fine-tune.'),
+    ...errorResponses,
+  },
 });
 
 export const listFilesRoute = createRoute({

@@ -2,7 +2,13 @@ import { createRoute } from '@hono/zod-openapi';
 import { CheckpointListQuerySchema, CheckpointListSchema } from '../schemas/checkpoint';
 import { EstimateSchema } from '../schemas/estimate';
 import { JobEventListQuerySchema, JobEventListSchema } from '../schemas/event';
-import { JobCreateSchema, JobIdParamSchema, JobListQuerySchema, JobListSchema, JobSchema } from '../schemas/job';
+import {
+  JobCreateSchema,
+  JobIdParamSchema,
+  JobListQuerySchema,
+  JobListSchema,
+  JobSchema,
+} from '../schemas/job';
 import { IdempotencyHeadersSchema, errorResponses, json, jsonBody, security } from './common';
 
 const tags = ['Fine-tuning'];
@@ -61,8 +67,16 @@ const action = (name: 'cancel' | 'pause' | 'resume', operationId: string, summar
   });
 
 export const cancelJobRoute = action('cancel', 'cancelFineTuningJob', 'Cancel a job that has not finished.');
-export const pauseJobRoute = action('pause', 'pauseFineTuningJob', 'Pause a running job (it keeps its checkpoints).');
-export const resumeJobRoute = action('resume', 'resumeFineTuningJob', 'Resume a paused job from its newest checkpoint.');
+export const pauseJobRoute = action(
+  'pause',
+  'pauseFineTuningJob',
+  'Pause a running job (it keeps its checkpoints).',
+);
+export const resumeJobRoute = action(
+  'resume',
+  'resumeFineTuningJob',
+  'Resume a paused job from its newest checkpoint.',
+);
 
 export const listJobEventsRoute = createRoute({
   operationId: 'listFineTuningJobEvents',

@@ -17,7 +17,10 @@ export const listModelsRoute = createRoute({
   path: '/v1/models',
   tags,
   security,
-  responses: { 200: json(ModelListSchema, 'Base models and this key’s fine-tuned models.'), ...errorResponses },
+  responses: {
+    200: json(ModelListSchema, 'Base models and this key’s fine-tuned models.'),
+    ...errorResponses,
+  },
 });
 
 export const retrieveModelRoute = createRoute({
@@ -47,7 +50,8 @@ export const listModelFilesRoute = createRoute({
   path: '/v1/models/{model}/files',
   tags,
   security,
-  summary: 'The files of the model in the Hugging Face layout (config.json, model.safetensors, tokenizer.json).',
+  summary:
+    'The files of the model in the Hugging Face layout (config.json, model.safetensors, tokenizer.json).',
   request: { params: ModelIdParamSchema },
   responses: { 200: json(ModelFileListSchema, 'The model’s files.'), ...errorResponses },
 });
@@ -58,7 +62,8 @@ export const modelFileContentRoute = createRoute({
   path: '/v1/models/{model}/files/{filename}',
   tags,
   security,
-  summary: 'Download one file of the model (e.g. model.safetensors), to serve it with any Hugging Face-compatible stack.',
+  summary:
+    'Download one file of the model (e.g. model.safetensors), to serve it with any Hugging Face-compatible stack.',
   request: { params: ModelFileParamSchema },
   responses: {
     200: {

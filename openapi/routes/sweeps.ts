@@ -18,7 +18,8 @@ export const createSweepRoute = createRoute({
   path: '/v1/fine_tuning/sweeps',
   tags,
   security,
-  summary: 'Start a hyperparameter sweep: trials are fine-tuning jobs built from base_job and the suggested parameters.',
+  summary:
+    'Start a hyperparameter sweep: trials are fine-tuning jobs built from base_job and the suggested parameters.',
   request: { headers: IdempotencyHeadersSchema, body: jsonBody(SweepCreateSchema) },
   responses: { 200: json(SweepSchema, 'The sweep (its seed resolved).'), ...errorResponses },
 });
@@ -55,9 +56,21 @@ const action = (name: 'cancel' | 'pause' | 'resume', operationId: string, summar
     responses: { 200: json(SweepSchema, 'The sweep after the action.'), ...errorResponses },
   });
 
-export const cancelSweepRoute = action('cancel', 'cancelFineTuningSweep', 'Cancel a sweep and its unfinished trials.');
-export const pauseSweepRoute = action('pause', 'pauseFineTuningSweep', 'Pause a sweep: no new trials start and running trials are paused.');
-export const resumeSweepRoute = action('resume', 'resumeFineTuningSweep', 'Resume a paused sweep and its paused trials.');
+export const cancelSweepRoute = action(
+  'cancel',
+  'cancelFineTuningSweep',
+  'Cancel a sweep and its unfinished trials.',
+);
+export const pauseSweepRoute = action(
+  'pause',
+  'pauseFineTuningSweep',
+  'Pause a sweep: no new trials start and running trials are paused.',
+);
+export const resumeSweepRoute = action(
+  'resume',
+  'resumeFineTuningSweep',
+  'Resume a paused sweep and its paused trials.',
+);
 
 export const listSweepTrialsRoute = createRoute({
   operationId: 'listFineTuningSweepTrials',

@@ -6,7 +6,9 @@ export const ErrorSchema = z
     error: z.object({
       message: z.string().openapi({ description: 'What went wrong and which rule was broken.' }),
       type: z.string().openapi({ example: 'invalid_request_error' }),
-      param: z.string().nullable().openapi({ description: 'The offending field path, e.g. `method.supervised.hyperparameters.n_epochs`.' }),
+      param: z.string().nullable().openapi({
+        description: 'The offending field path, e.g. `method.supervised.hyperparameters.n_epochs`.',
+      }),
       code: z.string().nullable().openapi({ example: 'invalid_value' }),
     }),
   })

@@ -6,10 +6,16 @@ export const FilePurposeSchema = z
   .enum(['fine-tune', 'fine-tune-results', 'assistants', 'batch', 'user_data', 'evals'])
   .openapi('FilePurpose');
 
-export const FileFormatSchema = z.enum(['chat', 'prompt_completion', 'classification', 'text']).openapi('FileFormat');
+export const FileFormatSchema = z
+  .enum(['chat', 'prompt_completion', 'classification', 'text'])
+  .openapi('FileFormat');
 
 export const FileIdParamSchema = z.object({
-  file_id: z.string().min(1).max(128).openapi({ param: { name: 'file_id', in: 'path' }, example: 'file-abc123' }),
+  file_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'file_id', in: 'path' }, example: 'file-abc123' }),
 });
 
 export const FileSchema = z
@@ -27,7 +33,10 @@ export const FileSchema = z
     format: FileFormatSchema.nullable(),
     example_count: z.int().nullable(),
     token_count: z.int().nullable().openapi({ description: 'Rough estimate (characters / 4).' }),
-    labels: z.array(z.string()).nullable().openapi({ description: 'Distinct labels of classification data.' }),
+    labels: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: 'Distinct labels of classification data.' }),
   })
   .openapi('File');
 

@@ -15,6 +15,11 @@ export function listOf<T extends z.ZodType>(item: T, name: string) {
 
 /** `after` and `limit`, shared by every paged route. Query values arrive as strings, hence the coercion. */
 export const PageQuerySchema = z.object({
-  after: z.string().min(1).max(128).optional().openapi({ description: 'Id of the last item of the previous page.' }),
+  after: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({ description: 'Id of the last item of the previous page.' }),
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: 'integer', example: 20 }),
 });

@@ -1,7 +1,11 @@
 import { z } from '@hono/zod-openapi';
 
 export const ModelIdParamSchema = z.object({
-  model: z.string().min(1).max(256).openapi({ param: { name: 'model', in: 'path' }, example: 'gpt2-tiny' }),
+  model: z
+    .string()
+    .min(1)
+    .max(256)
+    .openapi({ param: { name: 'model', in: 'path' }, example: 'gpt2-tiny' }),
 });
 
 export const ModelSchema = z
@@ -23,7 +27,13 @@ export const ModelDeletedSchema = z
 
 /** The files of a model folder in the Hugging Face layout, so a model can leave Tuneplane. */
 export const ModelFileNameSchema = z
-  .enum(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'])
+  .enum([
+    'config.json',
+    'model.safetensors',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'generation_config.json',
+  ])
   .openapi('ModelFileName');
 
 export const ModelFileParamSchema = ModelIdParamSchema.extend({

@@ -44,13 +44,20 @@ export const TRIAL_METADATA_KEYS = ['sweep_id', 'sweep_trial'] as const;
 export const SweepCreateSchema = z
   .strictObject({
     /** The job every trial starts from; the suggested parameters replace its hyperparameters of the same name. */
-    base_job: JobCreateSchema.refine((j) => Object.keys(j.metadata ?? {}).length <= 16 - TRIAL_METADATA_KEYS.length, {
-      path: ['metadata'],
-      message: `at most ${16 - TRIAL_METADATA_KEYS.length} metadata keys (trials add ${TRIAL_METADATA_KEYS.join(', ')})`,
-    }),
+    base_job: JobCreateSchema.refine(
+      (j) => Object.keys(j.metadata ?? {}).length <= 16 - TRIAL_METADATA_KEYS.length,
+      {
+        path: ['metadata'],
+        message: `at most ${16 - TRIAL_METADATA_KEYS.length} metadata keys (trials add ${TRIAL_METADATA_KEYS.join(', ')})`,
+      },
+    ),
     ...SweepConfigShape,
     /** A running trial whose progress has not moved for this long is cancelled and marked stale. */
-    stale_after_seconds: z.int().min(30).max(7 * 24 * 3600).default(3600),
+    stale_after_seconds: z
+      .int()
+      .min(30)
+      .max(7 * 24 * 3600)
+      .default(3600),
     metadata: MetadataSchema.nullable().optional(),
   })
   .superRefine((req, ctx) => checkSweepConfig(req, ctx))

@@ -155,7 +155,11 @@ export const SweepLimitsSchema = z
   .strictObject({
     max_trials: z.int().min(1).max(1000).default(20),
     max_parallel_trials: z.int().min(1).max(64).default(1),
-    max_runtime_seconds: z.int().min(60).max(30 * 24 * 3600).optional(),
+    max_runtime_seconds: z
+      .int()
+      .min(60)
+      .max(30 * 24 * 3600)
+      .optional(),
   })
   .openapi('SweepLimits');
 
@@ -185,9 +189,9 @@ export const SweepConfigShape = {
 
 const SweepConfigObject = z.strictObject(SweepConfigShape);
 
-export const SweepConfigSchema = SweepConfigObject
-  .superRefine((config, ctx) => checkSweepConfig(config, ctx))
-  .openapi('SweepConfig');
+export const SweepConfigSchema = SweepConfigObject.superRefine((config, ctx) =>
+  checkSweepConfig(config, ctx),
+).openapi('SweepConfig');
 
 export type ChoiceValue = z.infer<typeof ChoiceValueSchema>;
 export type ParameterCondition = z.infer<typeof ParameterConditionSchema>;
@@ -231,7 +235,8 @@ export function checkSearchSpace(space: Record<string, SweepParameter>, ctx: Ctx
       if (p.scale === 'log' && !(p.low > 0)) issue(ctx, [...here, 'low'], 'log scale needs low > 0');
       if (p.type === 'int') {
         if (p.scale === 'log' && p.step !== 1) issue(ctx, [...here, 'step'], 'log scale needs step = 1');
-        if ((p.high - p.low) % p.step !== 0) issue(ctx, [...here, 'high'], `high - low must be a multiple of step (${p.step})`);
+        if ((p.high - p.low) % p.step !== 0)
+          issue(ctx, [...here, 'high'], `high - low must be a multiple of step (${p.step})`);
       }
     }
     if (p.condition) checkCondition(space, name, p.condition, ctx, [...here, 'condition']);
@@ -240,12 +245,27 @@ export function checkSearchSpace(space: Record<string, SweepParameter>, ctx: Ctx
   if (cycle) issue(ctx, [...at, cycle[0], 'condition'], `conditions form a cycle: ${cycle.join(' → ')}`);
 }
 
-function checkCondition(space: Record<string, SweepParameter>, name: string, c: ParameterCondition, ctx: Ctx, at: Path): void {
+function checkCondition(
+  space: Record<string, SweepParameter>,
+  name: string,
+  c: ParameterCondition,
+  ctx: Ctx,
+  at: Path,
+): void {
   const parent = space[c.parameter];
   if (c.parameter === name) return issue(ctx, [...at, 'parameter'], 'a parameter cannot depend on itself');
-  if (!parent) return issue(ctx, [...at, 'parameter'], `condition refers to '${c.parameter}', which is not in search_space`);
+  if (!parent)
+    return issue(
+      ctx,
+      [...at, 'parameter'],
+      `condition refers to '${c.parameter}', which is not in search_space`,
+    );
   if (parent.type !== 'categorical') {
-    return issue(ctx, [...at, 'parameter'], `condition must refer to a categorical parameter; '${c.parameter}' is ${parent.type}`);
+    return issue(
+      ctx,
+      [...at, 'parameter'],
+      `condition must refer to a categorical parameter; '${c.parameter}' is ${parent.type}`,
+    );
   }
   if ((c.equals === undefined) === (c.in === undefined)) {
     return issue(ctx, at, 'condition needs exactly one of equals or in');
@@ -289,17 +309,29 @@ export function checkSweepConfig(
 ): void {
   const { limits, strategy, early_stopping: es } = config;
   if (limits.max_parallel_trials > limits.max_trials) {
-    issue(ctx, ['limits', 'max_parallel_trials'], `max_parallel_trials must be ≤ max_trials (${limits.max_trials})`);
+    issue(
+      ctx,
+      ['limits', 'max_parallel_trials'],
+      `max_parallel_trials must be ≤ max_trials (${limits.max_trials})`,
+    );
   }
   if (es.type === 'asha' && !(es.min_resource < es.max_resource)) {
-    issue(ctx, ['early_stopping', 'max_resource'], `max_resource must be greater than min_resource (${es.min_resource})`);
+    issue(
+      ctx,
+      ['early_stopping', 'max_resource'],
+      `max_resource must be greater than min_resource (${es.min_resource})`,
+    );
   }
   if (strategy.type === 'grid') {
     let size = 1;
     for (const [name, p] of Object.entries(config.search_space)) {
       const n = gridPointCount(p);
       if (n === null) {
-        issue(ctx, ['search_space', name, 'grid_points'], 'grid strategy needs grid_points on float parameters');
+        issue(
+          ctx,
+          ['search_space', name, 'grid_points'],
+          'grid strategy needs grid_points on float parameters',
+        );
       } else {
         size *= n;
       }

@@ -7,7 +7,11 @@ import { z } from '@hono/zod-openapi';
 import { FilePurposeSchema, FileSchema } from './file';
 
 export const UploadIdParamSchema = z.object({
-  upload_id: z.string().min(1).max(128).openapi({ param: { name: 'upload_id', in: 'path' }, example: 'upload_abc123' }),
+  upload_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'upload_id', in: 'path' }, example: 'upload_abc123' }),
 });
 
 export const UploadPartUrlSchema = z
@@ -29,7 +33,9 @@ export const UploadSchema = z
     purpose: z.string(),
     mime_type: z.string(),
     status: z.enum(['pending', 'completed', 'cancelled', 'expired']),
-    part_size: z.int().openapi({ description: 'Bytes per part; every part but the last has exactly this size.' }),
+    part_size: z
+      .int()
+      .openapi({ description: 'Bytes per part; every part but the last has exactly this size.' }),
     part_count: z.int(),
     /** Present while pending on create and on `/parts`. */
     parts: z.array(UploadPartUrlSchema).nullable(),

@@ -23,7 +23,10 @@ export const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES).openapi('Webho
 
 export const WebhookEventSchema = z
   .object({
-    id: z.string().openapi({ example: 'evt_3kq9x…', description: 'Also sent as `webhook-id`; the same on every attempt.' }),
+    id: z.string().openapi({
+      example: 'evt_3kq9x…',
+      description: 'Also sent as `webhook-id`; the same on every attempt.',
+    }),
     object: z.literal('event'),
     type: z.string().openapi({ example: 'fine_tuning.job.succeeded' }),
     created_at: z.int(),
@@ -31,11 +34,11 @@ export const WebhookEventSchema = z
   })
   .openapi('WebhookEvent');
 
-const UrlSchema = z
-  .string()
-  .min(1)
-  .max(2048)
-  .openapi({ format: 'uri', example: 'https://example.com/webhooks/tuneplane', description: 'http or https, public address.' });
+const UrlSchema = z.string().min(1).max(2048).openapi({
+  format: 'uri',
+  example: 'https://example.com/webhooks/tuneplane',
+  description: 'http or https, public address.',
+});
 const EnabledEventsSchema = z
   .array(WebhookEventTypeSchema)
   .max(WEBHOOK_EVENT_TYPES.length)
@@ -43,7 +46,11 @@ const EnabledEventsSchema = z
 const DescriptionSchema = z.string().max(512).nullable();
 
 export const WebhookEndpointIdParamSchema = z.object({
-  endpoint_id: z.string().min(1).max(128).openapi({ param: { name: 'endpoint_id', in: 'path' }, example: 'we_abc123' }),
+  endpoint_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'endpoint_id', in: 'path' }, example: 'we_abc123' }),
 });
 
 export const WebhookDeliveryParamsSchema = WebhookEndpointIdParamSchema.extend({
@@ -67,7 +74,10 @@ export const WebhookEndpointUpdateSchema = z
     url: UrlSchema.optional(),
     enabled_events: EnabledEventsSchema.optional(),
     description: DescriptionSchema.optional(),
-    enabled: z.boolean().optional().openapi({ description: 'false disables the endpoint; true enables it again.' }),
+    enabled: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'false disables the endpoint; true enables it again.' }),
   })
   .openapi('WebhookEndpointUpdate');
 
@@ -78,7 +88,9 @@ export const WebhookSecretRotateSchema = z
       .min(0)
       .max(7 * 24 * 3600)
       .default(24 * 3600)
-      .openapi({ description: 'How long the previous secret keeps signing too (a second signature). Default 24 h.' }),
+      .openapi({
+        description: 'How long the previous secret keeps signing too (a second signature). Default 24 h.',
+      }),
   })
   .openapi('WebhookSecretRotate');
 
@@ -124,7 +136,9 @@ export const WebhookDeliveryAttemptSchema = z
 
 export const WebhookDeliverySchema = z
   .object({
-    id: z.string().openapi({ description: '`<event source>:<endpoint id>`: one delivery per event and endpoint.' }),
+    id: z
+      .string()
+      .openapi({ description: '`<event source>:<endpoint id>`: one delivery per event and endpoint.' }),
     object: z.literal('webhook_delivery'),
     endpoint_id: z.string(),
     event: WebhookEventSchema,
@@ -133,7 +147,9 @@ export const WebhookDeliverySchema = z
     next_attempt_at: z.int().nullable(),
     created_at: z.int(),
     updated_at: z.int(),
-    attempts: z.array(WebhookDeliveryAttemptSchema).openapi({ description: 'The most recent attempts, oldest first.' }),
+    attempts: z
+      .array(WebhookDeliveryAttemptSchema)
+      .openapi({ description: 'The most recent attempts, oldest first.' }),
   })
   .openapi('WebhookDelivery');
 

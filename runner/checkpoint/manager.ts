@@ -78,7 +78,14 @@ export class CheckpointManager implements Checkpointer {
       metrics: state.metrics,
     };
     files['state.json'] = new TextEncoder().encode(JSON.stringify(json, null, 2));
-    const manifest: Manifest = { id, step: state.cursor.step, score: score ?? null, createdAt: this.now().toISOString(), files: {}, metrics: state.metrics };
+    const manifest: Manifest = {
+      id,
+      step: state.cursor.step,
+      score: score ?? null,
+      createdAt: this.now().toISOString(),
+      files: {},
+      metrics: state.metrics,
+    };
     for (const [name, bytes] of Object.entries(files)) {
       await this.storage.write(`${id}/${name}`, bytes);
       manifest.files[name] = { bytes: bytes.length, sha256: sha256(bytes) };
@@ -97,7 +104,8 @@ export class CheckpointManager implements Checkpointer {
     for (const m of all) {
       if (keep.has(m.id)) continue;
       await this.storage.remove(`${m.id}/manifest.json`);
-      for (const p of paths) if (p.startsWith(`${m.id}/`) && p !== `${m.id}/manifest.json`) await this.storage.remove(p);
+      for (const p of paths)
+        if (p.startsWith(`${m.id}/`) && p !== `${m.id}/manifest.json`) await this.storage.remove(p);
     }
   }
 
@@ -114,7 +122,8 @@ export class CheckpointManager implements Checkpointer {
     const bytes: Record<string, Uint8Array> = {};
     for (const [name, f] of Object.entries(m.files)) {
       const b = await this.storage.read(`${m.id}/${name}`);
-      if (b.length !== f.bytes || sha256(b) !== f.sha256) throw new Error(`checkpoint ${m.id}: ${name} does not match its manifest`);
+      if (b.length !== f.bytes || sha256(b) !== f.sha256)
+        throw new Error(`checkpoint ${m.id}: ${name} does not match its manifest`);
       bytes[name] = b;
     }
     const s = JSON.parse(new TextDecoder().decode(bytes['state.json'])) as StateJson;
@@ -124,8 +133,13 @@ export class CheckpointManager implements Checkpointer {
       totalSteps: s.totalSteps,
       seed: s.seed,
       weights: decodeSafetensors(bytes['model.safetensors']).tensors,
-      optimizer: { tensors: decodeSafetensors(bytes['optimizer.safetensors']).tensors, steps: s.optimizerSteps },
-      bestWeights: bytes['best.safetensors'] ? decodeSafetensors(bytes['best.safetensors']).tensors : undefined,
+      optimizer: {
+        tensors: decodeSafetensors(bytes['optimizer.safetensors']).tensors,
+        steps: s.optimizerSteps,
+      },
+      bestWeights: bytes['best.safetensors']
+        ? decodeSafetensors(bytes['best.safetensors']).tensors
+        : undefined,
       control: s.control,
       config: s.config,
       metrics: s.metrics,

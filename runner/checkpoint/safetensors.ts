@@ -5,7 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { concatChunks, encodeSafetensors as encodeHost, readSafetensors } from '../io';
 
-export function encodeSafetensors(tensors: Map<string, tf.Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Map<string, tf.Tensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const host = [...tensors.keys()].sort().map((name): [string, { shape: number[]; data: Float32Array }] => {
     const t = tensors.get(name)!;
     if (t.dtype !== 'float32') throw new Error(`checkpoint tensor ${name} is ${t.dtype}, expected float32`);
@@ -14,7 +17,13 @@ export function encodeSafetensors(tensors: Map<string, tf.Tensor>, metadata: Rec
   return concatChunks(encodeHost(host, metadata));
 }
 
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, tf.Tensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Map<string, tf.Tensor>;
+  metadata: Record<string, string>;
+} {
   const { tensors, metadata } = readSafetensors(bytes);
-  return { tensors: new Map([...tensors].map(([name, t]) => [name, tf.tensor(t.data, t.shape, 'float32')])), metadata };
+  return {
+    tensors: new Map([...tensors].map(([name, t]) => [name, tf.tensor(t.data, t.shape, 'float32')])),
+    metadata,
+  };
 }

@@ -21,7 +21,10 @@ export function onTerminate(opts: { graceMs?: number; onExpire?: () => void } = 
   let timer: NodeJS.Timeout | undefined;
   const handler = () => {
     requested = true;
-    timer ??= setTimeout(() => (opts.onExpire ?? (() => process.exit(EXIT_RETRYABLE)))(), opts.graceMs ?? 25_000);
+    timer ??= setTimeout(
+      () => (opts.onExpire ?? (() => process.exit(EXIT_RETRYABLE)))(),
+      opts.graceMs ?? 25_000,
+    );
     timer.unref();
   };
   process.on('SIGTERM', handler);

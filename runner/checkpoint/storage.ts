@@ -52,7 +52,8 @@ export function localStorage(root: string): CheckpointStorage {
 export function blobStorage(blobs: BlobStore, prefix: string): CheckpointStorage {
   const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return {
-    write: (rel, body) => blobs.put(p + rel, body, rel.endsWith('.json') ? 'application/json' : 'application/octet-stream'),
+    write: (rel, body) =>
+      blobs.put(p + rel, body, rel.endsWith('.json') ? 'application/json' : 'application/octet-stream'),
     read: (rel) => blobs.get(p + rel),
     list: async () => (await blobs.list(p)).map((k) => k.slice(p.length)),
     remove: (rel) => blobs.delete(p + rel),

@@ -27,7 +27,10 @@ async function modelSource(arg: string): Promise<ModelSource> {
   const dir = path.dirname(arg);
   const tokJson = await readFile(path.join(dir, 'tokenizer.json'), 'utf8').catch(() => undefined);
   const tokCfg = await readFile(path.join(dir, 'tokenizer_config.json'), 'utf8').catch(() => undefined);
-  return { config, tokenizer: tokJson ? { json: JSON.parse(tokJson), config: tokCfg ? JSON.parse(tokCfg) : {} } : undefined };
+  return {
+    config,
+    tokenizer: tokJson ? { json: JSON.parse(tokJson), config: tokCfg ? JSON.parse(tokCfg) : {} } : undefined,
+  };
 }
 
 class UsageError extends Error {}
@@ -36,7 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('train')
     .requiredOption('--model <path>', 'Hugging Face model folder or a model config.json')
-    .requiredOption('--train <file>', 'training data: JSONL (chat, prompt/completion, text/label) or plain text')
+    .requiredOption(
+      '--train <file>',
+      'training data: JSONL (chat, prompt/completion, text/label) or plain text',
+    )
     .option('--validation <file>', 'validation data, same format as --train')
     .option('--hyperparameters <file>', 'JSON file of hyperparameters (names as in the API; "auto" allowed)')
     .requiredOption('--out <folder>', 'where the trained model is written (HF layout)')
@@ -55,7 +61,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await initBackend({ log: (l) => process.stderr.write(`${l}\n`) });
     const out = String(opts.out);
-    const hyperparameters = opts.hyperparameters ? JSON.parse(await readFile(String(opts.hyperparameters), 'utf8')) : {};
+    const hyperparameters = opts.hyperparameters
+      ? JSON.parse(await readFile(String(opts.hyperparameters), 'utf8'))
+      : {};
     const checkpointer = new CheckpointManager(
       localStorage(String(opts.checkpoints ?? path.join(out, 'checkpoints'))),
       (hyperparameters as { keep_checkpoints?: number }).keep_checkpoints ?? 2,
@@ -72,11 +80,29 @@ export async function main(argv: string[]): Promise<number> {
     });
     const { result } = session;
     if (result.status === 'interrupted') {
-      write(JSON.stringify({ type: 'result', status: 'interrupted', step: result.steps, exit_code: EXIT_RETRYABLE }));
+      write(
+        JSON.stringify({
+          type: 'result',
+          status: 'interrupted',
+          step: result.steps,
+          exit_code: EXIT_RETRYABLE,
+        }),
+      );
       return EXIT_RETRYABLE;
     }
     await savePretrained(out, session.model, session.tokenizer);
-    write(JSON.stringify({ type: 'result', status: result.status, steps: result.steps, total_steps: result.totalSteps, batch_size: result.batchSize, best_step: result.bestStep ?? null, metrics: result.last ?? null, out }));
+    write(
+      JSON.stringify({
+        type: 'result',
+        status: result.status,
+        steps: result.steps,
+        total_steps: result.totalSteps,
+        batch_size: result.batchSize,
+        best_step: result.bestStep ?? null,
+        metrics: result.last ?? null,
+        out,
+      }),
+    );
     session.model.dispose();
     return 0;
   } catch (e) {

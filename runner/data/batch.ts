@@ -35,7 +35,16 @@ export function collate(examples: Example[], task: Task, padId: number): Batch {
       lastIndex[r] = e.ids.length - 1;
       labels[r] = e.label ?? 0;
     });
-    return { size, length, ids, targets: new Int32Array(0), mask: new Float32Array(0), lastIndex, labels, count: size };
+    return {
+      size,
+      length,
+      ids,
+      targets: new Int32Array(0),
+      mask: new Float32Array(0),
+      lastIndex,
+      labels,
+      count: size,
+    };
   }
   const length = Math.max(...examples.map((e) => e.ids.length)) - 1;
   const ids = new Int32Array(size * length).fill(padId);

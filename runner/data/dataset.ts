@@ -39,8 +39,10 @@ export interface EncodeOptions {
 }
 
 export function loadDataset(content: string, tok: TextTokenizer, opts: EncodeOptions): Dataset {
-  if (opts.maxLength < 2) throw new DataError('max_sequence_length must be at least 2', null, 'max_sequence_length');
-  if (opts.task === 'text' || (!opts.task && !isJsonl(content))) return textBlocks(content, tok, opts.maxLength);
+  if (opts.maxLength < 2)
+    throw new DataError('max_sequence_length must be at least 2', null, 'max_sequence_length');
+  if (opts.task === 'text' || (!opts.task && !isJsonl(content)))
+    return textBlocks(content, tok, opts.maxLength);
   return encodeRecords(parseJsonl(content, opts.task), tok, opts);
 }
 
@@ -51,13 +53,16 @@ export function encodeRecords(raw: RawExample[], tok: TextTokenizer, opts: Encod
   let dropped = 0;
   let truncated = 0;
   const labels =
-    task === 'classification' ? (opts.labels ?? labelIndex(raw.map((r) => (r.format === 'classification' ? r.label : '')))) : undefined;
+    task === 'classification'
+      ? (opts.labels ?? labelIndex(raw.map((r) => (r.format === 'classification' ? r.label : ''))))
+      : undefined;
   const labelId = new Map(labels?.map((l, i) => [l, i]));
   raw.forEach((r, idx) => {
     const weight = sampleWeight(r.record, opts.weightField, idx);
     if (r.format === 'classification') {
       const label = labelId.get(r.label);
-      if (label === undefined) throw new DataError(`label '${r.label}' is not among the training labels`, idx + 1, 'label');
+      if (label === undefined)
+        throw new DataError(`label '${r.label}' is not among the training labels`, idx + 1, 'label');
       let ids = tok.encode(r.text);
       if (ids.length > L - 1) {
         ids = ids.slice(0, L - 1);
@@ -68,7 +73,8 @@ export function encodeRecords(raw: RawExample[], tok: TextTokenizer, opts: Encod
       examples.push({ ids, target: ids.map(() => 0), label, weight });
       return;
     }
-    const { ids, target } = r.format === 'chat' ? renderChat(r.messages, tok) : renderPromptCompletion(r.prompt, r.completion, tok);
+    const { ids, target } =
+      r.format === 'chat' ? renderChat(r.messages, tok) : renderPromptCompletion(r.prompt, r.completion, tok);
     if (ids.length > L) truncated++;
     const keepIds = ids.slice(0, L);
     const keepTarget = target.slice(0, L);
@@ -80,7 +86,11 @@ export function encodeRecords(raw: RawExample[], tok: TextTokenizer, opts: Encod
     examples.push({ ids: keepIds, target: keepTarget, weight });
   });
   if (examples.length === 0) {
-    throw new DataError('no example has target tokens left after truncation to max_sequence_length', null, 'max_sequence_length');
+    throw new DataError(
+      'no example has target tokens left after truncation to max_sequence_length',
+      null,
+      'max_sequence_length',
+    );
   }
   return { task, examples, labels, dropped, truncated };
 }

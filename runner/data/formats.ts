@@ -57,7 +57,11 @@ export function detectFormat(firstRecord: Record<string, unknown>): Exclude<Data
   if ('messages' in firstRecord) return 'chat';
   if ('prompt' in firstRecord || 'completion' in firstRecord) return 'prompt_completion';
   if ('text' in firstRecord && 'label' in firstRecord) return 'classification';
-  throw new DataError('unknown format: expected "messages", "prompt"/"completion" or "text"/"label"', 1, null);
+  throw new DataError(
+    'unknown format: expected "messages", "prompt"/"completion" or "text"/"label"',
+    1,
+    null,
+  );
 }
 
 /** JSONL when the first non-blank line is a JSON object, else plain text. */
@@ -95,9 +99,17 @@ export function parseJsonl(content: string, expected?: Exclude<DataFormat, 'text
   return out;
 }
 
-function parseRecord(format: Exclude<DataFormat, 'text'>, rec: Record<string, unknown>, line: number): RawExample {
+function parseRecord(
+  format: Exclude<DataFormat, 'text'>,
+  rec: Record<string, unknown>,
+  line: number,
+): RawExample {
   const schema =
-    format === 'chat' ? ChatRecordSchema : format === 'prompt_completion' ? PromptCompletionRecordSchema : ClassificationRecordSchema;
+    format === 'chat'
+      ? ChatRecordSchema
+      : format === 'prompt_completion'
+        ? PromptCompletionRecordSchema
+        : ClassificationRecordSchema;
   const r = schema.safeParse(rec);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -15,7 +15,12 @@ export interface SamplerInput {
   weights?: number[];
 }
 
-export function epochOrder(strategy: SamplingStrategy, data: SamplerInput, seed: number, epoch: number): number[] {
+export function epochOrder(
+  strategy: SamplingStrategy,
+  data: SamplerInput,
+  seed: number,
+  epoch: number,
+): number[] {
   const rand = rng(mixSeed(seed, epoch, 0x5a3));
   const { n } = data;
   switch (strategy) {
@@ -44,7 +49,8 @@ function weightedDraws(weights: number[], n: number, rand: () => number): number
   let total = 0;
   for (let i = 0; i < n; i++) {
     const w = weights[i];
-    if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`sampling weight of example ${i} must be a finite number ≥ 0`);
+    if (!(w >= 0) || !Number.isFinite(w))
+      throw new Error(`sampling weight of example ${i} must be a finite number ≥ 0`);
     total += w;
     cdf[i] = total;
   }

@@ -35,7 +35,11 @@ export function renderChat(messages: ChatMessage[], tok: TextTokenizer): { ids: 
   return { ids, target };
 }
 
-export function renderPromptCompletion(prompt: string, completion: string, tok: TextTokenizer): { ids: number[]; target: number[] } {
+export function renderPromptCompletion(
+  prompt: string,
+  completion: string,
+  tok: TextTokenizer,
+): { ids: number[]; target: number[] } {
   const p = tok.encode(prompt);
   const c = [...tok.encode(completion), tok.eosId];
   return { ids: [...p, ...c], target: [...p.map(() => 0), ...c.map(() => 1)] };

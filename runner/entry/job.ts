@@ -28,21 +28,34 @@ export const RunnerEnvSchema = z.object({
 export async function main(env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = RunnerEnvSchema.safeParse(env);
   if (!parsed.success) {
-    process.stderr.write(`invalid runner environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
+    process.stderr.write(
+      `invalid runner environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`,
+    );
     return EXIT_FAILED;
   }
   const cfg = parsed.data;
   const stop = onTerminate();
-  const clients = createAwsClients({ region: cfg.AWS_REGION, dynamodbEndpoint: cfg.TUNEPLANE_DYNAMODB_ENDPOINT, s3Endpoint: cfg.TUNEPLANE_S3_ENDPOINT });
+  const clients = createAwsClients({
+    region: cfg.AWS_REGION,
+    dynamodbEndpoint: cfg.TUNEPLANE_DYNAMODB_ENDPOINT,
+    s3Endpoint: cfg.TUNEPLANE_S3_ENDPOINT,
+  });
   try {
     await initBackend();
     return await runJob(
-      { stores: createDynamoStores(clients.doc, cfg.TUNEPLANE_TABLE), blobs: new S3BlobStore(clients.s3, cfg.TUNEPLANE_BUCKET), clock: systemClock, ids: timeSortedIds(systemClock) },
+      {
+        stores: createDynamoStores(clients.doc, cfg.TUNEPLANE_TABLE),
+        blobs: new S3BlobStore(clients.s3, cfg.TUNEPLANE_BUCKET),
+        clock: systemClock,
+        ids: timeSortedIds(systemClock),
+      },
       cfg.TUNEPLANE_JOB_ID,
       { shouldStop: () => stop.requested, memoryBudgetBytes: cfg.TUNEPLANE_RUNNER_MEMORY_BUDGET },
     );
   } catch (err) {
-    process.stderr.write(`${JSON.stringify({ level: 'error', msg: (err as Error).message, stack: (err as Error).stack })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', msg: (err as Error).message, stack: (err as Error).stack })}\n`,
+    );
     return EXIT_FAILED;
   } finally {
     stop.release();
@@ -50,6 +63,10 @@ export async function main(env: NodeJS.ProcessEnv): Promise<number> {
   }
 }
 
-if (process.argv[1]?.endsWith('runner/entry/job.ts') || process.argv[1]?.endsWith('job.js') || process.argv[1]?.endsWith('job.mjs')) {
+if (
+  process.argv[1]?.endsWith('runner/entry/job.ts') ||
+  process.argv[1]?.endsWith('job.js') ||
+  process.argv[1]?.endsWith('job.mjs')
+) {
   main(process.env).then((code) => process.exit(code));
 }

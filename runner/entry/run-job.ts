@@ -36,7 +36,16 @@ export interface RunJobOptions {
   log?: (line: string) => void;
 }
 
-const CSV_COLUMNS = ['step', 'train_loss', 'train_accuracy', 'valid_loss', 'valid_mean_token_accuracy', 'full_valid_loss', 'full_valid_mean_token_accuracy', 'accuracy'] as const;
+const CSV_COLUMNS = [
+  'step',
+  'train_loss',
+  'train_accuracy',
+  'valid_loss',
+  'valid_mean_token_accuracy',
+  'full_valid_loss',
+  'full_valid_mean_token_accuracy',
+  'accuracy',
+] as const;
 
 export function fineTunedModelId(job: Pick<JobRecord, 'id' | 'model' | 'tenantId' | 'suffix'>): string {
   // OpenAI's shape: ft:<base>:<org>:<suffix>:<id>.
@@ -54,7 +63,8 @@ async function modelFolder(deps: JobDeps, job: JobRecord) {
   if (!record) throw new DataError(`model ${job.model} not found`, null, 'model');
   const prefix = record.blobPrefix.endsWith('/') ? record.blobPrefix : `${record.blobPrefix}/`;
   const files = new Map<string, Uint8Array>();
-  for (const key of await deps.blobs.list(prefix)) files.set(key.slice(prefix.length), await deps.blobs.get(key));
+  for (const key of await deps.blobs.list(prefix))
+    files.set(key.slice(prefix.length), await deps.blobs.get(key));
   return memoryModelFolder(files);
 }
 
@@ -82,15 +92,37 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   const checkpointer = new CheckpointManager(blobStorage(deps.blobs, `checkpoints/${job.id}/`), keep);
   const sink: ProgressSink = {
     message: async (level, text, data) => {
-      await appendJobEvent(deps, job, { level, message: text, data: data ?? null, dedupeKey: `runner:${job.attempt ?? 1}:${text}` });
+      await appendJobEvent(deps, job, {
+        level,
+        message: text,
+        data: data ?? null,
+        dedupeKey: `runner:${job.attempt ?? 1}:${text}`,
+      });
     },
     metrics: async (m) => {
       history.push(m);
       const { tokens_per_second: tps, batch_size: bs, grad_norm: gn, ...rest } = m;
-      await recordMetrics(deps, job, { ...rest, totalSteps: job.progress?.totalSteps || undefined, tokens_per_second: tps, batch_size: bs, grad_norm: gn });
+      await recordMetrics(deps, job, {
+        ...rest,
+        totalSteps: job.progress?.totalSteps || undefined,
+        tokens_per_second: tps,
+        batch_size: bs,
+        grad_norm: gn,
+      });
       // Progress is advisory: a lost race (cancel, pause) is read back and stops the run.
       try {
-        job = await deps.stores.jobs.update(job.id, { version: job.version, status: 'running' }, { progress: { step: m.step, totalSteps: job.progress?.totalSteps ?? 0, epoch: m.epoch, loss: m.train_loss } });
+        job = await deps.stores.jobs.update(
+          job.id,
+          { version: job.version, status: 'running' },
+          {
+            progress: {
+              step: m.step,
+              totalSteps: job.progress?.totalSteps ?? 0,
+              epoch: m.epoch,
+              loss: m.train_loss,
+            },
+          },
+        );
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         const now = await deps.stores.jobs.getById(job.id);
@@ -125,7 +157,9 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
     const session = await runSession({
       model: { folder: await modelFolder(deps, job) },
       train: await readText(deps, job, job.trainingFile, 'training_file'),
-      validation: job.validationFile ? await readText(deps, job, job.validationFile, 'validation_file') : undefined,
+      validation: job.validationFile
+        ? await readText(deps, job, job.validationFile, 'validation_file')
+        : undefined,
       hyperparameters,
       memoryBudgetBytes: opts.memoryBudgetBytes,
       checkpointer,
@@ -140,18 +174,49 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
     // The model, written to the blob store config.json last (a reader that sees it can rely on the rest).
     const folder = memoryModelFolder();
     await savePretrained(folder, session.model, session.tokenizer);
-    const files = [...folder.files].sort(([a], [b]) => Number(a === 'config.json') - Number(b === 'config.json'));
-    for (const [name, bytes] of files) await deps.blobs.put(`models/${modelId}/${name}`, bytes, name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
-    await deps.stores.models.put({ id: modelId, tenantId: job.tenantId, createdAt: Math.floor(deps.clock.nowMs() / 1000), ownedBy: job.tenantId, jobId: job.id, blobPrefix: `models/${modelId}/` });
+    const files = [...folder.files].sort(
+      ([a], [b]) => Number(a === 'config.json') - Number(b === 'config.json'),
+    );
+    for (const [name, bytes] of files)
+      await deps.blobs.put(
+        `models/${modelId}/${name}`,
+        bytes,
+        name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      );
+    await deps.stores.models.put({
+      id: modelId,
+      tenantId: job.tenantId,
+      createdAt: Math.floor(deps.clock.nowMs() / 1000),
+      ownedBy: job.tenantId,
+      jobId: job.id,
+      blobPrefix: `models/${modelId}/`,
+    });
     const resultFile = await writeResults(deps, job, history);
     // Tokens of the examples times the epochs actually run (early stopping ends before the plan).
-    const epochsRun = session.config.hyperparameters.n_epochs * Math.min(1, result.steps / Math.max(1, result.totalSteps));
-    const trainedTokens = Math.round(session.train.examples.reduce((s, e) => s + e.ids.length, 0) * epochsRun);
+    const epochsRun =
+      session.config.hyperparameters.n_epochs * Math.min(1, result.steps / Math.max(1, result.totalSteps));
+    const trainedTokens = Math.round(
+      session.train.examples.reduce((s, e) => s + e.ids.length, 0) * epochsRun,
+    );
     session.model.dispose();
     const finished = await transitionJob(deps, job.id, 'succeeded', {
       expectedStatus: 'running',
-      reason: result.status === 'early_stopped' ? `The job has successfully completed (early stopping at step ${result.steps}, best step ${result.bestStep})` : undefined,
-      patch: { fineTunedModel: modelId, trainedTokens, resultFiles: [resultFile], finishedAt: Math.floor(deps.clock.nowMs() / 1000), progress: { step: result.steps, totalSteps: result.totalSteps, epoch: result.last?.epoch ?? 0, loss: result.last?.train_loss } },
+      reason:
+        result.status === 'early_stopped'
+          ? `The job has successfully completed (early stopping at step ${result.steps}, best step ${result.bestStep})`
+          : undefined,
+      patch: {
+        fineTunedModel: modelId,
+        trainedTokens,
+        resultFiles: [resultFile],
+        finishedAt: Math.floor(deps.clock.nowMs() / 1000),
+        progress: {
+          step: result.steps,
+          totalSteps: result.totalSteps,
+          epoch: result.last?.epoch ?? 0,
+          loss: result.last?.train_loss,
+        },
+      },
       eventData: { steps: result.steps, total_steps: result.totalSteps, best_step: result.bestStep ?? null },
     }).catch((err: unknown) => {
       // Paused or cancelled while the last step ran: the user's status stands (a resumed job
@@ -159,16 +224,33 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
       if (err instanceof ConflictError) return null;
       throw err;
     });
-    if (!finished) log(JSON.stringify({ level: 'warn', msg: 'training finished but the job had changed status; left as it is', jobId }));
+    if (!finished)
+      log(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'training finished but the job had changed status; left as it is',
+          jobId,
+        }),
+      );
     return 0;
   } catch (err) {
-    const userError = err instanceof DataError || (err instanceof TuneplaneError && err.status < 500) || err instanceof RangeError;
+    const userError =
+      err instanceof DataError ||
+      (err instanceof TuneplaneError && err.status < 500) ||
+      err instanceof RangeError;
     const e = err as Error & { field?: string | null; param?: string | null; code?: string };
     log(JSON.stringify({ level: 'error', msg: e.message, jobId, stack: userError ? undefined : e.stack }));
     if (!userError) return EXIT_FAILED;
     await transitionJob(deps, job.id, 'failed', {
       reason: `The job failed: ${e.message}`,
-      patch: { error: { code: e instanceof DataError ? 'invalid_training_file' : (e.code ?? 'invalid_request'), message: e.message, param: e.field ?? e.param ?? null }, finishedAt: Math.floor(deps.clock.nowMs() / 1000) },
+      patch: {
+        error: {
+          code: e instanceof DataError ? 'invalid_training_file' : (e.code ?? 'invalid_request'),
+          message: e.message,
+          param: e.field ?? e.param ?? null,
+        },
+        finishedAt: Math.floor(deps.clock.nowMs() / 1000),
+      },
     }).catch((te) => {
       if (!(te instanceof ConflictError)) throw te;
     });
@@ -186,6 +268,15 @@ async function writeResults(deps: JobDeps, job: JobRecord, history: MetricsRepor
   const id = deps.ids.next('file-');
   const blobKey = `results/${job.id}/step_metrics.csv`;
   await deps.blobs.put(blobKey, body, 'text/csv');
-  await deps.stores.files.put({ id, tenantId: job.tenantId, filename: 'step_metrics.csv', bytes: Buffer.byteLength(body), purpose: 'fine-tune-results', createdAt: Math.floor(deps.clock.nowMs() / 1000), status: 'processed', blobKey });
+  await deps.stores.files.put({
+    id,
+    tenantId: job.tenantId,
+    filename: 'step_metrics.csv',
+    bytes: Buffer.byteLength(body),
+    purpose: 'fine-tune-results',
+    createdAt: Math.floor(deps.clock.nowMs() / 1000),
+    status: 'processed',
+    blobKey,
+  });
   return id;
 }

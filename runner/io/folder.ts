@@ -75,9 +75,10 @@ export function localModelFolder(dir: string): ModelFolderReader & ModelFolderWr
 }
 
 /** A folder held in memory (tests, or storage adapters that fetch whole objects). */
-export function memoryModelFolder(files = new Map<string, Uint8Array>()): ModelFolderReader & ModelFolderWriter & {
-  files: Map<string, Uint8Array>;
-} {
+export function memoryModelFolder(files = new Map<string, Uint8Array>()): ModelFolderReader &
+  ModelFolderWriter & {
+    files: Map<string, Uint8Array>;
+  } {
   return {
     files,
     async readText(name) {
@@ -87,7 +88,10 @@ export function memoryModelFolder(files = new Map<string, Uint8Array>()): ModelF
     async openBytes(name) {
       const bytes = files.get(name);
       if (!bytes) return undefined;
-      return { read: async (offset, length) => bytes.subarray(offset, offset + length), close: async () => {} };
+      return {
+        read: async (offset, length) => bytes.subarray(offset, offset + length),
+        close: async () => {},
+      };
     },
     async write(name, content) {
       if (typeof content === 'string') {

@@ -1,6 +1,12 @@
 /** Public surface of the io package: safetensors and Hugging Face model folders. */
 export {
-  parseSafetensorsHeader, readSafetensors, readSafetensorsFrom, encodeSafetensors, encodeSafetensorsHeader, concatChunks, decodeTensor,
+  parseSafetensorsHeader,
+  readSafetensors,
+  readSafetensorsFrom,
+  encodeSafetensors,
+  encodeSafetensorsHeader,
+  concatChunks,
+  decodeTensor,
 } from './safetensors';
 export type { ByteSource, SafetensorsEntry, SafetensorsHeader, SafetensorsContents } from './safetensors';
 export { localModelFolder, memoryModelFolder } from './folder';

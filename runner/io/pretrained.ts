@@ -5,7 +5,13 @@
  * stacks that read that layout.
  */
 import { ValidationError } from '../../functions/errors';
-import { createModel, parseModelConfig, type DecoderModel, type HostTensor, type ModelConfig } from '../model';
+import {
+  createModel,
+  parseModelConfig,
+  type DecoderModel,
+  type HostTensor,
+  type ModelConfig,
+} from '../model';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer';
 import { localModelFolder, type ModelFolderReader, type ModelFolderWriter } from './folder';
 import { encodeSafetensorsHeader, readSafetensorsFrom } from './safetensors';
@@ -24,7 +30,11 @@ export interface LoadOptions {
 }
 
 function missing(file: string, hint = ''): ValidationError {
-  return new ValidationError(`The model folder has no ${file}.${hint}`, `model.${file}`, 'invalid_model_folder');
+  return new ValidationError(
+    `The model folder has no ${file}.${hint}`,
+    `model.${file}`,
+    'invalid_model_folder',
+  );
 }
 
 async function readJson(folder: ModelFolderReader, name: string): Promise<unknown | undefined> {
@@ -33,7 +43,11 @@ async function readJson(folder: ModelFolderReader, name: string): Promise<unknow
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ValidationError(`${name} is not valid JSON: ${(err as Error).message}`, `model.${name}`, 'invalid_model_folder');
+    throw new ValidationError(
+      `${name} is not valid JSON: ${(err as Error).message}`,
+      `model.${name}`,
+      'invalid_model_folder',
+    );
   }
 }
 
@@ -44,10 +58,15 @@ async function readWeights(folder: ModelFolderReader): Promise<Map<string, HostT
     await single.close();
     shardFiles.push('model.safetensors');
   } else {
-    const index = (await readJson(folder, 'model.safetensors.index.json')) as { weight_map?: Record<string, string> } | undefined;
+    const index = (await readJson(folder, 'model.safetensors.index.json')) as
+      { weight_map?: Record<string, string> } | undefined;
     if (!index?.weight_map) {
-      const hasBin = (await folder.openBytes('pytorch_model.bin').then(async (b) => (await b?.close(), b))) !== undefined;
-      throw missing('model.safetensors', hasBin ? ' Only safetensors weights are supported; convert pytorch_model.bin first.' : '');
+      const hasBin =
+        (await folder.openBytes('pytorch_model.bin').then(async (b) => (await b?.close(), b))) !== undefined;
+      throw missing(
+        'model.safetensors',
+        hasBin ? ' Only safetensors weights are supported; convert pytorch_model.bin first.' : '',
+      );
     }
     shardFiles.push(...new Set(Object.values(index.weight_map)));
   }
@@ -65,7 +84,10 @@ async function readWeights(folder: ModelFolderReader): Promise<Map<string, HostT
 }
 
 /** Loads a model folder (a local path or any ModelFolderReader, e.g. one backed by S3). */
-export async function loadPretrained(folder: string | ModelFolderReader, opts: LoadOptions = {}): Promise<Pretrained> {
+export async function loadPretrained(
+  folder: string | ModelFolderReader,
+  opts: LoadOptions = {},
+): Promise<Pretrained> {
   const dir = typeof folder === 'string' ? localModelFolder(folder) : folder;
   const rawConfig = await readJson(dir, 'config.json');
   if (rawConfig === undefined) throw missing('config.json');
@@ -89,14 +111,25 @@ export async function loadPretrained(folder: string | ModelFolderReader, opts: L
 export function hfConfigJson(model: DecoderModel, tokenizer?: TextTokenizer): Record<string, unknown> {
   const { num_labels: numLabels, ...config } = model.config as ModelConfig & Record<string, unknown>;
   const family = config.model_type === 'gpt2' ? 'GPT2' : 'Llama';
-  const head = numLabels !== undefined ? 'ForSequenceClassification' : config.model_type === 'gpt2' ? 'LMHeadModel' : 'ForCausalLM';
-  const out: Record<string, unknown> = { ...config, architectures: [`${family}${head}`], torch_dtype: 'float32' };
+  const head =
+    numLabels !== undefined
+      ? 'ForSequenceClassification'
+      : config.model_type === 'gpt2'
+        ? 'LMHeadModel'
+        : 'ForCausalLM';
+  const out: Record<string, unknown> = {
+    ...config,
+    architectures: [`${family}${head}`],
+    torch_dtype: 'float32',
+  };
   // Generation stops at eos_token_id; a model trained from scratch with our tokenizer has none yet.
   if (tokenizer && config.eos_token_id == null) out.eos_token_id = tokenizer.eosId;
   if (tokenizer?.bosId !== undefined && config.bos_token_id == null) out.bos_token_id = tokenizer.bosId;
   if (numLabels !== undefined) {
-    const known = config.id2label && Object.keys(config.id2label).length === numLabels ? config.id2label : undefined;
-    const id2label = known ?? Object.fromEntries(Array.from({ length: numLabels }, (_, i) => [String(i), `LABEL_${i}`]));
+    const known =
+      config.id2label && Object.keys(config.id2label).length === numLabels ? config.id2label : undefined;
+    const id2label =
+      known ?? Object.fromEntries(Array.from({ length: numLabels }, (_, i) => [String(i), `LABEL_${i}`]));
     out.id2label = id2label;
     out.label2id = Object.fromEntries(Object.entries(id2label).map(([id, label]) => [label, Number(id)]));
     // HF classifiers find each row's last real token through pad_token_id; without it batches fail.
@@ -133,5 +166,10 @@ export async function savePretrained(
 
 /** Copies host tensors of a model (tests and tools that compare weights). */
 export function hostWeights(model: DecoderModel): Map<string, HostTensor> {
-  return new Map([...model.weights].map(([name, v]) => [name, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]));
+  return new Map(
+    [...model.weights].map(([name, v]) => [
+      name,
+      { shape: v.shape, data: (v.dataSync() as Float32Array).slice() },
+    ]),
+  );
 }

@@ -36,7 +36,11 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 }
 
 function invalid(message: string): ValidationError {
-  return new ValidationError(`Invalid safetensors file: ${message}`, 'model.safetensors', 'invalid_safetensors');
+  return new ValidationError(
+    `Invalid safetensors file: ${message}`,
+    'model.safetensors',
+    'invalid_safetensors',
+  );
 }
 
 /** Parses the header from the file's first bytes (at least 8 + header length of them). */
@@ -60,11 +64,17 @@ export function parseSafetensorsHeader(prefix: Uint8Array): SafetensorsHeader {
     }
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const offsets = e.data_offsets as number[] | undefined;
-    if (typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(offsets) || offsets.length !== 2) {
+    if (
+      typeof e.dtype !== 'string' ||
+      !Array.isArray(e.shape) ||
+      !Array.isArray(offsets) ||
+      offsets.length !== 2
+    ) {
       throw invalid(`entry "${name}" needs dtype, shape and data_offsets`);
     }
     const bytes = BYTES_PER[e.dtype];
-    if (bytes === undefined) throw invalid(`tensor "${name}" has dtype ${e.dtype}; supported: ${Object.keys(BYTES_PER).join(', ')}`);
+    if (bytes === undefined)
+      throw invalid(`tensor "${name}" has dtype ${e.dtype}; supported: ${Object.keys(BYTES_PER).join(', ')}`);
     const shape = e.shape as number[];
     const count = shape.reduce((a, b) => a * b, 1);
     if (offsets[1] - offsets[0] !== count * bytes || offsets[0] < 0) {
@@ -138,7 +148,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
   const header = parseSafetensorsHeader(bytes);
   const tensors = new Map<string, HostTensor>();
   for (const [name, e] of header.entries) {
-    if (header.dataStart + e.end > bytes.length) throw invalid(`tensor "${name}" runs past the end of the file`);
+    if (header.dataStart + e.end > bytes.length)
+      throw invalid(`tensor "${name}" runs past the end of the file`);
     tensors.set(name, decodeTensor(e, bytes.subarray(header.dataStart + e.begin, header.dataStart + e.end)));
   }
   return { tensors, metadata: header.metadata };
@@ -148,7 +159,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
 export async function readSafetensorsFrom(source: ByteSource): Promise<SafetensorsContents> {
   const lengthBytes = await source.read(0, 8);
   if (lengthBytes.length < 8) throw invalid('shorter than 8 bytes');
-  const headerLength = Number(new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true));
+  const headerLength = Number(
+    new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true),
+  );
   if (headerLength > MAX_HEADER) throw invalid(`header length ${headerLength} exceeds ${MAX_HEADER}`);
   const prefix = new Uint8Array(8 + headerLength);
   prefix.set(lengthBytes.subarray(0, 8));
@@ -201,7 +214,10 @@ export function encodeSafetensors(
     }
   }
   return [
-    encodeSafetensorsHeader(list.map(([name, t]) => [name, t.shape]), metadata),
+    encodeSafetensorsHeader(
+      list.map(([name, t]) => [name, t.shape]),
+      metadata,
+    ),
     ...list.map(([, t]) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
   ];
 }

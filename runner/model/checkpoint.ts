@@ -51,7 +51,10 @@ function recomputeGradients(
   const engine = tf.engine() as unknown as EngineTapeState;
   const outerTape = engine.state.activeTape;
   try {
-    return tf.grads((...inputs: tf.Tensor[]) => block(inputs[0] as tf.Tensor3D, inputs.slice(1), constants))([x, ...weights], dy);
+    return tf.grads((...inputs: tf.Tensor[]) => block(inputs[0] as tf.Tensor3D, inputs.slice(1), constants))(
+      [x, ...weights],
+      dy,
+    );
   } finally {
     engine.state.activeTape = outerTape;
   }

@@ -45,7 +45,9 @@ export const Gpt2ConfigSchema = z.looseObject({
   scale_attn_by_inverse_layer_idx: z
     .literal(false, { error: 'scale_attn_by_inverse_layer_idx=true is not supported' })
     .default(false),
-  reorder_and_upcast_attn: z.literal(false, { error: 'reorder_and_upcast_attn=true is not supported' }).default(false),
+  reorder_and_upcast_attn: z
+    .literal(false, { error: 'reorder_and_upcast_attn=true is not supported' })
+    .default(false),
 });
 
 const RopeScalingSchema = z.looseObject({
@@ -114,16 +116,25 @@ export function parseModelConfig(json: unknown): ModelConfig {
 
 function checkShapes(config: ModelConfig): void {
   const fail = (field: string, rule: string) => {
-    throw new ValidationError(`Invalid model config field "${field}": ${rule}`, `config.${field}`, 'invalid_model_config');
+    throw new ValidationError(
+      `Invalid model config field "${field}": ${rule}`,
+      `config.${field}`,
+      'invalid_model_config',
+    );
   };
   if (config.model_type === 'gpt2') {
-    if (config.n_embd % config.n_head !== 0) fail('n_head', `n_embd (${config.n_embd}) must be divisible by n_head`);
+    if (config.n_embd % config.n_head !== 0)
+      fail('n_head', `n_embd (${config.n_embd}) must be divisible by n_head`);
   } else {
     const d = dims(config);
     if (config.head_dim === undefined && config.hidden_size % config.num_attention_heads !== 0) {
-      fail('num_attention_heads', `hidden_size (${config.hidden_size}) must be divisible by num_attention_heads`);
+      fail(
+        'num_attention_heads',
+        `hidden_size (${config.hidden_size}) must be divisible by num_attention_heads`,
+      );
     }
-    if (d.nHead % d.nKvHead !== 0) fail('num_key_value_heads', `num_attention_heads must be a multiple of num_key_value_heads`);
+    if (d.nHead % d.nKvHead !== 0)
+      fail('num_key_value_heads', `num_attention_heads must be a multiple of num_key_value_heads`);
     if (d.headDim % 2 !== 0) fail('head_dim', 'head dimension must be even for rotary embeddings');
   }
 }

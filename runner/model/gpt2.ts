@@ -2,7 +2,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims, type Gpt2Config } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
-import { causalAttention, dense, gatherRows, geluErf, geluTanh, layerNorm, silu, splitFusedHeads } from './layers';
+import {
+  causalAttention,
+  dense,
+  gatherRows,
+  geluErf,
+  geluTanh,
+  layerNorm,
+  silu,
+  splitFusedHeads,
+} from './layers';
 
 const P = 'transformer.';
 
@@ -17,8 +26,18 @@ export function gpt2Family(config: Gpt2Config): Family {
 
   const blockNames = (i: number) =>
     [
-      'ln_1.weight', 'ln_1.bias', 'attn.c_attn.weight', 'attn.c_attn.bias', 'attn.c_proj.weight', 'attn.c_proj.bias',
-      'ln_2.weight', 'ln_2.bias', 'mlp.c_fc.weight', 'mlp.c_fc.bias', 'mlp.c_proj.weight', 'mlp.c_proj.bias',
+      'ln_1.weight',
+      'ln_1.bias',
+      'attn.c_attn.weight',
+      'attn.c_attn.bias',
+      'attn.c_proj.weight',
+      'attn.c_proj.bias',
+      'ln_2.weight',
+      'ln_2.bias',
+      'mlp.c_fc.weight',
+      'mlp.c_fc.bias',
+      'mlp.c_proj.weight',
+      'mlp.c_proj.bias',
     ].map((n) => `${P}h.${i}.${n}`);
 
   const specs: WeightSpec[] = [
@@ -59,7 +78,11 @@ export function gpt2Family(config: Gpt2Config): Family {
       return { embedding: config.embd_pdrop, attention: config.attn_pdrop, residual: config.resid_pdrop };
     },
     embed(ids, w, ctx) {
-      const tok = tf.reshape(gatherRows(w(`${P}wte.weight`) as tf.Tensor2D, tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
+      const tok = tf.reshape(gatherRows(w(`${P}wte.weight`) as tf.Tensor2D, tf.reshape(ids, [-1])), [
+        ctx.batch,
+        ctx.seq,
+        H,
+      ]);
       const pos = tf.slice(w(`${P}wpe.weight`), [0, 0], [ctx.seq, H]);
       return ctx.drop(tf.add(tok, pos), 'embedding', ctx.rates.embedding) as tf.Tensor3D;
     },
@@ -68,18 +91,31 @@ export function gpt2Family(config: Gpt2Config): Family {
       const { batch: B, seq: T } = ctx;
       const a = layerNorm(x, ln1w, ln1b, eps);
       const [q, k, v] = splitFusedHeads(dense(a, attnW, false, attnB), B, T, 3, nHead, headDim);
-      const attn = causalAttention([q], [k], v, mask, {
-        batch: B, seq: T, nHead, nKvHead: nHead, headDim,
-      }, (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention));
+      const attn = causalAttention(
+        [q],
+        [k],
+        v,
+        mask,
+        {
+          batch: B,
+          seq: T,
+          nHead,
+          nKvHead: nHead,
+          headDim,
+        },
+        (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention),
+      );
       const h = tf.add(x, ctx.drop(dense(attn, projW, false, projB), 'attn_out', ctx.rates.residual));
       const m = act(dense(layerNorm(h, ln2w, ln2b, eps), fcW, false, fcB));
-      return tf.add(h, ctx.drop(dense(m, mlpProjW, false, mlpProjB), 'mlp_out', ctx.rates.residual)) as tf.Tensor3D;
+      return tf.add(
+        h,
+        ctx.drop(dense(m, mlpProjW, false, mlpProjB), 'mlp_out', ctx.rates.residual),
+      ) as tf.Tensor3D;
     },
     finalNorm(x, w) {
       return layerNorm(x, w(`${P}ln_f.weight`), w(`${P}ln_f.bias`), eps) as tf.Tensor3D;
     },
-    dispose() {
-    },
+    dispose() {},
   };
 }
 

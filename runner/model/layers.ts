@@ -45,7 +45,10 @@ export const geluTanh = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.
       const x2 = tf.square(s);
       const t = tf.tanh(tf.mul(tf.mul(s, tf.add(tf.mul(x2, 0.044715), 1)), SQRT_2_OVER_PI));
       const dInner = tf.mul(tf.add(tf.mul(x2, 3 * 0.044715), 1), SQRT_2_OVER_PI);
-      const local = tf.add(tf.mul(tf.add(t, 1), 0.5), tf.mul(tf.mul(tf.mul(s, 0.5), tf.sub(1, tf.square(t))), dInner));
+      const local = tf.add(
+        tf.mul(tf.add(t, 1), 0.5),
+        tf.mul(tf.mul(tf.mul(s, 0.5), tf.sub(1, tf.square(t))), dInner),
+      );
       return tf.mul(dy, local);
     },
   };
@@ -66,17 +69,23 @@ export function silu(x: tf.Tensor): tf.Tensor {
  * pure-JS cpu backend computes with one masked pass over the whole input per row of the table
  * (O(vocab × tokens × hidden): minutes for a real vocabulary). Every backend implements ScatterNd natively.
  */
-export const gatherRows = tf.customGrad((table: tf.Tensor | tf.GradSaveFunc, indices: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
-  const t = table as tf.Tensor2D;
-  (save as tf.GradSaveFunc)([indices as tf.Tensor]);
-  return {
-    value: tf.gather(t, indices as tf.Tensor1D),
-    gradFunc: (dy: tf.Tensor, [idx]: tf.Tensor[]) => [
-      tf.scatterND(tf.expandDims(idx, 1), dy, t.shape),
-      tf.zerosLike(idx), // indices are integers: never differentiated, but customGrad wants one tensor per input
-    ],
-  };
-}) as (table: tf.Tensor2D, indices: tf.Tensor1D) => tf.Tensor2D;
+export const gatherRows = tf.customGrad(
+  (
+    table: tf.Tensor | tf.GradSaveFunc,
+    indices: tf.Tensor | tf.GradSaveFunc,
+    save: tf.Tensor | tf.GradSaveFunc,
+  ) => {
+    const t = table as tf.Tensor2D;
+    (save as tf.GradSaveFunc)([indices as tf.Tensor]);
+    return {
+      value: tf.gather(t, indices as tf.Tensor1D),
+      gradFunc: (dy: tf.Tensor, [idx]: tf.Tensor[]) => [
+        tf.scatterND(tf.expandDims(idx, 1), dy, t.shape),
+        tf.zerosLike(idx), // indices are integers: never differentiated, but customGrad wants one tensor per input
+      ],
+    };
+  },
+) as (table: tf.Tensor2D, indices: tf.Tensor1D) => tf.Tensor2D;
 
 /**
  * Additive causal mask [T, T]: 0 on and below the diagonal, a large negative above. Built on the host
@@ -121,7 +130,9 @@ export function ropeHalves(
   sin: tf.Tensor2D,
 ): [tf.Tensor4D, tf.Tensor4D] {
   const half = headDim / 2;
-  const [x1, x2] = tf.unstack(tf.transpose(tf.reshape(x, [batch, seq, n, 2, half]), [3, 0, 2, 1, 4])) as tf.Tensor4D[];
+  const [x1, x2] = tf.unstack(
+    tf.transpose(tf.reshape(x, [batch, seq, n, 2, half]), [3, 0, 2, 1, 4]),
+  ) as tf.Tensor4D[];
   return [tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))];
 }
 
@@ -156,7 +167,10 @@ export function causalAttention(
   let scores = q
     .map((qi, i) => tf.matMul(fold(tf.mul(qi, scale) as tf.Tensor4D), k[i], false, true)) // [B, nkv, g*T, T]
     .reduce((a, b) => tf.add(a, b));
-  scores = groups === 1 ? tf.add(scores, maskBias) : tf.add(tf.reshape(scores, [B, nKvHead, groups, T, T]), maskBias);
+  scores =
+    groups === 1
+      ? tf.add(scores, maskBias)
+      : tf.add(tf.reshape(scores, [B, nKvHead, groups, T, T]), maskBias);
   const probs = dropProbs(tf.softmax(scores));
   const probsFolded = groups === 1 ? probs : tf.reshape(probs, [B, nKvHead, groups * T, T]);
   const out = tf.reshape(tf.matMul(probsFolded, v), [B, nHead, T, headDim]);
@@ -164,12 +178,27 @@ export function causalAttention(
 }
 
 /** Fused projections x [B, T, parts*n*hd] → `parts` tensors [B, n, T, hd], with one transpose. */
-export function splitFusedHeads(x: tf.Tensor, batch: number, seq: number, parts: number, n: number, headDim: number): tf.Tensor4D[] {
-  return tf.unstack(tf.transpose(tf.reshape(x, [batch, seq, parts, n, headDim]), [2, 0, 3, 1, 4])) as tf.Tensor4D[];
+export function splitFusedHeads(
+  x: tf.Tensor,
+  batch: number,
+  seq: number,
+  parts: number,
+  n: number,
+  headDim: number,
+): tf.Tensor4D[] {
+  return tf.unstack(
+    tf.transpose(tf.reshape(x, [batch, seq, parts, n, headDim]), [2, 0, 3, 1, 4]),
+  ) as tf.Tensor4D[];
 }
 
 /** x [B, T, n*hd] → [B, n, T, hd]. */
-export function splitHeads(x: tf.Tensor, batch: number, seq: number, n: number, headDim: number): tf.Tensor4D {
+export function splitHeads(
+  x: tf.Tensor,
+  batch: number,
+  seq: number,
+  n: number,
+  headDim: number,
+): tf.Tensor4D {
   return tf.transpose(tf.reshape(x, [batch, seq, n, headDim]), [0, 2, 1, 3]);
 }
 
@@ -177,7 +206,12 @@ export function splitHeads(x: tf.Tensor, batch: number, seq: number, n: number, 
 export function dense(x: tf.Tensor, w: tf.Tensor, transposeW: boolean, bias?: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1];
   const outDim = (transposeW ? w.shape[0] : w.shape[1]) as number;
-  let y: tf.Tensor = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D, false, transposeW);
+  let y: tf.Tensor = tf.matMul(
+    tf.reshape(x, [-1, inDim]) as tf.Tensor2D,
+    w as tf.Tensor2D,
+    false,
+    transposeW,
+  );
   if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
 }

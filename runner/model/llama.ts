@@ -2,7 +2,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims, type LlamaConfig } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
-import { causalAttention, dense, gatherRows, rmsNorm, ropeHalves, ropeTables, silu, splitHeads } from './layers';
+import {
+  causalAttention,
+  dense,
+  gatherRows,
+  rmsNorm,
+  ropeHalves,
+  ropeTables,
+  silu,
+  splitHeads,
+} from './layers';
 
 export function llamaFamily(config: LlamaConfig): Family {
   const d = dims(config);
@@ -17,12 +26,20 @@ export function llamaFamily(config: LlamaConfig): Family {
 
   const blockNames = (i: number) =>
     [
-      'input_layernorm.weight', 'self_attn.q_proj.weight', 'self_attn.k_proj.weight', 'self_attn.v_proj.weight',
-      'self_attn.o_proj.weight', 'post_attention_layernorm.weight', 'mlp.gate_proj.weight', 'mlp.up_proj.weight',
+      'input_layernorm.weight',
+      'self_attn.q_proj.weight',
+      'self_attn.k_proj.weight',
+      'self_attn.v_proj.weight',
+      'self_attn.o_proj.weight',
+      'post_attention_layernorm.weight',
+      'mlp.gate_proj.weight',
+      'mlp.up_proj.weight',
       'mlp.down_proj.weight',
     ].map((n) => `model.layers.${i}.${n}`);
 
-  const specs: WeightSpec[] = [{ name: 'model.embed_tokens.weight', shape: [d.vocab, H], init: { kind: 'normal', std } }];
+  const specs: WeightSpec[] = [
+    { name: 'model.embed_tokens.weight', shape: [d.vocab, H], init: { kind: 'normal', std } },
+  ];
   for (let i = 0; i < nLayer; i++) {
     const [inNorm, q, k, v, o, postNorm, gate, up, down] = blockNames(i);
     specs.push(
@@ -53,7 +70,11 @@ export function llamaFamily(config: LlamaConfig): Family {
       return { embedding: 0, attention: config.attention_dropout, residual: 0 };
     },
     embed(ids, w, ctx) {
-      return tf.reshape(gatherRows(w('model.embed_tokens.weight') as tf.Tensor2D, tf.reshape(ids, [-1])), [ctx.batch, ctx.seq, H]);
+      return tf.reshape(gatherRows(w('model.embed_tokens.weight') as tf.Tensor2D, tf.reshape(ids, [-1])), [
+        ctx.batch,
+        ctx.seq,
+        H,
+      ]);
     },
     block(x, ws, { mask }, ctx: BlockContext) {
       const [inNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown] = ws;

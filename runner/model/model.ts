@@ -86,7 +86,12 @@ function initialValue(spec: WeightSpec, seed: number): tf.Tensor {
 }
 
 /** Non-trainable buffers some HF files carry, and heads other architectures of the same body use. */
-const IGNORED = [/\.attn\.(bias|masked_bias)$/, /rotary_emb\.inv_freq$/, /^lm_head\.weight$/, /^score\.weight$/];
+const IGNORED = [
+  /\.attn\.(bias|masked_bias)$/,
+  /rotary_emb\.inv_freq$/,
+  /^lm_head\.weight$/,
+  /^score\.weight$/,
+];
 
 /**
  * Maps file names to ours (old GPT-2 files omit "transformer."), checks shapes, and requires every
@@ -166,22 +171,31 @@ class TransformerModel implements DecoderModel {
     const score = this.weights.get('score.weight');
     if (!score) throw new Error('classify() needs a model created with num_labels in its config.');
     if (lastIndex.dtype !== 'int32' || lastIndex.shape[0] !== ids.shape[0]) {
-      throw new Error(`lastIndex must be int32 [${ids.shape[0]}], got ${lastIndex.dtype} [${lastIndex.shape}]`);
+      throw new Error(
+        `lastIndex must be int32 [${ids.shape[0]}], got ${lastIndex.dtype} [${lastIndex.shape}]`,
+      );
     }
     return tf.tidy(() => {
       const [batch, seq] = ids.shape;
       const hidden = tf.reshape(this.hidden(ids, opts), [batch * seq, this.hiddenSize]);
       // Pool first, then project: HF scores every position and picks the last real one; same numbers, less work.
       const rows = tf.add(tf.mul(tf.range(0, batch, 1, 'int32'), tf.scalar(seq, 'int32')), lastIndex);
-      return tf.matMul(gatherRows(hidden as tf.Tensor2D, rows as tf.Tensor1D), score, false, true) as tf.Tensor2D;
+      return tf.matMul(
+        gatherRows(hidden as tf.Tensor2D, rows as tf.Tensor1D),
+        score,
+        false,
+        true,
+      ) as tf.Tensor2D;
     });
   }
 
   /** Final-normalised hidden states [batch, seq, hidden]. */
   private hidden(ids: tf.Tensor2D, opts: ForwardOptions): tf.Tensor3D {
-    if (ids.rank !== 2 || ids.dtype !== 'int32') throw new Error(`ids must be int32 [batch, seq], got ${ids.dtype} [${ids.shape}]`);
+    if (ids.rank !== 2 || ids.dtype !== 'int32')
+      throw new Error(`ids must be int32 [batch, seq], got ${ids.dtype} [${ids.shape}]`);
     const [batch, seq] = ids.shape;
-    if (seq > this.contextLength) throw new Error(`Sequence length ${seq} exceeds the model context ${this.contextLength}.`);
+    if (seq > this.contextLength)
+      throw new Error(`Sequence length ${seq} exceeds the model context ${this.contextLength}.`);
     const training = opts.training ?? false;
     const seed = opts.seed ?? 0;
     const rates = this.family.dropoutRates(opts.dropout);

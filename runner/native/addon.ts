@@ -8,23 +8,62 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   /** C[i] = op(A[i]) · op(B[i]) row-major, i < batch; batch strides in elements (0 = shared). */
   sgemm(
-    transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number,
-    a: Float32Array, aBatchStride: number, b: Float32Array, bBatchStride: number, c: Float32Array,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    aBatchStride: number,
+    b: Float32Array,
+    bBatchStride: number,
+    c: Float32Array,
   ): void;
-  binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[],
-    out: Float32Array, outShape: number[]): void;
+  binary(
+    op: number,
+    a: Float32Array,
+    aStrides: number[],
+    b: Float32Array,
+    bStrides: number[],
+    out: Float32Array,
+    outShape: number[],
+  ): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
   /** x viewed as [outer, r, inner], reduces the middle axis into out [outer, inner]. */
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
-  transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: number[], perm: number[]): void;
+  transpose(
+    x: Float32Array | Int32Array,
+    out: Float32Array | Int32Array,
+    shape: number[],
+    perm: number[],
+  ): void;
   /** dst rows of shape[-1] elements every dstRowStride (from dstOffset) ← src[srcOffset + Σ index·srcStrides]. */
-  stridedCopy(src: Float32Array | Int32Array, srcOffset: number, srcStrides: number[],
-    dst: Float32Array | Int32Array, dstOffset: number, dstRowStride: number, shape: number[]): void;
+  stridedCopy(
+    src: Float32Array | Int32Array,
+    srcOffset: number,
+    srcStrides: number[],
+    dst: Float32Array | Int32Array,
+    dstOffset: number,
+    dstRowStride: number,
+    shape: number[],
+  ): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Returns -1, or the position in `indices` of the first index outside [0, nrows). */
-  gatherRows(table: Float32Array | Int32Array, nrows: number, indices: Int32Array,
-    out: Float32Array | Int32Array, rowLen: number): number;
-  scatterAddRows(x: Float32Array, segmentIds: Int32Array, out: Float32Array, numSegments: number, rowLen: number): void;
+  gatherRows(
+    table: Float32Array | Int32Array,
+    nrows: number,
+    indices: Int32Array,
+    out: Float32Array | Int32Array,
+    rowLen: number,
+  ): number;
+  scatterAddRows(
+    x: Float32Array,
+    segmentIds: Int32Array,
+    out: Float32Array,
+    numSegments: number,
+    rowLen: number,
+  ): void;
   setThreads(n: number): void;
   /** Bytes in use on the C heap (glibc mallinfo2), tensor data included: leak checks without RSS noise. */
   nativeHeapBytes(): number;
@@ -32,9 +71,28 @@ export interface NativeAddon {
 }
 
 // Must match the enums in src/kernels.h.
-export const BinaryOp = { Add: 0, Sub: 1, Mul: 2, Div: 3, Max: 4, Min: 5, SquaredDifference: 6, Pow: 7 } as const;
+export const BinaryOp = {
+  Add: 0,
+  Sub: 1,
+  Mul: 2,
+  Div: 3,
+  Max: 4,
+  Min: 5,
+  SquaredDifference: 6,
+  Pow: 7,
+} as const;
 export const UnaryOp = {
-  Exp: 0, Log: 1, Tanh: 2, Sqrt: 3, Rsqrt: 4, Neg: 5, Square: 6, Relu: 7, Abs: 8, Sigmoid: 9, Reciprocal: 11,
+  Exp: 0,
+  Log: 1,
+  Tanh: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Neg: 5,
+  Square: 6,
+  Relu: 7,
+  Abs: 8,
+  Sigmoid: 9,
+  Reciprocal: 11,
 } as const;
 export const ReduceOp = { Sum: 0, Max: 1, Mean: 2, Min: 3 } as const;
 
@@ -52,9 +110,22 @@ export function loadAddon(path: string = defaultAddonPath()): AddonLoad {
     const req = createRequire(import.meta.url);
     const addon = req(path) as NativeAddon;
     // A stale build from an older source may lack a function: treat it like a missing build.
-    for (const fn of ['sgemm', 'binary', 'unary', 'reduce', 'transpose', 'stridedCopy', 'softmax', 'gatherRows', 'scatterAddRows']) {
+    for (const fn of [
+      'sgemm',
+      'binary',
+      'unary',
+      'reduce',
+      'transpose',
+      'stridedCopy',
+      'softmax',
+      'gatherRows',
+      'scatterAddRows',
+    ]) {
       if (typeof (addon as unknown as Record<string, unknown>)[fn] !== 'function') {
-        return { ok: false, reason: `native addon at ${path} lacks ${fn}(); rebuild with \`npm run build:native\`` };
+        return {
+          ok: false,
+          reason: `native addon at ${path} lacks ${fn}(); rebuild with \`npm run build:native\``,
+        };
       }
     }
     return { ok: true, addon, path };

@@ -1,5 +1,11 @@
 // Native (OpenBLAS + C) kernels for the tfjs cpu backend; see register.ts.
-export { registerNativeKernels, unregisterNativeKernels, nativeStatus, setNativeThreads, NATIVE_KERNELS } from './register';
+export {
+  registerNativeKernels,
+  unregisterNativeKernels,
+  nativeStatus,
+  setNativeThreads,
+  NATIVE_KERNELS,
+} from './register';
 export type { NativeStatus, RegisterOptions } from './register';
 export { loadAddon, defaultAddonPath } from './addon';
 export type { NativeAddon, AddonLoad } from './addon';

@@ -80,11 +80,16 @@ export function registerNativeKernels(options: RegisterOptions = {}): NativeStat
   }
   const info = addon.info();
   status = {
-    active: true, kernels, blas: `${info.blasConfig} (core ${info.blasCore})`, threads: info.blasThreads,
+    active: true,
+    kernels,
+    blas: `${info.blasConfig} (core ${info.blasCore})`,
+    threads: info.blasThreads,
     addonPath: loaded.path,
   };
-  log(`tuneplane native kernels: on for tfjs '${BACKEND}' backend via ${status.blas}, ` +
-    `${status.threads} BLAS threads; kernels: ${kernels.join(', ')}`);
+  log(
+    `tuneplane native kernels: on for tfjs '${BACKEND}' backend via ${status.blas}, ` +
+      `${status.threads} BLAS threads; kernels: ${kernels.join(', ')}`,
+  );
   return status;
 }
 

@@ -15,7 +15,10 @@ export function clipByGlobalNorm(
   const scale = maxNorm / (norm + 1e-6);
   const out = new Map<string, tf.Tensor>();
   for (const [k, g] of grads) {
-    out.set(k, tf.tidy(() => g.mul(scale)));
+    out.set(
+      k,
+      tf.tidy(() => g.mul(scale)),
+    );
     g.dispose();
   }
   return { norm, grads: out };

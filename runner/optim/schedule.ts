@@ -80,7 +80,9 @@ export class PlateauController {
     const { threshold } = this.settings;
     const better =
       s.best === null ||
-      (this.higherIsBetter ? value > s.best * (1 + Math.sign(s.best) * threshold) : value < s.best * (1 - Math.sign(s.best) * threshold));
+      (this.higherIsBetter
+        ? value > s.best * (1 + Math.sign(s.best) * threshold)
+        : value < s.best * (1 - Math.sign(s.best) * threshold));
     if (better) {
       s.best = value;
       s.bad = 0;

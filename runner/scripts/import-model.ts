@@ -33,9 +33,16 @@ export interface ImportReport {
 export async function validateModelFolder(dir: string): Promise<ImportReport> {
   const { model, tokenizer, config } = await loadPretrained(dir);
   try {
-    if (model.initialized.length) throw new Error(`model.safetensors lacks weights: ${model.initialized.slice(0, 5).join(', ')}${model.initialized.length > 5 ? ', …' : ''}`);
-    if (tokenizer.vocabSize > model.vocabSize) throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${model.vocabSize}`);
-    const files = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    if (model.initialized.length)
+      throw new Error(
+        `model.safetensors lacks weights: ${model.initialized.slice(0, 5).join(', ')}${model.initialized.length > 5 ? ', …' : ''}`,
+      );
+    if (tokenizer.vocabSize > model.vocabSize)
+      throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${model.vocabSize}`);
+    const files = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
     return {
       model_type: config.model_type,
       parameters: [...model.weights.values()].reduce((s, v) => s + v.size, 0),
@@ -50,7 +57,8 @@ export async function validateModelFolder(dir: string): Promise<ImportReport> {
 }
 
 /** config.json last: a reader that sees it can rely on the rest being there. */
-const order = (files: string[]) => [...files].sort((a, b) => Number(a === 'config.json') - Number(b === 'config.json'));
+const order = (files: string[]) =>
+  [...files].sort((a, b) => Number(a === 'config.json') - Number(b === 'config.json'));
 
 const StoreEnvSchema = z.object({
   TUNEPLANE_TABLE: z.string().min(1),
@@ -70,7 +78,8 @@ async function main(): Promise<number> {
   const [dir] = program.args;
   const opts = program.opts<{ toFolder?: string; toStore?: boolean; id?: string }>();
   const id = opts.id ?? path.basename(path.resolve(dir));
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)) throw new Error(`--id: '${id}' must be letters, digits, . _ : - (at most 128)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id))
+    throw new Error(`--id: '${id}' must be letters, digits, . _ : - (at most 128)`);
   const report = await validateModelFolder(dir);
   if (opts.toFolder) {
     await mkdir(opts.toFolder, { recursive: true });
@@ -78,16 +87,34 @@ async function main(): Promise<number> {
   }
   if (opts.toStore) {
     const env = StoreEnvSchema.parse(process.env);
-    const clients = createAwsClients({ region: env.AWS_REGION, dynamodbEndpoint: env.TUNEPLANE_DYNAMODB_ENDPOINT, s3Endpoint: env.TUNEPLANE_S3_ENDPOINT });
+    const clients = createAwsClients({
+      region: env.AWS_REGION,
+      dynamodbEndpoint: env.TUNEPLANE_DYNAMODB_ENDPOINT,
+      s3Endpoint: env.TUNEPLANE_S3_ENDPOINT,
+    });
     try {
       const blobs = new S3BlobStore(clients.s3, env.TUNEPLANE_BUCKET);
-      for (const f of order(report.files)) await blobs.put(`models/${id}/${f}`, await readFile(path.join(dir, f)), f.endsWith('.json') ? 'application/json' : 'application/octet-stream');
-      await createDynamoStores(clients.doc, env.TUNEPLANE_TABLE).models.put({ id, tenantId: 'system', createdAt: Math.floor(Date.now() / 1000), ownedBy: 'tuneplane', jobId: null, blobPrefix: `models/${id}/` });
+      for (const f of order(report.files))
+        await blobs.put(
+          `models/${id}/${f}`,
+          await readFile(path.join(dir, f)),
+          f.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        );
+      await createDynamoStores(clients.doc, env.TUNEPLANE_TABLE).models.put({
+        id,
+        tenantId: 'system',
+        createdAt: Math.floor(Date.now() / 1000),
+        ownedBy: 'tuneplane',
+        jobId: null,
+        blobPrefix: `models/${id}/`,
+      });
     } finally {
       clients.destroy();
     }
   }
-  process.stdout.write(`${JSON.stringify({ id, ok: true, ...report, copied_to: [opts.toFolder, opts.toStore ? `models/${id}/` : undefined].filter(Boolean) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ id, ok: true, ...report, copied_to: [opts.toFolder, opts.toStore ? `models/${id}/` : undefined].filter(Boolean) })}\n`,
+  );
   return 0;
 }
 
@@ -95,7 +122,9 @@ if (process.argv[1]?.endsWith('import-model.ts')) {
   main().then(
     (code) => process.exit(code),
     (e) => {
-      process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message, param: (e as { param?: string }).param ?? null })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, error: (e as Error).message, param: (e as { param?: string }).param ?? null })}\n`,
+      );
       process.exit(1);
     },
   );

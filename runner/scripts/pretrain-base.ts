@@ -58,7 +58,10 @@ export function corpus(): { train: string; validation: string } {
     .filter(Boolean)
     .join('\n');
   const cut = Math.floor(shakespeare.length * 0.95);
-  return { train: `${shakespeare.slice(0, cut)}\n${sentences.slice(0, -20_000)}`, validation: `${shakespeare.slice(cut)}\n${sentences.slice(-20_000)}` };
+  return {
+    train: `${shakespeare.slice(0, cut)}\n${sentences.slice(0, -20_000)}`,
+    validation: `${shakespeare.slice(cut)}\n${sentences.slice(-20_000)}`,
+  };
 }
 
 async function main() {
@@ -75,7 +78,10 @@ async function main() {
   const t0 = performance.now();
   const sink = jsonLinesSink((l) => process.stdout.write(`${l}\n`));
   const session = await runSession({
-    model: { config: { ...BASE_CONFIG, vocab_size: tok.vocabSize }, tokenizer: { json: files['tokenizer.json'], config: files['tokenizer_config.json'] } },
+    model: {
+      config: { ...BASE_CONFIG, vocab_size: tok.vocabSize },
+      tokenizer: { json: files['tokenizer.json'], config: files['tokenizer_config.json'] },
+    },
     train,
     validation,
     hyperparameters: { ...BASE_HYPERPARAMETERS, n_epochs: opts.epochs },
@@ -90,7 +96,18 @@ async function main() {
     parameters: [...session.model.weights.values()].reduce((s, v) => s + v.size, 0),
     vocab_size: tok.vocabSize,
   };
-  await writeFile(path.join(opts.out, 'training_summary.json'), JSON.stringify({ ...summary, config: BASE_CONFIG, hyperparameters: { ...BASE_HYPERPARAMETERS, n_epochs: opts.epochs } }, null, 2));
+  await writeFile(
+    path.join(opts.out, 'training_summary.json'),
+    JSON.stringify(
+      {
+        ...summary,
+        config: BASE_CONFIG,
+        hyperparameters: { ...BASE_HYPERPARAMETERS, n_epochs: opts.epochs },
+      },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(`${JSON.stringify({ type: 'done', ...summary })}\n`);
 }
 

@@ -9,7 +9,10 @@
 const EOS = '<|endoftext|>';
 const UNK = '<unk>';
 
-export function buildWordTokenizerFiles(corpus: Iterable<string>, maxWords: number): { json: unknown; config: Record<string, unknown> } {
+export function buildWordTokenizerFiles(
+  corpus: Iterable<string>,
+  maxWords: number,
+): { json: unknown; config: Record<string, unknown> } {
   const counts = new Map<string, number>();
   const chars = new Set<string>();
   for (const text of corpus) {
@@ -19,19 +22,45 @@ export function buildWordTokenizerFiles(corpus: Iterable<string>, maxWords: numb
     }
   }
   // Frequency, then alphabetical: deterministic for a given corpus.
-  const words = [...counts].filter(([w]) => [...w].length > 1).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, maxWords).map(([w]) => w);
+  const words = [...counts]
+    .filter(([w]) => [...w].length > 1)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, maxWords)
+    .map(([w]) => w);
   const vocab: Record<string, number> = {};
   [EOS, UNK, ...[...chars].sort(), ...words].forEach((t) => (vocab[t] ??= Object.keys(vocab).length));
   const json = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [EOS, UNK].map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: [EOS, UNK].map((content, id) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: { type: 'Lowercase' },
     pre_tokenizer: { type: 'Whitespace' },
     post_processor: null,
     decoder: null,
-    model: { type: 'BPE', dropout: null, unk_token: UNK, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: true, vocab, merges: [] },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: UNK,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: true,
+      vocab,
+      merges: [],
+    },
   };
-  return { json, config: { tokenizer_class: 'PreTrainedTokenizerFast', eos_token: EOS, pad_token: EOS, unk_token: UNK } };
+  return {
+    json,
+    config: { tokenizer_class: 'PreTrainedTokenizerFast', eos_token: EOS, pad_token: EOS, unk_token: UNK },
+  };
 }

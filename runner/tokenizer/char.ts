@@ -12,11 +12,16 @@ import { loadTokenizer, type TextTokenizer } from './tokenizer';
 export const CHAR_EOS = '<|endoftext|>';
 export const CHAR_UNK = '<unk>';
 
-export function buildCharTokenizer(corpus: string | Iterable<string>, opts: { modelMaxLength?: number } = {}): TextTokenizer {
+export function buildCharTokenizer(
+  corpus: string | Iterable<string>,
+  opts: { modelMaxLength?: number } = {},
+): TextTokenizer {
   const chars = new Set<string>();
   for (const text of typeof corpus === 'string' ? [corpus] : corpus) for (const ch of text) chars.add(ch);
   const specials = [CHAR_EOS, CHAR_UNK];
-  const sorted = [...chars].filter((c) => !specials.includes(c)).sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+  const sorted = [...chars]
+    .filter((c) => !specials.includes(c))
+    .sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
   const vocab: Record<string, number> = {};
   [...specials, ...sorted].forEach((token, id) => (vocab[token] = id));
   const tokenizerJson = {
@@ -24,15 +29,29 @@ export function buildCharTokenizer(corpus: string | Iterable<string>, opts: { mo
     truncation: null,
     padding: null,
     added_tokens: specials.map((content, id) => ({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     })),
     normalizer: null,
     pre_tokenizer: null,
     post_processor: null,
     decoder: { type: 'Fuse' },
     model: {
-      type: 'BPE', dropout: null, unk_token: CHAR_UNK, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [],
+      type: 'BPE',
+      dropout: null,
+      unk_token: CHAR_UNK,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: [],
     },
   };
   const tokenizerConfig: Record<string, unknown> = {

@@ -46,15 +46,27 @@ function tokenName(value: unknown): string | undefined {
   return undefined;
 }
 
-export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig: Record<string, unknown> = {}): TextTokenizer {
+export function loadTokenizer(
+  tokenizerJson: unknown,
+  tokenizerConfig: Record<string, unknown> = {},
+): TextTokenizer {
   if (!tokenizerJson || typeof tokenizerJson !== 'object' || !('model' in tokenizerJson)) {
-    throw new ValidationError('tokenizer.json must be a Hugging Face tokenizer with a "model" section.', 'tokenizer', 'invalid_tokenizer');
+    throw new ValidationError(
+      'tokenizer.json must be a Hugging Face tokenizer with a "model" section.',
+      'tokenizer',
+      'invalid_tokenizer',
+    );
   }
   let inner: Tokenizer;
   try {
     inner = new Tokenizer(tokenizerJson, tokenizerConfig);
   } catch (err) {
-    throw new ValidationError(`tokenizer.json could not be loaded: ${(err as Error).message}`, 'tokenizer', 'invalid_tokenizer', err);
+    throw new ValidationError(
+      `tokenizer.json could not be loaded: ${(err as Error).message}`,
+      'tokenizer',
+      'invalid_tokenizer',
+      err,
+    );
   }
   const vocab = inner.get_vocab(true);
   let vocabSize = 0;
@@ -65,7 +77,11 @@ export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig: Record<st
     if (named !== undefined) {
       const id = inner.token_to_id(named);
       if (id === undefined) {
-        throw new ValidationError(`tokenizer_config.json ${configKey} "${named}" is not in the vocabulary.`, `tokenizer.${configKey}`, 'invalid_tokenizer');
+        throw new ValidationError(
+          `tokenizer_config.json ${configKey} "${named}" is not in the vocabulary.`,
+          `tokenizer.${configKey}`,
+          'invalid_tokenizer',
+        );
       }
       return id;
     }
@@ -77,11 +93,17 @@ export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig: Record<st
   };
   const eosId = find('eos_token', EOS_CANDIDATES);
   if (eosId === undefined) {
-    throw new ValidationError('The tokenizer has no end-of-sequence token (set eos_token in tokenizer_config.json).', 'tokenizer.eos_token', 'invalid_tokenizer');
+    throw new ValidationError(
+      'The tokenizer has no end-of-sequence token (set eos_token in tokenizer_config.json).',
+      'tokenizer.eos_token',
+      'invalid_tokenizer',
+    );
   }
   const bosId = find('bos_token', BOS_CANDIDATES);
   const padId = find('pad_token', []) ?? eosId;
-  const added = ((tokenizerJson as { added_tokens?: AddedTokenJson[] }).added_tokens ?? []).filter((t) => t.special);
+  const added = ((tokenizerJson as { added_tokens?: AddedTokenJson[] }).added_tokens ?? []).filter(
+    (t) => t.special,
+  );
   const specialTokens = added.map((t) => ({ id: t.id, content: t.content }));
 
   return {
@@ -93,7 +115,9 @@ export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig: Record<st
     encode: (text, opts) => inner.encode(text, { add_special_tokens: opts?.addSpecialTokens ?? false }).ids,
     // tokenizers.js rejects an empty id list; an empty sequence decodes to the empty string.
     decode: (ids, opts) =>
-      ids.length === 0 ? '' : inner.decode([...ids], { skip_special_tokens: opts?.skipSpecialTokens ?? false }),
+      ids.length === 0
+        ? ''
+        : inner.decode([...ids], { skip_special_tokens: opts?.skipSpecialTokens ?? false }),
     files: () => ({ 'tokenizer.json': tokenizerJson, 'tokenizer_config.json': tokenizerConfig }),
   };
 }

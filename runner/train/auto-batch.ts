@@ -9,7 +9,11 @@ export interface AutoBatchResult {
   probes: { size: number; bytes: number | null }[];
 }
 
-export function findLargestBatch(measure: (size: number) => number, budgetBytes: number, maxSize: number): AutoBatchResult {
+export function findLargestBatch(
+  measure: (size: number) => number,
+  budgetBytes: number,
+  maxSize: number,
+): AutoBatchResult {
   const probes: AutoBatchResult['probes'] = [];
   const fits = (size: number): boolean => {
     let bytes: number | null;

@@ -4,7 +4,14 @@ import { collate } from '../data/batch';
 import type { TextTokenizer } from '../data/tokenizer';
 import type { TrainableModel } from './model';
 
-export function predictLabels(model: TrainableModel, tok: TextTokenizer, texts: string[], labels: string[], maxLength: number, batchSize = 64): string[] {
+export function predictLabels(
+  model: TrainableModel,
+  tok: TextTokenizer,
+  texts: string[],
+  labels: string[],
+  maxLength: number,
+  batchSize = 64,
+): string[] {
   const out: string[] = [];
   for (let i = 0; i < texts.length; i += batchSize) {
     const examples = texts.slice(i, i + batchSize).map((t) => {
@@ -13,7 +20,11 @@ export function predictLabels(model: TrainableModel, tok: TextTokenizer, texts: 
     });
     const b = collate(examples, 'classification', tok.padId);
     const pred = tf.tidy(() => {
-      const logits = model.classify(tf.tensor2d(b.ids, [b.size, b.length], 'int32'), tf.tensor1d(b.lastIndex!, 'int32'), { training: false });
+      const logits = model.classify(
+        tf.tensor2d(b.ids, [b.size, b.length], 'int32'),
+        tf.tensor1d(b.lastIndex!, 'int32'),
+        { training: false },
+      );
       return [...(tf.argMax(logits, -1).dataSync() as Int32Array)];
     });
     out.push(...pred.map((p) => labels[p]));
@@ -21,7 +32,19 @@ export function predictLabels(model: TrainableModel, tok: TextTokenizer, texts: 
   return out;
 }
 
-export function heldOutAccuracy(model: TrainableModel, tok: TextTokenizer, rows: { text: string; label: string }[], labels: string[], maxLength: number): number {
-  const pred = predictLabels(model, tok, rows.map((r) => r.text), labels, maxLength);
+export function heldOutAccuracy(
+  model: TrainableModel,
+  tok: TextTokenizer,
+  rows: { text: string; label: string }[],
+  labels: string[],
+  maxLength: number,
+): number {
+  const pred = predictLabels(
+    model,
+    tok,
+    rows.map((r) => r.text),
+    labels,
+    maxLength,
+  );
   return pred.filter((p, i) => p === rows[i].label).length / rows.length;
 }

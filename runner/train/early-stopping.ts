@@ -29,7 +29,7 @@ export class EarlyStopping {
     const s = this.state;
     const up = higherIsBetter(this.settings.metric);
     const gain = s.best === null ? Infinity : up ? value - s.best : s.best - value;
-    if (s.best === null || gain >= this.settings.min_delta && gain > 0) {
+    if (s.best === null || (gain >= this.settings.min_delta && gain > 0)) {
       s.best = value;
       s.bestStep = step;
       s.bad = 0;

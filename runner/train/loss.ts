@@ -27,7 +27,11 @@ export function toTensors(b: Batch): BatchTensors {
 }
 
 /** Sum of per-term cross-entropy and the number of correct argmax predictions, both scalars. */
-export function lossSum(model: TrainableModel, t: BatchTensors, opts: ForwardOptions): { loss: tf.Scalar; correct: tf.Scalar } {
+export function lossSum(
+  model: TrainableModel,
+  t: BatchTensors,
+  opts: ForwardOptions,
+): { loss: tf.Scalar; correct: tf.Scalar } {
   if (t.lastIndex && t.labels) {
     const logits = model.classify(t.ids, t.lastIndex, opts);
     const logp = tf.logSoftmax(logits);

@@ -5,7 +5,11 @@
  */
 import type { ResolvedHyperparameters } from '../../openapi/schemas/hyperparameters';
 
-export function batchSizeAt(step: number, base: number, schedule: ResolvedHyperparameters['batch_size_schedule']): number {
+export function batchSizeAt(
+  step: number,
+  base: number,
+  schedule: ResolvedHyperparameters['batch_size_schedule'],
+): number {
   let b = base;
   for (const s of [...schedule].sort((x, y) => x.step - y.step)) if (s.step <= step) b = s.batch_size;
   return b;
@@ -19,10 +23,16 @@ export interface Cursor {
   position: number;
 }
 
-export function totalSteps(n: number, epochs: number, base: number, h: Pick<ResolvedHyperparameters, 'batch_size_schedule' | 'gradient_accumulation_steps'>): number {
+export function totalSteps(
+  n: number,
+  epochs: number,
+  base: number,
+  h: Pick<ResolvedHyperparameters, 'batch_size_schedule' | 'gradient_accumulation_steps'>,
+): number {
   let step = 0;
   for (let e = 0; e < epochs; e++) {
-    for (let pos = 0; pos < n; step++) pos += batchSizeAt(step, base, h.batch_size_schedule) * h.gradient_accumulation_steps;
+    for (let pos = 0; pos < n; step++)
+      pos += batchSizeAt(step, base, h.batch_size_schedule) * h.gradient_accumulation_steps;
   }
   return step;
 }

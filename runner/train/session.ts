@@ -52,26 +52,45 @@ export async function runSession(input: SessionInput): Promise<Session> {
   const jsonl = isJsonl(input.train);
   const rawTrain = jsonl ? parseJsonl(input.train) : undefined;
   const task = rawTrain ? rawTrain[0].format : 'text';
-  const rawValid = input.validation !== undefined && jsonl ? parseJsonl(input.validation, rawTrain![0].format) : undefined;
-  const labels = task === 'classification' ? labelIndex(rawTrain!.map((r) => (r.format === 'classification' ? r.label : ''))) : undefined;
-  const head = labels ? { num_labels: labels.length, id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) } : {};
+  const rawValid =
+    input.validation !== undefined && jsonl ? parseJsonl(input.validation, rawTrain![0].format) : undefined;
+  const labels =
+    task === 'classification'
+      ? labelIndex(rawTrain!.map((r) => (r.format === 'classification' ? r.label : '')))
+      : undefined;
+  const head = labels
+    ? {
+        num_labels: labels.length,
+        id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+        label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+      }
+    : {};
 
   // 2. The model and its tokenizer.
   let model: DecoderModel;
   let tokenizer: TextTokenizer;
   if ('folder' in input.model) {
-    ({ model, tokenizer } = await loadPretrained(input.model.folder, { seed: h.seed, configOverrides: head }));
+    ({ model, tokenizer } = await loadPretrained(input.model.folder, {
+      seed: h.seed,
+      configOverrides: head,
+    }));
   } else {
     tokenizer = input.model.tokenizer
       ? loadTokenizer(input.model.tokenizer.json, input.model.tokenizer.config ?? {})
       : buildCharTokenizer([input.train, input.validation ?? '']);
     // A char tokenizer built here sets the vocabulary; a given tokenizer does when the config leaves it out.
-    const vocab = input.model.tokenizer ? (input.model.config.vocab_size ?? tokenizer.vocabSize) : tokenizer.vocabSize;
+    const vocab = input.model.tokenizer
+      ? (input.model.config.vocab_size ?? tokenizer.vocabSize)
+      : tokenizer.vocabSize;
     const cfg = parseModelConfig({ ...input.model.config, ...head, vocab_size: vocab });
     model = createModel(cfg, { seed: h.seed });
   }
   if (tokenizer.vocabSize > model.vocabSize) {
-    throw new DataError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${model.vocabSize}`, null, 'model');
+    throw new DataError(
+      `the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${model.vocabSize}`,
+      null,
+      'model',
+    );
   }
 
   // 3. Examples, truncated to max_sequence_length (auto or omitted = the model's context length).
@@ -79,20 +98,34 @@ export async function runSession(input: SessionInput): Promise<Session> {
   const maxLength = autoLength ? model.contextLength : Math.min(h.max_sequence_length, model.contextLength);
   config.hyperparameters = { ...h, max_sequence_length: maxLength };
   const opts = { maxLength, weightField: h.sampling.weight_field, labels };
-  const train = rawTrain ? encodeRecords(rawTrain, tokenizer, opts) : textBlocks(input.train, tokenizer, maxLength);
+  const train = rawTrain
+    ? encodeRecords(rawTrain, tokenizer, opts)
+    : textBlocks(input.train, tokenizer, maxLength);
   const validation =
-    input.validation === undefined ? undefined : rawValid ? encodeRecords(rawValid, tokenizer, opts) : textBlocks(input.validation, tokenizer, maxLength);
+    input.validation === undefined
+      ? undefined
+      : rawValid
+        ? encodeRecords(rawValid, tokenizer, opts)
+        : textBlocks(input.validation, tokenizer, maxLength);
   config.task = train.task;
   if (train.dropped || train.truncated) {
-    await input.sink?.message?.('warn', `Truncation to ${maxLength} tokens cut ${train.truncated} training examples and left ${train.dropped} with nothing to learn (dropped).`, { truncated: train.truncated, dropped: train.dropped });
+    await input.sink?.message?.(
+      'warn',
+      `Truncation to ${maxLength} tokens cut ${train.truncated} training examples and left ${train.dropped} with nothing to learn (dropped).`,
+      { truncated: train.truncated, dropped: train.dropped },
+    );
   }
-  await input.sink?.message?.('info', `Training on ${train.examples.length} ${train.task} examples${validation ? `, validating on ${validation.examples.length}` : ''}.`, {
-    task: train.task,
-    train_examples: train.examples.length,
-    validation_examples: validation?.examples.length ?? 0,
-    max_sequence_length: maxLength,
-    ...(labels ? { labels } : {}),
-  });
+  await input.sink?.message?.(
+    'info',
+    `Training on ${train.examples.length} ${train.task} examples${validation ? `, validating on ${validation.examples.length}` : ''}.`,
+    {
+      task: train.task,
+      train_examples: train.examples.length,
+      validation_examples: validation?.examples.length ?? 0,
+      max_sequence_length: maxLength,
+      ...(labels ? { labels } : {}),
+    },
+  );
 
   const trainer = new Trainer({
     config,

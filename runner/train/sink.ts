@@ -27,7 +27,11 @@ export interface CheckpointReport {
 
 export interface ProgressSink {
   metrics?(m: MetricsReport): void | Promise<void>;
-  message?(level: 'info' | 'warn' | 'error', text: string, data?: Record<string, unknown>): void | Promise<void>;
+  message?(
+    level: 'info' | 'warn' | 'error',
+    text: string,
+    data?: Record<string, unknown>,
+  ): void | Promise<void>;
   checkpoint?(c: CheckpointReport): void | Promise<void>;
 }
 
@@ -35,7 +39,8 @@ export interface ProgressSink {
 export function jsonLinesSink(write: (line: string) => void): ProgressSink {
   return {
     metrics: (m) => write(JSON.stringify({ type: 'metrics', ...m })),
-    message: (level, text, data) => write(JSON.stringify({ type: 'message', level, message: text, ...(data ? { data } : {}) })),
+    message: (level, text, data) =>
+      write(JSON.stringify({ type: 'message', level, message: text, ...(data ? { data } : {}) })),
     checkpoint: (c) => write(JSON.stringify({ type: 'checkpoint', ...c })),
   };
 }

@@ -77,12 +77,19 @@ export class Trainer {
     this.names = [...o.model.weights.keys()];
     this.vars = this.names.map((n) => o.model.weights.get(n)!);
     const es = h.early_stopping;
-    if (es && !o.validation) throw new ValidationError('early_stopping needs a validation file', 'hyperparameters.early_stopping');
+    if (es && !o.validation)
+      throw new ValidationError('early_stopping needs a validation file', 'hyperparameters.early_stopping');
     if (es && es.metric === 'accuracy' && o.train.task !== 'classification') {
-      throw new ValidationError('early_stopping.metric "accuracy" applies to classification data only', 'hyperparameters.early_stopping.metric');
+      throw new ValidationError(
+        'early_stopping.metric "accuracy" applies to classification data only',
+        'hyperparameters.early_stopping.metric',
+      );
     }
     if (h.sampling.strategy === 'stratified' && o.train.task !== 'classification') {
-      throw new ValidationError('sampling "stratified" needs class labels (classification data)', 'hyperparameters.sampling.strategy');
+      throw new ValidationError(
+        'sampling "stratified" needs class labels (classification data)',
+        'hyperparameters.sampling.strategy',
+      );
     }
   }
 
@@ -91,18 +98,33 @@ export class Trainer {
   }
 
   private forward(step: number, micro: number) {
-    return { training: true, dropout: this.h.dropout, checkpointing: this.h.gradient_checkpointing, seed: mixSeed(this.h.seed, step, micro) };
+    return {
+      training: true,
+      dropout: this.h.dropout,
+      checkpointing: this.h.gradient_checkpointing,
+      seed: mixSeed(this.h.seed, step, micro),
+    };
   }
 
   /**
    * Gradients of one optimizer step over `indices` in micro-batches of `batchSize`, summed and
    * divided by the step's total loss terms. The caller disposes the returned gradients.
    */
-  gradients(indices: number[], batchSize: number, step: number): { grads: Map<string, tf.Tensor>; result: StepResult } {
+  gradients(
+    indices: number[],
+    batchSize: number,
+    step: number,
+  ): { grads: Map<string, tf.Tensor>; result: StepResult } {
     const ds = this.o.train;
     const batches = [];
     for (let i = 0; i < indices.length; i += batchSize) {
-      batches.push(collate(indices.slice(i, i + batchSize).map((j) => ds.examples[j]), ds.task, this.o.padId));
+      batches.push(
+        collate(
+          indices.slice(i, i + batchSize).map((j) => ds.examples[j]),
+          ds.task,
+          this.o.padId,
+        ),
+      );
     }
     const count = batches.reduce((s, b) => s + b.count, 0);
     const acc = new Map<string, tf.Tensor>();
@@ -136,7 +158,12 @@ export class Trainer {
   }
 
   /** Mean loss and accuracy over a dataset, without dropout, in batches of `batchSize`. */
-  evaluate(ds: Dataset, batchSize: number, limitBatches?: number, firstBatch = 0): { loss: number; accuracy: number } {
+  evaluate(
+    ds: Dataset,
+    batchSize: number,
+    limitBatches?: number,
+    firstBatch = 0,
+  ): { loss: number; accuracy: number } {
     let loss = 0;
     let correct = 0;
     let count = 0;
@@ -161,7 +188,11 @@ export class Trainer {
   measureStepBytes(size: number): number {
     const ds = this.o.train;
     const longest = ds.examples.reduce((a, e) => (e.ids.length > a.ids.length ? e : a));
-    const b = collate(Array.from({ length: size }, () => longest), ds.task, this.o.padId);
+    const b = collate(
+      Array.from({ length: size }, () => longest),
+      ds.task,
+      this.o.padId,
+    );
     const before = tf.memory().numBytes;
     let forward = 0;
     const t = toTensors(b);
@@ -180,7 +211,12 @@ export class Trainer {
     let o = this.orders.get(epoch);
     if (!o) {
       const ex = this.o.train.examples;
-      o = epochOrder(this.h.sampling.strategy, { n: ex.length, labels: ex.map((e) => e.label ?? 0), weights: ex.map((e) => e.weight) }, this.h.seed, epoch);
+      o = epochOrder(
+        this.h.sampling.strategy,
+        { n: ex.length, labels: ex.map((e) => e.label ?? 0), weights: ex.map((e) => e.weight) },
+        this.h.seed,
+        epoch,
+      );
       this.orders.clear();
       this.orders.set(epoch, o);
     }
@@ -207,16 +243,30 @@ export class Trainer {
       control = resumed.control;
       bestWeights = resumed.bestWeights;
       tf.dispose([...resumed.weights.values(), ...resumed.optimizer.tensors.values()]);
-      await sink?.message?.('info', `Resumed from the checkpoint at step ${cursor.step}.`, { step: cursor.step });
+      await sink?.message?.('info', `Resumed from the checkpoint at step ${cursor.step}.`, {
+        step: cursor.step,
+      });
     } else if (this.o.config.autoBatchSize) {
       const budget = this.o.config.memoryBudgetBytes ?? defaultBudget();
       const found = findLargestBatch((s) => this.measureStepBytes(s), budget, Math.min(256, n));
       batchSize = found.batchSize;
-      await sink?.message?.('info', `batch_size auto: ${batchSize} (memory budget ${budget} bytes).`, { batch_size: batchSize, probes: found.probes });
+      await sink?.message?.('info', `batch_size auto: ${batchSize} (memory budget ${budget} bytes).`, {
+        batch_size: batchSize,
+        probes: found.probes,
+      });
     }
     const total = totalSteps(n, h.n_epochs, batchSize, h);
-    const warmupSteps = this.o.config.warmupRatio !== undefined ? Math.floor(this.o.config.warmupRatio * total) : h.warmup_steps;
-    const schedule = { peak: peakLearningRate(h), scheduler: h.lr_scheduler, warmupSteps, warmupType: h.warmup_type, totalSteps: total };
+    const warmupSteps =
+      this.o.config.warmupRatio !== undefined
+        ? Math.floor(this.o.config.warmupRatio * total)
+        : h.warmup_steps;
+    const schedule = {
+      peak: peakLearningRate(h),
+      scheduler: h.lr_scheduler,
+      warmupSteps,
+      warmupType: h.warmup_type,
+      totalSteps: total,
+    };
     const plateau = new PlateauController(h.reduce_on_plateau, schedule.peak);
     if (control.plateau) plateau.state = control.plateau;
     const early = h.early_stopping ? new EarlyStopping(h.early_stopping) : undefined;
@@ -235,7 +285,11 @@ export class Trainer {
       weights: model.weights,
       optimizer: this.optimizer.state(),
       bestWeights,
-      control: { ...control, plateau: { ...plateau.state }, earlyStopping: early ? { ...early.state } : undefined },
+      control: {
+        ...control,
+        plateau: { ...plateau.state },
+        earlyStopping: early ? { ...early.state } : undefined,
+      },
       config: this.o.config,
       metrics: metricsRecord(last),
     });
@@ -249,8 +303,15 @@ export class Trainer {
     };
 
     if (control.finished) {
-      if (h.early_stopping?.restore_best && bestWeights) for (const [name, t] of bestWeights) model.weights.get(name)?.assign(t);
-      return { status: 'completed', steps: cursor.step, totalSteps: total, batchSize, resumedFrom: cursor.step };
+      if (h.early_stopping?.restore_best && bestWeights)
+        for (const [name, t] of bestWeights) model.weights.get(name)?.assign(t);
+      return {
+        status: 'completed',
+        steps: cursor.step,
+        totalSteps: total,
+        batchSize,
+        resumedFrom: cursor.step,
+      };
     }
     const resumedFrom = resumed ? cursor.step : undefined;
 
@@ -296,7 +357,12 @@ export class Trainer {
           batch_size: b * k,
         };
         if (validation) {
-          const v = this.evaluate(validation, evalBatch, 1, Math.floor(cursor.step / h.metrics_interval_steps));
+          const v = this.evaluate(
+            validation,
+            evalBatch,
+            1,
+            Math.floor(cursor.step / h.metrics_interval_steps),
+          );
           report.valid_loss = v.loss;
           report.valid_mean_token_accuracy = v.accuracy;
         }
@@ -305,13 +371,26 @@ export class Trainer {
       }
       let stop = false;
       if (cursor.step % h.eval_interval_steps === 0 || done) {
-        report ??= { step: cursor.step, epoch: stepEpoch + 1, train_loss: result.loss, train_mean_token_accuracy: result.correct / Math.max(1, result.count), lr, tokens_per_second: 0, batch_size: b * k };
+        report ??= {
+          step: cursor.step,
+          epoch: stepEpoch + 1,
+          train_loss: result.loss,
+          train_mean_token_accuracy: result.correct / Math.max(1, result.count),
+          lr,
+          tokens_per_second: 0,
+          batch_size: b * k,
+        };
         let monitored = control.trainLossSinceEval.sum / Math.max(1, control.trainLossSinceEval.n);
         control.trainLossSinceEval = { sum: 0, n: 0 };
         if (validation) {
           const v = this.evaluate(validation, evalBatch);
           // At a full evaluation, valid_* are the full pass too (a single batch would only add noise).
-          Object.assign(report, { valid_loss: v.loss, valid_mean_token_accuracy: v.accuracy, full_valid_loss: v.loss, full_valid_mean_token_accuracy: v.accuracy });
+          Object.assign(report, {
+            valid_loss: v.loss,
+            valid_mean_token_accuracy: v.accuracy,
+            full_valid_loss: v.loss,
+            full_valid_mean_token_accuracy: v.accuracy,
+          });
           if (train.task === 'classification') report.accuracy = v.accuracy;
           monitored = v.loss;
         }
@@ -326,7 +405,10 @@ export class Trainer {
           if (r.stop) {
             stop = true;
             status = 'early_stopped';
-            await sink?.message?.('info', `Early stopping at step ${cursor.step}: ${h.early_stopping!.metric} did not improve by ${h.early_stopping!.min_delta} for ${h.early_stopping!.patience} evaluations; best ${early.state.best} at step ${early.state.bestStep}.`);
+            await sink?.message?.(
+              'info',
+              `Early stopping at step ${cursor.step}: ${h.early_stopping!.metric} did not improve by ${h.early_stopping!.min_delta} for ${h.early_stopping!.patience} evaluations; best ${early.state.best} at step ${early.state.bestStep}.`,
+            );
           }
         }
       }
@@ -342,7 +424,15 @@ export class Trainer {
       for (const [name, t] of bestWeights) model.weights.get(name)?.assign(t);
     }
     tf.dispose([...(bestWeights?.values() ?? [])]);
-    return { status, steps: cursor.step, totalSteps: total, batchSize, last, bestStep: early?.state.bestStep, resumedFrom };
+    return {
+      status,
+      steps: cursor.step,
+      totalSteps: total,
+      batchSize,
+      last,
+      bestStep: early?.state.bestStep,
+      resumedFrom,
+    };
   }
 
   dispose(): void {
@@ -352,7 +442,8 @@ export class Trainer {
 
 function metricsRecord(m: MetricsReport | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, v] of Object.entries(m ?? {})) if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
+  for (const [key, v] of Object.entries(m ?? {}))
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
   return out;
 }
 

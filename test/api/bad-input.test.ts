@@ -24,37 +24,197 @@ interface Case {
   message?: RegExp;
 }
 
-const job = (o: Record<string, unknown>) => JSON.stringify({ model: BASE_MODEL, training_file: 'TRAINING_FILE', ...o });
+const job = (o: Record<string, unknown>) =>
+  JSON.stringify({ model: BASE_MODEL, training_file: 'TRAINING_FILE', ...o });
 
 const cases: Case[] = [
   { name: 'missing auth', method: 'GET', path: '/v1/files', key: null, status: 401, message: /Bearer/ },
   { name: 'unknown key', method: 'GET', path: '/v1/fine_tuning/jobs', key: 'tp_not-a-real-key', status: 401 },
-  { name: 'unknown route', method: 'GET', path: '/v1/nothing-here', status: 404, message: /Unknown request URL/ },
+  {
+    name: 'unknown route',
+    method: 'GET',
+    path: '/v1/nothing-here',
+    status: 404,
+    message: /Unknown request URL/,
+  },
   { name: 'unknown method on a route', method: 'PUT', path: '/v1/files', status: 404 },
-  { name: 'malformed JSON', method: 'POST', path: '/v1/fine_tuning/jobs', body: '{"model": ', status: 400, message: /not valid JSON/ },
+  {
+    name: 'malformed JSON',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: '{"model": ',
+    status: 400,
+    message: /not valid JSON/,
+  },
   { name: 'empty JSON body', method: 'POST', path: '/v1/fine_tuning/jobs', body: '', status: 400 },
-  { name: 'JSON array body', method: 'POST', path: '/v1/fine_tuning/jobs', body: '[1]', status: 400, message: /expected object/ },
-  { name: 'missing required field', method: 'POST', path: '/v1/fine_tuning/jobs', body: JSON.stringify({ model: BASE_MODEL }), status: 400, param: 'training_file' },
-  { name: 'wrong type', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ seed: 'abc' }), status: 400, param: 'seed', message: /expected number/ },
-  { name: 'unknown top-level field', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ learning_rate: 1 }), status: 400, param: 'learning_rate', message: /unknown field/ },
-  { name: 'unknown nested field', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ method: { type: 'supervised', supervised: { hyperparameters: { early_stopping: { patience: 2, bogus: 1 } } } } }), status: 400, param: 'method.supervised.hyperparameters.early_stopping.bogus' },
-  { name: 'out of range', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ method: { type: 'supervised', supervised: { hyperparameters: { dropout: 1.5 } } } }), status: 400, param: 'method.supervised.hyperparameters.dropout', message: />?<1|less than 1|Too big/ },
-  { name: 'unsupported method type', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ method: { type: 'dpo' } }), status: 400, param: 'method.type' },
-  { name: 'bad provider', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ provider: 'gpu-farm' }), status: 400, param: 'provider' },
-  { name: 'bad suffix', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ suffix: 'has spaces' }), status: 400, param: 'suffix' },
-  { name: 'too many metadata keys', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), status: 400, param: 'metadata' },
-  { name: 'wrong content type for JSON', method: 'POST', path: '/v1/fine_tuning/jobs', body: 'model=x', contentType: 'application/x-www-form-urlencoded', status: 415 },
-  { name: 'JSON sent to the multipart route', method: 'POST', path: '/v1/files', body: '{}', contentType: 'application/json', status: 415 },
+  {
+    name: 'JSON array body',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: '[1]',
+    status: 400,
+    message: /expected object/,
+  },
+  {
+    name: 'missing required field',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: JSON.stringify({ model: BASE_MODEL }),
+    status: 400,
+    param: 'training_file',
+  },
+  {
+    name: 'wrong type',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ seed: 'abc' }),
+    status: 400,
+    param: 'seed',
+    message: /expected number/,
+  },
+  {
+    name: 'unknown top-level field',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ learning_rate: 1 }),
+    status: 400,
+    param: 'learning_rate',
+    message: /unknown field/,
+  },
+  {
+    name: 'unknown nested field',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({
+      method: {
+        type: 'supervised',
+        supervised: { hyperparameters: { early_stopping: { patience: 2, bogus: 1 } } },
+      },
+    }),
+    status: 400,
+    param: 'method.supervised.hyperparameters.early_stopping.bogus',
+  },
+  {
+    name: 'out of range',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ method: { type: 'supervised', supervised: { hyperparameters: { dropout: 1.5 } } } }),
+    status: 400,
+    param: 'method.supervised.hyperparameters.dropout',
+    message: />?<1|less than 1|Too big/,
+  },
+  {
+    name: 'unsupported method type',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ method: { type: 'dpo' } }),
+    status: 400,
+    param: 'method.type',
+  },
+  {
+    name: 'bad provider',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ provider: 'gpu-farm' }),
+    status: 400,
+    param: 'provider',
+  },
+  {
+    name: 'bad suffix',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ suffix: 'has spaces' }),
+    status: 400,
+    param: 'suffix',
+  },
+  {
+    name: 'too many metadata keys',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }),
+    status: 400,
+    param: 'metadata',
+  },
+  {
+    name: 'wrong content type for JSON',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: 'model=x',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+  },
+  {
+    name: 'JSON sent to the multipart route',
+    method: 'POST',
+    path: '/v1/files',
+    body: '{}',
+    contentType: 'application/json',
+    status: 415,
+  },
   { name: 'limit below range', method: 'GET', path: '/v1/files?limit=0', status: 400, param: 'limit' },
-  { name: 'limit not a number', method: 'GET', path: '/v1/fine_tuning/jobs?limit=lots', status: 400, param: 'limit' },
-  { name: 'more metadata filters than a job can hold', method: 'GET', path: `/v1/fine_tuning/jobs?${Array.from({ length: 200 }, (_, i) => `metadata[key${i}]=v`).join('&')}`, status: 400, param: 'metadata' },
-  { name: 'unknown job id', method: 'GET', path: '/v1/fine_tuning/jobs/ftjob-nope', status: 404, param: 'fine_tuning_job_id' },
-  { name: 'garbage id', method: 'GET', path: `/v1/files/${encodeURIComponent('../../etc/passwd')}`, status: 404 },
+  {
+    name: 'limit not a number',
+    method: 'GET',
+    path: '/v1/fine_tuning/jobs?limit=lots',
+    status: 400,
+    param: 'limit',
+  },
+  {
+    name: 'more metadata filters than a job can hold',
+    method: 'GET',
+    path: `/v1/fine_tuning/jobs?${Array.from({ length: 200 }, (_, i) => `metadata[key${i}]=v`).join('&')}`,
+    status: 400,
+    param: 'metadata',
+  },
+  {
+    name: 'unknown job id',
+    method: 'GET',
+    path: '/v1/fine_tuning/jobs/ftjob-nope',
+    status: 404,
+    param: 'fine_tuning_job_id',
+  },
+  {
+    name: 'garbage id',
+    method: 'GET',
+    path: `/v1/files/${encodeURIComponent('../../etc/passwd')}`,
+    status: 404,
+  },
   { name: 'unknown upload', method: 'POST', path: '/v1/uploads/upload_nope/complete', status: 404 },
-  { name: 'upload too large', method: 'POST', path: '/v1/uploads', body: JSON.stringify({ filename: 'x', purpose: 'fine-tune', bytes: 2 * 1024 ** 3, mime_type: 'application/jsonl' }), status: 400, param: 'bytes' },
-  { name: 'bad purpose on upload', method: 'POST', path: '/v1/uploads', body: JSON.stringify({ filename: 'x', purpose: 'training', bytes: 10, mime_type: 'application/jsonl' }), status: 400, param: 'purpose' },
-  { name: 'oversize JSON body', method: 'POST', path: '/v1/fine_tuning/jobs', body: job({ suffix: 'x'.repeat(2 * 1024 * 1024) }), status: 413 },
-  { name: 'empty Idempotency-Key', method: 'POST', path: '/v1/fine_tuning/jobs/estimate', body: job({}), status: 400 },
+  {
+    name: 'upload too large',
+    method: 'POST',
+    path: '/v1/uploads',
+    body: JSON.stringify({
+      filename: 'x',
+      purpose: 'fine-tune',
+      bytes: 2 * 1024 ** 3,
+      mime_type: 'application/jsonl',
+    }),
+    status: 400,
+    param: 'bytes',
+  },
+  {
+    name: 'bad purpose on upload',
+    method: 'POST',
+    path: '/v1/uploads',
+    body: JSON.stringify({ filename: 'x', purpose: 'training', bytes: 10, mime_type: 'application/jsonl' }),
+    status: 400,
+    param: 'purpose',
+  },
+  {
+    name: 'oversize JSON body',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs',
+    body: job({ suffix: 'x'.repeat(2 * 1024 * 1024) }),
+    status: 413,
+  },
+  {
+    name: 'empty Idempotency-Key',
+    method: 'POST',
+    path: '/v1/fine_tuning/jobs/estimate',
+    body: job({}),
+    status: 400,
+  },
 ];
 
 describe('bad input battery', () => {
@@ -120,7 +280,8 @@ describe('bad input battery', () => {
       let sent = 0;
       const body = new ReadableStream<Uint8Array>({
         pull(c) {
-          if (sent++ < 40) c.enqueue(chunk); // ~2.5 MiB, over the 1 MiB JSON limit
+          if (sent++ < 40)
+            c.enqueue(chunk); // ~2.5 MiB, over the 1 MiB JSON limit
           else c.close();
         },
       });
@@ -140,7 +301,12 @@ describe('bad input battery', () => {
     const lines = chatJsonl(12).split('\n');
     lines[1] = '{"prompt": "p"}';
     lines[3] = 'not json';
-    lines[8] = JSON.stringify({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y', weight: 2 }] });
+    lines[8] = JSON.stringify({
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: 'y', weight: 2 },
+      ],
+    });
     const res = await api.upload(lines.join('\n'));
     expect(res.status).toBe(400);
     const { message } = await errorOf(res);
@@ -162,7 +328,9 @@ describe('bad input battery', () => {
       statusDetails: 'line 3: not valid JSON',
       blobKey: 'files/tenant-a/file-broken',
     });
-    const res = await api.call('POST', '/v1/fine_tuning/jobs', { json: { model: BASE_MODEL, training_file: 'file-broken' } });
+    const res = await api.call('POST', '/v1/fine_tuning/jobs', {
+      json: { model: BASE_MODEL, training_file: 'file-broken' },
+    });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toMatchObject({ param: 'training_file', code: 'invalid_file' });
   });
@@ -173,7 +341,12 @@ describe('unexpected failures', () => {
     const broken = new Proxy(api.env.stores, {
       get(target, prop: keyof Stores) {
         if (prop !== 'files') return target[prop];
-        return { ...target.files, list: async () => { throw new Error('connect ECONNREFUSED 10.0.0.7:8000 (table tuneplane-prod)'); } };
+        return {
+          ...target.files,
+          list: async () => {
+            throw new Error('connect ECONNREFUSED 10.0.0.7:8000 (table tuneplane-prod)');
+          },
+        };
       },
     });
     const other = await startApi({ stores: broken });
@@ -181,9 +354,16 @@ describe('unexpected failures', () => {
       const res = await other.call('GET', '/v1/files');
       expect(res.status).toBe(500);
       const err = await errorOf(res);
-      expect(err).toEqual({ message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: 'internal_error' });
+      expect(err).toEqual({
+        message: 'The server had an error while processing your request.',
+        type: 'server_error',
+        param: null,
+        code: 'internal_error',
+      });
       expect(JSON.stringify(err)).not.toMatch(/ECONNREFUSED|10\.0\.0\.7|tuneplane-prod/);
-      expect(other.logs.some((l) => l.level === 'error' && /ECONNREFUSED/.test(String(l.detail?.error)))).toBe(true);
+      expect(
+        other.logs.some((l) => l.level === 'error' && /ECONNREFUSED/.test(String(l.detail?.error))),
+      ).toBe(true);
     } finally {
       await other.stop();
     }

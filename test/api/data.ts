@@ -23,7 +23,11 @@ export function sentiment(n: number, offset = 0): [string, number][] {
 
 export const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
-export function chatJsonl(n: number, offset = 0, extra: (i: number) => Record<string, unknown> = () => ({})): string {
+export function chatJsonl(
+  n: number,
+  offset = 0,
+  extra: (i: number) => Record<string, unknown> = () => ({}),
+): string {
   return jsonl(
     sentiment(n, offset).map(([s, y], i) => ({
       messages: [
@@ -41,5 +45,10 @@ export function classificationJsonl(n: number, offset = 0): string {
 }
 
 export function promptCompletionJsonl(n: number, offset = 0): string {
-  return jsonl(sentiment(n, offset).map(([s, y]) => ({ prompt: `Review: ${s}\nSentiment:`, completion: y ? ' positive' : ' negative' })));
+  return jsonl(
+    sentiment(n, offset).map(([s, y]) => ({
+      prompt: `Review: ${s}\nSentiment:`,
+      completion: y ? ' positive' : ' negative',
+    })),
+  );
 }

@@ -36,7 +36,11 @@ describe('files', () => {
 
   it('lists classification labels', async () => {
     const file = await (await api.upload(classificationJsonl(30))).json();
-    expect(file).toMatchObject({ format: 'classification', labels: ['negative', 'positive'], example_count: 30 });
+    expect(file).toMatchObject({
+      format: 'classification',
+      labels: ['negative', 'positive'],
+      example_count: 30,
+    });
   });
 
   it('refuses bad JSONL with the line and the rule, and stores nothing', async () => {
@@ -62,13 +66,16 @@ describe('files', () => {
 
   it('pages newest first with after/limit and filters by purpose', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await (await api.upload(chatJsonl(10, i * 10), { purpose: 'fine-tune' })).json()).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await (await api.upload(chatJsonl(10, i * 10), { purpose: 'fine-tune' })).json()).id);
     const first = await (await api.call('GET', '/v1/files?limit=2&purpose=fine-tune')).json();
     expect(first).toMatchObject({ object: 'list', has_more: true });
     expect(first.data.map((f: { id: string }) => f.id)).toEqual([ids[2], ids[1]]);
     expect(first.first_id).toBe(ids[2]);
     expect(first.last_id).toBe(ids[1]);
-    const second = await (await api.call('GET', `/v1/files?limit=2&purpose=fine-tune&after=${first.last_id}`)).json();
+    const second = await (
+      await api.call('GET', `/v1/files?limit=2&purpose=fine-tune&after=${first.last_id}`)
+    ).json();
     expect(second.data[0].id).toBe(ids[0]);
     const userData = await (await api.call('GET', '/v1/files?purpose=user_data')).json();
     expect(userData.data.every((f: { purpose: string }) => f.purpose === 'user_data')).toBe(true);

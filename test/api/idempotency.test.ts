@@ -5,7 +5,12 @@ import { chatJsonl } from './data';
 import { BASE_MODEL, errorOf, startApi, type ApiHarness } from './support';
 
 /** The clock is the one thing faked: 24 hours cannot pass in a test. */
-const clock = { t: Date.UTC(2026, 0, 1), nowMs() { return this.t; } };
+const clock = {
+  t: Date.UTC(2026, 0, 1),
+  nowMs() {
+    return this.t;
+  },
+};
 const HOUR = 3600_000;
 
 /** A provider that holds submissions until released, so a request can be caught in flight. */
@@ -35,7 +40,8 @@ const immediate: Dispatcher = {
 /** Its first submission never returns: the process serving that request died (Lambda timeout). */
 let openAiCalls = 0;
 const diesOnFirstCall: Dispatcher = {
-  submit: (job: JobRecord) => (openAiCalls++ === 0 ? new Promise<never>(() => {}) : Promise.resolve({ providerJobId: `o-${job.id}` })),
+  submit: (job: JobRecord) =>
+    openAiCalls++ === 0 ? new Promise<never>(() => {}) : Promise.resolve({ providerJobId: `o-${job.id}` }),
   cancel: async () => {},
 };
 
@@ -56,7 +62,8 @@ const createJob = (key: string, json: Record<string, unknown> = {}, apiKey?: str
     key: apiKey,
   });
 
-const jobCount = async (apiKey?: string) => (await (await api.call('GET', '/v1/fine_tuning/jobs?limit=100', { key: apiKey })).json()).data.length;
+const jobCount = async (apiKey?: string) =>
+  (await (await api.call('GET', '/v1/fine_tuning/jobs?limit=100', { key: apiKey })).json()).data.length;
 
 describe('Idempotency-Key', () => {
   it('replays the stored response for the same key and body, creating one job', async () => {
@@ -76,7 +83,11 @@ describe('Idempotency-Key', () => {
     await createJob('k-mismatch', { suffix: 'a' });
     const res = await createJob('k-mismatch', { suffix: 'b' });
     expect(res.status).toBe(422);
-    expect(await errorOf(res)).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_reused', param: 'Idempotency-Key' });
+    expect(await errorOf(res)).toMatchObject({
+      type: 'idempotency_error',
+      code: 'idempotency_key_reused',
+      param: 'Idempotency-Key',
+    });
   });
 
   it('answers 422 when the key is reused on another route', async () => {
@@ -150,8 +161,14 @@ describe('Idempotency-Key', () => {
       f.append('file', new File([chatJsonl(10, 20)], 'same.jsonl'));
       return f;
     };
-    const one = await api.call('POST', '/v1/files', { body: form(), headers: { 'Idempotency-Key': 'k-form' } });
-    const two = await api.call('POST', '/v1/files', { body: form(), headers: { 'Idempotency-Key': 'k-form' } });
+    const one = await api.call('POST', '/v1/files', {
+      body: form(),
+      headers: { 'Idempotency-Key': 'k-form' },
+    });
+    const two = await api.call('POST', '/v1/files', {
+      body: form(),
+      headers: { 'Idempotency-Key': 'k-form' },
+    });
     expect(two.headers.get('Idempotent-Replayed')).toBe('true');
     expect((await two.json()).id).toBe((await one.json()).id);
   });

@@ -48,7 +48,10 @@ beforeAll(async () => {
 afterAll(() => api.stop());
 
 const create = (json: Record<string, unknown>, key?: string) =>
-  api.call('POST', '/v1/fine_tuning/jobs', { json: { model: BASE_MODEL, training_file: trainingFile, ...json }, key });
+  api.call('POST', '/v1/fine_tuning/jobs', {
+    json: { model: BASE_MODEL, training_file: trainingFile, ...json },
+    key,
+  });
 
 /** Moves a job as the runner would, through the same lifecycle module and store. */
 const runnerMoves = (id: string, to: JobRecord['status']) =>
@@ -77,8 +80,18 @@ describe('fine-tuning jobs', () => {
     expect(job.id).toMatch(/^ftjob-/);
     const h = job.method.supervised.hyperparameters;
     expect(job.method.type).toBe('supervised');
-    expect(h).toMatchObject({ n_epochs: 3, max_sequence_length: 256, seed: 123, learning_rate: 1e-3, learning_rate_multiplier: 1 });
-    expect(job.hyperparameters).toEqual({ n_epochs: 3, batch_size: h.batch_size, learning_rate_multiplier: 1 });
+    expect(h).toMatchObject({
+      n_epochs: 3,
+      max_sequence_length: 256,
+      seed: 123,
+      learning_rate: 1e-3,
+      learning_rate_multiplier: 1,
+    });
+    expect(job.hyperparameters).toEqual({
+      n_epochs: 3,
+      batch_size: h.batch_size,
+      learning_rate_multiplier: 1,
+    });
     expect(job.hyperparameter_explanations.n_epochs).toMatch(/OpenAI's heuristic/);
     expect(job.hyperparameter_explanations.max_sequence_length).toMatch(/context length \(256/);
 
@@ -94,7 +107,9 @@ describe('fine-tuning jobs', () => {
     const bare = await startApi({ dispatchers: { batch } });
     try {
       const file = (await (await bare.upload(chatJsonl(12))).json()).id;
-      const res = await bare.call('POST', '/v1/fine_tuning/jobs', { json: { model: BASE_MODEL, training_file: file, provider: 'local' } });
+      const res = await bare.call('POST', '/v1/fine_tuning/jobs', {
+        json: { model: BASE_MODEL, training_file: file, provider: 'local' },
+      });
       expect(res.status).toBe(400);
       expect((await res.json()).error).toMatchObject({ param: 'provider', code: 'provider_unavailable' });
     } finally {
@@ -105,7 +120,10 @@ describe('fine-tuning jobs', () => {
   it('accepts the deprecated top-level hyperparameters', async () => {
     const job = await (await create({ hyperparameters: { n_epochs: 2, batch_size: 4 } })).json();
     expect(job.hyperparameters).toMatchObject({ n_epochs: 2, batch_size: 4 });
-    const both = await create({ hyperparameters: { n_epochs: 2 }, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 3 } } } });
+    const both = await create({
+      hyperparameters: { n_epochs: 2 },
+      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 3 } } },
+    });
     expect(both.status).toBe(400);
     expect((await errorOf(both)).param).toBe('hyperparameters');
   });
@@ -146,8 +164,14 @@ describe('fine-tuning jobs', () => {
     const job = await (await create({ provider: 'openai' })).json();
     await runnerMoves(job.id, 'running');
     await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/pause`);
-    expect((await (await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`)).json()).status).toBe('queued');
-    expect(openai.calls.filter((c) => c.jobId === job.id).map((c) => c.action)).toEqual(['submit', 'pause', 'resume']);
+    expect((await (await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`)).json()).status).toBe(
+      'queued',
+    );
+    expect(openai.calls.filter((c) => c.jobId === job.id).map((c) => c.action)).toEqual([
+      'submit',
+      'pause',
+      'resume',
+    ]);
     expect((await api.env.stores.jobs.getById(job.id))?.providerJobId).toBe(`resumed-${job.id}`);
   });
 
@@ -173,20 +197,27 @@ describe('fine-tuning jobs', () => {
       fine_tuning_job_id: job.id,
       metrics: { step: 30, train_loss: 0 },
     });
-    const rest = await (await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints?after=${page.last_id}`)).json();
+    const rest = await (
+      await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints?after=${page.last_id}`)
+    ).json();
     expect(rest.data.map((c: { step_number: number }) => c.step_number)).toEqual([10]);
   });
 
   it('lists jobs newest first, pages them, and filters by metadata', async () => {
     const tagged = [];
-    for (let i = 0; i < 3; i++) tagged.push((await (await create({ metadata: { run: 'paging', i: String(i) } })).json()).id);
+    for (let i = 0; i < 3; i++)
+      tagged.push((await (await create({ metadata: { run: 'paging', i: String(i) } })).json()).id);
     const page = await (await api.call('GET', '/v1/fine_tuning/jobs?limit=2&metadata[run]=paging')).json();
     expect(page.data.map((j: { id: string }) => j.id)).toEqual([tagged[2], tagged[1]]);
     expect(page.has_more).toBe(true);
-    const next = await (await api.call('GET', `/v1/fine_tuning/jobs?limit=2&metadata[run]=paging&after=${page.last_id}`)).json();
+    const next = await (
+      await api.call('GET', `/v1/fine_tuning/jobs?limit=2&metadata[run]=paging&after=${page.last_id}`)
+    ).json();
     expect(next.data.map((j: { id: string }) => j.id)).toEqual([tagged[0]]);
     expect(next.has_more).toBe(false);
-    const one = await (await api.call('GET', '/v1/fine_tuning/jobs?metadata[run]=paging&metadata[i]=1')).json();
+    const one = await (
+      await api.call('GET', '/v1/fine_tuning/jobs?metadata[run]=paging&metadata[i]=1')
+    ).json();
     expect(one.data.map((j: { id: string }) => j.id)).toEqual([tagged[1]]);
   });
 
@@ -220,7 +251,11 @@ describe('job rules (400 naming the field)', () => {
   it.each([
     [{ n_epochs: 0 }, `${P}.n_epochs`, /Too small|>=1/i],
     [{ n_epochs: 'many' }, `${P}.n_epochs`, /auto/],
-    [{ batch_size: 1, n_epochs: 1, warmup_steps: 40 }, `${P}.warmup_steps`, /warm-up must be shorter than training.*40/],
+    [
+      { batch_size: 1, n_epochs: 1, warmup_steps: 40 },
+      `${P}.warmup_steps`,
+      /warm-up must be shorter than training.*40/,
+    ],
     [{ warmup_steps: 1, warmup_ratio: 0.1 }, `${P}.warmup_ratio`, /mutually exclusive/],
     [{ early_stopping: { patience: 2 } }, `${P}.early_stopping`, /validation_file/],
     [{ lr_scheduler: 'reduce_on_plateau' }, `${P}.lr_scheduler`, /validation/],
@@ -237,20 +272,38 @@ describe('job rules (400 naming the field)', () => {
   });
 
   it('allows early stopping and reduce_on_plateau with a validation file', async () => {
-    const res = await hp({ early_stopping: { patience: 2 }, lr_scheduler: 'reduce_on_plateau' }, { validation_file: validationFile });
+    const res = await hp(
+      { early_stopping: { patience: 2 }, lr_scheduler: 'reduce_on_plateau' },
+      { validation_file: validationFile },
+    );
     expect(res.status).toBe(200);
     const job = await res.json();
-    expect(job.method.supervised.hyperparameters.early_stopping).toMatchObject({ patience: 2, metric: 'valid_loss' });
+    expect(job.method.supervised.hyperparameters.early_stopping).toMatchObject({
+      patience: 2,
+      metric: 'valid_loss',
+    });
   });
 
   it('allows stratified sampling of classification data', async () => {
-    const res = await create({ training_file: classFile, method: { type: 'supervised', supervised: { hyperparameters: { sampling: { strategy: 'stratified' } } } } });
+    const res = await create({
+      training_file: classFile,
+      method: {
+        type: 'supervised',
+        supervised: { hyperparameters: { sampling: { strategy: 'stratified' } } },
+      },
+    });
     expect(res.status).toBe(200);
   });
 
   it('checks the weight field in the data for weighted sampling', async () => {
     const weighted = (await (await api.upload(chatJsonl(10, 0, (i) => ({ w: i % 3 })))).json()).id;
-    const ok = await create({ training_file: weighted, method: { type: 'supervised', supervised: { hyperparameters: { sampling: { strategy: 'weighted', weight_field: 'w' } } } } });
+    const ok = await create({
+      training_file: weighted,
+      method: {
+        type: 'supervised',
+        supervised: { hyperparameters: { sampling: { strategy: 'weighted', weight_field: 'w' } } },
+      },
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -264,7 +317,10 @@ describe('job rules (400 naming the field)', () => {
     const res = await create({ model: 'no-such-model' });
     expect(await errorOf(res)).toMatchObject({ param: 'model', code: 'model_not_found' });
     const other = (await (await api.upload('x', { purpose: 'user_data' })).json()).id;
-    expect(await errorOf(await create({ training_file: other }))).toMatchObject({ param: 'training_file', code: 'invalid_file_purpose' });
+    expect(await errorOf(await create({ training_file: other }))).toMatchObject({
+      param: 'training_file',
+      code: 'invalid_file_purpose',
+    });
   });
 });
 
@@ -272,7 +328,11 @@ describe('estimate (dry run)', () => {
   it('resolves, explains and sizes without creating a job', async () => {
     const before = (await (await api.call('GET', '/v1/fine_tuning/jobs?limit=100')).json()).data.length;
     const res = await api.call('POST', '/v1/fine_tuning/jobs/estimate', {
-      json: { model: BASE_MODEL, training_file: trainingFile, method: { type: 'supervised', supervised: { hyperparameters: { batch_size: 4, warmup_ratio: 0.1 } } } },
+      json: {
+        model: BASE_MODEL,
+        training_file: trainingFile,
+        method: { type: 'supervised', supervised: { hyperparameters: { batch_size: 4, warmup_ratio: 0.1 } } },
+      },
     });
     expect(res.status).toBe(200);
     const e = await res.json();
@@ -289,7 +349,9 @@ describe('estimate (dry run)', () => {
     expect(e.trained_tokens).toBe(e.training_tokens * 3);
     expect(e.estimated_duration_seconds).toBeGreaterThan(0);
     expect(e.duration_explanation).toMatch(/FLOPs/);
-    expect(Object.keys(e.hyperparameter_explanations)).toEqual(expect.arrayContaining(['n_epochs', 'learning_rate', 'warmup_steps', 'eval_interval_steps']));
+    expect(Object.keys(e.hyperparameter_explanations)).toEqual(
+      expect.arrayContaining(['n_epochs', 'learning_rate', 'warmup_steps', 'eval_interval_steps']),
+    );
     expect((await (await api.call('GET', '/v1/fine_tuning/jobs?limit=100')).json()).data.length).toBe(before);
   });
 });

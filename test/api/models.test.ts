@@ -8,7 +8,14 @@ beforeAll(async () => {
   api = await startApi();
   await api.env.blobs.put(`models/${FT}/config.json`, '{}');
   await api.env.blobs.put(`models/${FT}/model.safetensors`, new Uint8Array(16));
-  await api.env.stores.models.put({ id: FT, tenantId: 'tenant-a', createdAt: 1_700_000_100, ownedBy: 'tenant-a', jobId: 'ftjob-x', blobPrefix: `models/${FT}` });
+  await api.env.stores.models.put({
+    id: FT,
+    tenantId: 'tenant-a',
+    createdAt: 1_700_000_100,
+    ownedBy: 'tenant-a',
+    jobId: 'ftjob-x',
+    blobPrefix: `models/${FT}`,
+  });
 });
 afterAll(() => api.stop());
 
@@ -16,17 +23,24 @@ describe('models', () => {
   it('lists base models for everyone and fine-tuned models for their owner', async () => {
     const a = await (await api.call('GET', '/v1/models')).json();
     expect(a.object).toBe('list');
-    expect(a.data).toEqual(expect.arrayContaining([
-      { id: BASE_MODEL, object: 'model', created: 1_700_000_000, owned_by: 'tuneplane' },
-      { id: FT, object: 'model', created: 1_700_000_100, owned_by: 'tenant-a' },
-    ]));
+    expect(a.data).toEqual(
+      expect.arrayContaining([
+        { id: BASE_MODEL, object: 'model', created: 1_700_000_000, owned_by: 'tuneplane' },
+        { id: FT, object: 'model', created: 1_700_000_100, owned_by: 'tenant-a' },
+      ]),
+    );
     const b = await (await api.call('GET', '/v1/models', { key: api.keyB })).json();
     expect(b.data.map((m: { id: string }) => m.id)).toEqual([BASE_MODEL]);
   });
 
   it('retrieves a model by id (ids with colons included)', async () => {
-    expect(await (await api.call('GET', `/v1/models/${encodeURIComponent(FT)}`)).json()).toMatchObject({ id: FT, object: 'model' });
-    expect((await api.call('GET', `/v1/models/${encodeURIComponent(FT)}`, { key: api.keyB })).status).toBe(404);
+    expect(await (await api.call('GET', `/v1/models/${encodeURIComponent(FT)}`)).json()).toMatchObject({
+      id: FT,
+      object: 'model',
+    });
+    expect((await api.call('GET', `/v1/models/${encodeURIComponent(FT)}`, { key: api.keyB })).status).toBe(
+      404,
+    );
   });
 
   it('refuses to delete a base model', async () => {
@@ -36,7 +50,9 @@ describe('models', () => {
   });
 
   it("deletes its owner's fine-tuned model and its weights; others get 404", async () => {
-    expect((await api.call('DELETE', `/v1/models/${encodeURIComponent(FT)}`, { key: api.keyB })).status).toBe(404);
+    expect((await api.call('DELETE', `/v1/models/${encodeURIComponent(FT)}`, { key: api.keyB })).status).toBe(
+      404,
+    );
     const res = await api.call('DELETE', `/v1/models/${encodeURIComponent(FT)}`);
     expect(await res.json()).toEqual({ id: FT, object: 'model', deleted: true });
     expect((await api.call('GET', `/v1/models/${encodeURIComponent(FT)}`)).status).toBe(404);

@@ -12,7 +12,14 @@ import { systemClock } from '../../functions/ports/clock';
 import { startEmbedded, type Embedded } from '../support/embedded';
 
 export const BASE_MODEL = 'tp-gpt2-tiny';
-export const BASE_MODEL_CONFIG = { model_type: 'gpt2', n_positions: 256, n_embd: 64, n_layer: 2, n_head: 2, vocab_size: 256 };
+export const BASE_MODEL_CONFIG = {
+  model_type: 'gpt2',
+  n_positions: 256,
+  n_embd: 64,
+  n_layer: 2,
+  n_head: 2,
+  vocab_size: 256,
+};
 
 /** A Response whose JSON is loosely typed: tests assert the shapes they read. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,7 +34,10 @@ export interface ApiHarness {
   logs: { level: string; message: string; detail?: Record<string, unknown> }[];
   /** `app.request` with the key (tenant A by default) and JSON helpers. */
   call(method: string, path: string, opts?: CallOptions): Promise<JsonResponse>;
-  upload(content: string | Uint8Array, opts?: { key?: string; filename?: string; purpose?: string }): Promise<JsonResponse>;
+  upload(
+    content: string | Uint8Array,
+    opts?: { key?: string; filename?: string; purpose?: string },
+  ): Promise<JsonResponse>;
   /** Serves the app over real HTTP on a free loopback port. */
   listen(): Promise<{ baseUrl: string; close(): Promise<void> }>;
   stop(): Promise<void>;
@@ -48,11 +58,28 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<ApiHar
     error: (message, detail) => logs.push({ level: 'error', message, detail }),
     warn: (message, detail) => logs.push({ level: 'warn', message, detail }),
   };
-  const deps: AppDeps = { stores: env.stores, blobs: env.blobs, clock, ids: timeSortedIds(clock), logger, ...overrides };
+  const deps: AppDeps = {
+    stores: env.stores,
+    blobs: env.blobs,
+    clock,
+    ids: timeSortedIds(clock),
+    logger,
+    ...overrides,
+  };
   const app = createApp(deps);
-  const { key: keyA } = await createApiKey({ apiKeys: deps.stores.apiKeys, clock }, { tenantId: 'tenant-a', name: 'a' });
-  const { key: keyB } = await createApiKey({ apiKeys: deps.stores.apiKeys, clock }, { tenantId: 'tenant-b', name: 'b' });
-  await env.blobs.put(`models/${BASE_MODEL}/config.json`, JSON.stringify(BASE_MODEL_CONFIG), 'application/json');
+  const { key: keyA } = await createApiKey(
+    { apiKeys: deps.stores.apiKeys, clock },
+    { tenantId: 'tenant-a', name: 'a' },
+  );
+  const { key: keyB } = await createApiKey(
+    { apiKeys: deps.stores.apiKeys, clock },
+    { tenantId: 'tenant-b', name: 'b' },
+  );
+  await env.blobs.put(
+    `models/${BASE_MODEL}/config.json`,
+    JSON.stringify(BASE_MODEL_CONFIG),
+    'application/json',
+  );
   await deps.stores.models.put({
     id: BASE_MODEL,
     tenantId: 'system',
@@ -102,9 +129,19 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<ApiHar
 }
 
 /** The error envelope of a response, asserting its shape on the way. */
-export async function errorOf(res: JsonResponse): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
-  const body = (await res.json()) as { error: { message: string; type: string; param: string | null; code: string | null } };
-  if (!body.error || typeof body.error.message !== 'string' || !('param' in body.error) || !('code' in body.error) || !body.error.type) {
+export async function errorOf(
+  res: JsonResponse,
+): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+  const body = (await res.json()) as {
+    error: { message: string; type: string; param: string | null; code: string | null };
+  };
+  if (
+    !body.error ||
+    typeof body.error.message !== 'string' ||
+    !('param' in body.error) ||
+    !('code' in body.error) ||
+    !body.error.type
+  ) {
     throw new Error(`not an error envelope: ${JSON.stringify(body)}`);
   }
   return body.error;

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatJsonl } from './data';
 import { BASE_MODEL, errorOf, startApi, type ApiHarness } from './support';
 
-const clock = { t: Date.now(), nowMs() { return this.t; } };
+const clock = {
+  t: Date.now(),
+  nowMs() {
+    return this.t;
+  },
+};
 const PART = 256 * 1024;
 
 let api: ApiHarness;
@@ -18,7 +23,13 @@ interface UploadObj {
   part_size: number;
   part_count: number;
   parts: { part_number: number; url: string; expires_at: number }[] | null;
-  file: { id: string; status: string; status_details: string | null; format: string | null; example_count: number | null } | null;
+  file: {
+    id: string;
+    status: string;
+    status_details: string | null;
+    format: string | null;
+    example_count: number | null;
+  } | null;
 }
 
 async function begin(bytes: Uint8Array, filename = 'big.jsonl'): Promise<UploadObj> {
@@ -46,7 +57,12 @@ describe('uploads (presigned multipart)', () => {
     const text = chatJsonl(1000).repeat(3); // ~600 KB: three parts
     const bytes = new TextEncoder().encode(text);
     const upload = await begin(bytes);
-    expect(upload).toMatchObject({ status: 'pending', part_size: PART, part_count: Math.ceil(bytes.byteLength / PART), file: null });
+    expect(upload).toMatchObject({
+      status: 'pending',
+      part_size: PART,
+      part_count: Math.ceil(bytes.byteLength / PART),
+      file: null,
+    });
     expect(upload.id).toMatch(/^upload_/);
     expect(upload.parts).toHaveLength(upload.part_count);
     expect(upload.part_count).toBeGreaterThan(1);
@@ -60,7 +76,9 @@ describe('uploads (presigned multipart)', () => {
 
     const content = await api.call('GET', `/v1/files/${body.file!.id}/content`);
     expect(await content.text()).toBe(text);
-    const job = await api.call('POST', '/v1/fine_tuning/jobs', { json: { model: BASE_MODEL, training_file: body.file!.id } });
+    const job = await api.call('POST', '/v1/fine_tuning/jobs', {
+      json: { model: BASE_MODEL, training_file: body.file!.id },
+    });
     expect(job.status).toBe(200);
     expect((await complete(upload.id)).status).toBe(409);
   });
@@ -75,7 +93,9 @@ describe('uploads (presigned multipart)', () => {
     expect(body.status).toBe('completed');
     expect(body.file!.status).toBe('error');
     expect(body.file!.status_details).toMatch(/line 2501: "messages" must be a non-empty array/);
-    const job = await api.call('POST', '/v1/fine_tuning/jobs', { json: { model: BASE_MODEL, training_file: body.file!.id } });
+    const job = await api.call('POST', '/v1/fine_tuning/jobs', {
+      json: { model: BASE_MODEL, training_file: body.file!.id },
+    });
     expect(job.status).toBe(400);
     expect(await errorOf(job)).toMatchObject({ param: 'training_file', code: 'invalid_file' });
   });
@@ -88,7 +108,9 @@ describe('uploads (presigned multipart)', () => {
     expect(res.status).toBe(400);
     expect((await errorOf(res)).message).toMatch(/missing part\(s\) 2/);
     // Renew one part's URL and finish.
-    const renewed: UploadObj = await (await api.call('POST', `/v1/uploads/${upload.id}/parts`, { json: { part_numbers: [2] } })).json();
+    const renewed: UploadObj = await (
+      await api.call('POST', `/v1/uploads/${upload.id}/parts`, { json: { part_numbers: [2] } })
+    ).json();
     expect(renewed.parts!.map((p) => p.part_number)).toEqual([2]);
     await putParts({ ...upload, parts: [...renewed.parts!, ...upload.parts!.slice(2)] }, bytes);
     expect((await complete(upload.id)).status).toBe(200);
@@ -100,12 +122,18 @@ describe('uploads (presigned multipart)', () => {
     await putParts(upload, bytes);
     // The first complete assembled the parts, then its Lambda timed out while validating.
     const rec = (await api.env.stores.uploads.get('tenant-a', upload.id))!;
-    await api.env.blobs.completeMultipart(rec.blobKey, rec.multipartId, await api.env.blobs.listParts(rec.blobKey, rec.multipartId));
+    await api.env.blobs.completeMultipart(
+      rec.blobKey,
+      rec.multipartId,
+      await api.env.blobs.listParts(rec.blobKey, rec.multipartId),
+    );
     const retry = await complete(upload.id);
     expect(retry.status).toBe(200);
     const body: UploadObj = await retry.json();
     expect(body).toMatchObject({ status: 'completed', file: { status: 'processed', example_count: 2000 } });
-    expect(await (await api.call('GET', `/v1/files/${body.file!.id}/content`)).text()).toBe(new TextDecoder().decode(bytes));
+    expect(await (await api.call('GET', `/v1/files/${body.file!.id}/content`)).text()).toBe(
+      new TextDecoder().decode(bytes),
+    );
   });
 
   it('a complete that died after recording the File gives the same File when retried (no duplicate)', async () => {
@@ -141,7 +169,9 @@ describe('uploads (presigned multipart)', () => {
     const upload = await begin(new TextEncoder().encode(chatJsonl(10)));
     clock.t += 25 * 3600_000;
     try {
-      expect(await (await api.call('GET', `/v1/uploads/${upload.id}`)).json()).toMatchObject({ status: 'expired' });
+      expect(await (await api.call('GET', `/v1/uploads/${upload.id}`)).json()).toMatchObject({
+        status: 'expired',
+      });
       expect((await complete(upload.id)).status).toBe(409);
     } finally {
       clock.t -= 25 * 3600_000;

@@ -130,21 +130,27 @@ async function bundle(name: string, entry: string): Promise<Variant> {
 
 /** One fresh process (asynchronously: the embedded stand-ins run in this event loop). */
 async function sample(v: Variant): Promise<void> {
-  const { code, stdout, stderr } = await runChild(process.execPath, [lambdaNodeOptions, '--input-type=module', '-e', SAMPLE], {
-    PATH: process.env.PATH,
-    ...ENV,
-    ...v.request.env,
-    BENCH_BUNDLE: pathToFileURL(v.bundle).href,
-    BENCH_PATH: v.request.path,
-    ...(v.request.authorization ? { BENCH_AUTHORIZATION: v.request.authorization } : {}),
-  });
+  const { code, stdout, stderr } = await runChild(
+    process.execPath,
+    [lambdaNodeOptions, '--input-type=module', '-e', SAMPLE],
+    {
+      PATH: process.env.PATH,
+      ...ENV,
+      ...v.request.env,
+      BENCH_BUNDLE: pathToFileURL(v.bundle).href,
+      BENCH_PATH: v.request.path,
+      ...(v.request.authorization ? { BENCH_AUTHORIZATION: v.request.authorization } : {}),
+    },
+  );
   const last = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !last.startsWith('{')) {
     throw new Error(`${v.name} sample failed (exit ${code}):\n${stderr || stdout}`);
   }
   const result = JSON.parse(last) as Sample;
   if (result.status !== v.request.status) {
-    throw new Error(`${v.name} sample answered ${result.status}, expected ${v.request.status} (GET ${v.request.path})`);
+    throw new Error(
+      `${v.name} sample answered ${result.status}, expected ${v.request.status} (GET ${v.request.path})`,
+    );
   }
   v.samples.push(result);
 }
@@ -182,7 +188,12 @@ async function main(): Promise<void> {
     const oursAuth: Variant = {
       ...ours,
       name: 'ours-auth',
-      request: { path: '/v1/fine_tuning/jobs', env: embedded.env, authorization: `Bearer ${key}`, status: 200 },
+      request: {
+        path: '/v1/fine_tuning/jobs',
+        env: embedded.env,
+        authorization: `Bearer ${key}`,
+        status: 200,
+      },
       samples: [],
     };
     const variants = [ours, oursAuth, bare];
@@ -195,11 +206,20 @@ async function main(): Promise<void> {
   }
 }
 
-function report(variants: Variant[], { ours, oursAuth, bare }: Record<'ours' | 'oursAuth' | 'bare', Variant>): void {
+function report(
+  variants: Variant[],
+  { ours, oursAuth, bare }: Record<'ours' | 'oursAuth' | 'bare', Variant>,
+): void {
   const totalMs = (v: Variant) => median(v.samples.map((x) => x.totalMs));
-  console.log(`cold start: import + first request, fresh Node ${process.version} process per sample, median of ${SAMPLES}`);
-  console.log('bundle_bytes: what a cold start loads (entry + static chunks); deployed: all chunks incl. lazy ones');
-  console.log('ours-auth: same bundle as ours, GET /v1/fine_tuning/jobs with a key, DynamoDB (dynalite) over HTTP on loopback');
+  console.log(
+    `cold start: import + first request, fresh Node ${process.version} process per sample, median of ${SAMPLES}`,
+  );
+  console.log(
+    'bundle_bytes: what a cold start loads (entry + static chunks); deployed: all chunks incl. lazy ones',
+  );
+  console.log(
+    'ours-auth: same bundle as ours, GET /v1/fine_tuning/jobs with a key, DynamoDB (dynalite) over HTTP on loopback',
+  );
   console.log('variant            bundle_bytes     deployed  import_ms  first_req_ms  total_ms  status');
   for (const v of variants) {
     console.log(
@@ -207,8 +227,12 @@ function report(variants: Variant[], { ours, oursAuth, bare }: Record<'ours' | '
         v.name.padEnd(18),
         String(v.bytes).padStart(12),
         String(v.totalBytes).padStart(12),
-        median(v.samples.map((x) => x.importMs)).toFixed(1).padStart(9),
-        median(v.samples.map((x) => x.firstRequestMs)).toFixed(1).padStart(13),
+        median(v.samples.map((x) => x.importMs))
+          .toFixed(1)
+          .padStart(9),
+        median(v.samples.map((x) => x.firstRequestMs))
+          .toFixed(1)
+          .padStart(13),
         totalMs(v).toFixed(1).padStart(9),
         String(v.samples[0].status).padStart(7),
       ].join(' '),
@@ -218,7 +242,9 @@ function report(variants: Variant[], { ours, oursAuth, bare }: Record<'ours' | '
   const unauthMs = totalMs(ours);
   const authMs = totalMs(oursAuth);
   const line = (label: string, ms: number) =>
-    console.log(`${label}: ours_ms=${ms.toFixed(1)} bare_ms=${bareMs.toFixed(1)} ratio=${(ms / bareMs).toFixed(2)}`);
+    console.log(
+      `${label}: ours_ms=${ms.toFixed(1)} bare_ms=${bareMs.toFixed(1)} ratio=${(ms / bareMs).toFixed(2)}`,
+    );
   line('authenticated (200; route group loaded, 2 DynamoDB calls over HTTP; not like for like)', authMs);
   line('unauthenticated (401; the same request as bare: like for like)', unauthMs);
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -227,7 +253,9 @@ function report(variants: Variant[], { ours, oursAuth, bare }: Record<'ours' | '
       `within 2x bare Hono: like for like (401) ${met(unauthMs <= 2 * bareMs)}, authenticated ${met(authMs <= 2 * bareMs)}`,
   );
   // The summary compares like with like: both handlers answering the same request.
-  console.log(`bundle_bytes=${ours.bytes} ours_ms=${unauthMs.toFixed(1)} bare_ms=${bareMs.toFixed(1)} ratio=${(unauthMs / bareMs).toFixed(2)}`);
+  console.log(
+    `bundle_bytes=${ours.bytes} ours_ms=${unauthMs.toFixed(1)} bare_ms=${bareMs.toFixed(1)} ratio=${(unauthMs / bareMs).toFixed(2)}`,
+  );
 }
 
 await main();

@@ -24,13 +24,30 @@ import { clipByGlobalNorm, createOptimizer } from '../../runner/optim';
 import { lossSum } from '../../runner/train/loss';
 
 export const CONFIG_B = {
-  model_type: 'gpt2', vocab_size: 512, n_positions: 128, n_embd: 256, n_layer: 4, n_head: 4,
-  activation_function: 'gelu_new', resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0, layer_norm_epsilon: 1e-5,
+  model_type: 'gpt2',
+  vocab_size: 512,
+  n_positions: 128,
+  n_embd: 256,
+  n_layer: 4,
+  n_head: 4,
+  activation_function: 'gelu_new',
+  resid_pdrop: 0,
+  embd_pdrop: 0,
+  attn_pdrop: 0,
+  layer_norm_epsilon: 1e-5,
   tie_word_embeddings: true,
 };
 export const BATCH = 8;
 export const SEQ = 128;
-export const TRAIN = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1.0, seed: 1234 };
+export const TRAIN = {
+  lr: 3e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.1,
+  maxGradNorm: 1.0,
+  seed: 1234,
+};
 
 export interface EngineResult {
   engine: string;
@@ -66,7 +83,11 @@ function makeTokens(steps: number): Int32Array {
 }
 
 function runChild(cmd: string, args: string[]): EngineResult {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${r.stdout}`);
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`no RESULT line from ${cmd}: ${r.stdout}`);
@@ -81,49 +102,91 @@ async function main(): Promise<void> {
   try {
     const total = leakSteps > 0 ? leakSteps : warmup + steps;
     writeFileSync(join(dir, 'tokens.bin'), makeTokens(Math.min(total, warmup + steps)));
-    writeFileSync(join(dir, 'run.json'), JSON.stringify({
-      config: CONFIG_B, batch: BATCH, seq: SEQ, train: TRAIN, warmup, steps, leakSteps,
-      native: !flag('no-native'), profile: flag('profile'), threads: arg('threads', 0),
-    }));
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({
+        config: CONFIG_B,
+        batch: BATCH,
+        seq: SEQ,
+        train: TRAIN,
+        warmup,
+        steps,
+        leakSteps,
+        native: !flag('no-native'),
+        profile: flag('profile'),
+        threads: arg('threads', 0),
+      }),
+    );
     const self = fileURLToPath(import.meta.url);
     const ours = runChild(process.execPath, [...process.execArgv, self, '--child', dir]);
     console.log(`ours:    ${ours.detail}`);
-    console.log(`ours:    ${ours.tokensPerSecond.toFixed(1)} tokens/s, ${(ours.secondsPerStep * 1000).toFixed(1)} ms/step, ` +
-      `peak RSS ${ours.peakRssMiB.toFixed(0)} MiB, losses ${fmtLosses(ours.losses)}`);
+    console.log(
+      `ours:    ${ours.tokensPerSecond.toFixed(1)} tokens/s, ${(ours.secondsPerStep * 1000).toFixed(1)} ms/step, ` +
+        `peak RSS ${ours.peakRssMiB.toFixed(0)} MiB, losses ${fmtLosses(ours.losses)}`,
+    );
     if (ours.phasesMs) {
-      console.log(`ours:    per step ${ours.phasesMs.map((ms) => ms.toFixed(1)).join(' / ')} ms in forward+backward / clip / AdamW; ` +
-        `CPU ${ours.cpuMsPerStep?.toFixed(0)} ms per step (all threads)`);
+      console.log(
+        `ours:    per step ${ours.phasesMs.map((ms) => ms.toFixed(1)).join(' / ')} ms in forward+backward / clip / AdamW; ` +
+          `CPU ${ours.cpuMsPerStep?.toFixed(0)} ms per step (all threads)`,
+      );
     }
     if (ours.tensorsStart !== undefined) {
-      console.log(`ours:    tensors ${ours.tensorsStart} → ${ours.tensorsEnd}; RSS MiB samples ${ours.rssMiBSamples?.map((x) => x.toFixed(0)).join(' ')}`);
+      console.log(
+        `ours:    tensors ${ours.tensorsStart} → ${ours.tensorsEnd}; RSS MiB samples ${ours.rssMiBSamples?.map((x) => x.toFixed(0)).join(' ')}`,
+      );
     }
     if (leakSteps > 0 || flag('skip-pytorch')) {
-      console.log(`tokens_per_s_ours=${ours.tokensPerSecond.toFixed(1)} tokens_per_s_pytorch=NaN ratio=NaN rss_ratio=NaN`);
+      console.log(
+        `tokens_per_s_ours=${ours.tokensPerSecond.toFixed(1)} tokens_per_s_pytorch=NaN ratio=NaN rss_ratio=NaN`,
+      );
       return;
     }
     const python = process.env.TUNEPLANE_BENCH_PYTHON ?? '/usr/bin/python3';
     const torch = runChild(python, [join(self, '../trainer_pytorch.py'), dir]);
     console.log(`pytorch: ${torch.detail}`);
-    console.log(`pytorch: ${torch.tokensPerSecond.toFixed(1)} tokens/s, ${(torch.secondsPerStep * 1000).toFixed(1)} ms/step, ` +
-      `peak RSS ${torch.peakRssMiB.toFixed(0)} MiB, losses ${fmtLosses(torch.losses)}; CPU ${torch.cpuMsPerStep?.toFixed(0)} ms per step (all threads)`);
+    console.log(
+      `pytorch: ${torch.tokensPerSecond.toFixed(1)} tokens/s, ${(torch.secondsPerStep * 1000).toFixed(1)} ms/step, ` +
+        `peak RSS ${torch.peakRssMiB.toFixed(0)} MiB, losses ${fmtLosses(torch.losses)}; CPU ${torch.cpuMsPerStep?.toFixed(0)} ms per step (all threads)`,
+    );
     const n = Math.min(ours.losses.length, torch.losses.length);
     const drift = Math.max(...ours.losses.slice(0, n).map((l, i) => Math.abs(l - torch.losses[i])));
-    console.log(`same model check: max |loss_ours - loss_pytorch| over ${n} steps = ${drift.toExponential(2)} ` +
-      `(first step ${ours.losses[0]?.toFixed(6)} vs ${torch.losses[0]?.toFixed(6)})`);
-    console.log(`tokens_per_s_ours=${ours.tokensPerSecond.toFixed(1)} tokens_per_s_pytorch=${torch.tokensPerSecond.toFixed(1)} ` +
-      `ratio=${(ours.tokensPerSecond / torch.tokensPerSecond).toFixed(3)} rss_ratio=${(ours.peakRssMiB / torch.peakRssMiB).toFixed(3)}`);
+    console.log(
+      `same model check: max |loss_ours - loss_pytorch| over ${n} steps = ${drift.toExponential(2)} ` +
+        `(first step ${ours.losses[0]?.toFixed(6)} vs ${torch.losses[0]?.toFixed(6)})`,
+    );
+    console.log(
+      `tokens_per_s_ours=${ours.tokensPerSecond.toFixed(1)} tokens_per_s_pytorch=${torch.tokensPerSecond.toFixed(1)} ` +
+        `ratio=${(ours.tokensPerSecond / torch.tokensPerSecond).toFixed(3)} rss_ratio=${(ours.peakRssMiB / torch.peakRssMiB).toFixed(3)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function fmtLosses(l: number[]): string {
-  return l.length <= 6 ? l.map((x) => x.toFixed(4)).join(' ') : `${l.slice(0, 3).map((x) => x.toFixed(4)).join(' ')} … ${l.slice(-2).map((x) => x.toFixed(4)).join(' ')}`;
+  return l.length <= 6
+    ? l.map((x) => x.toFixed(4)).join(' ')
+    : `${l
+        .slice(0, 3)
+        .map((x) => x.toFixed(4))
+        .join(' ')} … ${l
+        .slice(-2)
+        .map((x) => x.toFixed(4))
+        .join(' ')}`;
 }
 
 function readRun(dir: string): {
-  config: typeof CONFIG_B; batch: number; seq: number; train: typeof TRAIN; warmup: number; steps: number;
-  leakSteps: number; native: boolean; profile: boolean; threads: number; tokens: Int32Array;
+  config: typeof CONFIG_B;
+  batch: number;
+  seq: number;
+  train: typeof TRAIN;
+  warmup: number;
+  steps: number;
+  leakSteps: number;
+  native: boolean;
+  profile: boolean;
+  threads: number;
+  tokens: Int32Array;
 } {
   const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
   const buf = readFileSync(join(dir, 'tokens.bin'));
@@ -145,7 +208,8 @@ function writeSafetensors(path: string, tensors: Map<string, { shape: number[]; 
   const fd = openSync(path, 'w');
   writeSync(fd, len);
   writeSync(fd, Buffer.from(json, 'utf8'));
-  for (const t of tensors.values()) writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  for (const t of tensors.values())
+    writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   closeSync(fd);
 }
 
@@ -183,24 +247,39 @@ async function child(dir: string): Promise<void> {
   const model = createModel(parseModelConfig(run.config), { seed: train.seed });
   const names = [...model.weights.keys()];
   const vars = names.map((n) => model.weights.get(n)!);
-  writeSafetensors(join(dir, 'init.safetensors'),
-    new Map(names.map((n, i) => [n, { shape: vars[i].shape, data: vars[i].dataSync() as Float32Array }])));
+  writeSafetensors(
+    join(dir, 'init.safetensors'),
+    new Map(names.map((n, i) => [n, { shape: vars[i].shape, data: vars[i].dataSync() as Float32Array }])),
+  );
   const optimizer = createOptimizer({
-    kind: 'adamw', beta1: train.beta1, beta2: train.beta2, epsilon: train.eps, momentum: 0, weightDecay: train.weightDecay,
+    kind: 'adamw',
+    beta1: train.beta1,
+    beta2: train.beta2,
+    epsilon: train.eps,
+    momentum: 0,
+    weightDecay: train.weightDecay,
   });
   const rows = run.tokens.length / (T + 1);
   const phases = [0, 0, 0]; // forward+backward, clip, optimizer (ms)
   const step = (i: number): number => {
-    const ids = new Int32Array(B * T), targets = new Int32Array(B * T);
+    const ids = new Int32Array(B * T),
+      targets = new Int32Array(B * T);
     for (let r = 0; r < B; r++) {
-      const row = run.tokens.subarray((((i * B + r) % rows) * (T + 1)), (((i * B + r) % rows) + 1) * (T + 1));
+      const row = run.tokens.subarray(((i * B + r) % rows) * (T + 1), (((i * B + r) % rows) + 1) * (T + 1));
       ids.set(row.subarray(0, T), r * T);
       targets.set(row.subarray(1), r * T);
     }
-    const t = { ids: tf.tensor2d(ids, [B, T], 'int32'), targets: tf.tensor2d(targets, [B, T], 'int32'), mask: tf.ones([B, T]) as tf.Tensor2D };
+    const t = {
+      ids: tf.tensor2d(ids, [B, T], 'int32'),
+      targets: tf.tensor2d(targets, [B, T], 'int32'),
+      mask: tf.ones([B, T]) as tf.Tensor2D,
+    };
     // As Trainer.gradients: loss summed over tokens, divided by the step's token count.
     const p0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => tf.div(lossSum(model, t, { training: true, seed: i }).loss, B * T) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(
+      () => tf.div(lossSum(model, t, { training: true, seed: i }).loss, B * T) as tf.Scalar,
+      vars,
+    );
     const loss = value.dataSync()[0];
     const p1 = performance.now();
     const named = new Map(names.map((n, k) => [n, grads[vars[k].name]]));
@@ -229,7 +308,8 @@ async function child(dir: string): Promise<void> {
       cpu0 = process.cpuUsage();
     }
     losses.push(step(i));
-    if (run.leakSteps > 0 && (i + 1) % Math.max(1, Math.floor(total / 10)) === 0) rssSamples.push(process.memoryUsage().rss / 2 ** 20);
+    if (run.leakSteps > 0 && (i + 1) % Math.max(1, Math.floor(total / 10)) === 0)
+      rssSamples.push(process.memoryUsage().rss / 2 ** 20);
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -237,8 +317,13 @@ async function child(dir: string): Promise<void> {
   if (times) {
     const sorted = [...times.entries()].sort((a, b) => b[1].ms - a[1].ms);
     const sum = sorted.reduce((s, [, v]) => s + v.ms, 0);
-    console.error(`kernel time per step (ms), total ${(sum / timed).toFixed(1)} of ${(seconds * 1000 / timed).toFixed(1)} wall:`);
-    for (const [k, v] of sorted.slice(0, 25)) console.error(`  ${k.padEnd(22)} ${(v.ms / timed).toFixed(2).padStart(8)}  (${(v.calls / timed).toFixed(0)} calls)`);
+    console.error(
+      `kernel time per step (ms), total ${(sum / timed).toFixed(1)} of ${((seconds * 1000) / timed).toFixed(1)} wall:`,
+    );
+    for (const [k, v] of sorted.slice(0, 25))
+      console.error(
+        `  ${k.padEnd(22)} ${(v.ms / timed).toFixed(2).padStart(8)}  (${(v.calls / timed).toFixed(0)} calls)`,
+      );
   }
   const result: EngineResult = {
     engine: 'ours',
@@ -248,9 +333,12 @@ async function child(dir: string): Promise<void> {
     losses,
     phasesMs: phases.map((ms) => ms / timed),
     cpuMsPerStep: (cpu.user + cpu.system) / 1000 / timed,
-    detail: `tfjs ${tf.version.tfjs} backend ${tf.getBackend()}, native kernels ${status.active ? `on (${status.blas}, ${status.threads} threads)` : `off (${status.reason})`}; ` +
+    detail:
+      `tfjs ${tf.version.tfjs} backend ${tf.getBackend()}, native kernels ${status.active ? `on (${status.blas}, ${status.threads} threads)` : `off (${status.reason})`}; ` +
       `${vars.reduce((s, v) => s + v.size, 0)} params; ${timed} timed steps after ${warm} warm-up`,
-    ...(run.leakSteps > 0 ? { tensorsStart, tensorsEnd: tf.memory().numTensors, rssMiBSamples: rssSamples } : {}),
+    ...(run.leakSteps > 0
+      ? { tensorsStart, tensorsEnd: tf.memory().numTensors, rssMiBSamples: rssSamples }
+      : {}),
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
 }

@@ -51,7 +51,13 @@ async function pass(env: Env, kick: boolean): Promise<number[]> {
   const stores = createDynamoWebhookStores({ doc: env.clients.doc, table: env.config.table, clock });
   const secrets = aesGcmSecretBox(randomBytes(32));
   const receiver = await startReceiver(() => ({ status: 200 }));
-  const service = createEndpointService({ ...stores, secrets, clock, ids: timeSortedIds(clock), checkUrl: () => null });
+  const service = createEndpointService({
+    ...stores,
+    secrets,
+    clock,
+    ids: timeSortedIds(clock),
+    checkUrl: () => null,
+  });
   await service.create(tenant, { url: receiver.url });
   const engine = createWebhookEngine({
     outbox: env.stores.outbox,
@@ -79,7 +85,8 @@ async function pass(env: Env, kick: boolean): Promise<number[]> {
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
   }
   const deadline = Date.now() + 120_000;
-  while (receiver.received.length < JOBS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (receiver.received.length < JOBS && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   await worker.stop();
   await receiver.close();
 
@@ -88,7 +95,8 @@ async function pass(env: Env, kick: boolean): Promise<number[]> {
     const id = (JSON.parse(got.body) as { data: { id: string } }).data.id;
     if (!firstAt.has(id)) firstAt.set(id, got.at);
   }
-  if (firstAt.size < JOBS) console.error(`only ${firstAt.size} of ${JOBS} jobs were delivered within the wait`);
+  if (firstAt.size < JOBS)
+    console.error(`only ${firstAt.size} of ${JOBS} jobs were delivered within the wait`);
   return [...firstAt].map(([id, at]) => at - finishedAt.get(id)!).sort((a, b) => a - b);
 }
 
@@ -97,7 +105,8 @@ async function main() {
   try {
     const timerOnly = await pass(env, false);
     const kicked = await pass(env, true);
-    const fmt = (l: number[]) => `jobs=${l.length} p50_ms=${percentile(l, 50).toFixed(1)} p99_ms=${percentile(l, 99).toFixed(1)}`;
+    const fmt = (l: number[]) =>
+      `jobs=${l.length} p50_ms=${percentile(l, 50).toFixed(1)} p99_ms=${percentile(l, 99).toFixed(1)}`;
     console.log(`mode=timer-only interval_ms=${INTERVAL_MS} ${fmt(timerOnly)}`);
     console.log(`mode=timer+kick interval_ms=${INTERVAL_MS} (the local stack; reported below)`);
     console.log(fmt(kicked));

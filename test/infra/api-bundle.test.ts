@@ -42,13 +42,20 @@ interface Answer {
   isBase64Encoded?: boolean;
 }
 
-async function runBundle(env: Record<string, string>, events: object[]): Promise<{ code: number | null; answers: Answer[]; stderr: string }> {
-  const { code, stdout, stderr } = await runChild(process.execPath, [lambdaNodeOptions, '--input-type=module', '-e', RUN_EVENTS], {
-    PATH: process.env.PATH,
-    ...env,
-    BUNDLE: pathToFileURL(bundle).href,
-    EVENTS: JSON.stringify(events),
-  });
+async function runBundle(
+  env: Record<string, string>,
+  events: object[],
+): Promise<{ code: number | null; answers: Answer[]; stderr: string }> {
+  const { code, stdout, stderr } = await runChild(
+    process.execPath,
+    [lambdaNodeOptions, '--input-type=module', '-e', RUN_EVENTS],
+    {
+      PATH: process.env.PATH,
+      ...env,
+      BUNDLE: pathToFileURL(bundle).href,
+      EVENTS: JSON.stringify(events),
+    },
+  );
   const last = stdout.trim().split('\n').pop() ?? '';
   return { code, answers: code === 0 ? (JSON.parse(last) as Answer[]) : [], stderr };
 }
@@ -61,7 +68,10 @@ beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'tuneplane-api-bundle-'));
   bundle = await bundleLambda(handlerEntry('api'), outDir);
   embedded = await startEmbedded();
-  ({ key } = await createApiKey({ apiKeys: embedded.stores.apiKeys, clock: systemClock }, { tenantId: 'tb', name: 'bundle' }));
+  ({ key } = await createApiKey(
+    { apiKeys: embedded.stores.apiKeys, clock: systemClock },
+    { tenantId: 'tb', name: 'bundle' },
+  ));
 }, 120_000);
 afterAll(async () => {
   await embedded?.stop();
@@ -88,7 +98,10 @@ describe('the bundled API Lambda', () => {
     expect(run.code).toBe(0);
     const [anonymous, jobs, created, files] = run.answers;
     expect(anonymous.statusCode).toBe(401);
-    expect(JSON.parse(anonymous.body).error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' });
+    expect(JSON.parse(anonymous.body).error).toMatchObject({
+      type: 'authentication_error',
+      code: 'invalid_api_key',
+    });
     expect(jobs.statusCode).toBe(200);
     expect(JSON.parse(jobs.body)).toMatchObject({ object: 'list', data: [], has_more: false });
     expect(created.statusCode).toBe(200);
@@ -99,9 +112,10 @@ describe('the bundled API Lambda', () => {
   }, 60_000);
 
   it('refuses to start on a bad environment, naming each variable and its rule', async () => {
-    const run = await runBundle({ ...embedded.env, ...STACK_ENV, TUNEPLANE_TABLE: 'x', TUNEPLANE_BUCKET: 'Not_A_Bucket' }, [
-      httpEvent('GET', '/v1/models'),
-    ]);
+    const run = await runBundle(
+      { ...embedded.env, ...STACK_ENV, TUNEPLANE_TABLE: 'x', TUNEPLANE_BUCKET: 'Not_A_Bucket' },
+      [httpEvent('GET', '/v1/models')],
+    );
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('TUNEPLANE_TABLE: must be a DynamoDB table name');
     expect(run.stderr).toContain('TUNEPLANE_BUCKET: must be an S3 bucket name');

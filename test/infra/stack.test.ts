@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { LAMBDA_ENV_SCHEMAS } from '../../functions/config';
 import { EXIT_RETRYABLE } from '../../runner/checkpoint/signals';
-import { actionsOf, resolveIntrinsic, runtimeEnvironment, statementsOfRole, synthesize, type Synthesized } from './synth';
+import {
+  actionsOf,
+  resolveIntrinsic,
+  runtimeEnvironment,
+  statementsOfRole,
+  synthesize,
+  type Synthesized,
+} from './synth';
 
 let s: Synthesized;
 beforeAll(() => {
@@ -17,7 +24,10 @@ beforeAll(() => {
 }, 600_000);
 afterAll(() => s?.cleanup());
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }
+>;
 const resources = (): Resources => s.template.toJSON().Resources;
 const ofType = (type: string) => Object.entries(resources()).filter(([, r]) => r.Type === type);
 const roleOf = (fnLogicalId: string): string => resources()[fnLogicalId].Properties.Role['Fn::GetAtt'][0];
@@ -63,7 +73,10 @@ describe('storage', () => {
         },
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
-            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 }, Status: 'Enabled' }),
+            Match.objectLike({
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
+              Status: 'Enabled',
+            }),
           ]),
         },
         CorsConfiguration: {
@@ -101,7 +114,10 @@ describe('API', () => {
     const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage');
     expect(stage.Properties.StageName).toBe('$default');
     expect(stage.Properties.AutoDeploy).toBe(true);
-    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
     expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
@@ -109,7 +125,12 @@ describe('API', () => {
 
   it('runs on Node.js 22 (arm64) from an esbuild bundle: ESM, minified, source maps, SDK included, zod locales left out', () => {
     const fn = resources()[s.functions.api].Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024 });
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+    });
     expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     const assetDir = join(s.outdir, `asset.${fn.Code.S3Key.replace(/\.zip$/, '')}`);
     const files = readdirSync(assetDir, { recursive: true, encoding: 'utf8' });
@@ -125,7 +146,9 @@ describe('API', () => {
       ...all.matchAll(/\bimport\(["']([^"']+)["']\)/g),
     ].map((m) => m[1]);
     expect(imported).toContain('node:module'); // the matcher does find imports
-    expect(imported.filter((i) => !i.startsWith('./') && !i.startsWith('../') && !i.startsWith('node:'))).toEqual([]);
+    expect(
+      imported.filter((i) => !i.startsWith('./') && !i.startsWith('../') && !i.startsWith('node:')),
+    ).toEqual([]);
     expect(all).not.toContain('Ungültige Eingabe'); // zod's German locale
     expect(statSync(join(assetDir, 'index.mjs')).size).toBeLessThan(1024 * 1024);
   });
@@ -161,7 +184,10 @@ describe('training', () => {
   });
 
   it('has a Spot and an on-demand GPU compute environment (g5/g6, ECS NVIDIA AMI, scaling to zero)', () => {
-    const ces = ofType('AWS::Batch::ComputeEnvironment').map(([id, r]) => ({ id, ...r.Properties.ComputeResources }));
+    const ces = ofType('AWS::Batch::ComputeEnvironment').map(([id, r]) => ({
+      id,
+      ...r.Properties.ComputeResources,
+    }));
     expect(ces).toHaveLength(2);
     expect(ces.map((c) => c.Type).sort()).toEqual(['EC2', 'SPOT']);
     for (const ce of ces) {
@@ -201,7 +227,9 @@ describe('training', () => {
     expect(p.Timeout).toEqual({ AttemptDurationSeconds: 24 * 3600 });
     expect(JSON.stringify(p.ContainerProperties.Image)).toContain('container-assets');
     const assets = JSON.parse(readFileSync(join(s.outdir, 'TuneplaneTest.assets.json'), 'utf8'));
-    const images = Object.values(assets.dockerImages) as { source: { directory: string; dockerFile: string } }[];
+    const images = Object.values(assets.dockerImages) as {
+      source: { directory: string; dockerFile: string };
+    }[];
     expect(images.map((i) => i.source.dockerFile)).toEqual(['runner/Dockerfile']);
     // The staged build context holds what the image needs, not the whole repository.
     const context = join(s.outdir, images[0].source.directory);
@@ -224,7 +252,9 @@ describe('events', () => {
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [s.functions['batch-events'], 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [s.logicalId(s.stack.jobEvents.deadLetterQueue), 'Arn'] } },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [s.logicalId(s.stack.jobEvents.deadLetterQueue), 'Arn'] },
+          },
           RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }),
         }),
       ],
@@ -234,7 +264,12 @@ describe('events', () => {
   it('runs the reconciler and the webhook sweeper every minute, each with a DLQ', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.functions.reconciler, 'Arn'] }, DeadLetterConfig: Match.anyValue() })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [s.functions.reconciler, 'Arn'] },
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
     });
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
@@ -251,11 +286,16 @@ describe('events', () => {
     for (const name of ['batch-events', 'reconciler', 'webhook-delivery'] as const) {
       s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: s.functions[name] },
-        DestinationConfig: { OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }) } },
+        DestinationConfig: {
+          OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }) },
+        },
       });
     }
     for (const [, q] of ofType('AWS::SQS::Queue')) {
-      expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(q.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
     }
   });
 });
@@ -268,7 +308,8 @@ describe('secrets', () => {
       const vars = resources()[id].Properties.Environment.Variables as Record<string, unknown>;
       for (const [k, v] of Object.entries(vars)) {
         const refersToSecret = JSON.stringify(v).match(/"Ref":"([^"]+)"/)?.[1];
-        if (refersToSecret && secretIds.has(refersToSecret)) expect(k, `${name}.${k}`).toMatch(/_SECRET_ARN$/);
+        if (refersToSecret && secretIds.has(refersToSecret))
+          expect(k, `${name}.${k}`).toMatch(/_SECRET_ARN$/);
         expect(k, `${name}.${k}`).not.toMatch(/(API_KEY|PASSWORD|TOKEN)$/);
       }
     }
@@ -285,9 +326,14 @@ describe('alarms', () => {
       [s.logicalId(s.stack.jobEvents.deadLetterQueue), s.logicalId(s.stack.webhooks.deadLetterQueue)].sort(),
     );
     const errorAlarms = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
-    expect(errorAlarms.map((a) => a.Dimensions[0].Value.Ref).sort()).toEqual(Object.values(s.functions).sort());
+    expect(errorAlarms.map((a) => a.Dimensions[0].Value.Ref).sort()).toEqual(
+      Object.values(s.functions).sort(),
+    );
     expect(alarms.some((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5xx')).toBe(true);
-    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    s.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
   });
 });
 
@@ -312,7 +358,9 @@ describe('IAM least privilege', () => {
   it('lets the API start, cancel and pause (terminate) Batch jobs of our queue and definition, but not describe or list them', () => {
     const st = statementsOfRole(s.template, roles().api);
     const actions = actionsOf(st);
-    expect(actions).toEqual(expect.arrayContaining(['batch:SubmitJob', 'batch:CancelJob', 'batch:TerminateJob']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['batch:SubmitJob', 'batch:CancelJob', 'batch:TerminateJob']),
+    );
     expect(actions).not.toContain('batch:DescribeJobs');
     const submit = st.find((x) => actionsOf([x]).includes('batch:SubmitJob'))!;
     const submitResources = JSON.stringify(submit.Resource);
@@ -329,8 +377,18 @@ describe('IAM least privilege', () => {
   it('lets the reconciler submit, describe and stop Batch jobs (sweeps prune trials) and read only what a submit reads', () => {
     const st = statementsOfRole(s.template, roles().reconciler);
     const actions = actionsOf(st);
-    expect(actions).toEqual(expect.arrayContaining(['batch:SubmitJob', 'batch:DescribeJobs', 'batch:CancelJob', 'batch:TerminateJob']));
-    expect([...new Set(actions.filter((a) => a.startsWith('s3:')))].sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'batch:SubmitJob',
+        'batch:DescribeJobs',
+        'batch:CancelJob',
+        'batch:TerminateJob',
+      ]),
+    );
+    expect([...new Set(actions.filter((a) => a.startsWith('s3:')))].sort()).toEqual([
+      's3:GetObject',
+      's3:ListBucket',
+    ]);
     expect(actions).not.toContain('s3:PutObject');
   });
 
@@ -346,12 +404,16 @@ describe('IAM least privilege', () => {
 
   it('scopes object access to key prefixes: the runner reads training data but cannot overwrite it', () => {
     const st = statementsOfRole(s.template, roles().runner);
-    const put = JSON.stringify(st.filter((x) => actionsOf([x]).includes('s3:PutObject')).map((x) => x.Resource));
+    const put = JSON.stringify(
+      st.filter((x) => actionsOf([x]).includes('s3:PutObject')).map((x) => x.Resource),
+    );
     expect(put).toContain('/checkpoints/*');
     expect(put).toContain('/results/*');
     expect(put).not.toContain('/files/*');
     expect(put).not.toContain('/uploads/*');
-    const get = JSON.stringify(st.filter((x) => actionsOf([x]).includes('s3:GetObject')).map((x) => x.Resource));
+    const get = JSON.stringify(
+      st.filter((x) => actionsOf([x]).includes('s3:GetObject')).map((x) => x.Resource),
+    );
     expect(get).toContain('/files/*');
     expect(get).toContain('/uploads/*'); // files completed from multipart uploads keep their uploads/ key
     expect(actionsOf(st).some((a) => a.startsWith('secretsmanager:'))).toBe(false);
@@ -388,7 +450,10 @@ describe('Lambda environments', () => {
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unsuppressed error or warning', () => {
-    const findings = [...s.annotations.findError('*', Match.anyValue()), ...s.annotations.findWarning('*', Match.anyValue())]
+    const findings = [
+      ...s.annotations.findError('*', Match.anyValue()),
+      ...s.annotations.findWarning('*', Match.anyValue()),
+    ]
       .map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`)
       .filter((f) => f.includes('AwsSolutions-'));
     expect(findings).toEqual([]);

@@ -31,7 +31,10 @@ export function synthesize(): Synthesized {
   const context = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')).context;
   const app = new App({ context, outdir });
   // A concrete region, as `cdk synth` supplies one (CDK_DEFAULT_REGION), so ARNs render as they will deploy.
-  const stack = new TuneplaneStack(app, 'TuneplaneTest', { alarmEmail: 'ops@example.com', env: { region: REGION } });
+  const stack = new TuneplaneStack(app, 'TuneplaneTest', {
+    alarmEmail: 'ops@example.com',
+    env: { region: REGION },
+  });
   Aspects.of(app).add(new AwsSolutionsChecks());
   const template = Template.fromStack(stack);
   const annotations = Annotations.fromStack(stack);
@@ -90,8 +93,10 @@ export function resolveIntrinsic(value: Json, resources: Resources): string {
   if (Array.isArray(v['Fn::GetAtt'])) {
     const [id, attribute] = v['Fn::GetAtt'] as [string, string];
     const type = resources[id]?.Type;
-    if (type === 'AWS::Batch::JobQueue' && attribute === 'JobQueueArn') return `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/${id}-abc`;
-    if (type === 'AWS::Batch::JobDefinition' && attribute === 'JobDefinitionArn') return resolveIntrinsic({ Ref: id }, resources);
+    if (type === 'AWS::Batch::JobQueue' && attribute === 'JobQueueArn')
+      return `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/${id}-abc`;
+    if (type === 'AWS::Batch::JobDefinition' && attribute === 'JobDefinitionArn')
+      return resolveIntrinsic({ Ref: id }, resources);
     throw new Error(`no GetAtt value known for ${id}.${attribute} (${type})`);
   }
   if (Array.isArray(v['Fn::Join'])) {
@@ -112,7 +117,10 @@ export function runtimeEnvironment(template: Template, functionLogicalId: string
 }
 
 /** Every IAM statement attached (inline) to a role, by role logical id. */
-export function statementsOfRole(template: Template, roleLogicalId: string): { Effect: string; Action: string | string[]; Resource: Json; Condition?: Json }[] {
+export function statementsOfRole(
+  template: Template,
+  roleLogicalId: string,
+): { Effect: string; Action: string | string[]; Resource: Json; Condition?: Json }[] {
   const resources = template.toJSON().Resources as Resources;
   const out: { Effect: string; Action: string | string[]; Resource: Json; Condition?: Json }[] = [];
   for (const r of Object.values(resources)) {

@@ -20,9 +20,13 @@ let dir: string;
 
 function cli(args: string[], key = api.keyA): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['infra/cli/tuneplane.mjs', '--base-url', baseUrl, '--api-key', key, ...args], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['infra/cli/tuneplane.mjs', '--base-url', baseUrl, '--api-key', key, ...args],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -54,7 +58,18 @@ describe('tuneplane CLI', () => {
     const uploaded = JSON.parse(up.stdout);
     expect(uploaded).toMatchObject({ object: 'file', filename: 'train.jsonl', status: 'processed' });
 
-    const created = await cli(['jobs', 'create', '--training-file', uploaded.id, '--model', BASE_MODEL, '--hyperparameters', '{"n_epochs":2}', '--seed', '7']);
+    const created = await cli([
+      'jobs',
+      'create',
+      '--training-file',
+      uploaded.id,
+      '--model',
+      BASE_MODEL,
+      '--hyperparameters',
+      '{"n_epochs":2}',
+      '--seed',
+      '7',
+    ]);
     const job = JSON.parse(created.stdout);
     expect(job).toMatchObject({ object: 'fine_tuning.job', status: 'queued', seed: 7 });
     expect(job.method.supervised.hyperparameters.n_epochs).toBe(2);
@@ -68,7 +83,16 @@ describe('tuneplane CLI', () => {
   });
 
   it('reports API errors with the message and the field, and exits 1', async () => {
-    const bad = await cli(['jobs', 'create', '--training-file', 'file-nope', '--model', BASE_MODEL, '--hyperparameters', '{"n_epochs":99}']);
+    const bad = await cli([
+      'jobs',
+      'create',
+      '--training-file',
+      'file-nope',
+      '--model',
+      BASE_MODEL,
+      '--hyperparameters',
+      '{"n_epochs":99}',
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/n_epochs/);
     const other = await cli(['jobs', 'get', 'ftjob-missing']);
@@ -80,15 +104,23 @@ describe('tuneplane CLI', () => {
     const file = path.join(dir, 'follow.jsonl');
     await writeFile(file, chatJsonl(12));
     const uploaded = JSON.parse((await cli(['files', 'upload', file])).stdout);
-    const job = JSON.parse((await cli(['jobs', 'create', '--training-file', uploaded.id, '--model', BASE_MODEL])).stdout);
+    const job = JSON.parse(
+      (await cli(['jobs', 'create', '--training-file', uploaded.id, '--model', BASE_MODEL])).stdout,
+    );
     const deps = { stores: api.env.stores, clock: { nowMs: () => Date.now() } };
     const following = cli(['jobs', 'follow', job.id, '--interval', '100']);
     await new Promise((r) => setTimeout(r, 1500));
     await transitionJob(deps, job.id, 'running');
     const stored = (await api.env.stores.jobs.getById(job.id))!;
-    await api.env.stores.jobs.update(job.id, { version: stored.version }, { progress: { step: 5, totalSteps: 10, epoch: 1, loss: 0.5 } });
+    await api.env.stores.jobs.update(
+      job.id,
+      { version: stored.version },
+      { progress: { step: 5, totalSteps: 10, epoch: 1, loss: 0.5 } },
+    );
     await new Promise((r) => setTimeout(r, 500));
-    await transitionJob(deps, job.id, 'succeeded', { patch: { fineTunedModel: `ft:${BASE_MODEL}:tenant-a::abc` } });
+    await transitionJob(deps, job.id, 'succeeded', {
+      patch: { fineTunedModel: `ft:${BASE_MODEL}:tenant-a::abc` },
+    });
     const out = await following;
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('Fine-tuning job started');

@@ -17,7 +17,12 @@ let port: number;
 const running: Running[] = [];
 const ENV_KEY = 'tp_test_key_from_environment_0123456789';
 const TRAINING = Array.from({ length: 12 }, (_, i) =>
-  JSON.stringify({ messages: [{ role: 'user', content: `Hi ${i}` }, { role: 'assistant', content: `Hello ${i}!` }] }),
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: `Hi ${i}` },
+      { role: 'assistant', content: `Hello ${i}!` },
+    ],
+  }),
 ).join('\n');
 
 beforeAll(async () => {
@@ -32,7 +37,8 @@ beforeAll(async () => {
   await writeFile(path.join(modelsDir, 'tiny-gpt2', 'tokenizer.json'), '{}');
 });
 afterAll(async () => {
-  for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) await stop(r).catch(() => undefined);
+  for (const r of running)
+    if (r.child.exitCode === null && r.child.signalCode === null) await stop(r).catch(() => undefined);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -41,7 +47,12 @@ describe('npm start (embedded stack)', () => {
   let generatedKey: string;
 
   it('serves the API on PORT with the key from TUNEPLANE_API_KEY, and refuses requests without it', async () => {
-    const r = await start({ PORT: String(port), TUNEPLANE_DATA_DIR: dataDir, TUNEPLANE_BASE_MODELS_DIR: modelsDir, TUNEPLANE_API_KEY: ENV_KEY });
+    const r = await start({
+      PORT: String(port),
+      TUNEPLANE_DATA_DIR: dataDir,
+      TUNEPLANE_BASE_MODELS_DIR: modelsDir,
+      TUNEPLANE_API_KEY: ENV_KEY,
+    });
     running.push(r);
     expect(r.baseUrl).toBe(`http://127.0.0.1:${port}/v1`);
     expect(r.apiKey).toBe(ENV_KEY);
@@ -49,7 +60,10 @@ describe('npm start (embedded stack)', () => {
     expect(r.output()).toContain('Base models: tiny-gpt2');
     const models = await get(r, '/models');
     expect(models.status).toBe(200);
-    expect(await models.json()).toMatchObject({ object: 'list', data: [expect.objectContaining({ id: 'tiny-gpt2' })] });
+    expect(await models.json()).toMatchObject({
+      object: 'list',
+      data: [expect.objectContaining({ id: 'tiny-gpt2' })],
+    });
     const files = await get(r, '/files');
     expect(files.status).toBe(200);
     expect(await files.json()).toMatchObject({ object: 'list', data: [] });
@@ -72,9 +86,9 @@ describe('npm start (embedded stack)', () => {
     expect(fileId).toMatch(/^file-/);
 
     // A second stack on the same data directory is refused with a clear message.
-    await expect(start({ PORT: '0', TUNEPLANE_DATA_DIR: dataDir, TUNEPLANE_BASE_MODELS_DIR: modelsDir })).rejects.toThrow(
-      /in use by another Tuneplane/,
-    );
+    await expect(
+      start({ PORT: '0', TUNEPLANE_DATA_DIR: dataDir, TUNEPLANE_BASE_MODELS_DIR: modelsDir }),
+    ).rejects.toThrow(/in use by another Tuneplane/);
 
     const exit = await stop(r);
     expect(r.output()).toContain('Stopped.');
@@ -82,7 +96,12 @@ describe('npm start (embedded stack)', () => {
   });
 
   it('keeps data across a restart and prints a generated key that later starts print again', async () => {
-    const r = await start({ PORT: String(port), TUNEPLANE_DATA_DIR: dataDir, TUNEPLANE_BASE_MODELS_DIR: modelsDir, TUNEPLANE_API_KEY: '' });
+    const r = await start({
+      PORT: String(port),
+      TUNEPLANE_DATA_DIR: dataDir,
+      TUNEPLANE_BASE_MODELS_DIR: modelsDir,
+      TUNEPLANE_API_KEY: '',
+    });
     running.push(r);
     expect(r.output()).toContain('API key (new):');
     generatedKey = r.apiKey;
@@ -96,7 +115,12 @@ describe('npm start (embedded stack)', () => {
     expect(await content.text()).toBe(TRAINING);
     await stop(r);
 
-    const again = await start({ PORT: String(port), TUNEPLANE_DATA_DIR: dataDir, TUNEPLANE_BASE_MODELS_DIR: modelsDir, TUNEPLANE_API_KEY: '' });
+    const again = await start({
+      PORT: String(port),
+      TUNEPLANE_DATA_DIR: dataDir,
+      TUNEPLANE_BASE_MODELS_DIR: modelsDir,
+      TUNEPLANE_API_KEY: '',
+    });
     running.push(again);
     expect(again.apiKey).toBe(generatedKey);
     expect(again.output()).not.toContain('API key (new):');

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
-export type BatchStatus = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type BatchStatus =
+  'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
 export interface StandinAttempt {
   container: { exitCode?: number; reason?: string; logStreamName?: string };
@@ -40,7 +41,11 @@ export interface BatchStandin {
   endpoint: string;
   jobs: Map<string, StandinJob>;
   calls: BatchCall[];
-  setStatus(jobId: string, status: BatchStatus, extra?: { statusReason?: string; attempt?: StandinAttempt }): StandinJob;
+  setStatus(
+    jobId: string,
+    status: BatchStatus,
+    extra?: { statusReason?: string; attempt?: StandinAttempt },
+  ): StandinJob;
   /** The next SubmitJob answers with a ClientException carrying this message. */
   rejectNextSubmit(message: string): void;
   /** The EventBridge event Batch would emit for the job's current state. */

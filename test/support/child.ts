@@ -11,7 +11,11 @@ export interface ChildResult {
  * Asynchronous on purpose: the embedded dynalite and s3rver run in this process's event loop, so
  * waiting with spawnSync would leave a child that talks to them waiting forever.
  */
-export async function runChild(command: string, args: string[], env: Record<string, string | undefined>): Promise<ChildResult> {
+export async function runChild(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<ChildResult> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -6,7 +6,12 @@ export interface HttpEventBody {
   base64?: boolean;
 }
 
-export function httpEvent(method: string, path: string, headers: Record<string, string> = {}, body?: HttpEventBody) {
+export function httpEvent(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: HttpEventBody,
+) {
   return {
     version: '2.0',
     routeKey: '$default',

@@ -68,4 +68,3 @@ export function stop(r: Running): Promise<{ code: number | null; signal: NodeJS.
     process.kill(-r.child.pid!, 'SIGINT');
   });
 }
-

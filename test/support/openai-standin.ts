@@ -66,14 +66,24 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
 
   const app = new Hono();
   app.use('*', async (c, next) => {
-    requests.push({ method: c.req.method, path: c.req.path, idempotencyKey: c.req.header('idempotency-key') ?? null });
+    requests.push({
+      method: c.req.method,
+      path: c.req.path,
+      idempotencyKey: c.req.header('idempotency-key') ?? null,
+    });
     if (!c.req.header('authorization')?.startsWith('Bearer ')) {
-      return c.json({ error: { message: 'No API key', type: 'invalid_request_error', param: null, code: null } }, 401);
+      return c.json(
+        { error: { message: 'No API key', type: 'invalid_request_error', param: null, code: null } },
+        401,
+      );
     }
     await next();
   });
   const notFound = (c: { json: (b: unknown, s: 404) => Response }, id: string) =>
-    c.json({ error: { message: `No such job: ${id}`, type: 'invalid_request_error', param: 'id', code: null } }, 404);
+    c.json(
+      { error: { message: `No such job: ${id}`, type: 'invalid_request_error', param: 'id', code: null } },
+      404,
+    );
   const list = (data: unknown[]) => ({ object: 'list', data, has_more: false });
   const replay = (key: string | undefined, make: () => unknown) => {
     if (key && byIdempotencyKey.has(key)) return byIdempotencyKey.get(key);
@@ -89,7 +99,15 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
     const out = replay(c.req.header('idempotency-key'), () => {
       const id = `file-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
       files.set(id, { id, filename: file.name, purpose: String(form.purpose), bytes });
-      return { id, object: 'file', bytes: bytes.length, created_at: now(), filename: file.name, purpose: form.purpose, status: 'processed' };
+      return {
+        id,
+        object: 'file',
+        bytes: bytes.length,
+        created_at: now(),
+        filename: file.name,
+        purpose: form.purpose,
+        status: 'processed',
+      };
     });
     return c.json(out as object);
   });
@@ -97,7 +115,17 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
   app.post('/v1/fine_tuning/jobs', async (c) => {
     const body = (await c.req.json()) as Record<string, unknown>;
     if (!files.has(String(body.training_file))) {
-      return c.json({ error: { message: 'invalid training_file', type: 'invalid_request_error', param: 'training_file', code: null } }, 400);
+      return c.json(
+        {
+          error: {
+            message: 'invalid training_file',
+            type: 'invalid_request_error',
+            param: 'training_file',
+            code: null,
+          },
+        },
+        400,
+      );
     }
     const out = replay(c.req.header('idempotency-key'), () => {
       const id = `ftjob-${randomUUID().replace(/-/g, '').slice(0, 24)}`;

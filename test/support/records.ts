@@ -40,7 +40,11 @@ export function fileRecord(over: Partial<FileRecord> & { id: string }): FileReco
 }
 
 /** A clock tests can move. */
-export function manualClock(startMs = 1_700_000_000_000): { nowMs(): number; set(ms: number): void; advance(ms: number): void } {
+export function manualClock(startMs = 1_700_000_000_000): {
+  nowMs(): number;
+  set(ms: number): void;
+  advance(ms: number): void;
+} {
   let now = startMs;
   return {
     nowMs: () => now,

@@ -18,7 +18,11 @@ export class DynamoApiKeyStore implements ApiKeyStore {
 
   async getByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
     // Consistent: a key works on the request right after it was created.
-    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: key(keyHash), ConsistentRead: true });
+    const res = await this.ctx.doc.get({
+      TableName: this.ctx.table,
+      Key: key(keyHash),
+      ConsistentRead: true,
+    });
     return res.Item ? fromItem<ApiKeyRecord>(res.Item) : undefined;
   }
 }

@@ -26,7 +26,11 @@ export const TABLE_SCHEMA = {
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const { partitionKey, sortKey, globalSecondaryIndexes } = TABLE_SCHEMA;
-  const attrs = [partitionKey, sortKey, ...globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
+  const attrs = [
+    partitionKey,
+    sortKey,
+    ...globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
+  ];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -50,7 +54,10 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
  * Creates the table if it does not exist and waits until it is ACTIVE (embedded stack, tests).
  * TTL is not enabled here: dynalite has none, and on AWS the CDK stack owns the table.
  */
-export async function createTable(where: { region: string; dynamodbEndpoint?: string }, tableName: string): Promise<void> {
+export async function createTable(
+  where: { region: string; dynamodbEndpoint?: string },
+  tableName: string,
+): Promise<void> {
   const client = new DynamoDBClient({
     region: where.region,
     ...(where.dynamodbEndpoint ? { endpoint: where.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
@@ -63,7 +70,10 @@ export async function createTable(where: { region: string; dynamodbEndpoint?: st
     }
     const status = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
     if (status !== 'ACTIVE') {
-      await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.5 }, { TableName: tableName });
+      await waitUntilTableExists(
+        { client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.5 },
+        { TableName: tableName },
+      );
     }
   } finally {
     client.destroy();

@@ -33,7 +33,12 @@ import type {
 } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
 import aws4 from 'aws4';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { LOCAL_CREDENTIALS } from '../local-credentials';
 
@@ -95,7 +100,8 @@ const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 20_000;
 
 const toWire = (v: Item | undefined) => (v === undefined ? undefined : marshall(v, MARSHALL));
-const fromWire = (v: unknown) => (v === undefined ? undefined : unmarshall(v as Parameters<typeof unmarshall>[0]));
+const fromWire = (v: unknown) =>
+  v === undefined ? undefined : unmarshall(v as Parameters<typeof unmarshall>[0]);
 
 /** The input with the value-bearing fields in DynamoDB's typed JSON. */
 function wireInput(input: Record<string, unknown>): Record<string, unknown> {
@@ -121,14 +127,17 @@ function plainOutput(output: Record<string, unknown>): Record<string, unknown> {
  */
 function binaryAsBase64(this: Record<string, unknown>, key: string, value: unknown): unknown {
   const raw = this[key];
-  return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
+  return raw instanceof Uint8Array
+    ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
+    : value;
 }
 
 /** In an attribute value a string under `B` (or strings under `BS`) can only be binary. */
 function base64AsBinary(key: string, value: unknown): unknown {
   const decode = (b64: string) => Uint8Array.from(Buffer.from(b64, 'base64'));
   if (key === 'B' && typeof value === 'string') return decode(value);
-  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map(decode);
+  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return value.map(decode);
   return value;
 }
 
@@ -166,7 +175,11 @@ export function createDocumentClient(config: DocumentClientConfig): DocumentClie
           },
           await credentials(),
         );
-        const res = await post(send, { ...signed, host: url.hostname, port: url.port || undefined, agent }, body);
+        const res = await post(
+          send,
+          { ...signed, host: url.hostname, port: url.port || undefined, agent },
+          body,
+        );
         if (res.status >= 200 && res.status < 300) {
           return plainOutput(res.text ? JSON.parse(res.text, base64AsBinary) : {});
         }
@@ -199,12 +212,18 @@ function isNetworkError(err: unknown): boolean {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
 }
 
-function post(send: typeof httpRequest, options: RequestOptions, body: string): Promise<{ status: number; text: string }> {
+function post(
+  send: typeof httpRequest,
+  options: RequestOptions,
+  body: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = send(options, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -240,7 +259,8 @@ function credentialsCache(source: CredentialsSource): () => Promise<AwsCredentia
   let current: Promise<AwsCredentials> | undefined;
   return async () => {
     const cached = current && (await current.catch(() => undefined));
-    if (cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS)) return cached;
+    if (cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS))
+      return cached;
     current = source();
     return current;
   };

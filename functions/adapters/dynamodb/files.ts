@@ -48,5 +48,4 @@ export class DynamoFileStore implements FileStore {
   async markDeleted(tenantId: TenantId, id: string): Promise<void> {
     await markDeletedForTenant(this.ctx, key(id), tenantId, () => new NotFoundError('file', id, 'file_id'));
   }
-
 }

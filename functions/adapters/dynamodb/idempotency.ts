@@ -36,7 +36,11 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   }
 
   private async read(tenantId: TenantId, k: string): Promise<IdempotencyRecord | undefined> {
-    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: key(tenantId, k), ConsistentRead: true });
+    const res = await this.ctx.doc.get({
+      TableName: this.ctx.table,
+      Key: key(tenantId, k),
+      ConsistentRead: true,
+    });
     if (!res.Item || (res.Item.expiresAt as number) <= nowSeconds(this.ctx)) return undefined;
     return fromItem<IdempotencyRecord>(res.Item);
   }
@@ -55,8 +59,16 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         UpdateExpression: `SET #s = :done, #r = :r${extend ? ', #e = :e' : ''}`,
         // A claim that vanished (released, or expired and deleted) is not re-created half-filled.
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#s': 'status', '#r': 'response', ...(extend ? { '#e': 'expiresAt' } : {}) },
-        ExpressionAttributeValues: { ':done': 'completed', ':r': response, ...(extend ? { ':e': expiresAt } : {}) },
+        ExpressionAttributeNames: {
+          '#s': 'status',
+          '#r': 'response',
+          ...(extend ? { '#e': 'expiresAt' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':done': 'completed',
+          ':r': response,
+          ...(extend ? { ':e': expiresAt } : {}),
+        },
       });
     } catch (err) {
       if (!isConditionalFailure(err)) throw err;

@@ -28,7 +28,12 @@ export function createDynamoStores(doc: DocumentClient, table: string, clock: Cl
   };
 }
 
-export { createDocumentClient, documentClientFor, DynamoDBError, type DocumentClient } from './document-client';
+export {
+  createDocumentClient,
+  documentClientFor,
+  DynamoDBError,
+  type DocumentClient,
+} from './document-client';
 export type { TableContext } from './table';
 export { DynamoSweepStore } from './sweeps';
 export {

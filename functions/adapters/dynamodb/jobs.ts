@@ -83,7 +83,11 @@ export class DynamoJobStore implements JobStore {
     return { items: items.map((i) => fromItem<JobRecord>(i)), hasMore };
   }
 
-  async listByStatus(statuses: JobStatus[], limit: number, opts: { changedSinceMs?: number } = {}): Promise<JobRecord[]> {
+  async listByStatus(
+    statuses: JobStatus[],
+    limit: number,
+    opts: { changedSinceMs?: number } = {},
+  ): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
     const since = opts.changedSinceMs !== undefined ? statusSince(opts.changedSinceMs) : undefined;
     for (const status of statuses) {
@@ -120,7 +124,11 @@ export class DynamoJobStore implements JobStore {
     }
     const set = setExpression(fields);
     const conditions = ['attribute_exists(pk)', '#version = :expectedVersion'];
-    const values: Record<string, unknown> = { ...set.values, ':expectedVersion': expected.version, ':one': 1 };
+    const values: Record<string, unknown> = {
+      ...set.values,
+      ':expectedVersion': expected.version,
+      ':one': 1,
+    };
     const names: Record<string, string> = { ...set.names, '#version': 'version' };
     if (expected.status) {
       conditions.push('#status = :expectedStatus');

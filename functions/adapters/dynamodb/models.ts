@@ -57,5 +57,4 @@ export class DynamoModelStore implements ModelStore {
   async markDeleted(tenantId: TenantId, id: string): Promise<void> {
     await markDeletedForTenant(this.ctx, key(id), tenantId, () => new NotFoundError('model', id, 'model'));
   }
-
 }

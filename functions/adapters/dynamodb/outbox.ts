@@ -19,7 +19,9 @@ export class DynamoOutboxStore implements OutboxStore {
 
   async put(entry: OutboxRecord): Promise<void> {
     const index =
-      entry.status === 'pending' ? { gsi2pk: PENDING, gsi2sk: `${String(entry.createdAt).padStart(12, '0')}#${entry.id}` } : {};
+      entry.status === 'pending'
+        ? { gsi2pk: PENDING, gsi2sk: `${String(entry.createdAt).padStart(12, '0')}#${entry.id}` }
+        : {};
     await putIfAbsent(() =>
       this.ctx.doc.put({
         TableName: this.ctx.table,
@@ -32,23 +34,29 @@ export class DynamoOutboxStore implements OutboxStore {
   async listPending(limit: number): Promise<OutboxRecord[]> {
     const { items } = await queryPage(
       this.ctx,
-      { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': PENDING } },
+      {
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p',
+        ExpressionAttributeValues: { ':p': PENDING },
+      },
       limit,
     );
     return items.map((item) => fromItem<OutboxRecord>(item));
   }
 
   async markDispatched(id: string): Promise<void> {
-    await this.ctx.doc.update({
-      TableName: this.ctx.table,
-      Key: key(id),
-      UpdateExpression: 'SET #s = :d REMOVE gsi2pk, gsi2sk',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':d': 'dispatched' },
-    }).catch((err: unknown) => {
-      // Marking an unknown entry is a no-op, like marking one twice.
-      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
-    });
+    await this.ctx.doc
+      .update({
+        TableName: this.ctx.table,
+        Key: key(id),
+        UpdateExpression: 'SET #s = :d REMOVE gsi2pk, gsi2sk',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':d': 'dispatched' },
+      })
+      .catch((err: unknown) => {
+        // Marking an unknown entry is a no-op, like marking one twice.
+        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      });
   }
 }

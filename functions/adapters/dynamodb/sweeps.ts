@@ -10,11 +10,21 @@
  */
 import type { Page, TenantId } from '../../domain/records';
 import type { ListOptions } from '../../ports/store';
-import type { SweepPatch, SweepRecord, SweepStatus, SweepStore, TrialPatch, TrialRecord } from '../../ports/sweeps';
+import type {
+  SweepPatch,
+  SweepRecord,
+  SweepStatus,
+  SweepStore,
+  TrialPatch,
+  TrialRecord,
+} from '../../ports/sweeps';
 import { conditional, fromItem, queryPage, setExpression, type TableContext } from './table';
 
 const sweepKey = (id: string) => ({ pk: `SWEEP#${id}`, sk: 'SWEEP' });
-const trialKey = (sweepId: string, n: number) => ({ pk: `SWEEP#${sweepId}`, sk: `TRIAL#${String(n).padStart(6, '0')}` });
+const trialKey = (sweepId: string, n: number) => ({
+  pk: `SWEEP#${sweepId}`,
+  sk: `TRIAL#${String(n).padStart(6, '0')}`,
+});
 const ACTIVE = 'SWEEPS#active';
 const isActive = (s: SweepStatus) => s === 'running' || s === 'paused';
 
@@ -40,7 +50,11 @@ export class DynamoSweepStore implements SweepStore {
   }
 
   async getById(id: string): Promise<SweepRecord | undefined> {
-    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: sweepKey(id), ConsistentRead: true });
+    const res = await this.ctx.doc.get({
+      TableName: this.ctx.table,
+      Key: sweepKey(id),
+      ConsistentRead: true,
+    });
     return res.Item ? fromItem<SweepRecord>(res.Item) : undefined;
   }
 
@@ -68,13 +82,21 @@ export class DynamoSweepStore implements SweepStore {
   async listActive(limit: number): Promise<SweepRecord[]> {
     const { items } = await queryPage(
       this.ctx,
-      { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :a', ExpressionAttributeValues: { ':a': ACTIVE } },
+      {
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :a',
+        ExpressionAttributeValues: { ':a': ACTIVE },
+      },
       limit,
     );
     return items.map((item) => fromItem<SweepRecord>(item));
   }
 
-  async update(id: string, expected: { version: number; status?: SweepStatus }, patch: SweepPatch): Promise<SweepRecord> {
+  async update(
+    id: string,
+    expected: { version: number; status?: SweepStatus },
+    patch: SweepPatch,
+  ): Promise<SweepRecord> {
     const fields: Record<string, unknown> = { ...patch };
     for (const k of ['id', 'tenantId', 'version']) delete fields[k];
     const remove: string[] = [];
@@ -89,7 +111,15 @@ export class DynamoSweepStore implements SweepStore {
       names['#status'] = 'status';
       extra[':expectedStatus'] = expected.status;
     }
-    const item = await this.versioned(sweepKey(id), fields, remove, conditions, names, extra, `Sweep ${id} changed since it was read (expected version ${expected.version}).`);
+    const item = await this.versioned(
+      sweepKey(id),
+      fields,
+      remove,
+      conditions,
+      names,
+      extra,
+      `Sweep ${id} changed since it was read (expected version ${expected.version}).`,
+    );
     return fromItem<SweepRecord>(item);
   }
 
@@ -122,7 +152,12 @@ export class DynamoSweepStore implements SweepStore {
     return out;
   }
 
-  async updateTrial(sweepId: string, number: number, expectedVersion: number, patch: TrialPatch): Promise<TrialRecord> {
+  async updateTrial(
+    sweepId: string,
+    number: number,
+    expectedVersion: number,
+    patch: TrialPatch,
+  ): Promise<TrialRecord> {
     const fields: Record<string, unknown> = { ...patch };
     for (const k of ['sweepId', 'tenantId', 'number', 'version']) delete fields[k];
     const item = await this.versioned(

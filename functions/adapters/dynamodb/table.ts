@@ -79,7 +79,12 @@ export async function queryPage(
   let start: Record<string, unknown> | undefined;
   do {
     const pageSize = input.FilterExpression ? Math.max(100, want) : want - items.length;
-    const res = await ctx.doc.query({ ...input, TableName: ctx.table, Limit: pageSize, ExclusiveStartKey: start });
+    const res = await ctx.doc.query({
+      ...input,
+      TableName: ctx.table,
+      Limit: pageSize,
+      ExclusiveStartKey: start,
+    });
     items.push(...((res.Items ?? []) as Record<string, unknown>[]));
     start = res.LastEvaluatedKey;
   } while (start && items.length < want);

@@ -30,7 +30,12 @@ export class DynamoUploadStore implements UploadStore {
     const { expiresAt, ...rest } = upload;
     await this.ctx.doc.put({
       TableName: this.ctx.table,
-      Item: { ...rest, ...key(upload.id), uploadExpiresAt: expiresAt, expiresAt: expiresAt + UPLOAD_RETENTION_SECONDS },
+      Item: {
+        ...rest,
+        ...key(upload.id),
+        uploadExpiresAt: expiresAt,
+        expiresAt: expiresAt + UPLOAD_RETENTION_SECONDS,
+      },
     });
   }
 
@@ -50,12 +55,21 @@ export class DynamoUploadStore implements UploadStore {
     const { expiresAt, id: _id, tenantId: _t, ...fields } = patch;
     void _id;
     void _t;
-    const set = setExpression({ ...fields, status: to, ...(expiresAt !== undefined ? { uploadExpiresAt: expiresAt } : {}) });
-    const values: Record<string, unknown> = { ...set.values, ':tenant': tenantId, ':now': nowSeconds(this.ctx) };
+    const set = setExpression({
+      ...fields,
+      status: to,
+      ...(expiresAt !== undefined ? { uploadExpiresAt: expiresAt } : {}),
+    });
+    const values: Record<string, unknown> = {
+      ...set.values,
+      ':tenant': tenantId,
+      ':now': nowSeconds(this.ctx),
+    };
     const conditions = ['attribute_exists(pk)', 'tenantId = :tenant', 'expiresAt > :now'];
     // A pending upload past its deadline reads as `expired`, so it is not `pending` for this write either.
     if (from === 'pending') conditions.push('#cur = :pending', 'uploadExpiresAt > :now');
-    else if (from === 'expired') conditions.push('(#cur = :expired OR (#cur = :pending AND uploadExpiresAt <= :now))');
+    else if (from === 'expired')
+      conditions.push('(#cur = :expired OR (#cur = :pending AND uploadExpiresAt <= :now))');
     else conditions.push('#cur = :from');
     if (from === 'pending' || from === 'expired') values[':pending'] = 'pending';
     if (from === 'expired') values[':expired'] = 'expired';

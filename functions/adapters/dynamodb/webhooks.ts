@@ -16,7 +16,15 @@ import type { Page, TenantId } from '../../domain/records';
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../../domain/webhooks/records';
 import type { ListOptions } from '../../ports/store';
 import type { WebhookDeliveryStore, WebhookEndpointStore, WebhookStores } from '../../ports/webhooks';
-import { conditional, fromItem, isConditionalFailure, nowSeconds, queryPage, setExpression, type TableContext } from './table';
+import {
+  conditional,
+  fromItem,
+  isConditionalFailure,
+  nowSeconds,
+  queryPage,
+  setExpression,
+  type TableContext,
+} from './table';
 
 const DUE_SHARDS = 4;
 const DELIVERY_RETENTION_SECONDS = 30 * 24 * 3600;
@@ -43,7 +51,11 @@ export class DynamoWebhookEndpointStore implements WebhookEndpointStore {
   }
 
   async get(tenantId: TenantId, id: string): Promise<WebhookEndpointRecord | undefined> {
-    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: endpointKey(tenantId, id), ConsistentRead: true });
+    const res = await this.ctx.doc.get({
+      TableName: this.ctx.table,
+      Key: endpointKey(tenantId, id),
+      ConsistentRead: true,
+    });
     return res.Item ? fromItem<WebhookEndpointRecord>(res.Item) : undefined;
   }
 
@@ -144,7 +156,11 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   async get(id: string): Promise<WebhookDeliveryRecord | undefined> {
-    const res = await this.ctx.doc.get({ TableName: this.ctx.table, Key: deliveryKey(id), ConsistentRead: true });
+    const res = await this.ctx.doc.get({
+      TableName: this.ctx.table,
+      Key: deliveryKey(id),
+      ConsistentRead: true,
+    });
     return this.live(res.Item);
   }
 
@@ -161,7 +177,11 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
         IndexName: 'gsi1',
         KeyConditionExpression: cursor ? 'gsi1pk = :p AND gsi1sk < :c' : 'gsi1pk = :p',
         FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':p': logIndex(endpointId), ':now': nowSeconds(this.ctx), ...(cursor ? { ':c': cursor } : {}) },
+        ExpressionAttributeValues: {
+          ':p': logIndex(endpointId),
+          ':now': nowSeconds(this.ctx),
+          ...(cursor ? { ':c': cursor } : {}),
+        },
         ScanIndexForward: false,
       },
       opts.limit,
@@ -197,7 +217,8 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
   ): Promise<WebhookDeliveryRecord> {
     const fields: Record<string, unknown> = { ...patch };
     for (const k of ['id', 'tenantId', 'endpointId', 'version']) delete fields[k];
-    const final = (patch.status !== undefined && patch.status !== 'pending') || patch.nextAttemptAtMs === null;
+    const final =
+      (patch.status !== undefined && patch.status !== 'pending') || patch.nextAttemptAtMs === null;
     if (!final && typeof patch.nextAttemptAtMs === 'number') {
       fields.gsi2pk = dueShard(id);
       fields.gsi2sk = `${pad(patch.nextAttemptAtMs)}#${id}`;
@@ -209,7 +230,8 @@ export class DynamoWebhookDeliveryStore implements WebhookDeliveryStore {
           TableName: this.ctx.table,
           Key: deliveryKey(id),
           UpdateExpression:
-            `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one` + (final ? ' REMOVE gsi2pk, gsi2sk' : ''),
+            `SET ${set.expr ? `${set.expr}, ` : ''}#version = #version + :one` +
+            (final ? ' REMOVE gsi2pk, gsi2sk' : ''),
           ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
           ExpressionAttributeNames: { ...set.names, '#version': 'version' },
           ExpressionAttributeValues: { ...set.values, ':expected': expectedVersion, ':one': 1 },

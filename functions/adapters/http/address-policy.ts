@@ -158,7 +158,9 @@ export function checkUrl(raw: string, policy: AddressPolicy): UrlCheck {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (isIP(host)) {
     const why = blockedReason(host, policy);
-    return why ? { ok: false, reason: 'blocked', message: `points to a non-public address (${why})` } : { ok: true, url, host, literal: true };
+    return why
+      ? { ok: false, reason: 'blocked', message: `points to a non-public address (${why})` }
+      : { ok: true, url, host, literal: true };
   }
   const lower = host.toLowerCase().replace(/\.$/, '');
   if ((lower === 'localhost' || lower.endsWith('.localhost')) && !policy.allowLoopback) {

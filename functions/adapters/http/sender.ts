@@ -37,7 +37,11 @@ export const systemResolver: Resolver = async (hostname) =>
 
 function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
   return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options?.all) callback(null, addresses.map((a) => ({ address: a.address, family: a.family })));
+    if (options?.all)
+      callback(
+        null,
+        addresses.map((a) => ({ address: a.address, family: a.family })),
+      );
     else callback(null, addresses[0].address, addresses[0].family);
   }) as unknown as LookupFunction;
 }
@@ -52,7 +56,10 @@ export function createHttpSender(options: HttpSenderOptions = {}): WebhookSender
     async send(request: OutboundRequest): Promise<OutboundResult> {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
-      const fail = (reason: 'blocked' | 'timeout' | 'network' | 'invalid_url', message: string): OutboundResult => ({
+      const fail = (
+        reason: 'blocked' | 'timeout' | 'network' | 'invalid_url',
+        message: string,
+      ): OutboundResult => ({
         kind: 'error',
         reason,
         message,
@@ -78,7 +85,8 @@ export function createHttpSender(options: HttpSenderOptions = {}): WebhookSender
               ),
             ]);
           } catch (err) {
-            if (deadline.signal.aborted) return fail('timeout', `resolving ${host} took longer than ${timeoutMs} ms`);
+            if (deadline.signal.aborted)
+              return fail('timeout', `resolving ${host} took longer than ${timeoutMs} ms`);
             return fail('network', `could not resolve ${host}: ${(err as Error).message}`);
           }
           if (addresses.length === 0) return fail('network', `${host} has no addresses`);
@@ -87,7 +95,18 @@ export function createHttpSender(options: HttpSenderOptions = {}): WebhookSender
             if (why) return fail('blocked', `${host} resolves to a non-public address ${a.address} (${why})`);
           }
         }
-        return await post(url, host, literal, addresses, request, deadline.signal, snippetBytes, elapsed, fail, options.ca);
+        return await post(
+          url,
+          host,
+          literal,
+          addresses,
+          request,
+          deadline.signal,
+          snippetBytes,
+          elapsed,
+          fail,
+          options.ca,
+        );
       } finally {
         clearTimeout(timer);
       }

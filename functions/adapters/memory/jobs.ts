@@ -9,7 +9,11 @@ import type { JobEventRecord, JobRecord, OutboxRecord, Page } from '../../domain
 
 const clone = <T>(v: T): T => structuredClone(v);
 
-function page<T extends { id: string }>(sortedNewestFirst: T[], after: string | undefined, limit: number): Page<T> {
+function page<T extends { id: string }>(
+  sortedNewestFirst: T[],
+  after: string | undefined,
+  limit: number,
+): Page<T> {
   const start = after ? sortedNewestFirst.findIndex((x) => x.id === after) + 1 : 0;
   const items = start === 0 && after ? [] : sortedNewestFirst.slice(start, start + limit);
   return { items: items.map(clone), hasMore: start + limit < sortedNewestFirst.length };
@@ -97,7 +101,10 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 
   async listPending(limit: number): Promise<OutboxRecord[]> {
-    return [...this.items.values()].filter((e) => e.status === 'pending').slice(0, limit).map(clone);
+    return [...this.items.values()]
+      .filter((e) => e.status === 'pending')
+      .slice(0, limit)
+      .map(clone);
   }
 
   async markDispatched(id: string): Promise<void> {

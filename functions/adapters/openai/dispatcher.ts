@@ -18,14 +18,24 @@ export interface OpenAiDispatcherDeps {
 }
 
 function wrap(action: string, err: unknown): Error {
-  if (err instanceof OpenAI.APIError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429) {
+  if (
+    err instanceof OpenAI.APIError &&
+    err.status !== undefined &&
+    err.status >= 400 &&
+    err.status < 500 &&
+    err.status !== 429
+  ) {
     return new ProviderRejectedError(`OpenAI ${action} failed: ${err.message}`, err);
   }
   return new UpstreamError(`OpenAI ${action} failed: ${(err as Error).message}`, { cause: err });
 }
 
 /** The subset of our hyperparameters that OpenAI's supervised method accepts (the API rejects the rest up front). */
-export function openAiHyperparameters(job: JobRecord): { n_epochs?: number; batch_size?: number; learning_rate_multiplier?: number } {
+export function openAiHyperparameters(job: JobRecord): {
+  n_epochs?: number;
+  batch_size?: number;
+  learning_rate_multiplier?: number;
+} {
   const requested = job.method.hyperparameters;
   const resolved = job.resolvedHyperparameters;
   const pick = (k: string): number | undefined => {

@@ -37,7 +37,9 @@ export class S3BlobStore implements BlobStore {
   ) {}
 
   async put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -100,7 +102,12 @@ export class S3BlobStore implements BlobStore {
     return res.UploadId!;
   }
 
-  async presignPart(key: string, multipartId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+  async presignPart(
+    key: string,
+    multipartId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string> {
     return getSignedUrl(
       this.s3,
       new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: multipartId, PartNumber: partNumber }),
@@ -114,7 +121,12 @@ export class S3BlobStore implements BlobStore {
     try {
       do {
         const res = await this.s3.send(
-          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: multipartId, PartNumberMarker: marker }),
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: multipartId,
+            PartNumberMarker: marker,
+          }),
         );
         for (const p of res.Parts ?? []) parts.push({ partNumber: p.PartNumber!, etag: p.ETag! });
         marker = res.IsTruncated ? res.NextPartNumberMarker : undefined;
@@ -143,7 +155,9 @@ export class S3BlobStore implements BlobStore {
 
   async abortMultipart(key: string, multipartId: string): Promise<void> {
     try {
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: multipartId }));
+      await this.s3.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: multipartId }),
+      );
     } catch (err) {
       // Aborting twice (or after completion) leaves nothing to abort.
       if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;

@@ -33,7 +33,12 @@ const REPLAYED = 'Idempotent-Replayed';
 /** How long an unfinished claim holds the key (the API Lambda times out after 29 s). */
 const IN_PROGRESS_LEASE_SECONDS = 5 * 60;
 
-async function fingerprint(method: string, path: string, contentType: string, body: ArrayBuffer): Promise<string> {
+async function fingerprint(
+  method: string,
+  path: string,
+  contentType: string,
+  body: ArrayBuffer,
+): Promise<string> {
   const h = createHash('sha256').update(`${method} ${path}\n`);
   if (contentType.toLowerCase().startsWith('multipart/form-data')) {
     let form: FormData | undefined;
@@ -47,7 +52,10 @@ async function fingerprint(method: string, path: string, contentType: string, bo
       for (const [name, value] of entries) {
         h.update(`${name}\u0000`);
         if (typeof value === 'string') h.update(`s:${value}\u0000`);
-        else h.update(`f:${value.name}\u0000`).update(new Uint8Array(await value.arrayBuffer())).update('\u0000');
+        else
+          h.update(`f:${value.name}\u0000`)
+            .update(new Uint8Array(await value.arrayBuffer()))
+            .update('\u0000');
       }
       return h.digest('hex');
     }
@@ -77,7 +85,10 @@ export function idempotency(store: IdempotencyStore, clock: Clock, ttlSeconds: n
     if (existing) {
       if (existing.requestHash !== requestHash) throw new IdempotencyMismatchError();
       if (existing.status !== 'completed' || !existing.response) {
-        throw new ConflictError('A request with this Idempotency-Key is still being processed. Retry later.', 'idempotency_in_progress');
+        throw new ConflictError(
+          'A request with this Idempotency-Key is still being processed. Retry later.',
+          'idempotency_in_progress',
+        );
       }
       const { status, body: stored, headers } = existing.response;
       return new Response(stored, { status, headers: { ...headers, [REPLAYED]: 'true' } });
@@ -99,7 +110,12 @@ export function idempotency(store: IdempotencyStore, clock: Clock, ttlSeconds: n
     // it is not written to the table. The key still guards against a second creation; a replay
     // answers 409 saying where to look instead.
     if (/\bno-store\b/i.test(res.headers.get('cache-control') ?? '')) {
-      await store.complete(tenantId, key, { status: 409, body: JSON.stringify(NOT_STORED), headers: { 'content-type': 'application/json' } }, expiresAt);
+      await store.complete(
+        tenantId,
+        key,
+        { status: 409, body: JSON.stringify(NOT_STORED), headers: { 'content-type': 'application/json' } },
+        expiresAt,
+      );
       return;
     }
     const text = await res.clone().text();

@@ -15,7 +15,8 @@ import { presentFile, presentList } from '../present';
 export function registerFileRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
   app.openapi(createFileRoute, async (c) => {
     const { file, purpose } = c.req.valid('form');
-    if (file.size > ctx.config.maxDirectUploadBytes) throw new PayloadTooLargeError(ctx.config.maxDirectUploadBytes);
+    if (file.size > ctx.config.maxDirectUploadBytes)
+      throw new PayloadTooLargeError(ctx.config.maxDirectUploadBytes);
     const record = await createFile(ctx, c.get('tenantId'), {
       filename: file.name || 'upload.jsonl',
       purpose,

@@ -38,7 +38,8 @@ function metadataFilter(queries: Record<string, string[]>): Record<string, strin
   }
   // A job holds at most 16 metadata keys, so a longer filter matches nothing; it would also pass
   // DynamoDB's 4 KB expression limit, which answers with an error rather than an empty page.
-  if (Object.keys(out).length > 16) throw new ValidationError('metadata: filter on at most 16 metadata keys', 'metadata');
+  if (Object.keys(out).length > 16)
+    throw new ValidationError('metadata: filter on at most 16 metadata keys', 'metadata');
   return Object.keys(out).length ? out : undefined;
 }
 
@@ -50,7 +51,8 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
     const plan = await planJob(ctx, c.get('tenantId'), req, req.seed ?? 0);
     const estimate = estimateFromPlan(plan);
     if (req.seed == null) {
-      estimate.hyperparameter_explanations.seed = 'not given: the job will draw one at random (0 is shown here)';
+      estimate.hyperparameter_explanations.seed =
+        'not given: the job will draw one at random (0 is shown here)';
     }
     return c.json(estimate, 200);
   });
@@ -61,7 +63,11 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
 
   app.openapi(listJobsRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    const page = await listJobs(ctx, c.get('tenantId'), { after, limit, metadata: metadataFilter(c.req.queries()) });
+    const page = await listJobs(ctx, c.get('tenantId'), {
+      after,
+      limit,
+      metadata: metadataFilter(c.req.queries()),
+    });
     return c.json(presentList(page, job), 200);
   });
 
@@ -83,13 +89,19 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
 
   app.openapi(listJobEventsRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    const page = await listJobEvents(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, { after, limit });
+    const page = await listJobEvents(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, {
+      after,
+      limit,
+    });
     return c.json(presentList(page, presentEvent), 200);
   });
 
   app.openapi(listJobCheckpointsRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    const page = await listJobCheckpoints(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, { after, limit });
+    const page = await listJobCheckpoints(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, {
+      after,
+      limit,
+    });
     return c.json(presentList(page, presentCheckpoint), 200);
   });
 }

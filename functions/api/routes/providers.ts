@@ -15,7 +15,11 @@ export interface ProviderWebhookDeps {
   openai?: { client: OpenAI; webhookSecret: string; mirror: ProviderMirror };
 }
 
-export function registerProviderRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext, deps: ProviderWebhookDeps): void {
+export function registerProviderRoutes(
+  app: OpenAPIHono<ApiEnv>,
+  ctx: ApiContext,
+  deps: ProviderWebhookDeps,
+): void {
   const openai = deps.openai;
   if (!openai) return;
   app.post('/v1/providers/openai/webhook', async (c) => {
@@ -25,7 +29,11 @@ export function registerProviderRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext
     try {
       providerJobId = await openAiWebhookJobId(openai.client, body, headers, openai.webhookSecret);
     } catch (err) {
-      throw new ValidationError(`Webhook signature verification failed: ${(err as Error).message}`, 'webhook-signature', 'invalid_signature');
+      throw new ValidationError(
+        `Webhook signature verification failed: ${(err as Error).message}`,
+        'webhook-signature',
+        'invalid_signature',
+      );
     }
     if (providerJobId) {
       await syncByProviderJobId({ stores: ctx.stores, clock: ctx.clock }, openai.mirror, providerJobId);

@@ -111,7 +111,10 @@ export function registerSweepRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext, s
 
   app.openapi(listSweepsRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    return c.json(presentList(await listSweeps(deps, c.get('tenantId'), { after, limit }), presentSweep), 200);
+    return c.json(
+      presentList(await listSweeps(deps, c.get('tenantId'), { after, limit }), presentSweep),
+      200,
+    );
   });
 
   app.openapi(retrieveSweepRoute, async (c) => {
@@ -137,6 +140,9 @@ export function registerSweepRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext, s
     const sweep = await getSweep(deps, c.get('tenantId'), id);
     const jobs = await Promise.all(page.items.map((t) => ctx.stores.jobs.getById(t.jobId)));
     const items = page.items.map((t, i) => presentTrial(sweep, t, jobs[i]));
-    return c.json(presentList({ items, hasMore: page.hasMore }, (x) => x), 200);
+    return c.json(
+      presentList({ items, hasMore: page.hasMore }, (x) => x),
+      200,
+    );
   });
 }

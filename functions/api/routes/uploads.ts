@@ -24,20 +24,34 @@ export function registerUploadRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) 
   });
 
   app.openapi(retrieveUploadRoute, async (c) => {
-    return c.json(presentUpload(await getUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)), 200);
+    return c.json(
+      presentUpload(await getUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)),
+      200,
+    );
   });
 
   app.openapi(uploadPartsRoute, async (c) => {
     const body = c.req.valid('json');
-    const view = await signUploadParts(ctx, c.get('tenantId'), c.req.valid('param').upload_id, body.part_numbers);
+    const view = await signUploadParts(
+      ctx,
+      c.get('tenantId'),
+      c.req.valid('param').upload_id,
+      body.part_numbers,
+    );
     return c.json(presentUpload(view), 200);
   });
 
   app.openapi(completeUploadRoute, async (c) => {
-    return c.json(presentUpload(await completeUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)), 200);
+    return c.json(
+      presentUpload(await completeUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)),
+      200,
+    );
   });
 
   app.openapi(cancelUploadRoute, async (c) => {
-    return c.json(presentUpload(await cancelUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)), 200);
+    return c.json(
+      presentUpload(await cancelUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)),
+      200,
+    );
   });
 }

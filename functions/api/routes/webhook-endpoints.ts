@@ -60,9 +60,13 @@ export const createWebhookEndpointRoute = createRoute({
   path: '/v1/webhook_endpoints',
   tags,
   security,
-  summary: 'Register a URL for signed event notifications; the signing secret is shown only in this response.',
+  summary:
+    'Register a URL for signed event notifications; the signing secret is shown only in this response.',
   request: { headers: IdempotencyHeadersSchema, body: jsonBody(WebhookEndpointCreateSchema) },
-  responses: { 200: json(WebhookEndpointWithSecretSchema, 'The endpoint and its secret (shown once).'), ...errorResponses },
+  responses: {
+    200: json(WebhookEndpointWithSecretSchema, 'The endpoint and its secret (shown once).'),
+    ...errorResponses,
+  },
 });
 
 export const listWebhookEndpointsRoute = createRoute({
@@ -92,7 +96,11 @@ export const updateWebhookEndpointRoute = createRoute({
   tags,
   security,
   summary: 'Change the URL, event filter, description, or enable/disable the endpoint.',
-  request: { params: WebhookEndpointIdParamSchema, headers: IdempotencyHeadersSchema, body: jsonBody(WebhookEndpointUpdateSchema) },
+  request: {
+    params: WebhookEndpointIdParamSchema,
+    headers: IdempotencyHeadersSchema,
+    body: jsonBody(WebhookEndpointUpdateSchema),
+  },
   responses: { 200: json(WebhookEndpointSchema, 'The updated endpoint.'), ...errorResponses },
 });
 
@@ -103,7 +111,10 @@ export const disableWebhookEndpointRoute = createRoute({
   tags,
   security,
   request: { params: WebhookEndpointIdParamSchema, headers: IdempotencyHeadersSchema },
-  responses: { 200: json(WebhookEndpointSchema, 'The disabled endpoint; pending deliveries are cancelled.'), ...errorResponses },
+  responses: {
+    200: json(WebhookEndpointSchema, 'The disabled endpoint; pending deliveries are cancelled.'),
+    ...errorResponses,
+  },
 });
 
 export const rotateWebhookSecretRoute = createRoute({
@@ -118,7 +129,10 @@ export const rotateWebhookSecretRoute = createRoute({
     headers: IdempotencyHeadersSchema,
     body: { required: false, content: { 'application/json': { schema: WebhookSecretRotateSchema } } },
   },
-  responses: { 200: json(WebhookEndpointWithSecretSchema, 'The endpoint and its new secret (shown once).'), ...errorResponses },
+  responses: {
+    200: json(WebhookEndpointWithSecretSchema, 'The endpoint and its new secret (shown once).'),
+    ...errorResponses,
+  },
 });
 
 export const deleteWebhookEndpointRoute = createRoute({
@@ -128,7 +142,10 @@ export const deleteWebhookEndpointRoute = createRoute({
   tags,
   security,
   request: { params: WebhookEndpointIdParamSchema },
-  responses: { 200: json(WebhookEndpointDeletedSchema, 'Deleted; pending deliveries are cancelled.'), ...errorResponses },
+  responses: {
+    200: json(WebhookEndpointDeletedSchema, 'Deleted; pending deliveries are cancelled.'),
+    ...errorResponses,
+  },
 });
 
 export const listWebhookDeliveriesRoute = createRoute({
@@ -138,7 +155,10 @@ export const listWebhookDeliveriesRoute = createRoute({
   tags,
   security,
   request: { params: WebhookEndpointIdParamSchema, query: WebhookEndpointListQuerySchema },
-  responses: { 200: json(WebhookDeliveryListSchema, 'Deliveries with their attempts, newest first.'), ...errorResponses },
+  responses: {
+    200: json(WebhookDeliveryListSchema, 'Deliveries with their attempts, newest first.'),
+    ...errorResponses,
+  },
 });
 
 export const redeliverWebhookRoute = createRoute({
@@ -195,7 +215,11 @@ export function presentWebhookDelivery(d: WebhookDeliveryRecord): WebhookDeliver
   };
 }
 
-export function registerWebhookEndpointRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext, deps: WebhookApiDeps) {
+export function registerWebhookEndpointRoutes(
+  app: OpenAPIHono<ApiEnv>,
+  ctx: ApiContext,
+  deps: WebhookApiDeps,
+) {
   const service = createEndpointService({
     endpoints: deps.stores.endpoints,
     deliveries: deps.stores.deliveries,
@@ -220,11 +244,17 @@ export function registerWebhookEndpointRoutes(app: OpenAPIHono<ApiEnv>, ctx: Api
 
   app.openapi(listWebhookEndpointsRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    return c.json(presentList(await service.list(c.get('tenantId'), { after, limit }), presentWebhookEndpoint), 200);
+    return c.json(
+      presentList(await service.list(c.get('tenantId'), { after, limit }), presentWebhookEndpoint),
+      200,
+    );
   });
 
   app.openapi(retrieveWebhookEndpointRoute, async (c) => {
-    return c.json(presentWebhookEndpoint(await service.get(c.get('tenantId'), c.req.valid('param').endpoint_id)), 200);
+    return c.json(
+      presentWebhookEndpoint(await service.get(c.get('tenantId'), c.req.valid('param').endpoint_id)),
+      200,
+    );
   });
 
   app.openapi(updateWebhookEndpointRoute, async (c) => {
@@ -239,7 +269,10 @@ export function registerWebhookEndpointRoutes(app: OpenAPIHono<ApiEnv>, ctx: Api
   });
 
   app.openapi(disableWebhookEndpointRoute, async (c) => {
-    return c.json(presentWebhookEndpoint(await service.disable(c.get('tenantId'), c.req.valid('param').endpoint_id)), 200);
+    return c.json(
+      presentWebhookEndpoint(await service.disable(c.get('tenantId'), c.req.valid('param').endpoint_id)),
+      200,
+    );
   });
 
   app.openapi(rotateWebhookSecretRoute, async (c) => {
@@ -261,7 +294,10 @@ export function registerWebhookEndpointRoutes(app: OpenAPIHono<ApiEnv>, ctx: Api
 
   app.openapi(listWebhookDeliveriesRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    const page = await service.listDeliveries(c.get('tenantId'), c.req.valid('param').endpoint_id, { after, limit });
+    const page = await service.listDeliveries(c.get('tenantId'), c.req.valid('param').endpoint_id, {
+      after,
+      limit,
+    });
     return c.json(presentList(page, presentWebhookDelivery), 200);
   });
 

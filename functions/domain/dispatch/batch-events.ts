@@ -11,7 +11,8 @@ import type { JobRecord } from '../records';
 import { appendJobEvent, isTerminal, transitionJob } from '../lifecycle';
 import { resumeStep, type DispatchDeps } from './deps';
 
-export type BatchJobStatus = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type BatchJobStatus =
+  'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
 /** The part of Batch's JobDetail (event `detail`, or a DescribeJobs entry) that we read. */
 export interface BatchJobDetail {
@@ -20,7 +21,11 @@ export interface BatchJobDetail {
   status?: string;
   statusReason?: string;
   stoppedAt?: number;
-  attempts?: { statusReason?: string; container?: { exitCode?: number; reason?: string }; stoppedAt?: number }[];
+  attempts?: {
+    statusReason?: string;
+    container?: { exitCode?: number; reason?: string };
+    stoppedAt?: number;
+  }[];
   container?: { environment?: { name?: string; value?: string }[]; exitCode?: number; reason?: string };
   tags?: Record<string, string>;
 }
@@ -63,7 +68,11 @@ export function tuneplaneJobIdOf(detail: BatchJobDetail): string | undefined {
 
 function failureReason(detail: BatchJobDetail): string {
   const last = detail.attempts?.[detail.attempts.length - 1];
-  const parts = [detail.statusReason, last?.statusReason, last?.container?.reason ?? detail.container?.reason];
+  const parts = [
+    detail.statusReason,
+    last?.statusReason,
+    last?.container?.reason ?? detail.container?.reason,
+  ];
   const exit = last?.container?.exitCode ?? detail.container?.exitCode;
   if (exit !== undefined) parts.push(`exit code ${exit}`);
   const unique = [...new Set(parts.filter((p): p is string => !!p))];
@@ -110,7 +119,10 @@ export async function handleBatchStateChange(
     case 'RUNNING': {
       if (job.status !== 'queued') return 'ignored_no_change';
       const r = await tolerateConflict(
-        transitionJob(deps, job.id, 'running', { expectedStatus: 'queued', reason: 'Fine-tuning job started on AWS Batch' }),
+        transitionJob(deps, job.id, 'running', {
+          expectedStatus: 'queued',
+          reason: 'Fine-tuning job started on AWS Batch',
+        }),
       );
       return r?.changed ? 'running' : 'ignored_no_change';
     }
@@ -121,7 +133,11 @@ export async function handleBatchStateChange(
         // Resumed, but the new submission failed (Batch unreachable): the job still carries the
         // id of the attempt its pause terminated. Forget that id; the reconciler submits anew.
         const r = await tolerateConflict(
-          deps.stores.jobs.update(job.id, { version: job.version, status: 'queued' }, { providerJobId: null }),
+          deps.stores.jobs.update(
+            job.id,
+            { version: job.version, status: 'queued' },
+            { providerJobId: null },
+          ),
         );
         return r ? 'awaiting_resubmit' : 'ignored_no_change';
       }
@@ -143,7 +159,11 @@ export async function handleBatchStateChange(
         transitionJob(deps, job.id, 'failed', {
           reason: 'The training container exited without reporting a result.',
           patch: {
-            error: { code: 'runner_no_result', message: 'The training container exited without reporting a result.', param: null },
+            error: {
+              code: 'runner_no_result',
+              message: 'The training container exited without reporting a result.',
+              param: null,
+            },
           },
         }),
       );

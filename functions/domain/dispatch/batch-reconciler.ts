@@ -54,7 +54,9 @@ export async function reconcileBatchJobs(
       try {
         await transitionJob(deps, job.id, 'failed', {
           reason: `AWS Batch has no record of job ${job.providerJobId}.`,
-          patch: { error: { code: 'batch_job_missing', message: 'AWS Batch has no record of the job.', param: null } },
+          patch: {
+            error: { code: 'batch_job_missing', message: 'AWS Batch has no record of the job.', param: null },
+          },
         });
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;

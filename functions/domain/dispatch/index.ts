@@ -2,7 +2,12 @@ export { resumeStep } from './deps';
 export type { DispatchDeps } from './deps';
 export { submitQueuedJob, submitUnsubmittedJobs } from './submit';
 export type { Dispatchers, SubmitOptions } from './submit';
-export { handleBatchStateChange, isHostInterruption, isPauseTermination, tuneplaneJobIdOf } from './batch-events';
+export {
+  handleBatchStateChange,
+  isHostInterruption,
+  isPauseTermination,
+  tuneplaneJobIdOf,
+} from './batch-events';
 export type { BatchJobDetail, BatchOutcome, BatchStateChange, HandleOptions } from './batch-events';
 export { reconcileBatchJobs } from './batch-reconciler';
 export type { BatchDescriber, ReconcileOptions, ReconcileReport } from './batch-reconciler';

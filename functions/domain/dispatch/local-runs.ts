@@ -31,7 +31,10 @@ export interface ExitPolicy {
 
 async function fail(deps: DispatchDeps, job: JobRecord, code: string, message: string): Promise<ExitOutcome> {
   try {
-    await transitionJob(deps, job.id, 'failed', { reason: `The job failed: ${message}`, patch: { error: { code, message, param: null } } });
+    await transitionJob(deps, job.id, 'failed', {
+      reason: `The job failed: ${message}`,
+      patch: { error: { code, message, param: null } },
+    });
     return 'failed';
   } catch (err) {
     if (err instanceof ConflictError) return 'ignored';
@@ -41,7 +44,10 @@ async function fail(deps: DispatchDeps, job: JobRecord, code: string, message: s
 
 /** The last non-empty line of the runner's stderr: usually the error it died of. */
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.at(-1)?.slice(0, 500) ?? '';
 }
 
@@ -60,9 +66,11 @@ export async function onRunnerExit(
   if (exit.code === 0) {
     return fail(deps, job, 'runner_no_result', 'the training process exited without reporting a result');
   }
-  const interrupted = exit.code === RUNNER_EXIT_RETRYABLE || exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM';
+  const interrupted =
+    exit.code === RUNNER_EXIT_RETRYABLE || exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM';
   if (!interrupted) {
-    const why = lastLine(exit.stderrTail) || `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}`;
+    const why =
+      lastLine(exit.stderrTail) || `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}`;
     return fail(deps, job, 'runner_failed', why);
   }
   const attempt = (job.attempt ?? 1) + 1;
@@ -97,7 +105,9 @@ export async function recoverLocalJobs(
   resubmit: (job: JobRecord) => Promise<unknown>,
   limit = 500,
 ): Promise<{ resumed: string[]; requeued: string[] }> {
-  const jobs = (await deps.stores.jobs.listByStatus(['queued', 'running'], limit)).filter((j) => j.provider === 'local');
+  const jobs = (await deps.stores.jobs.listByStatus(['queued', 'running'], limit)).filter(
+    (j) => j.provider === 'local',
+  );
   const out = { resumed: [] as string[], requeued: [] as string[] };
   for (const job of jobs) {
     if (job.status === 'running') {

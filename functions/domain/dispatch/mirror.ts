@@ -68,7 +68,11 @@ export interface SyncResult {
   newCheckpoints: number;
 }
 
-export async function syncMirroredJob(deps: DispatchDeps, mirror: ProviderMirror, job: JobRecord): Promise<SyncResult> {
+export async function syncMirroredJob(
+  deps: DispatchDeps,
+  mirror: ProviderMirror,
+  job: JobRecord,
+): Promise<SyncResult> {
   if (!job.providerJobId) return { status: job.status, newEvents: 0, newCheckpoints: 0 };
   const remote = await mirror.retrieve(job.providerJobId);
   const [events, checkpoints] = await Promise.all([
@@ -121,7 +125,13 @@ export async function syncMirroredJob(deps: DispatchDeps, mirror: ProviderMirror
     if ((target === 'succeeded' || target === 'paused') && current.status === 'queued') {
       await moveTolerantly(deps, job.id, 'running', {});
     }
-    await moveTolerantly(deps, job.id, target, patch, target === 'failed' ? `The job failed at OpenAI: ${patch.error?.message}` : undefined);
+    await moveTolerantly(
+      deps,
+      job.id,
+      target,
+      patch,
+      target === 'failed' ? `The job failed at OpenAI: ${patch.error?.message}` : undefined,
+    );
   } else if (Object.keys(progress).length && !isTerminal(current.status)) {
     try {
       await deps.stores.jobs.update(job.id, { version: current.version }, progress);
@@ -133,7 +143,13 @@ export async function syncMirroredJob(deps: DispatchDeps, mirror: ProviderMirror
   return { status: after.status, newEvents: events.length, newCheckpoints: checkpoints.length };
 }
 
-async function moveTolerantly(deps: DispatchDeps, jobId: string, to: JobStatus, patch: JobPatch, reason?: string) {
+async function moveTolerantly(
+  deps: DispatchDeps,
+  jobId: string,
+  to: JobStatus,
+  patch: JobPatch,
+  reason?: string,
+) {
   try {
     await transitionJob(deps, jobId, to, { patch, reason });
   } catch (err) {

@@ -34,7 +34,11 @@ export async function submitQueuedJob(
     await transitionJob(deps, job.id, 'failed', {
       reason: `No dispatcher is configured for provider '${job.provider}' on this deployment.`,
       patch: {
-        error: { code: 'provider_unavailable', message: `Provider '${job.provider}' is not configured.`, param: 'provider' },
+        error: {
+          code: 'provider_unavailable',
+          message: `Provider '${job.provider}' is not configured.`,
+          param: 'provider',
+        },
       },
     });
     return (await deps.stores.jobs.getById(job.id))!;
@@ -63,7 +67,11 @@ export async function submitQueuedJob(
     return (await deps.stores.jobs.getById(job.id))!;
   }
   try {
-    const updated = await deps.stores.jobs.update(job.id, { version: job.version, status: 'queued' }, { providerJobId });
+    const updated = await deps.stores.jobs.update(
+      job.id,
+      { version: job.version, status: 'queued' },
+      { providerJobId },
+    );
     await appendJobEvent(deps, job, {
       message: `Submitted to ${job.provider} (${providerJobId})`,
       dedupeKey: `submitted:${providerJobId}`,
@@ -77,7 +85,11 @@ export async function submitQueuedJob(
     const now = (await deps.stores.jobs.getById(job.id))!;
     if (now.providerJobId || isTerminal(now.status)) return now;
     try {
-      return await deps.stores.jobs.update(job.id, { version: now.version, status: now.status }, { providerJobId });
+      return await deps.stores.jobs.update(
+        job.id,
+        { version: now.version, status: now.status },
+        { providerJobId },
+      );
     } catch (e) {
       if (e instanceof ConflictError) return (await deps.stores.jobs.getById(job.id))!;
       throw e;
@@ -99,7 +111,10 @@ export async function submitUnsubmittedJobs(
 ): Promise<string[]> {
   const now = deps.clock.nowMs();
   const jobs = (await deps.stores.jobs.listByStatus(['queued'], opts.limit ?? 200)).filter(
-    (j) => j.provider === provider && !j.providerJobId && now - (j.lastTransition?.atMs ?? j.createdAt * 1000) >= opts.afterMs,
+    (j) =>
+      j.provider === provider &&
+      !j.providerJobId &&
+      now - (j.lastTransition?.atMs ?? j.createdAt * 1000) >= opts.afterMs,
   );
   const submitted: string[] = [];
   for (const job of jobs) {

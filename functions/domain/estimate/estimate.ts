@@ -17,8 +17,16 @@ interface Throughput {
 }
 
 export const THROUGHPUT: Record<Exclude<Provider, 'openai'>, Throughput> = {
-  local: { flopsPerSecond: 3e9, startupSeconds: 5, what: 'the local CPU runner (TensorFlow.js, ~3 GFLOP/s sustained)' },
-  batch: { flopsPerSecond: 2.5e12, startupSeconds: 180, what: 'an AWS Batch GPU (T4 class, ~30% of 8 TFLOP/s fp32) plus ~3 min to start the container' },
+  local: {
+    flopsPerSecond: 3e9,
+    startupSeconds: 5,
+    what: 'the local CPU runner (TensorFlow.js, ~3 GFLOP/s sustained)',
+  },
+  batch: {
+    flopsPerSecond: 2.5e12,
+    startupSeconds: 180,
+    what: 'an AWS Batch GPU (T4 class, ~30% of 8 TFLOP/s fp32) plus ~3 min to start the container',
+  },
 };
 /** OpenAI publishes no throughput; this is a typical observed order of magnitude. */
 const OPENAI_TOKENS_PER_SECOND = 5_000;

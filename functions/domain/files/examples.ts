@@ -11,11 +11,11 @@ import type { FileFormat } from '../records';
 const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 
 export type ExampleCheck =
-  | { ok: true; format: FileFormat; chars: number; label?: string }
-  | { ok: false; rule: string };
+  { ok: true; format: FileFormat; chars: number; label?: string } | { ok: false; rule: string };
 
 const bad = (rule: string): ExampleCheck => ({ ok: false, rule });
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function detect(o: Record<string, unknown>): FileFormat | undefined {
   if ('messages' in o) return 'chat';
@@ -29,7 +29,9 @@ function detect(o: Record<string, unknown>): FileFormat | undefined {
 function contentText(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    const texts = content.map((p) => (isObject(p) && p.type === 'text' && typeof p.text === 'string' ? p.text : undefined));
+    const texts = content.map((p) =>
+      isObject(p) && p.type === 'text' && typeof p.text === 'string' ? p.text : undefined,
+    );
     if (texts.every((t) => t !== undefined)) return texts.join('');
   }
   return undefined;
@@ -52,7 +54,8 @@ function checkChat(o: Record<string, unknown>): ExampleCheck {
     if (text === undefined && !(hasToolCalls && (m.content === undefined || m.content === null))) {
       return bad(`${at}.content must be a string or an array of text parts`);
     }
-    if (text !== undefined && text.trim() === '' && !hasToolCalls) return bad(`${at}.content must not be empty`);
+    if (text !== undefined && text.trim() === '' && !hasToolCalls)
+      return bad(`${at}.content must not be empty`);
     if ('weight' in m) {
       if (m.role !== 'assistant') return bad(`${at}.weight is only allowed on assistant messages`);
       if (m.weight !== 0 && m.weight !== 1) return bad(`${at}.weight must be 0 or 1`);
@@ -66,14 +69,18 @@ function checkChat(o: Record<string, unknown>): ExampleCheck {
 
 function checkPromptCompletion(o: Record<string, unknown>): ExampleCheck {
   if (typeof o.prompt !== 'string') return bad('"prompt" must be a string');
-  if (typeof o.completion !== 'string' || o.completion.trim() === '') return bad('"completion" must be a non-empty string');
+  if (typeof o.completion !== 'string' || o.completion.trim() === '')
+    return bad('"completion" must be a non-empty string');
   return { ok: true, format: 'prompt_completion', chars: o.prompt.length + o.completion.length };
 }
 
 function checkClassification(o: Record<string, unknown>): ExampleCheck {
   if (typeof o.text !== 'string' || o.text.trim() === '') return bad('"text" must be a non-empty string');
   const label = o.label;
-  if (!((typeof label === 'string' && label.trim() !== '') || (typeof label === 'number' && Number.isInteger(label)))) {
+  if (!(
+    (typeof label === 'string' && label.trim() !== '') ||
+    (typeof label === 'number' && Number.isInteger(label))
+  )) {
     return bad('"label" must be a non-empty string or an integer');
   }
   return { ok: true, format: 'classification', chars: o.text.length, label: String(label) };
@@ -96,6 +103,8 @@ export function checkExample(value: unknown): ExampleCheck {
     case 'text':
       return checkText(value);
     default:
-      return bad('unrecognised example: expected "messages" (chat), "prompt"/"completion", or "text" with "label" (classification)');
+      return bad(
+        'unrecognised example: expected "messages" (chat), "prompt"/"completion", or "text" with "label" (classification)',
+      );
   }
 }

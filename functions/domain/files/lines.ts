@@ -1,7 +1,10 @@
 /** Lines of a byte stream, decoded as UTF-8, without holding more than one line in memory. */
 
 export class LineTooLongError extends Error {
-  constructor(readonly line: number, readonly limit: number) {
+  constructor(
+    readonly line: number,
+    readonly limit: number,
+  ) {
     super(`line ${line} is longer than ${limit} bytes`);
   }
 }
@@ -30,7 +33,10 @@ async function* chunks(source: ByteSource): AsyncGenerator<Uint8Array> {
 }
 
 /** Yields `[lineNumber, text]` (1-based; `\r\n` endings accepted). */
-export async function* readLines(source: ByteSource, maxLineChars = 4 * 1024 * 1024): AsyncGenerator<[number, string]> {
+export async function* readLines(
+  source: ByteSource,
+  maxLineChars = 4 * 1024 * 1024,
+): AsyncGenerator<[number, string]> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending = '';
   let lineNo = 0;

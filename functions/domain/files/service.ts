@@ -53,7 +53,11 @@ export async function createFile(
   if (VALIDATED_PURPOSES.has(input.purpose)) {
     const report = await validateTrainingFile(input.bytes);
     if (!report.valid) {
-      throw new ValidationError(`Invalid fine-tune file "${input.filename}": ${describeProblems(report.problems)}`, 'file', 'invalid_file');
+      throw new ValidationError(
+        `Invalid fine-tune file "${input.filename}": ${describeProblems(report.problems)}`,
+        'file',
+        'invalid_file',
+      );
     }
     record = applyReport(record, report);
   }
@@ -89,7 +93,11 @@ export async function createFileFromBlob(
   return record;
 }
 
-export async function getFile(deps: Pick<FileDeps, 'stores'>, tenantId: TenantId, id: string): Promise<FileRecord> {
+export async function getFile(
+  deps: Pick<FileDeps, 'stores'>,
+  tenantId: TenantId,
+  id: string,
+): Promise<FileRecord> {
   const file = await deps.stores.files.get(tenantId, id);
   if (!file || file.deleted) throw new NotFoundError('file', id, 'file_id');
   return file;
@@ -109,7 +117,11 @@ export async function deleteFile(deps: FileDeps, tenantId: TenantId, id: string)
   await deps.blobs.delete(file.blobKey);
 }
 
-export async function fileContent(deps: FileDeps, tenantId: TenantId, id: string): Promise<{ file: FileRecord; body: ReadableStream<Uint8Array> }> {
+export async function fileContent(
+  deps: FileDeps,
+  tenantId: TenantId,
+  id: string,
+): Promise<{ file: FileRecord; body: ReadableStream<Uint8Array> }> {
   const file = await getFile(deps, tenantId, id);
   return { file, body: await deps.blobs.getStream(file.blobKey) };
 }

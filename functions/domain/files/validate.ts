@@ -65,7 +65,10 @@ export async function validateTrainingFile(source: ByteSource): Promise<Training
         format = check.format;
         formatLine = line;
       } else if (check.format !== format) {
-        problems.push({ line, rule: `example is ${check.format} but line ${formatLine} is ${format}; one file holds one format` });
+        problems.push({
+          line,
+          rule: `example is ${check.format} but line ${formatLine} is ${format}; one file holds one format`,
+        });
         continue;
       }
       examples++;
@@ -76,16 +79,23 @@ export async function validateTrainingFile(source: ByteSource): Promise<Training
       }
     }
   } catch (e) {
-    if (e instanceof LineTooLongError) problems.push({ line: e.line, rule: `longer than ${e.limit} characters` });
+    if (e instanceof LineTooLongError)
+      problems.push({ line: e.line, rule: `longer than ${e.limit} characters` });
     else if (e instanceof TypeError) problems.push({ line: null, rule: 'the file is not valid UTF-8 text' });
     else throw e;
   }
 
   if (problems.length === 0) {
     if (examples < MIN_EXAMPLES) {
-      problems.push({ line: null, rule: `the file has ${examples} example(s); fine-tuning needs at least ${MIN_EXAMPLES}` });
+      problems.push({
+        line: null,
+        rule: `the file has ${examples} example(s); fine-tuning needs at least ${MIN_EXAMPLES}`,
+      });
     } else if (format === 'classification' && labels.size < 2) {
-      problems.push({ line: null, rule: `classification needs at least 2 distinct labels (found ${labels.size})` });
+      problems.push({
+        line: null,
+        rule: `classification needs at least 2 distinct labels (found ${labels.size})`,
+      });
     } else if (tooManyLabels) {
       problems.push({ line: null, rule: `classification supports at most ${MAX_LABELS} distinct labels` });
     }

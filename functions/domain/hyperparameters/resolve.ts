@@ -39,13 +39,22 @@ const MAX_DEFAULT_EPOCHS = 25;
 export function autoEpochs(n: number): { value: number; why: string } {
   if (n * TARGET_EPOCHS < MIN_TARGET_EXAMPLES) {
     const value = Math.min(MAX_DEFAULT_EPOCHS, Math.floor(MIN_TARGET_EXAMPLES / n));
-    return { value, why: `auto: ${n} examples × ${TARGET_EPOCHS} epochs would see fewer than ${MIN_TARGET_EXAMPLES} examples, so ${value} epochs (⌊${MIN_TARGET_EXAMPLES}/${n}⌋, at most ${MAX_DEFAULT_EPOCHS}; OpenAI's heuristic)` };
+    return {
+      value,
+      why: `auto: ${n} examples × ${TARGET_EPOCHS} epochs would see fewer than ${MIN_TARGET_EXAMPLES} examples, so ${value} epochs (⌊${MIN_TARGET_EXAMPLES}/${n}⌋, at most ${MAX_DEFAULT_EPOCHS}; OpenAI's heuristic)`,
+    };
   }
   if (n * TARGET_EPOCHS > MAX_TARGET_EXAMPLES) {
     const value = Math.max(MIN_DEFAULT_EPOCHS, Math.floor(MAX_TARGET_EXAMPLES / n));
-    return { value, why: `auto: ${n} examples × ${TARGET_EPOCHS} epochs would see more than ${MAX_TARGET_EXAMPLES} examples, so ${value} epoch(s) (⌊${MAX_TARGET_EXAMPLES}/${n}⌋, at least 1; OpenAI's heuristic)` };
+    return {
+      value,
+      why: `auto: ${n} examples × ${TARGET_EPOCHS} epochs would see more than ${MAX_TARGET_EXAMPLES} examples, so ${value} epoch(s) (⌊${MAX_TARGET_EXAMPLES}/${n}⌋, at least 1; OpenAI's heuristic)`,
+    };
   }
-  return { value: TARGET_EPOCHS, why: `auto: ${TARGET_EPOCHS} epochs, since ${n} examples × ${TARGET_EPOCHS} lies within ${MIN_TARGET_EXAMPLES}..${MAX_TARGET_EXAMPLES} examples seen (OpenAI's heuristic)` };
+  return {
+    value: TARGET_EPOCHS,
+    why: `auto: ${TARGET_EPOCHS} epochs, since ${n} examples × ${TARGET_EPOCHS} lies within ${MIN_TARGET_EXAMPLES}..${MAX_TARGET_EXAMPLES} examples seen (OpenAI's heuristic)`,
+  };
 }
 
 /** Training memory per example in fp32: activations per layer ≈ s·h·68 + 10·a·s² bytes (Korthikanti et al. 2022, doubled for fp32). */
@@ -72,7 +81,10 @@ export function autoBatchSize(
   const dataWhy = `≈0.2% of ${n} examples, rounded down to a power of two → ${fromData}`;
   const budget = MEMORY_BUDGET_BYTES[provider];
   if (!Number.isFinite(budget)) {
-    return { value: Math.min(fromData, n), why: `auto: ${dataWhy} (OpenAI resolves its own auto batch size; the job shows OpenAI's value once it runs)` };
+    return {
+      value: Math.min(fromData, n),
+      why: `auto: ${dataWhy} (OpenAI resolves its own auto batch size; the job shows OpenAI's value once it runs)`,
+    };
   }
   const fixed = model.parameterCount * 16; // fp32 weights + gradients + two Adam moments
   const perExample = memoryPerExample(model, seqLen, checkpointing);
@@ -113,7 +125,11 @@ export function countSteps(
     remaining -= (i >= 0 ? schedule[i].batch_size : batchSize) * accumulation;
     step++;
   }
-  return { stepsPerEpoch, totalSteps: step, why: `${examples * epochs} examples seen with the batch_size_schedule take ${step} steps` };
+  return {
+    stepsPerEpoch,
+    totalSteps: step,
+    why: `${examples * epochs} examples seen with the batch_size_schedule take ${step} steps`,
+  };
 }
 
 export function resolveHyperparameters(input: ResolveInput): Resolution {
@@ -122,10 +138,16 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
   const why: Record<string, string> = {};
   const n = data.trainingExamples;
 
-  const epochs = h.n_epochs === undefined || h.n_epochs === 'auto' ? autoEpochs(n) : { value: h.n_epochs, why: 'requested' };
+  const epochs =
+    h.n_epochs === undefined || h.n_epochs === 'auto'
+      ? autoEpochs(n)
+      : { value: h.n_epochs, why: 'requested' };
   why.n_epochs = epochs.why;
 
-  const seqLen = h.max_sequence_length === undefined || h.max_sequence_length === 'auto' ? model.contextLength : h.max_sequence_length;
+  const seqLen =
+    h.max_sequence_length === undefined || h.max_sequence_length === 'auto'
+      ? model.contextLength
+      : h.max_sequence_length;
   why.max_sequence_length =
     h.max_sequence_length === undefined || h.max_sequence_length === 'auto'
       ? `auto: the model's context length (${model.contextLength}, from ${model.source})`
@@ -164,7 +186,10 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
   } else {
     multiplier = typeof h.learning_rate_multiplier === 'number' ? h.learning_rate_multiplier : 1;
     learningRate = model.defaultLearningRate;
-    why.learning_rate_multiplier = typeof h.learning_rate_multiplier === 'number' ? 'requested' : 'auto: 1 (the base model default rate as is)';
+    why.learning_rate_multiplier =
+      typeof h.learning_rate_multiplier === 'number'
+        ? 'requested'
+        : 'auto: 1 (the base model default rate as is)';
     why.learning_rate =
       `auto: the base model's default ${model.defaultLearningRate} (${model.learningRateSource}); ` +
       `the peak rate is learning_rate × learning_rate_multiplier = ${+(learningRate * multiplier).toPrecision(6)}`;
@@ -193,12 +218,16 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     why.checkpoint_interval_steps = `auto: every ${checkpointEvery} steps: at most 5 checkpoints per run (⌈${total}/5⌉) and not more often than every epoch or 50 steps`;
   }
   const metricsEvery = h.metrics_interval_steps ?? Math.min(10, Math.max(1, Math.ceil(total / 100)));
-  why.metrics_interval_steps = h.metrics_interval_steps ? 'requested' : `default: every ${metricsEvery} steps (at most 10, about 100 reports per run)`;
+  why.metrics_interval_steps = h.metrics_interval_steps
+    ? 'requested'
+    : `default: every ${metricsEvery} steps (at most 10, about 100 reports per run)`;
   why.seed = 'the job seed (request `seed`, or drawn at random when omitted)';
   if (provider === 'openai') {
     // The OpenAI dispatcher sends only explicit values; OpenAI resolves each auto itself.
     for (const k of ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const) {
-      if (h[k] === undefined || h[k] === 'auto') why[k] = `${why[k]}; an estimate: OpenAI resolves auto itself and the job mirrors its value once it runs`;
+      if (h[k] === undefined || h[k] === 'auto')
+        why[k] =
+          `${why[k]}; an estimate: OpenAI resolves auto itself and the job mirrors its value once it runs`;
     }
   }
 
@@ -241,5 +270,11 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     metrics_interval_steps: metricsEvery,
     seed: input.seed,
   };
-  return { hyperparameters, explanations: why, stepsPerEpoch: steps.stepsPerEpoch, totalSteps: total, examplesSeen: n * epochs.value };
+  return {
+    hyperparameters,
+    explanations: why,
+    stepsPerEpoch: steps.stepsPerEpoch,
+    totalSteps: total,
+    examplesSeen: n * epochs.value,
+  };
 }

@@ -55,36 +55,58 @@ export function checkRules(h: Hyperparameters, ctx: RuleContext): void {
     }
   }
 
-  if (present(h.learning_rate) && h.learning_rate !== 'auto' && present(h.learning_rate_multiplier) && h.learning_rate_multiplier !== 'auto') {
-    fail('learning_rate', 'learning_rate (absolute) and learning_rate_multiplier (relative to the model default) are mutually exclusive; set one');
+  if (
+    present(h.learning_rate) &&
+    h.learning_rate !== 'auto' &&
+    present(h.learning_rate_multiplier) &&
+    h.learning_rate_multiplier !== 'auto'
+  ) {
+    fail(
+      'learning_rate',
+      'learning_rate (absolute) and learning_rate_multiplier (relative to the model default) are mutually exclusive; set one',
+    );
   }
   if (present(h.warmup_steps) && present(h.warmup_ratio)) {
     fail('warmup_ratio', 'warmup_steps and warmup_ratio are mutually exclusive; set one');
   }
   const optimizer = h.optimizer ?? 'adamw';
-  if (present(h.momentum) && optimizer !== 'sgd') fail('momentum', `momentum applies only to optimizer "sgd" (optimizer is "${optimizer}")`);
+  if (present(h.momentum) && optimizer !== 'sgd')
+    fail('momentum', `momentum applies only to optimizer "sgd" (optimizer is "${optimizer}")`);
   for (const f of ['beta1', 'beta2', 'epsilon'] as const) {
-    if (present(h[f]) && optimizer === 'sgd') fail(f, `${f} applies only to the Adam optimizers (optimizer is "sgd")`);
+    if (present(h[f]) && optimizer === 'sgd')
+      fail(f, `${f} applies only to the Adam optimizers (optimizer is "sgd")`);
   }
   if (h.early_stopping && !hasValidation) {
     fail('early_stopping', 'early stopping needs validation data: set validation_file');
   }
   if (h.early_stopping?.metric === 'accuracy' && ctx.data.format !== 'classification') {
-    fail('early_stopping.metric', `metric "accuracy" needs classification data (training_file holds ${ctx.data.format} data)`);
+    fail(
+      'early_stopping.metric',
+      `metric "accuracy" needs classification data (training_file holds ${ctx.data.format} data)`,
+    );
   }
   if (h.lr_scheduler === 'reduce_on_plateau' && !hasValidation) {
-    fail('lr_scheduler', 'lr_scheduler "reduce_on_plateau" needs validation data to watch: set validation_file');
+    fail(
+      'lr_scheduler',
+      'lr_scheduler "reduce_on_plateau" needs validation data to watch: set validation_file',
+    );
   }
   if (h.reduce_on_plateau && (h.lr_scheduler ?? 'linear') !== 'reduce_on_plateau') {
     fail('reduce_on_plateau', 'reduce_on_plateau settings apply only with lr_scheduler "reduce_on_plateau"');
   }
   const strategy = h.sampling?.strategy;
   if (strategy === 'stratified' && ctx.data.format !== 'classification') {
-    fail('sampling.strategy', `stratified sampling needs labelled classification data (text/label); training_file holds ${ctx.data.format} data`);
+    fail(
+      'sampling.strategy',
+      `stratified sampling needs labelled classification data (text/label); training_file holds ${ctx.data.format} data`,
+    );
   }
   if (strategy === 'weighted' && !ctx.data.hasWeightField) {
     const field = h.sampling?.weight_field ?? 'sample_weight';
-    fail('sampling.weight_field', `weighted sampling needs the weight field "${field}" (a non-negative number) on every training example`);
+    fail(
+      'sampling.weight_field',
+      `weighted sampling needs the weight field "${field}" (a non-negative number) on every training example`,
+    );
   }
   const schedule = h.batch_size_schedule ?? [];
   schedule.forEach((s, i) => {
@@ -98,7 +120,12 @@ export function checkRules(h: Hyperparameters, ctx: RuleContext): void {
 }
 
 /** Rules that need the step count (known once batch size and epochs are resolved). */
-export function checkStepRules(h: Hyperparameters, totalSteps: number, stepsExplanation: string, prefix: string): void {
+export function checkStepRules(
+  h: Hyperparameters,
+  totalSteps: number,
+  stepsExplanation: string,
+  prefix: string,
+): void {
   if (typeof h.warmup_steps === 'number' && h.warmup_steps >= totalSteps) {
     throw new ValidationError(
       `${prefix}.warmup_steps: warm-up must be shorter than training: warmup_steps (${h.warmup_steps}) must be less than the total steps (${totalSteps}; ${stepsExplanation})`,

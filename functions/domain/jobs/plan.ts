@@ -43,11 +43,21 @@ function openAiModel(id: string): BaseModelInfo {
   };
 }
 
-async function usableFile(deps: PlanDeps, tenantId: TenantId, id: string, param: string): Promise<FileRecord> {
+async function usableFile(
+  deps: PlanDeps,
+  tenantId: TenantId,
+  id: string,
+  param: string,
+): Promise<FileRecord> {
   const file = await deps.stores.files.get(tenantId, id);
-  if (!file || file.deleted) throw new ValidationError(`${param}: no file found with id '${id}'.`, param, 'file_not_found');
+  if (!file || file.deleted)
+    throw new ValidationError(`${param}: no file found with id '${id}'.`, param, 'file_not_found');
   if (file.purpose !== 'fine-tune') {
-    throw new ValidationError(`${param}: file '${id}' has purpose '${file.purpose}'; upload it with purpose 'fine-tune'.`, param, 'invalid_file_purpose');
+    throw new ValidationError(
+      `${param}: file '${id}' has purpose '${file.purpose}'; upload it with purpose 'fine-tune'.`,
+      param,
+      'invalid_file_purpose',
+    );
   }
   if (file.status !== 'processed') {
     throw new ValidationError(
@@ -72,15 +82,26 @@ export function requestedHyperparameters(req: JobCreate): { requested: Hyperpara
   return { requested: fromMethod ?? {}, prefix: 'method.supervised.hyperparameters' };
 }
 
-export async function planJob(deps: PlanDeps, tenantId: TenantId, req: JobCreate, seed: number): Promise<JobPlan> {
+export async function planJob(
+  deps: PlanDeps,
+  tenantId: TenantId,
+  req: JobCreate,
+  seed: number,
+): Promise<JobPlan> {
   const provider = req.provider ?? deps.defaultProvider;
   const described = await deps.models.describe(tenantId, req.model);
   if (!described && provider !== 'openai') {
-    throw new ValidationError(`model: no base model '${req.model}' is available; GET /v1/models lists them.`, 'model', 'model_not_found');
+    throw new ValidationError(
+      `model: no base model '${req.model}' is available; GET /v1/models lists them.`,
+      'model',
+      'model_not_found',
+    );
   }
   const model = described ?? openAiModel(req.model);
   const trainingFile = await usableFile(deps, tenantId, req.training_file, 'training_file');
-  const validationFile = req.validation_file ? await usableFile(deps, tenantId, req.validation_file, 'validation_file') : null;
+  const validationFile = req.validation_file
+    ? await usableFile(deps, tenantId, req.validation_file, 'validation_file')
+    : null;
   if (validationFile && validationFile.format !== trainingFile.format) {
     throw new ValidationError(
       `validation_file: holds ${validationFile.format} data but training_file holds ${trainingFile.format} data`,

@@ -15,7 +15,12 @@ import type { JobRecord, Page, Provider, TenantId } from '../records';
 import { planJob, type PlanDeps } from './plan';
 
 export interface JobDeps extends PlanDeps {
-  stores: PlanDeps['stores'] & { jobs: JobStore; events: JobEventStore; outbox: OutboxStore; checkpoints: CheckpointStore };
+  stores: PlanDeps['stores'] & {
+    jobs: JobStore;
+    events: JobEventStore;
+    outbox: OutboxStore;
+    checkpoints: CheckpointStore;
+  };
   clock: Clock;
   ids: IdGenerator;
   dispatchers?: Partial<Record<Provider, Dispatcher>>;
@@ -23,7 +28,11 @@ export interface JobDeps extends PlanDeps {
   onDispatchError?: (job: JobRecord, action: string, err: unknown) => void;
 }
 
-export async function getJob(deps: Pick<JobDeps, 'stores'>, tenantId: TenantId, id: string): Promise<JobRecord> {
+export async function getJob(
+  deps: Pick<JobDeps, 'stores'>,
+  tenantId: TenantId,
+  id: string,
+): Promise<JobRecord> {
   const job = await deps.stores.jobs.get(tenantId, id);
   if (!job) throw new NotFoundError('fine-tuning job', id, 'fine_tuning_job_id');
   return job;
@@ -60,7 +69,12 @@ export interface CreateJobOptions {
 }
 
 /** Creates the job in `validating_files`, checks what needs checking, and moves it to `queued`. */
-export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreate, opts: CreateJobOptions = {}): Promise<JobRecord> {
+export async function createJob(
+  deps: JobDeps,
+  tenantId: TenantId,
+  req: JobCreate,
+  opts: CreateJobOptions = {},
+): Promise<JobRecord> {
   const seed = req.seed ?? randomInt(0, 2_147_483_647);
   const plan = await planJob(deps, tenantId, req, seed);
   if (deps.dispatchers && !deps.dispatchers[plan.provider]) {
@@ -100,7 +114,11 @@ export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreat
     ...(opts.sweepId ? { sweepId: opts.sweepId } : {}),
   };
   await deps.stores.jobs.create(job);
-  await appendJobEvent(deps, job, { message: `Created fine-tuning job: ${job.id}`, dedupeKey: 'created', createdAt: now });
+  await appendJobEvent(deps, job, {
+    message: `Created fine-tuning job: ${job.id}`,
+    dedupeKey: 'created',
+    createdAt: now,
+  });
   // The files were validated when uploaded and the plan re-checked them: nothing left to wait for.
   const { job: queued } = await transitionJob(deps, job.id, 'queued', {
     expectedStatus: 'validating_files',
@@ -112,9 +130,14 @@ export async function createJob(deps: JobDeps, tenantId: TenantId, req: JobCreat
 export async function cancelJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
   const job = await getJob(deps, tenantId, id);
   if (isTerminal(job.status)) {
-    throw new ConflictError(`Job ${id} has already ${job.status === 'succeeded' ? 'succeeded' : job.status}; it cannot be cancelled.`, 'job_not_cancellable');
+    throw new ConflictError(
+      `Job ${id} has already ${job.status === 'succeeded' ? 'succeeded' : job.status}; it cannot be cancelled.`,
+      'job_not_cancellable',
+    );
   }
-  const { job: cancelled } = await transitionJob(deps, id, 'cancelled', { reason: 'Fine-tuning job cancelled by the user' });
+  const { job: cancelled } = await transitionJob(deps, id, 'cancelled', {
+    reason: 'Fine-tuning job cancelled by the user',
+  });
   const dispatcher = deps.dispatchers?.[job.provider];
   if (dispatcher && job.status !== 'validating_files') {
     await dispatcher.cancel(cancelled).catch((err) => deps.onDispatchError?.(cancelled, 'cancel', err));
@@ -125,14 +148,25 @@ export async function cancelJob(deps: JobDeps, tenantId: TenantId, id: string): 
 export async function pauseJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
   const job = await getJob(deps, tenantId, id);
   if (job.status !== 'running') {
-    throw new ConflictError(`Only running jobs can be paused; job ${id} is ${job.status}.`, 'job_not_pausable');
+    throw new ConflictError(
+      `Only running jobs can be paused; job ${id} is ${job.status}.`,
+      'job_not_pausable',
+    );
   }
   const dispatcher = deps.dispatchers?.[job.provider];
   if (dispatcher && !dispatcher.pause) {
-    throw new ValidationError(`Provider "${job.provider}" cannot pause jobs.`, 'fine_tuning_job_id', 'unsupported_by_provider');
+    throw new ValidationError(
+      `Provider "${job.provider}" cannot pause jobs.`,
+      'fine_tuning_job_id',
+      'unsupported_by_provider',
+    );
   }
-  const { job: paused } = await transitionJob(deps, id, 'paused', { expectedStatus: 'running', reason: 'Fine-tuning job paused by the user' });
-  if (dispatcher?.pause) await dispatcher.pause(paused).catch((err) => deps.onDispatchError?.(paused, 'pause', err));
+  const { job: paused } = await transitionJob(deps, id, 'paused', {
+    expectedStatus: 'running',
+    reason: 'Fine-tuning job paused by the user',
+  });
+  if (dispatcher?.pause)
+    await dispatcher.pause(paused).catch((err) => deps.onDispatchError?.(paused, 'pause', err));
   return paused;
 }
 
@@ -143,9 +177,15 @@ export async function pauseJob(deps: JobDeps, tenantId: TenantId, id: string): P
 export async function resumeJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
   const job = await getJob(deps, tenantId, id);
   if (job.status !== 'paused') {
-    throw new ConflictError(`Only paused jobs can be resumed; job ${id} is ${job.status}.`, 'job_not_resumable');
+    throw new ConflictError(
+      `Only paused jobs can be resumed; job ${id} is ${job.status}.`,
+      'job_not_resumable',
+    );
   }
-  const { job: queued } = await transitionJob(deps, id, 'queued', { expectedStatus: 'paused', reason: 'Fine-tuning job resumed by the user' });
+  const { job: queued } = await transitionJob(deps, id, 'queued', {
+    expectedStatus: 'paused',
+    reason: 'Fine-tuning job resumed by the user',
+  });
   const dispatcher = deps.dispatchers?.[job.provider];
   if (!dispatcher) return queued;
   if (!dispatcher.resume) return submit(deps, queued, { resubmit: true });
@@ -154,7 +194,11 @@ export async function resumeJob(deps: JobDeps, tenantId: TenantId, id: string): 
     if (out?.providerJobId) {
       // Re-read: a late event of the attempt the pause stopped may have touched the job meanwhile.
       const now = (await deps.stores.jobs.getById(id)) ?? queued;
-      return await deps.stores.jobs.update(id, { version: now.version, status: 'queued' }, { providerJobId: out.providerJobId });
+      return await deps.stores.jobs.update(
+        id,
+        { version: now.version, status: 'queued' },
+        { providerJobId: out.providerJobId },
+      );
     }
   } catch (err) {
     deps.onDispatchError?.(queued, 'resume', err);

@@ -70,7 +70,9 @@ function metricsMessage(p: MetricsPoint): string {
     ['full_valid_loss', 'full validation loss'],
     ['accuracy', 'accuracy'],
   ];
-  const parts = labels.filter(([k]) => typeof p[k] === 'number').map(([k, label]) => `${label}=${fmt(p[k]!)}`);
+  const parts = labels
+    .filter(([k]) => typeof p[k] === 'number')
+    .map(([k, label]) => `${label}=${fmt(p[k]!)}`);
   const step = p.totalSteps ? `${p.step}/${p.totalSteps}` : `${p.step}`;
   return parts.length ? `Step ${step}: ${parts.join(', ')}` : `Step ${step}`;
 }

@@ -34,14 +34,18 @@ export async function repairRecentFollowUps(deps: LifecycleDeps, opts: RepairRec
  * Sweep trial jobs are left to their sweep, which queues them (functions/domain/sweeps).
  * Returns the ids of the jobs it failed.
  */
-export async function failAbandonedCreations(deps: LifecycleDeps, opts: { afterMs: number; limit?: number }): Promise<string[]> {
+export async function failAbandonedCreations(
+  deps: LifecycleDeps,
+  opts: { afterMs: number; limit?: number },
+): Promise<string[]> {
   const now = deps.clock.nowMs();
   const jobs = (await deps.stores.jobs.listByStatus(['validating_files'], opts.limit ?? 500)).filter(
     (j) => !j.sweepId && now - j.createdAt * 1000 >= opts.afterMs,
   );
   const failed: string[] = [];
   for (const job of jobs) {
-    const message = 'The request that created this job was interrupted before the job was queued; create the job again.';
+    const message =
+      'The request that created this job was interrupted before the job was queued; create the job again.';
     try {
       const r = await transitionJob(deps, job.id, 'failed', {
         expectedStatus: 'validating_files',

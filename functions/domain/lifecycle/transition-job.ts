@@ -43,7 +43,13 @@ export interface TransitionResult {
 }
 
 /** Statuses that produce an outbox entry (and so a webhook). */
-export const WEBHOOK_STATUSES: readonly JobStatus[] = ['running', 'paused', 'succeeded', 'failed', 'cancelled'];
+export const WEBHOOK_STATUSES: readonly JobStatus[] = [
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
 
 const DEFAULT_MESSAGES: Record<JobStatus, string> = {
   validating_files: 'Validating training file',
@@ -63,7 +69,11 @@ export function outboxIdFor(job: Pick<JobRecord, 'id'>, to: JobStatus, transitio
   return isTerminal(to) ? `${job.id}:${to}` : `${job.id}:${to}:${transitionVersion}`;
 }
 
-export function transitionEventId(job: Pick<JobRecord, 'id'>, to: JobStatus, transitionVersion: number): string {
+export function transitionEventId(
+  job: Pick<JobRecord, 'id'>,
+  to: JobStatus,
+  transitionVersion: number,
+): string {
   return deterministicEventId(job.id, 'status', transitionVersion, to);
 }
 
@@ -100,7 +110,11 @@ function followUpsOf(
   };
 }
 
-async function putFollowUps(deps: LifecycleDeps, job: JobRecord, data: Record<string, unknown> | null): Promise<void> {
+async function putFollowUps(
+  deps: LifecycleDeps,
+  job: JobRecord,
+  data: Record<string, unknown> | null,
+): Promise<void> {
   const f = followUpsOf(job, data);
   if (!f) return;
   // Event first: a webhook receiver that fetches the job's events then finds the transition.
@@ -125,7 +139,10 @@ function invalid(job: JobRecord, to: JobStatus, expected?: JobStatus): ConflictE
   }
   const allowed = nextStatuses(job.status);
   const hint = allowed.length ? `allowed next: ${allowed.join(', ')}` : 'it is in a final state';
-  return new ConflictError(`Job ${job.id} is ${job.status} and cannot become ${to} (${hint}).`, 'invalid_job_status');
+  return new ConflictError(
+    `Job ${job.id} is ${job.status} and cannot become ${to} (${hint}).`,
+    'invalid_job_status',
+  );
 }
 
 /**
@@ -154,11 +171,12 @@ export async function transitionJob(
     }
     const atMs = deps.clock.nowMs();
     const nowS = Math.floor(atMs / 1000);
-    const patch: JobPatch & { status: JobStatus; lastTransition: NonNullable<JobRecord['lastTransition']> } = {
-      ...opts.patch,
-      status: to,
-      lastTransition: { to, version: job.version + 1, atMs, message: event.message },
-    };
+    const patch: JobPatch & { status: JobStatus; lastTransition: NonNullable<JobRecord['lastTransition']> } =
+      {
+        ...opts.patch,
+        status: to,
+        lastTransition: { to, version: job.version + 1, atMs, message: event.message },
+      };
     if (to === 'running' && !job.startedAt && opts.patch?.startedAt === undefined) patch.startedAt = nowS;
     if (isTerminal(to) && opts.patch?.finishedAt === undefined) patch.finishedAt = nowS;
     let updated: JobRecord;
@@ -172,5 +190,8 @@ export async function transitionJob(
     await putFollowUps(deps, updated, event.data);
     return { job: updated, changed: true };
   }
-  throw new ConflictError(`Job ${jobId} kept changing; the move to ${to} was not applied. Retry.`, 'job_busy');
+  throw new ConflictError(
+    `Job ${jobId} kept changing; the move to ${to} was not applied. Retry.`,
+    'job_busy',
+  );
 }

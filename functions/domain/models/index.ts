@@ -1,2 +1,8 @@
-export { modelCatalog, describeConfig, estimateParameters, defaultLearningRateFor, formatCount } from './catalog';
+export {
+  modelCatalog,
+  describeConfig,
+  estimateParameters,
+  defaultLearningRateFor,
+  formatCount,
+} from './catalog';
 export type { BaseModelCatalog, BaseModelInfo } from './catalog';

@@ -20,11 +20,7 @@ export function isBetter(a: number, b: number, goal: Goal): boolean {
 }
 
 export type CompletionReason =
-  | 'target_reached'
-  | 'no_improvement'
-  | 'max_runtime'
-  | 'max_trials'
-  | 'search_space_exhausted';
+  'target_reached' | 'no_improvement' | 'max_runtime' | 'max_trials' | 'search_space_exhausted';
 
 export interface SweepStatusInput {
   /** The sweep's own trials (not warm-start ones), in the order they finished or started. */
@@ -53,21 +49,37 @@ export interface SweepStatus {
 export function sweepStatus(input: SweepStatusInput): SweepStatus {
   const { trials, goal, limits, completion } = input;
   const running = trials.filter((t) => t.state === 'running').length;
-  const stopNow = (done: CompletionReason): SweepStatus => ({ done, cancelRunning: running > 0, startable: 0 });
+  const stopNow = (done: CompletionReason): SweepStatus => ({
+    done,
+    cancelRunning: running > 0,
+    startable: 0,
+  });
 
   const best = bestTrial(trials, goal);
   const target = completion?.target_value;
-  if (best && target !== undefined && !isBetter(target, best.value as number, goal)) return stopNow('target_reached');
-  if (completion?.no_improvement_trials !== undefined && trialsSinceImprovement(trials, goal) >= completion.no_improvement_trials) {
+  if (best && target !== undefined && !isBetter(target, best.value as number, goal))
+    return stopNow('target_reached');
+  if (
+    completion?.no_improvement_trials !== undefined &&
+    trialsSinceImprovement(trials, goal) >= completion.no_improvement_trials
+  ) {
     return stopNow('no_improvement');
   }
-  if (limits.max_runtime_seconds !== undefined && input.elapsedSeconds >= limits.max_runtime_seconds) return stopNow('max_runtime');
+  if (limits.max_runtime_seconds !== undefined && input.elapsedSeconds >= limits.max_runtime_seconds)
+    return stopNow('max_runtime');
 
   const full = trials.length >= limits.max_trials;
   if (full || input.exhausted) {
-    return { done: running === 0 ? (full ? 'max_trials' : 'search_space_exhausted') : null, cancelRunning: false, startable: 0 };
+    return {
+      done: running === 0 ? (full ? 'max_trials' : 'search_space_exhausted') : null,
+      cancelRunning: false,
+      startable: 0,
+    };
   }
-  const startable = Math.max(0, Math.min(limits.max_parallel_trials - running, limits.max_trials - trials.length));
+  const startable = Math.max(
+    0,
+    Math.min(limits.max_parallel_trials - running, limits.max_trials - trials.length),
+  );
   return { done: null, cancelRunning: false, startable };
 }
 
@@ -77,7 +89,12 @@ export function trialsSinceImprovement(trials: readonly Trial[], goal: Goal): nu
   let since = 0;
   for (const t of trials) {
     if (t.state === 'running') continue;
-    if (t.state === 'complete' && typeof t.value === 'number' && !Number.isNaN(t.value) && (best === null || isBetter(t.value, best, goal))) {
+    if (
+      t.state === 'complete' &&
+      typeof t.value === 'number' &&
+      !Number.isNaN(t.value) &&
+      (best === null || isBetter(t.value, best, goal))
+    ) {
       best = t.value;
       since = 0;
     } else {

@@ -23,7 +23,14 @@ export { discreteSize, enumerateGrid, gridValues } from './enumerate';
 export { RandomStrategy } from './random';
 export { TpeStrategy, TPE_DEFAULTS, type TpeSettings } from './tpe';
 export { Asha, MedianStopping, NoStopping, median, type Decision, type Scheduler } from './schedulers';
-export { bestTrial, isBetter, sweepStatus, trialsSinceImprovement, type CompletionReason, type SweepStatus } from './completion';
+export {
+  bestTrial,
+  isBetter,
+  sweepStatus,
+  trialsSinceImprovement,
+  type CompletionReason,
+  type SweepStatus,
+} from './completion';
 export { createRng, type Rng } from './prng';
 export { ndtr } from './truncnorm';
 export { fitToSpace, isActive, paramsKey, type Params, type ParamValue } from './space';
@@ -63,7 +70,10 @@ export function createScheduler(config: Pick<SweepConfig, 'objective' | 'early_s
  * Warm-start trials from earlier sweeps, made fit for this sweep's space: parameters it does not
  * have or values outside its ranges are dropped, trials that are not finished are left out.
  */
-export function warmStartTrials(config: Pick<SweepConfig, 'search_space'>, trials: readonly Trial[]): Trial[] {
+export function warmStartTrials(
+  config: Pick<SweepConfig, 'search_space'>,
+  trials: readonly Trial[],
+): Trial[] {
   return trials
     .filter((t) => t.state === 'complete' || t.state === 'pruned')
     .map((t) => ({ ...t, id: `warm:${t.id}`, params: fitToSpace(config.search_space, t.params) }))

@@ -40,7 +40,9 @@ export type Domain = NumericDomain | CategoricalDomain;
 /** optuna's default_weights: flat for the newest 25, a linear ramp from 1/n for the older ones. */
 export function defaultWeights(n: number): number[] {
   if (n < 25) return new Array<number>(n).fill(1);
-  const ramp = Array.from({ length: n - 25 }, (_, i) => (n - 25 === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (n - 26)));
+  const ramp = Array.from({ length: n - 25 }, (_, i) =>
+    n - 25 === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (n - 26),
+  );
   return [...ramp, ...new Array<number>(25).fill(1)];
 }
 
@@ -52,7 +54,11 @@ export class ParzenEstimator {
   private readonly exactDensity: boolean;
 
   /** `observations`: values in internal scale (category indices for categoricals), oldest first. */
-  constructor(observations: readonly number[], private readonly domain: Domain, opts: ParzenOptions) {
+  constructor(
+    observations: readonly number[],
+    private readonly domain: Domain,
+    opts: ParzenOptions,
+  ) {
     this.exactDensity = opts.exactDensity;
     const n = observations.length;
     const w = [...defaultWeights(n), opts.priorWeight];
@@ -120,7 +126,8 @@ export class ParzenEstimator {
     if (d.kind === 'categorical') return Math.log(this.probs[c][x]);
     const mu = this.mus[c];
     const sd = this.sigmas[c];
-    if (d.q === null) return truncnormLogPdf(x, mu, sd, d.low, d.high) + (this.exactDensity ? 0 : Math.log(sd));
+    if (d.q === null)
+      return truncnormLogPdf(x, mu, sd, d.low, d.high) + (this.exactDensity ? 0 : Math.log(sd));
     const lo = Math.max(x - d.q / 2, d.low);
     const hi = Math.min(x + d.q / 2, d.high);
     return logGaussMass((lo - mu) / sd, (hi - mu) / sd) - logGaussMass((d.low - mu) / sd, (d.high - mu) / sd);

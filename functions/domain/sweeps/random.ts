@@ -5,7 +5,10 @@ import { assign, sampleUniform, type Params } from './space';
 import { HistoryStrategy } from './strategy';
 
 export class RandomStrategy extends HistoryStrategy {
-  constructor(private readonly space: SearchSpace, seed: number) {
+  constructor(
+    private readonly space: SearchSpace,
+    seed: number,
+  ) {
     super(seed, space);
   }
 

@@ -40,7 +40,10 @@ export class MedianStopping implements Scheduler {
   private readonly completed: string[] = [];
   private readonly s: number;
 
-  constructor(goal: Goal, private readonly settings: MedianSettings) {
+  constructor(
+    goal: Goal,
+    private readonly settings: MedianSettings,
+  ) {
     this.s = sign(goal);
   }
 
@@ -96,7 +99,10 @@ export class Asha implements Scheduler {
   private readonly stopped = new Set<string>();
   private readonly s: number;
 
-  constructor(goal: Goal, private readonly settings: AshaSettings) {
+  constructor(
+    goal: Goal,
+    private readonly settings: AshaSettings,
+  ) {
     this.s = sign(goal);
     const { min_resource, max_resource, reduction_factor } = settings;
     for (let r = min_resource; r < max_resource; r *= reduction_factor) this.rungs.push(r);

@@ -36,7 +36,11 @@ export function isActive(space: SearchSpace, name: string, decided: Params): boo
 
 /** Canonical key of an assignment (for duplicate detection): sorted names, JSON values. */
 export function paramsKey(params: Params): string {
-  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  return JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map((k) => [k, params[k]]),
+  );
 }
 
 /** Number of int values low..high by step. */
@@ -51,9 +55,10 @@ export function sampleUniform(p: SweepParameter, rng: Rng): ParamValue {
     case 'categorical':
       return p.choices[Math.floor(u * p.choices.length)];
     case 'float': {
-      const x = p.scale === 'log'
-        ? Math.exp(Math.log(p.low) + u * (Math.log(p.high) - Math.log(p.low)))
-        : p.low + u * (p.high - p.low);
+      const x =
+        p.scale === 'log'
+          ? Math.exp(Math.log(p.low) + u * (Math.log(p.high) - Math.log(p.low)))
+          : p.low + u * (p.high - p.low);
       return Math.min(Math.max(x, p.low), p.high);
     }
     case 'int': {

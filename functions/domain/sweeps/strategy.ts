@@ -78,7 +78,8 @@ export abstract class HistoryStrategy implements Strategy {
     for (let attempt = 0; attempt < DUPLICATE_ATTEMPTS; attempt++) {
       params = this.draw(createRng(this.seed, ordinal, attempt));
       if (params === null || !used.has(paramsKey(params))) break;
-      if (attempt === DUPLICATE_ATTEMPTS - 1) params = this.unusedPoint(used, createRng(this.seed, ordinal, attempt + 1)) ?? params;
+      if (attempt === DUPLICATE_ATTEMPTS - 1)
+        params = this.unusedPoint(used, createRng(this.seed, ordinal, attempt + 1)) ?? params;
     }
     if (params !== null) this.observe({ id: trialId, params, state: 'running' });
     return params;

@@ -67,17 +67,25 @@ export class TpeStrategy extends HistoryStrategy {
     if (n < this.opts.n_startup_trials) return assign(this.space, (_name, p) => sampleUniform(p, rng));
 
     // Split once over all finished trials (optuna splits before masking by parameter).
-    const ranked = scored.map((x, i) => ({ i, s: x[1] })).sort((a, b) => a.s[0] - b.s[0] || a.s[1] - b.s[1] || a.i - b.i);
+    const ranked = scored
+      .map((x, i) => ({ i, s: x[1] }))
+      .sort((a, b) => a.s[0] - b.s[0] || a.s[1] - b.s[1] || a.i - b.i);
     const nBelow = Math.min(Math.ceil(this.opts.gamma_factor * n), this.opts.gamma_max);
     const isBelow = new Set(ranked.slice(0, nBelow).map((r) => r.i));
     return assign(this.space, (name, p) => this.sampleParam(name, p, scored, isBelow, rng));
   }
 
-  private sampleParam(name: string, p: SweepParameter, scored: [Trial, Score][], isBelow: Set<number>, rng: Rng): ParamValue {
+  private sampleParam(
+    name: string,
+    p: SweepParameter,
+    scored: [Trial, Score][],
+    isBelow: Set<number>,
+    rng: Rng,
+  ): ParamValue {
     const domain = internalDomain(p);
     const below: number[] = [];
     const above: number[] = [];
-    scored.forEach(([t, ], i) => {
+    scored.forEach(([t], i) => {
       const v = t.params[name];
       if (v === undefined || !contains(p, v)) return;
       (isBelow.has(i) ? below : above).push(toInternal(p, v));
@@ -144,7 +152,8 @@ function fromInternal(p: SweepParameter, x: number): ParamValue {
     case 'float':
       return Math.min(Math.max(p.scale === 'log' ? Math.exp(x) : x, p.low), p.high);
     case 'int': {
-      const v = p.scale === 'log' ? Math.round(Math.exp(x)) : p.low + p.step * Math.round((x - p.low) / p.step);
+      const v =
+        p.scale === 'log' ? Math.round(Math.exp(x)) : p.low + p.step * Math.round((x - p.low) / p.step);
       return Math.min(Math.max(v, p.low), p.high);
     }
   }

@@ -53,5 +53,7 @@ export function truncnormPpf(q: number, a: number, b: number): number {
 export function truncnormLogPdf(x: number, mu: number, sigma: number, low: number, high: number): number {
   if (x < low || x > high) return -Infinity;
   const z = (x - mu) / sigma;
-  return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigma) - logGaussMass((low - mu) / sigma, (high - mu) / sigma);
+  return (
+    -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigma) - logGaussMass((low - mu) / sigma, (high - mu) / sigma)
+  );
 }

@@ -60,7 +60,12 @@ async function sign(deps: UploadDeps, upload: UploadRecord, numbers: number[]): 
   return Promise.all(
     numbers.map(async (partNumber) => ({
       partNumber,
-      url: await deps.blobs.presignPart(upload.blobKey, upload.multipartId, partNumber, deps.config.presignExpiresSeconds),
+      url: await deps.blobs.presignPart(
+        upload.blobKey,
+        upload.multipartId,
+        partNumber,
+        deps.config.presignExpiresSeconds,
+      ),
       expiresAt,
     })),
   );
@@ -78,7 +83,11 @@ export async function createUpload(
   input: { filename: string; purpose: string; bytes: number; mimeType: string },
 ): Promise<UploadView> {
   if (input.bytes > deps.config.maxUploadBytes) {
-    throw new ValidationError(`bytes: ${input.bytes} exceeds the upload limit of ${deps.config.maxUploadBytes} bytes`, 'bytes', 'file_too_large');
+    throw new ValidationError(
+      `bytes: ${input.bytes} exceeds the upload limit of ${deps.config.maxUploadBytes} bytes`,
+      'bytes',
+      'file_too_large',
+    );
   }
   const id = deps.ids.next('upload_');
   const blobKey = `uploads/${tenantId}/${id}`;
@@ -99,13 +108,22 @@ export async function createUpload(
   };
   await deps.stores.uploads.put(upload);
   const { partCount } = partLayout(input.bytes, deps.config.uploadPartBytes);
-  return view(deps, upload, await sign(deps, upload, Array.from({ length: partCount }, (_, i) => i + 1)));
+  return view(
+    deps,
+    upload,
+    await sign(
+      deps,
+      upload,
+      Array.from({ length: partCount }, (_, i) => i + 1),
+    ),
+  );
 }
 
 async function pending(deps: UploadDeps, tenantId: TenantId, id: string): Promise<UploadRecord> {
   const upload = await getUploadRecord(deps, tenantId, id);
   const shown = effective(upload, nowS(deps.clock));
-  if (shown.status !== 'pending') throw new ConflictError(`Upload ${id} is ${shown.status}, not pending.`, 'upload_not_pending');
+  if (shown.status !== 'pending')
+    throw new ConflictError(`Upload ${id} is ${shown.status}, not pending.`, 'upload_not_pending');
   return upload;
 }
 
@@ -119,12 +137,21 @@ export async function getUpload(deps: UploadDeps, tenantId: TenantId, id: string
   return view(deps, await getUploadRecord(deps, tenantId, id), null);
 }
 
-export async function signUploadParts(deps: UploadDeps, tenantId: TenantId, id: string, partNumbers?: number[]): Promise<UploadView> {
+export async function signUploadParts(
+  deps: UploadDeps,
+  tenantId: TenantId,
+  id: string,
+  partNumbers?: number[],
+): Promise<UploadView> {
   const upload = await pending(deps, tenantId, id);
   const { partCount } = partLayout(upload.bytes, deps.config.uploadPartBytes);
   const numbers = partNumbers ?? Array.from({ length: partCount }, (_, i) => i + 1);
   numbers.forEach((n, i) => {
-    if (n > partCount) throw new ValidationError(`part_numbers[${i}]: ${n} is beyond the last part (${partCount})`, `part_numbers[${i}]`);
+    if (n > partCount)
+      throw new ValidationError(
+        `part_numbers[${i}]: ${n} is beyond the last part (${partCount})`,
+        `part_numbers[${i}]`,
+      );
   });
   return view(deps, upload, await sign(deps, upload, [...new Set(numbers)]));
 }
@@ -134,7 +161,9 @@ export async function completeUpload(deps: UploadDeps, tenantId: TenantId, id: s
   const { partCount } = partLayout(upload.bytes, deps.config.uploadPartBytes);
   let received: Awaited<ReturnType<BlobStore['listParts']>> | null;
   try {
-    received = (await deps.blobs.listParts(upload.blobKey, upload.multipartId)).sort((a, b) => a.partNumber - b.partNumber);
+    received = (await deps.blobs.listParts(upload.blobKey, upload.multipartId)).sort(
+      (a, b) => a.partNumber - b.partNumber,
+    );
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
     received = null;
@@ -143,13 +172,24 @@ export async function completeUpload(deps: UploadDeps, tenantId: TenantId, id: s
     const have = new Set(received.map((p) => p.partNumber));
     const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
     if (missing.length) {
-      throw new ValidationError(`Upload ${id} is missing part(s) ${missing.slice(0, 10).join(', ')} of ${partCount}; PUT them, then complete.`, 'parts', 'upload_incomplete');
+      throw new ValidationError(
+        `Upload ${id} is missing part(s) ${missing.slice(0, 10).join(', ')} of ${partCount}; PUT them, then complete.`,
+        'parts',
+        'upload_incomplete',
+      );
     }
     const extra = received.filter((p) => p.partNumber > partCount).map((p) => p.partNumber);
-    if (extra.length) throw new ValidationError(`Upload ${id} has parts beyond the last (${partCount}): ${extra.join(', ')}`, 'parts');
+    if (extra.length)
+      throw new ValidationError(
+        `Upload ${id} has parts beyond the last (${partCount}): ${extra.join(', ')}`,
+        'parts',
+      );
     await deps.blobs.completeMultipart(upload.blobKey, upload.multipartId, received);
   } else if (!(await deps.blobs.head(upload.blobKey))) {
-    throw new ConflictError(`Upload ${id} has neither parts nor an assembled object; create a new upload.`, 'upload_not_pending');
+    throw new ConflictError(
+      `Upload ${id} has neither parts nor an assembled object; create a new upload.`,
+      'upload_not_pending',
+    );
   }
   // No multipart but an object: an earlier complete assembled it and died (a Lambda timeout while
   // validating a large file) before recording the upload; this retry finishes its work.
@@ -157,7 +197,11 @@ export async function completeUpload(deps: UploadDeps, tenantId: TenantId, id: s
   if (size !== upload.bytes) {
     await deps.blobs.delete(upload.blobKey);
     await deps.stores.uploads.setStatus(tenantId, id, 'pending', 'cancelled');
-    throw new ValidationError(`The parts add up to ${size} bytes but the upload declared ${upload.bytes}; the upload is cancelled.`, 'bytes', 'upload_size_mismatch');
+    throw new ValidationError(
+      `The parts add up to ${size} bytes but the upload declared ${upload.bytes}; the upload is cancelled.`,
+      'bytes',
+      'upload_size_mismatch',
+    );
   }
   // Derived from the upload, so a retried complete rewrites the same File instead of adding one.
   const fileId = `file-${id.replace(/^upload_/, '')}`;

@@ -61,7 +61,10 @@ export function createEndpointService(deps: EndpointServiceDeps) {
     for (let i = 0; ; i++) {
       const ep = await mustGet(tenantId, id);
       try {
-        return await deps.endpoints.update(tenantId, id, ep.version, { ...change(ep), updatedAtMs: deps.clock.nowMs() });
+        return await deps.endpoints.update(tenantId, id, ep.version, {
+          ...change(ep),
+          updatedAtMs: deps.clock.nowMs(),
+        });
       } catch (err) {
         if (!(err instanceof ConflictError) || i >= 2) throw err;
       }
@@ -69,7 +72,10 @@ export function createEndpointService(deps: EndpointServiceDeps) {
   }
 
   return {
-    async create(tenantId: TenantId, input: EndpointInput): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    async create(
+      tenantId: TenantId,
+      input: EndpointInput,
+    ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
       assertUrl(input.url);
       const existing = await deps.endpoints.listAll(tenantId);
       if (existing.length >= MAX_ENDPOINTS_PER_TENANT) {
@@ -111,7 +117,8 @@ export function createEndpointService(deps: EndpointServiceDeps) {
         ...(patch.enabledEvents !== undefined && { enabledEvents: dedupe(patch.enabledEvents) }),
         ...(patch.description !== undefined && { description: patch.description }),
         ...(patch.enabled === true && { status: 'enabled' as const, disabledReason: null }),
-        ...(patch.enabled === false && ep.status === 'enabled' && { status: 'disabled' as const, disabledReason: 'manual' as const }),
+        ...(patch.enabled === false &&
+          ep.status === 'enabled' && { status: 'disabled' as const, disabledReason: 'manual' as const }),
       }));
     },
 
@@ -142,7 +149,10 @@ export function createEndpointService(deps: EndpointServiceDeps) {
         const current = ep.secrets.find((s) => s.expiresAtMs === null) ?? ep.secrets[0];
         const fresh = { sealed: deps.secrets.seal(secret), createdAtMs: now, expiresAtMs: null };
         return {
-          secrets: graceSeconds > 0 && current ? [fresh, { ...current, expiresAtMs: now + graceSeconds * 1000 }] : [fresh],
+          secrets:
+            graceSeconds > 0 && current
+              ? [fresh, { ...current, expiresAtMs: now + graceSeconds * 1000 }]
+              : [fresh],
         };
       });
       return { endpoint, secret };
@@ -153,7 +163,11 @@ export function createEndpointService(deps: EndpointServiceDeps) {
       await deps.endpoints.delete(tenantId, id);
     },
 
-    async listDeliveries(tenantId: TenantId, endpointId: string, opts: ListOptions): Promise<Page<WebhookDeliveryRecord>> {
+    async listDeliveries(
+      tenantId: TenantId,
+      endpointId: string,
+      opts: ListOptions,
+    ): Promise<Page<WebhookDeliveryRecord>> {
       await mustGet(tenantId, endpointId);
       return deps.deliveries.listByEndpoint(endpointId, opts);
     },
@@ -162,14 +176,21 @@ export function createEndpointService(deps: EndpointServiceDeps) {
      * Schedules one more series of attempts, starting now. The event keeps its `webhook-id`, so a
      * receiver that already processed it can recognise the repeat.
      */
-    async redeliver(tenantId: TenantId, endpointId: string, deliveryId: string): Promise<WebhookDeliveryRecord> {
+    async redeliver(
+      tenantId: TenantId,
+      endpointId: string,
+      deliveryId: string,
+    ): Promise<WebhookDeliveryRecord> {
       const ep = await mustGet(tenantId, endpointId);
       const delivery = await deps.deliveries.get(deliveryId);
       if (!delivery || delivery.tenantId !== tenantId || delivery.endpointId !== endpointId) {
         throw new NotFoundError('webhook delivery', deliveryId, 'delivery_id');
       }
       if (ep.status !== 'enabled') {
-        throw new ConflictError(`Webhook endpoint '${endpointId}' is disabled; enable it before redelivering.`, 'endpoint_disabled');
+        throw new ConflictError(
+          `Webhook endpoint '${endpointId}' is disabled; enable it before redelivering.`,
+          'endpoint_disabled',
+        );
       }
       const now = deps.clock.nowMs();
       const updated = await deps.deliveries.update(delivery.id, delivery.version, {

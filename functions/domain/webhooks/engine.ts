@@ -113,7 +113,12 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
       const endpoints = (await cache.tenantEndpoints(entry.tenantId)).filter(
         (ep) => ep.status === 'enabled' && endpointWants(ep.enabledEvents, entry.type),
       );
-      const event = thinEvent({ outboxId: entry.id, type: entry.type, subjectId: entry.subjectId, createdAt: entry.createdAt });
+      const event = thinEvent({
+        outboxId: entry.id,
+        type: entry.type,
+        subjectId: entry.subjectId,
+        createdAt: entry.createdAt,
+      });
       const payload = JSON.stringify(event);
       await Promise.all(
         endpoints.map(async (endpoint) => {
@@ -138,7 +143,10 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
         }),
       );
     } else {
-      log('warn', 'outbox entry of a type no webhook carries; marking it dispatched', { id: entry.id, type: entry.type });
+      log('warn', 'outbox entry of a type no webhook carries; marking it dispatched', {
+        id: entry.id,
+        type: entry.type,
+      });
     }
     await deps.outbox.markDispatched(entry.id);
     return fresh;
@@ -230,14 +238,26 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
   }
 
   /** One attempt of a delivery this worker holds the lease on. Returns true when it succeeded. */
-  async function attemptClaimed(claimed: WebhookDeliveryRecord, endpoint: WebhookEndpointRecord): Promise<boolean> {
+  async function attemptClaimed(
+    claimed: WebhookDeliveryRecord,
+    endpoint: WebhookEndpointRecord,
+  ): Promise<boolean> {
     const sentAt = deps.clock.nowMs();
     const headers = {
-      ...signedHeaders(liveSecrets(endpoint, sentAt), claimed.eventId, Math.floor(sentAt / 1000), claimed.payload),
+      ...signedHeaders(
+        liveSecrets(endpoint, sentAt),
+        claimed.eventId,
+        Math.floor(sentAt / 1000),
+        claimed.payload,
+      ),
       'content-type': 'application/json',
       'user-agent': 'Tuneplane-Webhooks/1',
     };
-    const result: OutboundResult = await deps.sender.send({ url: endpoint.url, headers, body: claimed.payload });
+    const result: OutboundResult = await deps.sender.send({
+      url: endpoint.url,
+      headers,
+      body: claimed.payload,
+    });
     const doneAt = deps.clock.nowMs();
     const outcome = classify(result, doneAt);
     const attemptsMade = claimed.attemptCount + 1;
@@ -311,7 +331,10 @@ export function createWebhookEngine(deps: WebhookEngineDeps, options: WebhookEng
      * time) stops taking new work once spent, leaving room for attempts in flight to finish inside
      * a Lambda's timeout (pass the remaining time minus the sender's timeout).
      */
-    async processDue(nowMs: number = deps.clock.nowMs(), opts: { budgetMs?: number } = {}): Promise<ProcessSummary> {
+    async processDue(
+      nowMs: number = deps.clock.nowMs(),
+      opts: { budgetMs?: number } = {},
+    ): Promise<ProcessSummary> {
       const started = performance.now();
       const outOfTime = () => opts.budgetMs !== undefined && performance.now() - started >= opts.budgetMs;
       const cache = runCache();

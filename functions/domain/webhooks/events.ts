@@ -34,7 +34,12 @@ export interface ThinEvent {
   data: { id: string };
 }
 
-export function thinEvent(args: { outboxId: string; type: string; subjectId: string; createdAt: number }): ThinEvent {
+export function thinEvent(args: {
+  outboxId: string;
+  type: string;
+  subjectId: string;
+  createdAt: number;
+}): ThinEvent {
   return {
     id: eventIdFor(args.outboxId),
     object: 'event',

@@ -38,9 +38,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 export type AttemptOutcome =
-  | { kind: 'success' }
-  | { kind: 'retry'; retryAfterMs: number | null }
-  | { kind: 'gone' };
+  { kind: 'success' } | { kind: 'retry'; retryAfterMs: number | null } | { kind: 'gone' };
 
 /** 2xx succeeds; 410 is gone; everything else (3xx included: redirects are never followed) is retried. */
 export function classify(result: OutboundResult, nowMs: number): AttemptOutcome {

@@ -21,7 +21,8 @@ export function aesGcmSecretBox(key: Uint8Array): SecretBox {
     },
     open(sealed) {
       const [version, iv, tag, data] = sealed.split('.');
-      if (version !== VERSION || !iv || !tag || data === undefined) throw new Error('unrecognised sealed secret');
+      if (version !== VERSION || !iv || !tag || data === undefined)
+        throw new Error('unrecognised sealed secret');
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');

@@ -8,9 +8,10 @@ import type { BatchDispatcher, BatchDispatcherConfig } from '../../adapters/batc
 export function lazyBatchDispatcher(region: string, config: BatchDispatcherConfig): BatchDispatcher {
   let dispatcher: Promise<BatchDispatcher> | undefined;
   const get = () =>
-    (dispatcher ??= Promise.all([import('@aws-sdk/client-batch'), import('../../adapters/batch/dispatcher')]).then(
-      ([sdk, adapter]) => adapter.batchDispatcher(new sdk.BatchClient({ region }), config),
-    ));
+    (dispatcher ??= Promise.all([
+      import('@aws-sdk/client-batch'),
+      import('../../adapters/batch/dispatcher'),
+    ]).then(([sdk, adapter]) => adapter.batchDispatcher(new sdk.BatchClient({ region }), config)));
   return {
     submit: async (job) => (await get()).submit(job),
     cancel: async (job) => (await get()).cancel(job),

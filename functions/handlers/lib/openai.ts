@@ -18,7 +18,10 @@ export type LazyOpenAi = Dispatcher &
     configured(): Promise<boolean>;
   };
 
-export function lazyOpenAi(secret: SecretSource<OpenAiSecret>, deps: { files: FileStore; blobs: BlobStore }): LazyOpenAi {
+export function lazyOpenAi(
+  secret: SecretSource<OpenAiSecret>,
+  deps: { files: FileStore; blobs: BlobStore },
+): LazyOpenAi {
   let built: { apiKey: string; provider: ReturnType<typeof openAiDispatcher> } | undefined;
   async function provider() {
     const { apiKey } = await secret();

@@ -7,7 +7,9 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretReader } from '../../config';
 
 export function secretsManagerReader(region: string): SecretReader {
-  let client: Promise<{ client: SecretsManagerClient; sdk: typeof import('@aws-sdk/client-secrets-manager') }> | undefined;
+  let client:
+    | Promise<{ client: SecretsManagerClient; sdk: typeof import('@aws-sdk/client-secrets-manager') }>
+    | undefined;
   return {
     async getSecretString(secretArn) {
       client ??= import('@aws-sdk/client-secrets-manager').then((sdk) => ({

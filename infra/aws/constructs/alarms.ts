@@ -39,16 +39,30 @@ export class Alarms extends Construct {
 
   /** Any message in the queue means something failed every retry. */
   deadLetters(id: string, queue: sqs.IQueue): void {
-    this.add(id, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 1,
-      'messages waiting in a dead-letter queue');
+    this.add(
+      id,
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      1,
+      'messages waiting in a dead-letter queue',
+    );
   }
 
   functionErrors(id: string, fn: lambda.IFunction): void {
-    this.add(id, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 1, 'Lambda invocation errors');
+    this.add(
+      id,
+      fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      1,
+      'Lambda invocation errors',
+    );
   }
 
   serverErrors(id: string, api: apigw.HttpApi): void {
-    this.add(id, api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }), 5, 'API 5xx responses');
+    this.add(
+      id,
+      api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      5,
+      'API 5xx responses',
+    );
   }
 
   private add(id: string, metric: cloudwatch.IMetric, threshold: number, what: string): void {

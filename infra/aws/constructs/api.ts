@@ -94,7 +94,11 @@ export class Api extends Construct {
       },
     });
 
-    NagSuppressions.addResourceSuppressions(this.handler, [storageWildcardSuppression, batchWildcardSuppression], true);
+    NagSuppressions.addResourceSuppressions(
+      this.handler,
+      [storageWildcardSuppression, batchWildcardSuppression],
+      true,
+    );
     NagSuppressions.addResourceSuppressions(
       this.httpApi,
       [

@@ -11,7 +11,10 @@ export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
     retentionPeriod: Duration.days(14),
   });
   NagSuppressions.addResourceSuppressions(queue, [
-    { id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue (for EventBridge targets and Lambda async failures).' },
+    {
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue (for EventBridge targets and Lambda async failures).',
+    },
   ]);
   return queue;
 }

@@ -102,7 +102,11 @@ export class JobEvents extends Construct {
     );
 
     for (const fn of [this.batchEventsFunction, this.reconcilerFunction]) {
-      NagSuppressions.addResourceSuppressions(fn, [storageWildcardSuppression, batchWildcardSuppression], true);
+      NagSuppressions.addResourceSuppressions(
+        fn,
+        [storageWildcardSuppression, batchWildcardSuppression],
+        true,
+      );
     }
   }
 }

@@ -48,7 +48,9 @@ export class TuneplaneFunction extends lambda.Function {
           id: 'AwsSolutions-IAM4',
           reason:
             'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs; it is the AWS-maintained minimum.',
-          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          ],
         },
         {
           id: 'AwsSolutions-L1',

@@ -30,7 +30,8 @@ export class Secrets extends Construct {
     NagSuppressions.addResourceSuppressions(this.openAi, [
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'The OpenAI API key is issued by OpenAI; it is rotated there and stored here with put-secret-value.',
+        reason:
+          'The OpenAI API key is issued by OpenAI; it is rotated there and stored here with put-secret-value.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(this.webhookSigning, [

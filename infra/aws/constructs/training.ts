@@ -127,7 +127,8 @@ export class Training extends Construct {
 
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Tuneplane runner container: reads the job and data, reports progress, writes checkpoints and models',
+      description:
+        'Tuneplane runner container: reads the job and data, reports progress, writes checkpoints and models',
     });
     storage.grantTableReadWrite(this.jobRole);
     storage.grantObjects(this.jobRole, {
@@ -161,7 +162,10 @@ export class Training extends Construct {
         // A Spot reclaim is not the job's fault: run it again (it resumes from its newest checkpoint).
         batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
         // The runner's own "interrupted, safe to retry" (EX_TEMPFAIL, runner/checkpoint/signals.ts).
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onExitCode: String(RUNNER_EXIT_RETRYABLE) })),
+        batch.RetryStrategy.of(
+          batch.Action.RETRY,
+          batch.Reason.custom({ onExitCode: String(RUNNER_EXIT_RETRYABLE) }),
+        ),
         // Anything else is reported as is; the runner already records why in the job.
         batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
       ],
@@ -227,7 +231,11 @@ export class Training extends Construct {
 
   /** DescribeJobs / ListJobs have no resource-level permissions in IAM. */
   grantDescribe(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({ grantee, actions: ['batch:DescribeJobs', 'batch:ListJobs'], resourceArns: ['*'] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['batch:DescribeJobs', 'batch:ListJobs'],
+      resourceArns: ['*'],
+    });
   }
 
   /** Job definition ARNs end in `:<revision>`; a submit may name ours with or without a revision. */

@@ -3,48 +3,68 @@
 // layer norm and attention masks all broadcast, so these dominate once matmuls are native.
 import { BinaryOp, UnaryOp } from '../addon';
 import {
-  type KernelArgs, type KernelFunc, type NativeKernelFactory, type TensorInfo,
-  broadcastShape, broadcastStrides, cpuBackend, f32, sizeOf,
+  type KernelArgs,
+  type KernelFunc,
+  type NativeKernelFactory,
+  type TensorInfo,
+  broadcastShape,
+  broadcastStrides,
+  cpuBackend,
+  f32,
+  sizeOf,
 } from './common';
 
 function binary(op: number): NativeKernelFactory {
-  return (addon, fallback): KernelFunc => (args: KernelArgs) => {
-    const backend = cpuBackend(args);
-    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    const av = f32(backend, a), bv = f32(backend, b);
-    const outShape = av && bv ? broadcastShape(a.shape, b.shape) : null;
-    if (!av || !bv || !outShape || outShape.length > 8) return fallback(args);
-    const out = new Float32Array(sizeOf(outShape));
-    addon.binary(op, av, broadcastStrides(a.shape, outShape), bv, broadcastStrides(b.shape, outShape), out, outShape);
-    return backend.makeTensorInfo(outShape, 'float32', out);
-  };
+  return (addon, fallback): KernelFunc =>
+    (args: KernelArgs) => {
+      const backend = cpuBackend(args);
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const av = f32(backend, a),
+        bv = f32(backend, b);
+      const outShape = av && bv ? broadcastShape(a.shape, b.shape) : null;
+      if (!av || !bv || !outShape || outShape.length > 8) return fallback(args);
+      const out = new Float32Array(sizeOf(outShape));
+      addon.binary(
+        op,
+        av,
+        broadcastStrides(a.shape, outShape),
+        bv,
+        broadcastStrides(b.shape, outShape),
+        out,
+        outShape,
+      );
+      return backend.makeTensorInfo(outShape, 'float32', out);
+    };
 }
 
 function unary(op: number): NativeKernelFactory {
-  return (addon, fallback): KernelFunc => (args: KernelArgs) => {
-    const backend = cpuBackend(args);
-    const { x } = args.inputs as { x: TensorInfo };
-    const xv = f32(backend, x);
-    if (!xv) return fallback(args);
-    const out = new Float32Array(xv.length);
-    addon.unary(op, xv, out);
-    return backend.makeTensorInfo(x.shape.slice(), 'float32', out);
-  };
+  return (addon, fallback): KernelFunc =>
+    (args: KernelArgs) => {
+      const backend = cpuBackend(args);
+      const { x } = args.inputs as { x: TensorInfo };
+      const xv = f32(backend, x);
+      if (!xv) return fallback(args);
+      const out = new Float32Array(xv.length);
+      addon.unary(op, xv, out);
+      return backend.makeTensorInfo(x.shape.slice(), 'float32', out);
+    };
 }
 
-export const softmax: NativeKernelFactory = (addon, fallback): KernelFunc => (args: KernelArgs) => {
-  const backend = cpuBackend(args);
-  const { logits } = args.inputs as { logits: TensorInfo };
-  const { dim } = args.attrs as { dim: number };
-  const rank = logits.shape.length;
-  const xv = f32(backend, logits);
-  if (!xv || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback(args);
-  const cols = logits.shape[rank - 1];
-  if (cols === 0) return fallback(args);
-  const out = new Float32Array(xv.length);
-  addon.softmax(xv, out, xv.length / cols, cols);
-  return backend.makeTensorInfo(logits.shape.slice(), 'float32', out);
-};
+export const softmax: NativeKernelFactory =
+  (addon, fallback): KernelFunc =>
+  (args: KernelArgs) => {
+    const backend = cpuBackend(args);
+    const { logits } = args.inputs as { logits: TensorInfo };
+    const { dim } = args.attrs as { dim: number };
+    const rank = logits.shape.length;
+    const xv = f32(backend, logits);
+    if (!xv || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback(args);
+    const cols = logits.shape[rank - 1];
+    if (cols === 0) return fallback(args);
+    const out = new Float32Array(xv.length);
+    addon.softmax(xv, out, xv.length / cols, cols);
+    return backend.makeTensorInfo(logits.shape.slice(), 'float32', out);
+  };
 
 /** tfjs kernel name → native implementation. */
 export const elementwiseKernels: Record<string, NativeKernelFactory> = {

@@ -38,7 +38,13 @@ describe('openai SDK against Tuneplane', () => {
     const content = chatJsonl(20);
     await writeFile(p, content);
     const file = await client.files.create({ file: createReadStream(p), purpose: 'fine-tune' });
-    expect(file).toMatchObject({ object: 'file', filename: 'train.jsonl', purpose: 'fine-tune', status: 'processed', bytes: Buffer.byteLength(content) });
+    expect(file).toMatchObject({
+      object: 'file',
+      filename: 'train.jsonl',
+      purpose: 'fine-tune',
+      status: 'processed',
+      bytes: Buffer.byteLength(content),
+    });
     expect(file.id).toMatch(/^file-/);
     fileId = file.id;
 
@@ -49,20 +55,29 @@ describe('openai SDK against Tuneplane', () => {
   });
 
   it('uploads a File object and deletes it', async () => {
-    const file = await client.files.create({ file: new File([chatJsonl(10)], 'small.jsonl'), purpose: 'fine-tune' });
+    const file = await client.files.create({
+      file: new File([chatJsonl(10)], 'small.jsonl'),
+      purpose: 'fine-tune',
+    });
     expect(await client.files.delete(file.id)).toEqual({ id: file.id, object: 'file', deleted: true });
     await expect(client.files.retrieve(file.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('surfaces our 400s as BadRequestError with param and code', async () => {
-    const err = await client.files.create({ file: new File(['just some prose\n'], 'prose.txt'), purpose: 'fine-tune' }).catch((e) => e);
+    const err = await client.files
+      .create({ file: new File(['just some prose\n'], 'prose.txt'), purpose: 'fine-tune' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err.status).toBe(400);
     expect(err.param).toBe('file');
     expect(err.message).toMatch(/line 1: not JSONL/);
 
     const hp = await client.fineTuning.jobs
-      .create({ model: BASE_MODEL, training_file: fileId, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } } })
+      .create({
+        model: BASE_MODEL,
+        training_file: fileId,
+        method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } },
+      })
       .catch((e) => e);
     expect(hp).toBeInstanceOf(BadRequestError);
     expect(hp.param).toBe('method.supervised.hyperparameters.n_epochs');
@@ -110,10 +125,19 @@ describe('openai SDK against Tuneplane', () => {
   it('auto-paginates the job list and filters by metadata', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push((await client.fineTuning.jobs.create({ model: BASE_MODEL, training_file: fileId, metadata: { batch: 'paging' } })).id);
+      ids.push(
+        (
+          await client.fineTuning.jobs.create({
+            model: BASE_MODEL,
+            training_file: fileId,
+            metadata: { batch: 'paging' },
+          })
+        ).id,
+      );
     }
     const seen: string[] = [];
-    for await (const job of client.fineTuning.jobs.list({ limit: 2, metadata: { batch: 'paging' } })) seen.push(job.id);
+    for await (const job of client.fineTuning.jobs.list({ limit: 2, metadata: { batch: 'paging' } }))
+      seen.push(job.id);
     expect(seen).toEqual([...ids].reverse());
     const page = await client.fineTuning.jobs.list({ limit: 1 });
     expect(page.hasNextPage()).toBe(true);
@@ -144,7 +168,11 @@ describe('openai SDK against Tuneplane', () => {
   it('lists and retrieves models; base models cannot be deleted', async () => {
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toContain(BASE_MODEL);
-    expect(await client.models.retrieve(BASE_MODEL)).toMatchObject({ id: BASE_MODEL, object: 'model', owned_by: 'tuneplane' });
+    expect(await client.models.retrieve(BASE_MODEL)).toMatchObject({
+      id: BASE_MODEL,
+      object: 'model',
+      owned_by: 'tuneplane',
+    });
     await expect(client.models.delete(BASE_MODEL)).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 

@@ -25,11 +25,18 @@ const TOLERANCE = 1e-4;
 
 /** Debian's torch lives in the system python; a pyenv/venv `python3` on PATH may not see it. */
 function findTorchPython(): string | undefined {
-  const candidates = [process.env.TUNEPLANE_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
-  return candidates.find((py) => spawnSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0);
+  const candidates = [process.env.TUNEPLANE_PYTHON, '/usr/bin/python3', 'python3'].filter(
+    (c): c is string => !!c,
+  );
+  return candidates.find(
+    (py) => spawnSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0,
+  );
 }
 const python = findTorchPython();
-if (!python) console.warn('SKIPPED test/compat/pytorch: no python3 with torch found (apt-get install python3-torch libopenblas0-openmp).');
+if (!python)
+  console.warn(
+    'SKIPPED test/compat/pytorch: no python3 with torch found (apt-get install python3-torch libopenblas0-openmp).',
+  );
 
 function relErr(ours: Float32Array | number[], ref: Float32Array): number {
   let diff = 0;
@@ -101,59 +108,103 @@ const CASES: { name: string; config: Record<string, unknown>; batch: Batch; chec
   {
     name: 'Llama causal LM (GQA 4:2, RoPE, SwiGLU, untied head)',
     config: {
-      model_type: 'llama', vocab_size: 31, hidden_size: 32, intermediate_size: 56, num_hidden_layers: 2,
-      num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 16, rms_norm_eps: 1e-5,
+      model_type: 'llama',
+      vocab_size: 31,
+      hidden_size: 32,
+      intermediate_size: 56,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 16,
+      rms_norm_eps: 1e-5,
     },
     batch: { ids: IDS, task: 'lm' },
   },
   {
     name: 'Llama causal LM (tied, MQA 4:1, llama3 rope scaling, checkpointing)',
     config: {
-      model_type: 'llama', vocab_size: 31, hidden_size: 32, intermediate_size: 40, num_hidden_layers: 3,
-      num_attention_heads: 4, num_key_value_heads: 1, max_position_embeddings: 16, tie_word_embeddings: true,
-      rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 },
+      model_type: 'llama',
+      vocab_size: 31,
+      hidden_size: 32,
+      intermediate_size: 40,
+      num_hidden_layers: 3,
+      num_attention_heads: 4,
+      num_key_value_heads: 1,
+      max_position_embeddings: 16,
+      tie_word_embeddings: true,
+      rope_theta: 500000,
+      rope_scaling: {
+        rope_type: 'llama3',
+        factor: 8,
+        low_freq_factor: 1,
+        high_freq_factor: 4,
+        original_max_position_embeddings: 64,
+      },
     },
     batch: { ids: IDS, task: 'lm' },
     checkpointing: true,
   },
   {
     name: 'GPT-2 sequence classification (right padding)',
-    config: { model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4, num_labels: 3 },
+    config: {
+      model_type: 'gpt2',
+      vocab_size: 31,
+      n_positions: 16,
+      n_embd: 32,
+      n_layer: 2,
+      n_head: 4,
+      num_labels: 3,
+    },
     batch: { ids: IDS, task: 'classify', last_index: [6, 9], labels: [2, 0] },
   },
   {
     name: 'Llama sequence classification',
     config: {
-      model_type: 'llama', vocab_size: 31, hidden_size: 32, intermediate_size: 56, num_hidden_layers: 2,
-      num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 16, num_labels: 2,
+      model_type: 'llama',
+      vocab_size: 31,
+      hidden_size: 32,
+      intermediate_size: 56,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 16,
+      num_labels: 2,
     },
     batch: { ids: IDS, task: 'classify', last_index: [9, 4], labels: [1, 0] },
   },
 ];
 
 describe.skipIf(!python)('fidelity against PyTorch (float32, rel err = max|a-b|/max|b| ≤ 1e-4)', () => {
-  it.each(CASES)('$name: logits, loss and every weight gradient match', async ({ config, batch, checkpointing }) => {
-    const dir = await mkdtemp(join(tmpdir(), 'tuneplane-fidelity-'));
-    dirs.push(dir);
-    // Weights larger than HF's 0.02 init, so attention is far from uniform and errors would show.
-    const model = createModel(parseModelConfig({ ...config, initializer_range: 0.3 }), { seed: 42 });
-    await savePretrained(dir, model, buildCharTokenizer('abc'));
-    await writeFile(join(dir, 'batch.json'), JSON.stringify(batch));
-    const run = spawnSync(python!, [SCRIPT, dir], { encoding: 'utf8', timeout: 120_000 });
-    expect(run.status, run.stderr).toBe(0);
-    const ref = readSafetensors(new Uint8Array(await readFile(join(dir, 'out.safetensors')))).tensors;
+  it.each(CASES)(
+    '$name: logits, loss and every weight gradient match',
+    async ({ config, batch, checkpointing }) => {
+      const dir = await mkdtemp(join(tmpdir(), 'tuneplane-fidelity-'));
+      dirs.push(dir);
+      // Weights larger than HF's 0.02 init, so attention is far from uniform and errors would show.
+      const model = createModel(parseModelConfig({ ...config, initializer_range: 0.3 }), { seed: 42 });
+      await savePretrained(dir, model, buildCharTokenizer('abc'));
+      await writeFile(join(dir, 'batch.json'), JSON.stringify(batch));
+      const run = spawnSync(python!, [SCRIPT, dir], { encoding: 'utf8', timeout: 120_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const ref = readSafetensors(new Uint8Array(await readFile(join(dir, 'out.safetensors')))).tensors;
 
-    const ours = ourLossAndGrads(model, batch, checkpointing ?? false);
-    expect(ours.logits.shape).toEqual(ref.get('logits')!.shape);
-    expect(relErr(ours.logits.dataSync() as Float32Array, ref.get('logits')!.data)).toBeLessThanOrEqual(TOLERANCE);
-    expect(relErr(ours.loss.dataSync() as Float32Array, ref.get('loss')!.data)).toBeLessThanOrEqual(TOLERANCE);
-    const refGrads = [...ref.keys()].filter((k) => k.startsWith('grad/'));
-    expect(refGrads.map((k) => k.slice(5)).sort()).toEqual([...model.weights.keys()].sort());
-    const errors: Record<string, number> = {};
-    for (const [name, g] of ours.grads) errors[name] = relErr(g.dataSync() as Float32Array, ref.get(`grad/${name}`)!.data);
-    const worst = Object.entries(errors).sort((a, b) => b[1] - a[1])[0];
-    expect(worst[1], `worst gradient: ${worst[0]}`).toBeLessThanOrEqual(TOLERANCE);
-    tf.dispose([ours.loss, ours.logits, ...ours.grads.values()]);
-    model.dispose();
-  });
+      const ours = ourLossAndGrads(model, batch, checkpointing ?? false);
+      expect(ours.logits.shape).toEqual(ref.get('logits')!.shape);
+      expect(relErr(ours.logits.dataSync() as Float32Array, ref.get('logits')!.data)).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
+      expect(relErr(ours.loss.dataSync() as Float32Array, ref.get('loss')!.data)).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
+      const refGrads = [...ref.keys()].filter((k) => k.startsWith('grad/'));
+      expect(refGrads.map((k) => k.slice(5)).sort()).toEqual([...model.weights.keys()].sort());
+      const errors: Record<string, number> = {};
+      for (const [name, g] of ours.grads)
+        errors[name] = relErr(g.dataSync() as Float32Array, ref.get(`grad/${name}`)!.data);
+      const worst = Object.entries(errors).sort((a, b) => b[1] - a[1])[0];
+      expect(worst[1], `worst gradient: ${worst[0]}`).toBeLessThanOrEqual(TOLERANCE);
+      tf.dispose([ours.loss, ours.logits, ...ours.grads.values()]);
+      model.dispose();
+    },
+  );
 });

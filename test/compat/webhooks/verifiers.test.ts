@@ -52,7 +52,9 @@ describe('standardwebhooks verifies what we send', () => {
   it('rejects a tampered body and a foreign secret', () => {
     const tampered = single.received.body.replace('ftjob-compat-1', 'ftjob-compat-X');
     expect(() => new Webhook(single.secret).verify(tampered, single.received.headers)).toThrow();
-    expect(() => new Webhook(rotated.newSecret).verify(single.received.body, single.received.headers)).toThrow();
+    expect(() =>
+      new Webhook(rotated.newSecret).verify(single.received.body, single.received.headers),
+    ).toThrow();
   });
 
   it('produces the same signature as the reference library for the same input', () => {
@@ -63,23 +65,33 @@ describe('standardwebhooks verifies what we send', () => {
 });
 
 describe('the openai SDK webhook verifier accepts what we send', () => {
-  const client = (secret: string) => new OpenAI({ apiKey: 'unused', webhookSecret: secret, baseURL: 'http://127.0.0.1:9/v1' });
+  const client = (secret: string) =>
+    new OpenAI({ apiKey: 'unused', webhookSecret: secret, baseURL: 'http://127.0.0.1:9/v1' });
 
   it('unwraps the event with the endpoint secret', async () => {
-    const event = (await client(single.secret).webhooks.unwrap(single.received.body, single.received.headers)) as unknown as Record<string, unknown>;
-    expect(event).toMatchObject({ object: 'event', type: 'fine_tuning.job.succeeded', data: { id: 'ftjob-compat-1' } });
+    const event = (await client(single.secret).webhooks.unwrap(
+      single.received.body,
+      single.received.headers,
+    )) as unknown as Record<string, unknown>;
+    expect(event).toMatchObject({
+      object: 'event',
+      type: 'fine_tuning.job.succeeded',
+      data: { id: 'ftjob-compat-1' },
+    });
   });
 
   it('verifies with either secret during a rotation', async () => {
     for (const secret of [rotated.oldSecret, rotated.newSecret]) {
-      await expect(client(secret).webhooks.verifySignature(rotated.received.body, rotated.received.headers)).resolves.toBeUndefined();
+      await expect(
+        client(secret).webhooks.verifySignature(rotated.received.body, rotated.received.headers),
+      ).resolves.toBeUndefined();
     }
   });
 
   it('rejects a tampered body', async () => {
     const tampered = single.received.body.replace('succeeded', 'failed');
-    await expect(client(single.secret).webhooks.verifySignature(tampered, single.received.headers)).rejects.toThrow(
-      /signature/i,
-    );
+    await expect(
+      client(single.secret).webhooks.verifySignature(tampered, single.received.headers),
+    ).rejects.toThrow(/signature/i);
   });
 });

@@ -82,16 +82,28 @@ async function eventsOf(jobId: string) {
 describe('AWS Batch dispatch', () => {
   it('submits the job to the configured queue with only its id and the store names in the environment', async () => {
     const { job, batchId } = await submitted();
-    const call = standin.calls.find((c) => c.action === 'submitjob' && String(c.body.jobName).includes(job.id));
+    const call = standin.calls.find(
+      (c) => c.action === 'submitjob' && String(c.body.jobName).includes(job.id),
+    );
     expect(call?.body.jobQueue).toBe('tuneplane-gpu');
     expect(call?.body.jobDefinition).toBe('tuneplane-runner:1');
     const env = standin.jobs.get(batchId)!.environment;
     expect(env).toContainEqual({ name: 'TUNEPLANE_JOB_ID', value: job.id });
-    expect(env.map((e) => e.name).sort()).toEqual(['TUNEPLANE_BUCKET', 'TUNEPLANE_JOB_ID', 'TUNEPLANE_TABLE']);
+    expect(env.map((e) => e.name).sort()).toEqual([
+      'TUNEPLANE_BUCKET',
+      'TUNEPLANE_JOB_ID',
+      'TUNEPLANE_TABLE',
+    ]);
     // Submitting again does not start a second container.
-    const again = await submitQueuedJob(deps, { batch: dispatcherFor(standin) }, (await embedded.stores.jobs.getById(job.id))!);
+    const again = await submitQueuedJob(
+      deps,
+      { batch: dispatcherFor(standin) },
+      (await embedded.stores.jobs.getById(job.id))!,
+    );
     expect(again.providerJobId).toBe(batchId);
-    expect(standin.calls.filter((c) => c.action === 'submitjob' && String(c.body.jobName).includes(job.id))).toHaveLength(1);
+    expect(
+      standin.calls.filter((c) => c.action === 'submitjob' && String(c.body.jobName).includes(job.id)),
+    ).toHaveLength(1);
   });
 
   it('moves the job to running on RUNNING, and duplicated or reordered events change nothing', async () => {
@@ -115,7 +127,10 @@ describe('AWS Batch dispatch', () => {
     await handleBatchStateChange(deps, late);
     standin.setStatus(batchId, 'FAILED', {
       statusReason: 'Essential container in task exited',
-      attempt: { container: { exitCode: 1, reason: 'OutOfMemoryError: Container killed due to memory usage' }, statusReason: 'Essential container in task exited' },
+      attempt: {
+        container: { exitCode: 1, reason: 'OutOfMemoryError: Container killed due to memory usage' },
+        statusReason: 'Essential container in task exited',
+      },
     });
     const failed = standin.event(batchId);
     expect(await handleBatchStateChange(deps, failed)).toBe('failed');
@@ -125,7 +140,9 @@ describe('AWS Batch dispatch', () => {
     expect(stored.status).toBe('failed');
     expect(stored.error?.message).toContain('OutOfMemoryError');
     expect(stored.error?.message).toContain('exit code 1');
-    const outbox = (await embedded.stores.outbox.listPending(1000)).filter((o) => o.subjectId === job.id && o.type.endsWith('failed'));
+    const outbox = (await embedded.stores.outbox.listPending(1000)).filter(
+      (o) => o.subjectId === job.id && o.type.endsWith('failed'),
+    );
     expect(outbox).toHaveLength(1);
   });
 
@@ -187,7 +204,11 @@ describe('AWS Batch dispatch', () => {
     const resumed = await d.resume!((await embedded.stores.jobs.getById(job.id))!);
     expect(resumed && resumed.providerJobId).not.toBe(batchId);
     const current = (await embedded.stores.jobs.getById(job.id))!;
-    await embedded.stores.jobs.update(job.id, { version: current.version }, { providerJobId: resumed!.providerJobId });
+    await embedded.stores.jobs.update(
+      job.id,
+      { version: current.version },
+      { providerJobId: resumed!.providerJobId },
+    );
     await transitionJob(deps, job.id, 'queued');
     expect(await handleBatchStateChange(deps, standin.event(batchId))).toBe('ignored_stale_attempt');
   });
@@ -207,7 +228,12 @@ describe('AWS Batch dispatch', () => {
     // The reconciler sees the terminated (pre-pause) Batch job, then, a while later, submits anew.
     for (let pass = 0; pass < 2; pass++) {
       nowMs += 10 * 60_000;
-      await reconcileBatchJobs(deps, d, { batch: d }, { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 });
+      await reconcileBatchJobs(
+        deps,
+        d,
+        { batch: d },
+        { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 },
+      );
     }
     const after = (await embedded.stores.jobs.getById(job.id))!;
     expect(after.status).toBe('queued');
@@ -232,7 +258,11 @@ describe('AWS Batch dispatch', () => {
         return out;
       },
     };
-    const resumed = await resumeJob({ ...deps, dispatchers: { batch: racing } } as unknown as JobDeps, job.tenantId, job.id);
+    const resumed = await resumeJob(
+      { ...deps, dispatchers: { batch: racing } } as unknown as JobDeps,
+      job.tenantId,
+      job.id,
+    );
     expect(newId).toBeTruthy();
     expect(resumed).toMatchObject({ status: 'queued', providerJobId: newId });
   });
@@ -252,7 +282,12 @@ describe('AWS Batch dispatch', () => {
     expect(after.status).toBe('running');
     expect(after.providerJobId).toBeTruthy();
     // So the reconciler can still ask Batch about it, and cancel can still stop it.
-    const report = await reconcileBatchJobs(deps, d, { batch: d }, { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 });
+    const report = await reconcileBatchJobs(
+      deps,
+      d,
+      { batch: d },
+      { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 },
+    );
     expect(report.outcomes[job.id]).toBeDefined();
   });
 
@@ -262,20 +297,36 @@ describe('AWS Batch dispatch', () => {
     const failed = await submitted();
     const silent = await submitted();
     standin.setStatus(started.batchId, 'RUNNING');
-    standin.setStatus(failed.batchId, 'FAILED', { statusReason: 'CannotPullContainerError: image not found' });
+    standin.setStatus(failed.batchId, 'FAILED', {
+      statusReason: 'CannotPullContainerError: image not found',
+    });
     standin.setStatus(silent.batchId, 'RUNNING');
     await handleBatchStateChange(deps, standin.event(silent.batchId));
-    standin.setStatus(silent.batchId, 'SUCCEEDED', { attempt: { container: { exitCode: 0 }, stoppedAt: nowMs - 10 * 60_000 } });
+    standin.setStatus(silent.batchId, 'SUCCEEDED', {
+      attempt: { container: { exitCode: 0 }, stoppedAt: nowMs - 10 * 60_000 },
+    });
     standin.jobs.get(silent.batchId)!.attempts.at(-1)!.stoppedAt = nowMs - 10 * 60_000;
 
-    const report = await reconcileBatchJobs(deps, d, { batch: d }, { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 });
+    const report = await reconcileBatchJobs(
+      deps,
+      d,
+      { batch: d },
+      { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 },
+    );
     expect(report.outcomes[started.job.id]).toBe('running');
     expect(report.outcomes[failed.job.id]).toBe('failed');
     expect(report.outcomes[silent.job.id]).toBe('finished_without_result');
-    expect((await embedded.stores.jobs.getById(failed.job.id))!.error?.message).toContain('CannotPullContainerError');
+    expect((await embedded.stores.jobs.getById(failed.job.id))!.error?.message).toContain(
+      'CannotPullContainerError',
+    );
     expect((await embedded.stores.jobs.getById(silent.job.id))!.error?.code).toBe('runner_no_result');
     // Run again: nothing changes.
-    const again = await reconcileBatchJobs(deps, d, { batch: d }, { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 });
+    const again = await reconcileBatchJobs(
+      deps,
+      d,
+      { batch: d },
+      { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 },
+    );
     expect(again.outcomes[started.job.id]).toBe('ignored_no_change');
     expect(again.outcomes[failed.job.id]).toBeUndefined();
   });
@@ -291,7 +342,12 @@ describe('AWS Batch dispatch', () => {
 
     nowMs += 120_000;
     const d = dispatcherFor(standin);
-    const report = await reconcileBatchJobs(deps, d, { batch: d }, { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 });
+    const report = await reconcileBatchJobs(
+      deps,
+      d,
+      { batch: d },
+      { resultGraceMs: 5 * 60_000, submitRetryAfterMs: 60_000 },
+    );
     expect(report.outcomes[job.id]).toBe('resubmitted');
     expect((await embedded.stores.jobs.getById(job.id))!.providerJobId).toBeTruthy();
   });

@@ -33,7 +33,10 @@ async function job(status: JobRecord['status'] = 'queued'): Promise<JobRecord> {
 
 const created: LocalDispatcher[] = [];
 
-function dispatcher(env: Record<string, string>, maxConcurrent = 2): { d: LocalDispatcher; exits: Promise<unknown>[] } {
+function dispatcher(
+  env: Record<string, string>,
+  maxConcurrent = 2,
+): { d: LocalDispatcher; exits: Promise<unknown>[] } {
   const exits: Promise<unknown>[] = [];
   const d: LocalDispatcher = localDispatcher({
     command: [process.execPath, RUNNER],
@@ -78,7 +81,10 @@ describe('local dispatcher', () => {
     const j = await job('running');
     await d.submit(j);
     await until(async () => (await stored(j.id)).status === 'failed');
-    expect((await stored(j.id)).error).toMatchObject({ code: 'runner_failed', message: 'Error: CUDA is not available' });
+    expect((await stored(j.id)).error).toMatchObject({
+      code: 'runner_failed',
+      message: 'Error: CUDA is not available',
+    });
   });
 
   it('an interrupted runner (exit 75) is started again until its attempts run out', async () => {
@@ -145,7 +151,9 @@ describe('local dispatcher', () => {
     const recovered = await recoverLocalJobs(deps, (jj) => after.d.submit(jj));
     expect(recovered.resumed).toContain(running.id);
     expect(recovered.requeued).toContain(queued.id);
-    await until(() => after.d.status().running.includes(running.id) && after.d.status().running.includes(queued.id));
+    await until(
+      () => after.d.status().running.includes(running.id) && after.d.status().running.includes(queued.id),
+    );
     expect((await events(running.id)).some((e) => e.message.includes('service restarted'))).toBe(true);
     await after.d.shutdown();
   });

@@ -28,7 +28,12 @@ let dispatcher: ReturnType<typeof openAiDispatcher>;
 let n = 0;
 
 const trainingJsonl = Array.from({ length: 10 }, (_, i) =>
-  JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] }),
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: `q${i}` },
+      { role: 'assistant', content: `a${i}` },
+    ],
+  }),
 ).join('\n');
 
 async function queuedJob(hyperparameters: Record<string, unknown> = {}): Promise<JobRecord> {
@@ -36,7 +41,13 @@ async function queuedJob(hyperparameters: Record<string, unknown> = {}): Promise
   const fileId = `file-oaitest${n}`;
   await embedded.blobs.put(`files/tenant-a/${fileId}`, trainingJsonl);
   await embedded.stores.files.put(
-    fileRecord({ id: fileId, bytes: Buffer.byteLength(trainingJsonl), format: 'chat', exampleCount: 10, createdAt: Math.floor(Date.now() / 1000) }),
+    fileRecord({
+      id: fileId,
+      bytes: Buffer.byteLength(trainingJsonl),
+      format: 'chat',
+      exampleCount: 10,
+      createdAt: Math.floor(Date.now() / 1000),
+    }),
   );
   const job = jobRecord({
     id: `ftjob-oaitest${String(n).padStart(3, '0')}${Math.random().toString(36).slice(2, 8)}`,
@@ -79,7 +90,9 @@ describe('OpenAI dispatch and mirroring', () => {
     expect(remote.user_provided_suffix).toBe('mine');
     expect(remote.metadata).toEqual({ tuneplane_job_id: job.id });
     expect(Buffer.from(openai.files.get(remote.training_file)!.bytes).toString()).toBe(trainingJsonl);
-    expect(openai.requests.filter((r) => r.path === '/v1/fine_tuning/jobs').at(-1)?.idempotencyKey).toBe(`tuneplane-${job.id}`);
+    expect(openai.requests.filter((r) => r.path === '/v1/fine_tuning/jobs').at(-1)?.idempotencyKey).toBe(
+      `tuneplane-${job.id}`,
+    );
   });
 
   it('mirrors status, events, metrics, checkpoints and the model by polling, without duplicates', async () => {
@@ -87,7 +100,11 @@ describe('OpenAI dispatch and mirroring', () => {
     const rid = job.providerJobId!;
     openai.setJob(rid, { status: 'running' });
     openai.addEvent(rid, { message: 'Fine-tuning job started' });
-    openai.addEvent(rid, { message: 'Step 10/30: training loss=1.20', type: 'metrics', data: { step: 10, train_loss: 1.2 } });
+    openai.addEvent(rid, {
+      message: 'Step 10/30: training loss=1.20',
+      type: 'metrics',
+      data: { step: 10, train_loss: 1.2 },
+    });
     openai.addCheckpoint(rid, 10, { step: 10, train_loss: 1.2 });
     expect((await pollMirroredJobs(deps, dispatcher, 'openai'))[job.id]).toBe('running');
     await pollMirroredJobs(deps, dispatcher, 'openai');
@@ -99,7 +116,11 @@ describe('OpenAI dispatch and mirroring', () => {
     expect(ckpts[0].stepNumber).toBe(10);
     expect(ckpts[0].fineTunedModelCheckpoint).toContain('ckpt-step-10');
 
-    openai.setJob(rid, { status: 'succeeded', fine_tuned_model: 'ft:gpt-4o-mini:org::abc', trained_tokens: 12345 });
+    openai.setJob(rid, {
+      status: 'succeeded',
+      fine_tuned_model: 'ft:gpt-4o-mini:org::abc',
+      trained_tokens: 12345,
+    });
     expect((await pollMirroredJobs(deps, dispatcher, 'openai'))[job.id]).toBe('succeeded');
     // Terminal jobs are no longer polled.
     expect((await pollMirroredJobs(deps, dispatcher, 'openai'))[job.id]).toBeUndefined();
@@ -107,17 +128,28 @@ describe('OpenAI dispatch and mirroring', () => {
     expect(done.status).toBe('succeeded');
     expect(done.fineTunedModel).toBe('ft:gpt-4o-mini:org::abc');
     expect(done.trainedTokens).toBe(12345);
-    const outbox = (await embedded.stores.outbox.listPending(1000)).filter((o) => o.subjectId === job.id && o.type.endsWith('succeeded'));
+    const outbox = (await embedded.stores.outbox.listPending(1000)).filter(
+      (o) => o.subjectId === job.id && o.type.endsWith('succeeded'),
+    );
     expect(outbox).toHaveLength(1);
   });
 
   it('acts on OpenAI’s signed webhooks, verified with the openai SDK, and refuses forged ones', async () => {
     const job = await submitQueuedJob(deps, { openai: dispatcher }, await queuedJob());
     const rid = job.providerJobId!;
-    openai.setJob(rid, { status: 'failed', error: { code: 'invalid_training_file', message: 'Line 3 is not valid', param: 'training_file' } });
+    openai.setJob(rid, {
+      status: 'failed',
+      error: { code: 'invalid_training_file', message: 'Line 3 is not valid', param: 'training_file' },
+    });
 
-    const forged = openai.webhook('fine_tuning.job.failed', rid, `whsec_${Buffer.from('not-the-secret-at-all-xx').toString('base64')}`);
-    await expect(openAiWebhookJobId(client, forged.body, forged.headers, openai.webhookSecret)).rejects.toThrow();
+    const forged = openai.webhook(
+      'fine_tuning.job.failed',
+      rid,
+      `whsec_${Buffer.from('not-the-secret-at-all-xx').toString('base64')}`,
+    );
+    await expect(
+      openAiWebhookJobId(client, forged.body, forged.headers, openai.webhookSecret),
+    ).rejects.toThrow();
     expect((await stored(job.id)).status).toBe('queued');
 
     const hook = openai.webhook('fine_tuning.job.failed', rid);
@@ -127,8 +159,14 @@ describe('OpenAI dispatch and mirroring', () => {
     await syncByProviderJobId(deps, dispatcher, providerJobId!); // delivered twice
     const failed = await stored(job.id);
     expect(failed.status).toBe('failed');
-    expect(failed.error).toEqual({ code: 'invalid_training_file', message: 'Line 3 is not valid', param: 'training_file' });
-    const outbox = (await embedded.stores.outbox.listPending(1000)).filter((o) => o.subjectId === job.id && o.type.endsWith('failed'));
+    expect(failed.error).toEqual({
+      code: 'invalid_training_file',
+      message: 'Line 3 is not valid',
+      param: 'training_file',
+    });
+    const outbox = (await embedded.stores.outbox.listPending(1000)).filter(
+      (o) => o.subjectId === job.id && o.type.endsWith('failed'),
+    );
     expect(outbox).toHaveLength(1);
   });
 
@@ -144,9 +182,19 @@ describe('OpenAI dispatch and mirroring', () => {
     const rid = job.providerJobId!;
     openai.setJob(rid, { status: 'running' });
     const post = (hook: { body: string; headers: Record<string, string> }) =>
-      app.request('http://api.test/v1/providers/openai/webhook', { method: 'POST', body: hook.body, headers: hook.headers });
+      app.request('http://api.test/v1/providers/openai/webhook', {
+        method: 'POST',
+        body: hook.body,
+        headers: hook.headers,
+      });
 
-    const forged = await post(openai.webhook('fine_tuning.job.succeeded', rid, `whsec_${Buffer.from('another-secret-entirely!').toString('base64')}`));
+    const forged = await post(
+      openai.webhook(
+        'fine_tuning.job.succeeded',
+        rid,
+        `whsec_${Buffer.from('another-secret-entirely!').toString('base64')}`,
+      ),
+    );
     expect(forged.status).toBe(400);
     expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
     expect((await stored(job.id)).status).toBe('queued');
@@ -179,7 +227,11 @@ describe('OpenAI dispatch and mirroring', () => {
 
   it('a job queued while OpenAI was unreachable is submitted once it is back (not left queued)', async () => {
     const down = new OpenAI({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
-    const unreachable = openAiDispatcher({ client: down, files: embedded.stores.files, blobs: embedded.blobs });
+    const unreachable = openAiDispatcher({
+      client: down,
+      files: embedded.stores.files,
+      blobs: embedded.blobs,
+    });
     const job = await queuedJob();
     const during = await submitQueuedJob(deps, { openai: unreachable }, job);
     expect(during.status).toBe('queued');
@@ -187,12 +239,16 @@ describe('OpenAI dispatch and mirroring', () => {
     // Mirroring alone never touches it: it polls jobs that have an OpenAI id.
     await pollMirroredJobs(deps, dispatcher, 'openai');
     expect((await stored(job.id)).providerJobId ?? null).toBeNull();
-    expect(await submitUnsubmittedJobs(deps, { openai: dispatcher }, 'openai', { afterMs: 0 })).toContain(job.id);
+    expect(await submitUnsubmittedJobs(deps, { openai: dispatcher }, 'openai', { afterMs: 0 })).toContain(
+      job.id,
+    );
     const after = await stored(job.id);
     expect(after.status).toBe('queued');
     expect(openai.jobs.get(after.providerJobId!)?.metadata).toEqual({ tuneplane_job_id: job.id });
     // A second pass finds nothing left to submit.
-    expect(await submitUnsubmittedJobs(deps, { openai: dispatcher }, 'openai', { afterMs: 0 })).not.toContain(job.id);
+    expect(await submitUnsubmittedJobs(deps, { openai: dispatcher }, 'openai', { afterMs: 0 })).not.toContain(
+      job.id,
+    );
   });
 
   it('a request OpenAI rejects fails the job with OpenAI’s message', async () => {

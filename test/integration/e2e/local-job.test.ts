@@ -88,18 +88,27 @@ describe('a fine-tuning job on the embedded stack, end to end', () => {
     expect(base, 'a built-in base model is registered').toBeDefined();
 
     const endpoint = (
-      await createWebhookEndpoint({ client, body: { url: receiverUrl, enabled_events: ['fine_tuning.job.succeeded'] } })
+      await createWebhookEndpoint({
+        client,
+        body: { url: receiverUrl, enabled_events: ['fine_tuning.job.succeeded'] },
+      })
     ).data!;
     expect(endpoint.secret).toMatch(/^whsec_/);
 
     // The built-in base model reads characters and has a 128-token context: short prompts.
     const reviews = jsonl(
-      sentiment(16).map(([text, label]) => ({ prompt: `${text.slice(0, 60)} =>`, completion: label ? ' positive' : ' negative' })),
+      sentiment(16).map(([text, label]) => ({
+        prompt: `${text.slice(0, 60)} =>`,
+        completion: label ? ' positive' : ' negative',
+      })),
     );
     const file = (
       await createFile({
         client,
-        body: { purpose: 'fine-tune', file: new File([reviews], 'reviews.jsonl', { type: 'application/jsonl' }) },
+        body: {
+          purpose: 'fine-tune',
+          file: new File([reviews], 'reviews.jsonl', { type: 'application/jsonl' }),
+        },
       })
     ).data!;
     expect(file.status).toBe('processed');
@@ -130,7 +139,9 @@ describe('a fine-tuning job on the embedded stack, end to end', () => {
     expect(done.fine_tuned_model).toBeTruthy();
     expect(done.trained_tokens).toBeGreaterThan(0);
 
-    const events = (await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: jobId }, query: { limit: 100 } })).data!.data;
+    const events = (
+      await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: jobId }, query: { limit: 100 } })
+    ).data!.data;
     const metrics = events.filter((e) => e.type === 'metrics');
     expect(metrics.length).toBeGreaterThan(0);
     for (const m of metrics) {
@@ -149,19 +160,25 @@ describe('a fine-tuning job on the embedded stack, end to end', () => {
     expect(payload).toMatchObject({ type: 'fine_tuning.job.succeeded', data: { id: jobId } });
     expect(received.map((r) => r.status)).toEqual([500, 500, 200]);
     expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    const deliveries = (await listWebhookDeliveries({ client, path: { endpoint_id: endpoint.id } })).data!.data;
+    const deliveries = (await listWebhookDeliveries({ client, path: { endpoint_id: endpoint.id } })).data!
+      .data;
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ status: 'succeeded', attempt_count: 3 });
 
     const files = (await listModelFiles({ client, path: { model: done.fine_tuned_model! } })).data!.data;
-    expect(files.map((f) => f.filename)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
+    expect(files.map((f) => f.filename)).toEqual(
+      expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']),
+    );
     const weights = await retrieveModelFileContent({
       client,
       path: { model: done.fine_tuned_model!, filename: 'model.safetensors' },
     });
     const bytes = Buffer.from(await (weights.data as Blob).arrayBuffer());
     const headerLength = Number(bytes.readBigUInt64LE(0));
-    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string }>;
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
+      string,
+      { dtype: string }
+    >;
     expect(Object.keys(header).filter((k) => k !== '__metadata__').length).toBeGreaterThan(0);
     expect(bytes.length).toBe(files.find((f) => f.filename === 'model.safetensors')!.bytes);
   }, 300_000);

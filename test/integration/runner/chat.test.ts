@@ -14,21 +14,30 @@ beforeAll(() => initBackend({ log: () => undefined }));
 describe('chat fine-tuning of tuneplane-tiny-char', () => {
   it('learns the assistant replies (token accuracy on them rises sharply), honouring weight 0', async () => {
     const text = shakespeare();
-    const row = (i: number) => JSON.stringify({
-      messages: [
-        { role: 'system', content: 'Answer briefly.' },
-        { role: 'user', content: text.slice(i * 40, i * 40 + 30) },
-        { role: 'assistant', content: text.slice(i * 40 + 5000, i * 40 + 5020), weight: 0 },
-        { role: 'user', content: 'again?' },
-        { role: 'assistant', content: 'aye, my lord.' },
-      ],
-    });
+    const row = (i: number) =>
+      JSON.stringify({
+        messages: [
+          { role: 'system', content: 'Answer briefly.' },
+          { role: 'user', content: text.slice(i * 40, i * 40 + 30) },
+          { role: 'assistant', content: text.slice(i * 40 + 5000, i * 40 + 5020), weight: 0 },
+          { role: 'user', content: 'again?' },
+          { role: 'assistant', content: 'aye, my lord.' },
+        ],
+      });
     const jsonl = (from: number, n: number) => Array.from({ length: n }, (_, i) => row(from + i)).join('\n');
     const { result, model } = await runSession({
       model: { folder: path.resolve(import.meta.dirname, '../../../runner/base-models/tuneplane-tiny-char') },
       train: jsonl(0, 48),
       validation: jsonl(100, 8),
-      hyperparameters: { n_epochs: 2, batch_size: 8, learning_rate: 5e-3, warmup_steps: 2, metrics_interval_steps: 3, eval_interval_steps: 100, seed: 3 },
+      hyperparameters: {
+        n_epochs: 2,
+        batch_size: 8,
+        learning_rate: 5e-3,
+        warmup_steps: 2,
+        metrics_interval_steps: 3,
+        eval_interval_steps: 100,
+        seed: 3,
+      },
     });
     const last = result.last!;
     // 14 learned tokens per example ("aye, my lord." + end): a model that learned them predicts most.

@@ -26,37 +26,96 @@ beforeAll(async () => {
   env = await startEmbedded();
   // A tiny base model, registered as a system model like runner/base-models are.
   const tok = buildCharTokenizer(text + '{}":,abcdefghijklmnopqrstuvwxyz');
-  const model = createModel(parseModelConfig({ model_type: 'llama', hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, max_position_embeddings: 48, vocab_size: tok.vocabSize, tie_word_embeddings: false }), { seed: 1 });
+  const model = createModel(
+    parseModelConfig({
+      model_type: 'llama',
+      hidden_size: 16,
+      intermediate_size: 32,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      max_position_embeddings: 48,
+      vocab_size: tok.vocabSize,
+      tie_word_embeddings: false,
+    }),
+    { seed: 1 },
+  );
   const folder = memoryModelFolder();
   await savePretrained(folder, model, tok);
   model.dispose();
   for (const [name, bytes] of folder.files) await env.blobs.put(`models/tiny-base/${name}`, bytes);
-  await env.stores.models.put({ id: 'tiny-base', tenantId: 'system', createdAt: 0, ownedBy: 'tuneplane', blobPrefix: 'models/tiny-base/' });
+  await env.stores.models.put({
+    id: 'tiny-base',
+    tenantId: 'system',
+    createdAt: 0,
+    ownedBy: 'tuneplane',
+    blobPrefix: 'models/tiny-base/',
+  });
 }, 120_000);
 afterAll(() => env?.stop());
 
 async function putFile(content: string): Promise<string> {
   const id = ids.next('file-');
   await env.blobs.put(`files/${tenant}/${id}`, content);
-  await env.stores.files.put({ id, tenantId: tenant, filename: 'train.jsonl', bytes: content.length, purpose: 'fine-tune', createdAt: 0, status: 'processed', blobKey: `files/${tenant}/${id}` });
+  await env.stores.files.put({
+    id,
+    tenantId: tenant,
+    filename: 'train.jsonl',
+    bytes: content.length,
+    purpose: 'fine-tune',
+    createdAt: 0,
+    status: 'processed',
+    blobKey: `files/${tenant}/${id}`,
+  });
   return id;
 }
 
-async function queuedJob(trainingFile: string, validationFile: string | null, hp: object): Promise<JobRecord> {
+async function queuedJob(
+  trainingFile: string,
+  validationFile: string | null,
+  hp: object,
+): Promise<JobRecord> {
   const job: JobRecord = {
-    id: ids.next('ftjob-'), tenantId: tenant, status: 'queued', version: 1, provider: 'local', model: 'tiny-base',
-    trainingFile, validationFile, method: { type: 'supervised', hyperparameters: {} },
+    id: ids.next('ftjob-'),
+    tenantId: tenant,
+    status: 'queued',
+    version: 1,
+    provider: 'local',
+    model: 'tiny-base',
+    trainingFile,
+    validationFile,
+    method: { type: 'supervised', hyperparameters: {} },
     resolvedHyperparameters: resolveTrainerConfig(hp).hyperparameters as unknown as Record<string, unknown>,
-    suffix: 'demo', seed: 7, metadata: {}, createdAt: 0, finishedAt: null, estimatedFinish: null, fineTunedModel: null,
-    trainedTokens: null, resultFiles: [], error: null, progress: { step: 0, totalSteps: 0, epoch: 0 },
+    suffix: 'demo',
+    seed: 7,
+    metadata: {},
+    createdAt: 0,
+    finishedAt: null,
+    estimatedFinish: null,
+    fineTunedModel: null,
+    trainedTokens: null,
+    resultFiles: [],
+    error: null,
+    progress: { step: 0, totalSteps: 0, epoch: 0 },
   };
   await env.stores.jobs.create(job);
   return job;
 }
 
-const pc = (i: number) => JSON.stringify({ prompt: text.slice(i * 30, i * 30 + 20), completion: text.slice(i * 30 + 20, i * 30 + 30) });
+const pc = (i: number) =>
+  JSON.stringify({
+    prompt: text.slice(i * 30, i * 30 + 20),
+    completion: text.slice(i * 30 + 20, i * 30 + 30),
+  });
 const jsonl = (n: number, from = 0) => Array.from({ length: n }, (_, i) => pc(from + i)).join('\n');
-const hp = { n_epochs: 2, batch_size: 4, learning_rate: 1e-2, metrics_interval_steps: 2, eval_interval_steps: 4, checkpoint_interval_steps: 3, keep_checkpoints: 1 };
+const hp = {
+  n_epochs: 2,
+  batch_size: 4,
+  learning_rate: 1e-2,
+  metrics_interval_steps: 2,
+  eval_interval_steps: 4,
+  checkpoint_interval_steps: 3,
+  keep_checkpoints: 1,
+};
 const deps = () => ({ stores: env.stores, blobs: env.blobs, clock: systemClock, ids });
 
 describe('runner job entry on the embedded stack', () => {
@@ -73,7 +132,12 @@ describe('runner job entry on the embedded stack', () => {
     const prefix = `models/${done.fineTunedModel}/`;
     const files = new Map<string, Uint8Array>();
     for (const k of await env.blobs.list(prefix)) files.set(k.slice(prefix.length), await env.blobs.get(k));
-    expect([...files.keys()].sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect([...files.keys()].sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     const loaded = await loadPretrained(memoryModelFolder(files));
     expect(loaded.model.config.model_type).toBe('llama');
     loaded.model.dispose();
@@ -86,14 +150,18 @@ describe('runner job entry on the embedded stack', () => {
     expect(metrics.every((e) => typeof e.data?.train_loss === 'number')).toBe(true);
     const ckpts = (await env.stores.checkpoints.list(job.id, { limit: 10 })).items;
     expect(ckpts.map((c) => c.stepNumber)).toContain(12);
-    expect((await env.blobs.list(`checkpoints/${job.id}/step-00000012/`))).toContain(`checkpoints/${job.id}/step-00000012/manifest.json`);
+    expect(await env.blobs.list(`checkpoints/${job.id}/step-00000012/`)).toContain(
+      `checkpoints/${job.id}/step-00000012/manifest.json`,
+    );
     // keep_checkpoints: 1 — the records of checkpoints the runner removed are gone too.
     for (const c of ckpts) expect(await env.blobs.head(`${c.blobPrefix}manifest.json`)).toBeDefined();
     expect(ckpts.length).toBeLessThanOrEqual(2); // the best one, and the newest a restart resumes from
     // OpenAI-style results file.
     const results = await env.stores.files.get(tenant, done.resultFiles[0]);
     const csv = new TextDecoder().decode(await env.blobs.get(results!.blobKey));
-    expect(csv.split('\n')[0]).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy,full_valid_loss,full_valid_mean_token_accuracy,accuracy');
+    expect(csv.split('\n')[0]).toBe(
+      'step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy,full_valid_loss,full_valid_mean_token_accuracy,accuracy',
+    );
   }, 240_000);
 
   it('an interrupted attempt exits 75 after a checkpoint and the next attempt resumes and finishes', async () => {
@@ -108,19 +176,35 @@ describe('runner job entry on the embedded stack', () => {
     expect(second).toBe(0);
     expect((await env.stores.jobs.getById(job.id))!.status).toBe('succeeded');
     const events = (await env.stores.events.list(job.id, { limit: 100 })).items;
-    expect(events.some((e) => e.message.startsWith(`Resumed from the checkpoint at step ${ckpt.stepNumber}`))).toBe(true);
+    expect(
+      events.some((e) => e.message.startsWith(`Resumed from the checkpoint at step ${ckpt.stepNumber}`)),
+    ).toBe(true);
   }, 240_000);
 
   it('fine-tunes a classifier: sorted labels become the head, accuracy is reported', async () => {
-    const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: text.slice((from + i) * 20, (from + i) * 20 + 16), label: (from + i) % 3 === 0 ? 'zeta' : 'alpha' })).join('\n');
-    const job = await queuedJob(await putFile(rows(0, 24)), await putFile(rows(30, 9)), { ...hp, n_epochs: 1, sampling: { strategy: 'stratified' } });
+    const rows = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify({
+          text: text.slice((from + i) * 20, (from + i) * 20 + 16),
+          label: (from + i) % 3 === 0 ? 'zeta' : 'alpha',
+        }),
+      ).join('\n');
+    const job = await queuedJob(await putFile(rows(0, 24)), await putFile(rows(30, 9)), {
+      ...hp,
+      n_epochs: 1,
+      sampling: { strategy: 'stratified' },
+    });
     expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
     const done = (await env.stores.jobs.getById(job.id))!;
     expect(done.status).toBe('succeeded');
-    const config = JSON.parse(new TextDecoder().decode(await env.blobs.get(`models/${done.fineTunedModel}/config.json`)));
+    const config = JSON.parse(
+      new TextDecoder().decode(await env.blobs.get(`models/${done.fineTunedModel}/config.json`)),
+    );
     expect(config.architectures).toEqual(['LlamaForSequenceClassification']);
     expect(config.id2label).toEqual({ 0: 'alpha', 1: 'zeta' });
-    const metrics = (await env.stores.events.list(job.id, { limit: 100 })).items.filter((e) => e.type === 'metrics');
+    const metrics = (await env.stores.events.list(job.id, { limit: 100 })).items.filter(
+      (e) => e.type === 'metrics',
+    );
     expect(metrics.some((e) => typeof e.data?.accuracy === 'number')).toBe(true);
   }, 240_000);
 

@@ -20,19 +20,39 @@ const tok = buildCharTokenizer(text);
 const ds = loadDataset(text, tok, { maxLength: 24 });
 const configs = {
   gpt2: { model_type: 'gpt2', n_positions: 32, n_embd: 16, n_layer: 2, n_head: 2, vocab_size: tok.vocabSize },
-  llama: { model_type: 'llama', hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 32, vocab_size: tok.vocabSize },
+  llama: {
+    model_type: 'llama',
+    hidden_size: 16,
+    intermediate_size: 32,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    max_position_embeddings: 32,
+    vocab_size: tok.vocabSize,
+  },
 };
 
 describe.each(Object.entries(configs))('%s', (_name, cfg) => {
   it('gradient checkpointing gives the same gradients', () => {
     const model = createModel(parseModelConfig(cfg), { seed: 3 });
-    const plain = new Trainer({ config: config({ gradient_checkpointing: false, dropout: 0.1 }), model, train: ds, padId: tok.padId });
-    const ckpt = new Trainer({ config: config({ gradient_checkpointing: true, dropout: 0.1 }), model, train: ds, padId: tok.padId });
+    const plain = new Trainer({
+      config: config({ gradient_checkpointing: false, dropout: 0.1 }),
+      model,
+      train: ds,
+      padId: tok.padId,
+    });
+    const ckpt = new Trainer({
+      config: config({ gradient_checkpointing: true, dropout: 0.1 }),
+      model,
+      train: ds,
+      padId: tok.padId,
+    });
     const a = plain.gradients([0, 1, 2, 3], 4, 5);
     const b = ckpt.gradients([0, 1, 2, 3], 4, 5);
     expect(b.result.loss).toBeCloseTo(a.result.loss, 5);
     let diff = 0;
-    for (const [k, g] of a.grads) diff = Math.max(diff, tf.max(tf.abs(tf.sub(g, b.grads.get(k)!))).dataSync()[0]);
+    for (const [k, g] of a.grads)
+      diff = Math.max(diff, tf.max(tf.abs(tf.sub(g, b.grads.get(k)!))).dataSync()[0]);
     expect(diff).toBeLessThan(1e-5);
     tf.dispose([...a.grads.values(), ...b.grads.values()]);
     model.dispose();
@@ -58,8 +78,18 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
     const model = createModel(parseModelConfig(cfg), { seed: 3 });
     const counts: number[] = [];
     const r = await new Trainer({
-      config: config({ n_epochs: 1, batch_size: 8, learning_rate: 1e-2, metrics_interval_steps: 1, eval_interval_steps: 1000, gradient_accumulation_steps: 2, gradient_checkpointing: true }),
-      model, train: { ...ds, examples: ds.examples.slice(0, 96) }, padId: tok.padId,
+      config: config({
+        n_epochs: 1,
+        batch_size: 8,
+        learning_rate: 1e-2,
+        metrics_interval_steps: 1,
+        eval_interval_steps: 1000,
+        gradient_accumulation_steps: 2,
+        gradient_checkpointing: true,
+      }),
+      model,
+      train: { ...ds, examples: ds.examples.slice(0, 96) },
+      padId: tok.padId,
       sink: { metrics: () => void counts.push(tf.memory().numTensors) },
     }).run();
     expect(r.steps).toBe(6);
@@ -68,7 +98,16 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
   });
 
   it('an interrupted and resumed run ends with the weights of an uninterrupted one', async () => {
-    const hp = config({ n_epochs: 2, batch_size: 4, learning_rate: 1e-2, dropout: 0.1, gradient_accumulation_steps: 2, warmup_steps: 2, lr_scheduler: 'cosine', seed: 5 });
+    const hp = config({
+      n_epochs: 2,
+      batch_size: 4,
+      learning_rate: 1e-2,
+      dropout: 0.1,
+      gradient_accumulation_steps: 2,
+      warmup_steps: 2,
+      lr_scheduler: 'cosine',
+      seed: 5,
+    });
     const small = { ...ds, examples: ds.examples.slice(0, 40) };
     const full = createModel(parseModelConfig(cfg), { seed: 3 });
     const r0 = await new Trainer({ config: hp, model: full, train: small, padId: tok.padId }).run();
@@ -76,7 +115,18 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
     const ckpts = new CheckpointManager(localStorage(dir), 1);
     const stopAt = 1 + Math.floor(Math.random() * (r0.totalSteps - 1));
     const a = createModel(parseModelConfig(cfg), { seed: 3 });
-    expect((await new Trainer({ config: hp, model: a, train: small, padId: tok.padId, checkpointer: ckpts, shouldStop: (s) => s === stopAt }).run()).status).toBe('interrupted');
+    expect(
+      (
+        await new Trainer({
+          config: hp,
+          model: a,
+          train: small,
+          padId: tok.padId,
+          checkpointer: ckpts,
+          shouldStop: (s) => s === stopAt,
+        }).run()
+      ).status,
+    ).toBe('interrupted');
     const b = createModel(parseModelConfig(cfg), { seed: 99 });
     await new Trainer({ config: hp, model: b, train: small, padId: tok.padId, checkpointer: ckpts }).run();
     expect(maxAbsDiff(snapshotWeights(b), snapshotWeights(full))).toBeLessThanOrEqual(1e-6);

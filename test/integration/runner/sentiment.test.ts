@@ -26,20 +26,54 @@ describe('sentiment sentences, word-level Llama classifier', () => {
     const t0 = performance.now();
     const session = await runSession({
       model: {
-        config: { model_type: 'llama', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 4, max_position_embeddings: 32, tie_word_embeddings: false },
-        tokenizer: buildWordTokenizerFiles(fit.map((s) => s.text), 2000),
+        config: {
+          model_type: 'llama',
+          hidden_size: 32,
+          intermediate_size: 64,
+          num_hidden_layers: 1,
+          num_attention_heads: 4,
+          max_position_embeddings: 32,
+          tie_word_embeddings: false,
+        },
+        tokenizer: buildWordTokenizerFiles(
+          fit.map((s) => s.text),
+          2000,
+        ),
       },
       train: toJsonl(fit),
       validation: toJsonl(valid),
       hyperparameters: {
-        n_epochs: 4, batch_size: 32, learning_rate: 1e-2, warmup_steps: 5, lr_scheduler: 'linear', weight_decay: 0,
-        max_sequence_length: 32, metrics_interval_steps: 20, eval_interval_steps: 20, seed: 1,
+        n_epochs: 4,
+        batch_size: 32,
+        learning_rate: 1e-2,
+        warmup_steps: 5,
+        lr_scheduler: 'linear',
+        weight_decay: 0,
+        max_sequence_length: 32,
+        metrics_interval_steps: 20,
+        eval_interval_steps: 20,
+        seed: 1,
         early_stopping: { metric: 'accuracy', patience: 3, min_delta: 0.005, restore_best: true },
       },
     });
     const { result } = session;
-    const accuracy = heldOutAccuracy(session.model, session.tokenizer, test, session.train.labels!, session.config.hyperparameters.max_sequence_length);
-    console.log(JSON.stringify({ held_out_accuracy: accuracy, held_out: test.length, status: result.status, steps: result.steps, best_step: result.bestStep, seconds: (performance.now() - t0) / 1000 }));
+    const accuracy = heldOutAccuracy(
+      session.model,
+      session.tokenizer,
+      test,
+      session.train.labels!,
+      session.config.hyperparameters.max_sequence_length,
+    );
+    console.log(
+      JSON.stringify({
+        held_out_accuracy: accuracy,
+        held_out: test.length,
+        status: result.status,
+        steps: result.steps,
+        best_step: result.bestStep,
+        seconds: (performance.now() - t0) / 1000,
+      }),
+    );
     expect(session.train.labels).toEqual(['negative', 'positive']);
     expect(accuracy).toBeGreaterThanOrEqual(0.75);
     session.model.dispose();

@@ -30,19 +30,45 @@ describe('tinyshakespeare, char-level Llama from scratch', () => {
     const metrics: MetricsReport[] = [];
     const t0 = performance.now();
     const { result, model } = await runSession({
-      model: { config: { model_type: 'llama', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 4, max_position_embeddings: 32, tie_word_embeddings: false } },
+      model: {
+        config: {
+          model_type: 'llama',
+          hidden_size: 32,
+          intermediate_size: 64,
+          num_hidden_layers: 1,
+          num_attention_heads: 4,
+          max_position_embeddings: 32,
+          tie_word_embeddings: false,
+        },
+      },
       train,
       validation,
       hyperparameters: {
-        n_epochs: 1, batch_size: 16, learning_rate: 2e-2, warmup_steps: 5, lr_scheduler: 'cosine', weight_decay: 0,
-        max_sequence_length: 32, metrics_interval_steps: 10, eval_interval_steps: 1000, seed: 1,
+        n_epochs: 1,
+        batch_size: 16,
+        learning_rate: 2e-2,
+        warmup_steps: 5,
+        lr_scheduler: 'cosine',
+        weight_decay: 0,
+        max_sequence_length: 32,
+        metrics_interval_steps: 10,
+        eval_interval_steps: 1000,
+        seed: 1,
         sampling: { strategy: 'shuffle' },
       },
       sink: { metrics: (m) => void metrics.push(m) },
     });
     const seconds = (performance.now() - t0) / 1000;
     const final = result.last!.full_valid_loss!;
-    console.log(JSON.stringify({ unigram_entropy: entropy, first_train_loss: metrics[0].train_loss, full_valid_loss: final, steps: result.steps, seconds }));
+    console.log(
+      JSON.stringify({
+        unigram_entropy: entropy,
+        first_train_loss: metrics[0].train_loss,
+        full_valid_loss: final,
+        steps: result.steps,
+        seconds,
+      }),
+    );
     expect(final).toBeLessThan(entropy - 0.5);
     model.dispose();
   }, 300_000);

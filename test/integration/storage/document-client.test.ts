@@ -9,7 +9,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient, DynamoDBError, defaultCredentials } from '../../../functions/adapters/dynamodb/document-client';
+import {
+  createDocumentClient,
+  DynamoDBError,
+  defaultCredentials,
+} from '../../../functions/adapters/dynamodb/document-client';
 import { startEmbedded, type Embedded } from '../../support/embedded';
 
 let env: Embedded;
@@ -37,7 +41,11 @@ describe('against dynalite', () => {
       bytes: new Uint8Array([1, 2, 3]),
     };
     await doc.put({ TableName: table(), Item: item });
-    const { Item } = await doc.get({ TableName: table(), Key: { pk: 'DOC#1', sk: 'A' }, ConsistentRead: true });
+    const { Item } = await doc.get({
+      TableName: table(),
+      Key: { pk: 'DOC#1', sk: 'A' },
+      ConsistentRead: true,
+    });
     const { gone: _gone, ...expected } = item;
     expect(Item).toEqual(expected);
     expect(Item).not.toHaveProperty('gone');
@@ -48,7 +56,11 @@ describe('against dynalite', () => {
     const doc = env.clients.doc;
     await doc.put({ TableName: table(), Item: { pk: 'DOC#2', sk: 'A', v: 1 } });
     const err = await doc
-      .put({ TableName: table(), Item: { pk: 'DOC#2', sk: 'A', v: 2 }, ConditionExpression: 'attribute_not_exists(pk)' })
+      .put({
+        TableName: table(),
+        Item: { pk: 'DOC#2', sk: 'A', v: 2 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DynamoDBError);
     expect(err).toMatchObject({ name: 'ConditionalCheckFailedException', statusCode: 400 });
@@ -93,7 +105,9 @@ describe('against dynalite', () => {
     await expect(
       env.clients.doc.put({ TableName: table(), Item: { pk: 'DOC#4', sk: 'A', price: new Money(5) } }),
     ).rejects.toThrow();
-    expect((await env.clients.doc.get({ TableName: table(), Key: { pk: 'DOC#4', sk: 'A' } })).Item).toBeUndefined();
+    expect(
+      (await env.clients.doc.get({ TableName: table(), Key: { pk: 'DOC#4', sk: 'A' } })).Item,
+    ).toBeUndefined();
   });
 });
 
@@ -109,7 +123,11 @@ async function scriptedDynamo(script: ((req: IncomingMessage, body: string, res:
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() };
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => server.close(),
+  };
 }
 const answer = (status: number, body: object) => (_q: IncomingMessage, _b: string, res: ServerResponse) => {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
@@ -128,7 +146,9 @@ class NodeSha256 {
     this.hash = secret ? createHmac('sha256', Buffer.from(secret as ArrayBuffer)) : createHash('sha256');
   }
   update(data: string | ArrayBufferView): void {
-    this.hash.update(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.hash.update(
+      typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    );
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
@@ -144,7 +164,9 @@ describe('against a scripted DynamoDB', () => {
       const { headers, body } = ddb.requests[0];
       expect(headers['x-amz-target']).toBe('DynamoDB_20120810.GetItem');
       expect(headers['x-amz-security-token']).toBe('session-token');
-      expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=[^,]*x-amz-target/);
+      expect(headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=[^,]*x-amz-target/,
+      );
       expect(JSON.parse(body)).toEqual({ TableName: 'T', Key: { pk: { S: 'K' } } });
     } finally {
       ddb.close();
@@ -178,7 +200,9 @@ describe('against a scripted DynamoDB', () => {
           port: Number(new URL(ddb.endpoint).port),
           path: '/',
           query: {},
-          headers: Object.fromEntries(signedNames.filter((h) => h !== 'x-amz-date').map((h) => [h, String(headers[h])])),
+          headers: Object.fromEntries(
+            signedNames.filter((h) => h !== 'x-amz-date').map((h) => [h, String(headers[h])]),
+          ),
           body,
         },
         { signingDate },
@@ -203,7 +227,12 @@ describe('against a scripted DynamoDB', () => {
   it('gives up after maxAttempts with the last error, and never retries a client error', async () => {
     const ddb = await scriptedDynamo([throttled]);
     try {
-      const doc = createDocumentClient({ region: 'eu-west-1', endpoint: ddb.endpoint, credentials: creds, maxAttempts: 2 });
+      const doc = createDocumentClient({
+        region: 'eu-west-1',
+        endpoint: ddb.endpoint,
+        credentials: creds,
+        maxAttempts: 2,
+      });
       await expect(doc.get({ TableName: 'T', Key: { pk: 'K' } })).rejects.toMatchObject({
         name: 'ProvisionedThroughputExceededException',
         message: 'Rate exceeded',
@@ -213,11 +242,16 @@ describe('against a scripted DynamoDB', () => {
       ddb.close();
     }
     const bad = await scriptedDynamo([
-      answer(400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'One or more parameter values were invalid' }),
+      answer(400, {
+        __type: 'com.amazon.coral.validate#ValidationException',
+        message: 'One or more parameter values were invalid',
+      }),
     ]);
     try {
       const doc = createDocumentClient({ region: 'eu-west-1', endpoint: bad.endpoint, credentials: creds });
-      await expect(doc.put({ TableName: 'T', Item: { pk: 'K' } })).rejects.toMatchObject({ name: 'ValidationException' });
+      await expect(doc.put({ TableName: 'T', Item: { pk: 'K' } })).rejects.toMatchObject({
+        name: 'ValidationException',
+      });
       expect(bad.requests).toHaveLength(1);
     } finally {
       bad.close();
@@ -238,8 +272,15 @@ describe('against a scripted DynamoDB', () => {
   it('retries a refused connection, then reports it', async () => {
     const ddb = await scriptedDynamo([found]);
     ddb.close();
-    const doc = createDocumentClient({ region: 'eu-west-1', endpoint: ddb.endpoint, credentials: creds, maxAttempts: 2 });
-    await expect(doc.get({ TableName: 'T', Key: { pk: 'K' } })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const doc = createDocumentClient({
+      region: 'eu-west-1',
+      endpoint: ddb.endpoint,
+      credentials: creds,
+      maxAttempts: 2,
+    });
+    await expect(doc.get({ TableName: 'T', Key: { pk: 'K' } })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
   });
 
   it('asks a credentials provider again once its credentials near expiry', async () => {
@@ -249,7 +290,11 @@ describe('against a scripted DynamoDB', () => {
       const doc = createDocumentClient({
         region: 'eu-west-1',
         endpoint: ddb.endpoint,
-        credentials: async () => ({ ...creds, accessKeyId: `AKID${++calls}`, expiration: new Date(Date.now() + 60_000) }),
+        credentials: async () => ({
+          ...creds,
+          accessKeyId: `AKID${++calls}`,
+          expiration: new Date(Date.now() + 60_000),
+        }),
       });
       await doc.get({ TableName: 'T', Key: { pk: 'K' } });
       await doc.get({ TableName: 'T', Key: { pk: 'K' } });

@@ -27,19 +27,25 @@ describe('DynamoDB job store on dynalite', () => {
   it('updates only at the expected version and status, bumping the version', async () => {
     const job = jobRecord({ id: ids.next('ftjob-') });
     await env.stores.jobs.create(job);
-    const updated = await env.stores.jobs.update(job.id, { version: 1, status: 'queued' }, {
-      status: 'running',
-      startedAt: 5,
-      providerJobId: 'batch-1',
-    });
+    const updated = await env.stores.jobs.update(
+      job.id,
+      { version: 1, status: 'queued' },
+      {
+        status: 'running',
+        startedAt: 5,
+        providerJobId: 'batch-1',
+      },
+    );
     expect(updated).toMatchObject({ status: 'running', version: 2, startedAt: 5, providerJobId: 'batch-1' });
-    await expect(env.stores.jobs.update(job.id, { version: 1 }, { trainedTokens: 1 })).rejects.toBeInstanceOf(ConflictError);
-    await expect(env.stores.jobs.update(job.id, { version: 2, status: 'queued' }, { trainedTokens: 1 })).rejects.toBeInstanceOf(
+    await expect(env.stores.jobs.update(job.id, { version: 1 }, { trainedTokens: 1 })).rejects.toBeInstanceOf(
       ConflictError,
     );
-    await expect(env.stores.jobs.update('ftjob-missing', { version: 1 }, { trainedTokens: 1 })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(
+      env.stores.jobs.update(job.id, { version: 2, status: 'queued' }, { trainedTokens: 1 }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      env.stores.jobs.update('ftjob-missing', { version: 1 }, { trainedTokens: 1 }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect((await env.stores.jobs.getById(job.id))!.version).toBe(2);
   });
 
@@ -75,7 +81,9 @@ describe('DynamoDB job store on dynalite', () => {
     const events = await env.stores.events.list(job.id, { limit: 10 });
     expect(events.items.map((e) => e.message)).toHaveLength(2);
     const outbox = (await env.stores.outbox.listPending(100)).filter((e) => e.subjectId === job.id);
-    expect(outbox.map((e) => e.type).sort()).toEqual(['fine_tuning.job.running', `fine_tuning.job.${final.status}`].sort());
+    expect(outbox.map((e) => e.type).sort()).toEqual(
+      ['fine_tuning.job.running', `fine_tuning.job.${final.status}`].sort(),
+    );
     // A late report cannot revive it.
     await expect(transitionJob(deps, job.id, 'running')).rejects.toBeInstanceOf(ConflictError);
   });
@@ -118,17 +126,27 @@ describe('DynamoDB job store on dynalite', () => {
         sweepId: hit ? 'sweep-1' : null,
       });
     });
-    for (let i = 0; i < jobs.length; i += 25) await Promise.all(jobs.slice(i, i + 25).map((j) => env.stores.jobs.create(j)));
+    for (let i = 0; i < jobs.length; i += 25)
+      await Promise.all(jobs.slice(i, i + 25).map((j) => env.stores.jobs.create(j)));
     const want = [...matching].reverse();
-    const page = await env.stores.jobs.list(tenantId, { limit: 5, metadata: { project: 'x', 'odd key.with dots': 'yes' } });
+    const page = await env.stores.jobs.list(tenantId, {
+      limit: 5,
+      metadata: { project: 'x', 'odd key.with dots': 'yes' },
+    });
     expect(page.items.map((j) => j.id)).toEqual(want.slice(0, 5));
     expect(page.hasMore).toBe(true);
-    const rest = await env.stores.jobs.list(tenantId, { limit: 50, metadata: { project: 'x' }, after: page.items[4].id });
+    const rest = await env.stores.jobs.list(tenantId, {
+      limit: 50,
+      metadata: { project: 'x' },
+      after: page.items[4].id,
+    });
     expect(rest.items.map((j) => j.id)).toEqual(want.slice(5));
     expect(rest.hasMore).toBe(false);
     const sweep = await env.stores.jobs.list(tenantId, { limit: 100, sweepId: 'sweep-1' });
     expect(sweep.items).toHaveLength(matching.length);
-    expect((await env.stores.jobs.list(tenantId, { limit: 5, metadata: { project: 'none' } })).items).toEqual([]);
+    expect((await env.stores.jobs.list(tenantId, { limit: 5, metadata: { project: 'none' } })).items).toEqual(
+      [],
+    );
   });
 
   it('lists jobs by status across tenants and follows status changes', async () => {
@@ -161,7 +179,8 @@ describe('follow-up reconciler on dynalite', () => {
     };
     await expect(transitionJob({ stores: failing, clock }, job.id, 'cancelled')).rejects.toThrow('killed');
     expect((await env.stores.jobs.getById(job.id))!.status).toBe('cancelled');
-    const pendingFor = async () => (await env.stores.outbox.listPending(1000)).filter((e) => e.subjectId === job.id);
+    const pendingFor = async () =>
+      (await env.stores.outbox.listPending(1000)).filter((e) => e.subjectId === job.id);
     expect(await pendingFor()).toEqual([]);
 
     now += 60_000;
@@ -174,7 +193,9 @@ describe('follow-up reconciler on dynalite', () => {
     await repairRecentFollowUps({ stores: env.stores, clock }, { windowMs: 5 * 60_000 });
     expect(await pendingFor()).toHaveLength(1);
     now += 60 * 60_000;
-    const late = await env.stores.jobs.listByStatus(['cancelled'], 1000, { changedSinceMs: now - 5 * 60_000 });
+    const late = await env.stores.jobs.listByStatus(['cancelled'], 1000, {
+      changedSinceMs: now - 5 * 60_000,
+    });
     expect(late.map((j) => j.id)).not.toContain(job.id);
   });
 });

@@ -35,7 +35,10 @@ describe('events', () => {
     const p2 = await env.stores.events.list(job.id, { limit: 4, after: p1.items[3].id });
     expect(p2.items.map((e) => e.data?.step)).toEqual([2, 1]);
     expect(p2.hasMore).toBe(false);
-    expect(await env.stores.events.list(job.id, { limit: 4, after: 'ftevent-unknown' })).toEqual({ items: [], hasMore: false });
+    expect(await env.stores.events.list(job.id, { limit: 4, after: 'ftevent-unknown' })).toEqual({
+      items: [],
+      hasMore: false,
+    });
     expect((await env.stores.events.list('ftjob-other', { limit: 4 })).items).toEqual([]);
   });
 });
@@ -75,13 +78,20 @@ describe('files', () => {
     for (const f of [a, b, c]) await env.stores.files.put(f);
     expect(await env.stores.files.get('tenant-a', a.id)).toEqual(a);
     expect(await env.stores.files.get('tenant-b', a.id)).toBeUndefined();
-    expect((await env.stores.files.list('tenant-a', { limit: 10 })).items.map((f) => f.id)).toEqual([c.id, b.id, a.id]);
+    expect((await env.stores.files.list('tenant-a', { limit: 10 })).items.map((f) => f.id)).toEqual([
+      c.id,
+      b.id,
+      a.id,
+    ]);
     const tuned = await env.stores.files.list('tenant-a', { limit: 1, purpose: 'fine-tune' });
     expect(tuned).toEqual({ items: [c], hasMore: true });
     await expect(env.stores.files.markDeleted('tenant-b', a.id)).rejects.toBeInstanceOf(NotFoundError);
     await env.stores.files.markDeleted('tenant-a', a.id);
     expect(await env.stores.files.get('tenant-a', a.id)).toBeUndefined();
-    expect((await env.stores.files.list('tenant-a', { limit: 10 })).items.map((f) => f.id)).toEqual([c.id, b.id]);
+    expect((await env.stores.files.list('tenant-a', { limit: 10 })).items.map((f) => f.id)).toEqual([
+      c.id,
+      b.id,
+    ]);
   });
 });
 
@@ -104,24 +114,28 @@ describe('uploads', () => {
     await env.stores.uploads.put(upload('upload_1', nowS() + 3600));
     expect(await env.stores.uploads.get('tenant-a', 'upload_1')).toEqual(upload('upload_1', nowS() + 3600));
     expect(await env.stores.uploads.get('tenant-b', 'upload_1')).toBeUndefined();
-    const done = await env.stores.uploads.setStatus('tenant-a', 'upload_1', 'pending', 'completed', { fileId: 'file-9' });
+    const done = await env.stores.uploads.setStatus('tenant-a', 'upload_1', 'pending', 'completed', {
+      fileId: 'file-9',
+    });
     expect(done).toMatchObject({ status: 'completed', fileId: 'file-9', expiresAt: nowS() + 3600 });
-    await expect(env.stores.uploads.setStatus('tenant-a', 'upload_1', 'pending', 'cancelled')).rejects.toBeInstanceOf(
-      ConflictError,
-    );
-    await expect(env.stores.uploads.setStatus('tenant-b', 'upload_1', 'completed', 'cancelled')).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(
+      env.stores.uploads.setStatus('tenant-a', 'upload_1', 'pending', 'cancelled'),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      env.stores.uploads.setStatus('tenant-b', 'upload_1', 'completed', 'cancelled'),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('reads a pending upload past its deadline as expired, refuses to complete it, and forgets it later', async () => {
     await env.stores.uploads.put(upload('upload_2', nowS() + 60));
     clock.advance(61_000);
     expect((await env.stores.uploads.get('tenant-a', 'upload_2'))?.status).toBe('expired');
-    await expect(env.stores.uploads.setStatus('tenant-a', 'upload_2', 'pending', 'completed')).rejects.toBeInstanceOf(
-      ConflictError,
+    await expect(
+      env.stores.uploads.setStatus('tenant-a', 'upload_2', 'pending', 'completed'),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect((await env.stores.uploads.setStatus('tenant-a', 'upload_2', 'expired', 'cancelled')).status).toBe(
+      'cancelled',
     );
-    expect((await env.stores.uploads.setStatus('tenant-a', 'upload_2', 'expired', 'cancelled')).status).toBe('cancelled');
     clock.advance(8 * 24 * 3600 * 1000);
     expect(await env.stores.uploads.get('tenant-a', 'upload_2')).toBeUndefined();
   });
@@ -129,8 +143,21 @@ describe('uploads', () => {
 
 describe('models', () => {
   it('shows system models to every tenant and own models only to their owner', async () => {
-    const base = { id: 'base-tiny', tenantId: 'system' as const, createdAt: 1, ownedBy: 'tuneplane', blobPrefix: 'models/base-tiny/' };
-    const mine = { id: 'ft:base-tiny:acme:1', tenantId: 'tenant-a', createdAt: 2, ownedBy: 'tenant-a', blobPrefix: 'models/x/', jobId: 'ftjob-1' };
+    const base = {
+      id: 'base-tiny',
+      tenantId: 'system' as const,
+      createdAt: 1,
+      ownedBy: 'tuneplane',
+      blobPrefix: 'models/base-tiny/',
+    };
+    const mine = {
+      id: 'ft:base-tiny:acme:1',
+      tenantId: 'tenant-a',
+      createdAt: 2,
+      ownedBy: 'tenant-a',
+      blobPrefix: 'models/x/',
+      jobId: 'ftjob-1',
+    };
     await env.stores.models.put(base);
     await env.stores.models.put(mine);
     expect(await env.stores.models.get('tenant-b', base.id)).toEqual(base);
@@ -156,7 +183,10 @@ describe('idempotency', () => {
 
   it('claims once; a second claim sees the first record until it completes, then sees the response', async () => {
     expect(await env.stores.idempotency.claim(rec('k1'))).toBeUndefined();
-    expect(await env.stores.idempotency.claim(rec('k1', 'h2'))).toMatchObject({ status: 'in_progress', requestHash: 'h1' });
+    expect(await env.stores.idempotency.claim(rec('k1', 'h2'))).toMatchObject({
+      status: 'in_progress',
+      requestHash: 'h1',
+    });
     await env.stores.idempotency.complete('tenant-a', 'k1', { status: 201, body: '{"id":"x"}' });
     await env.stores.idempotency.release('tenant-a', 'k1'); // must not drop a completed record
     expect(await env.stores.idempotency.claim(rec('k1'))).toMatchObject({
@@ -168,7 +198,9 @@ describe('idempotency', () => {
   });
 
   it('lets exactly one of concurrent claims win', async () => {
-    const results = await Promise.all(Array.from({ length: 6 }, () => env.stores.idempotency.claim(rec('k-race'))));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => env.stores.idempotency.claim(rec('k-race'))),
+    );
     expect(results.filter((r) => r === undefined)).toHaveLength(1);
   });
 
@@ -195,7 +227,10 @@ describe('outbox and api keys', () => {
     await env.stores.outbox.put(entry('ftjob-o2:succeeded', 20));
     await env.stores.outbox.put(entry('ftjob-o1:succeeded', 10));
     await env.stores.outbox.put(entry('ftjob-o1:succeeded', 30));
-    expect((await env.stores.outbox.listPending(10)).map((e) => e.id)).toEqual(['ftjob-o1:succeeded', 'ftjob-o2:succeeded']);
+    expect((await env.stores.outbox.listPending(10)).map((e) => e.id)).toEqual([
+      'ftjob-o1:succeeded',
+      'ftjob-o2:succeeded',
+    ]);
     await env.stores.outbox.markDispatched('ftjob-o1:succeeded');
     await env.stores.outbox.put(entry('ftjob-o1:succeeded', 10));
     await env.stores.outbox.markDispatched('nope');

@@ -17,7 +17,10 @@ describe('S3 blob store on s3rver', () => {
     expect(text(await env.blobs.get('files/t/file-1'))).toBe('{"a":1}\n');
     expect(await env.blobs.head('files/t/file-1')).toEqual({ bytes: 8 });
     const chunks: Uint8Array[] = [];
-    for await (const c of (await env.blobs.getStream('files/t/file-1')) as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
+    for await (const c of (await env.blobs.getStream(
+      'files/t/file-1',
+    )) as unknown as AsyncIterable<Uint8Array>)
+      chunks.push(c);
     expect(Buffer.concat(chunks).toString()).toBe('{"a":1}\n');
     await env.blobs.delete('files/t/file-1');
     expect(await env.blobs.head('files/t/file-1')).toBeUndefined();

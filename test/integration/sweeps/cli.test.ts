@@ -27,14 +27,21 @@ let dir: string;
 let controller: ControllerDeps;
 let real: SweepStore;
 const store = new Proxy({} as SweepStore, {
-  get: (_t, prop) => (...args: unknown[]) => (real[prop as keyof SweepStore] as (...a: unknown[]) => unknown).apply(real, args),
+  get:
+    (_t, prop) =>
+    (...args: unknown[]) =>
+      (real[prop as keyof SweepStore] as (...a: unknown[]) => unknown).apply(real, args),
 });
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['infra/cli/tuneplane.mjs', '--base-url', baseUrl, '--api-key', api.keyA, ...args], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['infra/cli/tuneplane.mjs', '--base-url', baseUrl, '--api-key', api.keyA, ...args],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -46,7 +53,12 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 beforeAll(async () => {
   api = await startApi({ sweeps: { store } });
   real = new DynamoSweepStore({ doc: api.env.clients.doc, table: api.env.config.table, clock: systemClock });
-  controller = { ...api.deps, models: modelCatalog({ models: api.deps.stores.models, blobs: api.deps.blobs }), defaultProvider: 'local', sweeps: real };
+  controller = {
+    ...api.deps,
+    models: modelCatalog({ models: api.deps.stores.models, blobs: api.deps.blobs }),
+    defaultProvider: 'local',
+    sweeps: real,
+  };
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -68,9 +80,17 @@ async function runWaitingTrials(sweepId: string): Promise<void> {
     await transitionJob(deps, job.id, 'running');
     for (const step of [5, 10]) {
       const loss = Math.abs(Math.log10(lr) + 3) + 1 / step;
-      await recordMetrics(deps, job, { step, totalSteps: 10, train_loss: loss, valid_loss: loss, full_valid_loss: loss });
+      await recordMetrics(deps, job, {
+        step,
+        totalSteps: 10,
+        train_loss: loss,
+        valid_loss: loss,
+        full_valid_loss: loss,
+      });
     }
-    await transitionJob(deps, job.id, 'succeeded', { patch: { fineTunedModel: `ft:${BASE_MODEL}:tenant-a::${job.id}` } });
+    await transitionJob(deps, job.id, 'succeeded', {
+      patch: { fineTunedModel: `ft:${BASE_MODEL}:tenant-a::${job.id}` },
+    });
   }
 }
 
@@ -83,18 +103,37 @@ describe('tuneplane sweeps', () => {
     await writeFile(
       config,
       JSON.stringify({
-        base_job: { model: BASE_MODEL, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 1 } } } },
-        search_space: { learning_rate: { type: 'float', low: 1e-5, high: 1e-1, scale: 'log' }, batch_size: { type: 'categorical', choices: [4, 8] } },
+        base_job: {
+          model: BASE_MODEL,
+          method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 1 } } },
+        },
+        search_space: {
+          learning_rate: { type: 'float', low: 1e-5, high: 1e-1, scale: 'log' },
+          batch_size: { type: 'categorical', choices: [4, 8] },
+        },
         objective: { metric: 'valid_loss', goal: 'minimize' },
         strategy: { type: 'random', seed: 1 },
         limits: { max_trials: 3, max_parallel_trials: 2 },
       }),
     );
-    const created = await cli(['sweeps', 'create', '--config', `@${config}`, '--training-file', training, '--validation-file', validation]);
+    const created = await cli([
+      'sweeps',
+      'create',
+      '--config',
+      `@${config}`,
+      '--training-file',
+      training,
+      '--validation-file',
+      validation,
+    ]);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const sweep = JSON.parse(created.stdout);
-    expect(sweep).toMatchObject({ object: 'fine_tuning.sweep', status: 'running', base_job: { training_file: training, validation_file: validation } });
+    expect(sweep).toMatchObject({
+      object: 'fine_tuning.sweep',
+      status: 'running',
+      base_job: { training_file: training, validation_file: validation },
+    });
 
     const listed = await cli(['sweeps', 'list']);
     expect(listed.stdout).toMatch(new RegExp(`${sweep.id}\\s+running\\s+0/3\\s+minimize valid_loss`));
@@ -113,18 +152,32 @@ describe('tuneplane sweeps', () => {
     expect(last).toMatch(new RegExp(`^${sweep.id}  succeeded \\(max_trials\\)  trials 3/3`));
     const rows = last.split('\n').slice(2);
     expect(rows).toHaveLength(3);
-    expect(last.split('\n')[1]).toMatch(/^#\s+state\s+learning_rate\s+batch_size\s+valid_loss\s+evals\s+job$/);
+    expect(last.split('\n')[1]).toMatch(
+      /^#\s+state\s+learning_rate\s+batch_size\s+valid_loss\s+evals\s+job$/,
+    );
     for (const row of rows) expect(row).toMatch(/^[ *]\d\s+complete\s+\S+\s+(4|8)\s+\S+\s+2\s+ftjob-/);
     expect(rows.filter((r) => r.startsWith('*'))).toHaveLength(1);
     expect(out.stdout.split('\n\n').length).toBeGreaterThan(1); // it showed the sweep while it ran, not only at the end
 
     const got = JSON.parse((await cli(['sweeps', 'get', sweep.id])).stdout);
-    expect(got.best_trial).toMatchObject({ trial_number: expect.any(Number), objective_value: expect.any(Number) });
+    expect(got.best_trial).toMatchObject({
+      trial_number: expect.any(Number),
+      objective_value: expect.any(Number),
+    });
     expect(last).toContain(`best ${Number(got.best_trial.objective_value.toPrecision(4))}`);
   }, 120_000);
 
   it('reports the API error naming the field, with a non-zero exit', async () => {
-    const r = await cli(['sweeps', 'create', '--config', JSON.stringify({ base_job: { model: BASE_MODEL, training_file: 'file-x' }, search_space: { temperature: { type: 'float', low: 0, high: 1 } }, objective: { metric: 'train_loss', goal: 'minimize' } })]);
+    const r = await cli([
+      'sweeps',
+      'create',
+      '--config',
+      JSON.stringify({
+        base_job: { model: BASE_MODEL, training_file: 'file-x' },
+        search_space: { temperature: { type: 'float', low: 0, high: 1 } },
+        objective: { metric: 'train_loss', goal: 'minimize' },
+      }),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot be searched.*\[search_space\.temperature\] \(HTTP 400\)/);
   });

@@ -60,7 +60,11 @@ async function upload(name: string, content: string): Promise<string> {
   const form = new FormData();
   form.append('purpose', 'fine-tune');
   form.append('file', new File([content], name, { type: 'application/jsonl' }));
-  const res = await fetch(`${stack.baseUrl}/files`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+  const res = await fetch(`${stack.baseUrl}/files`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}` },
+    body: form,
+  });
   const json = (await res.json()) as { id: string; status: string; format: string };
   expect(res.status).toBe(200);
   expect(json).toMatchObject({ status: 'processed', format: 'prompt_completion' });
@@ -73,7 +77,10 @@ beforeAll(async () => {
     let body = '';
     req.setEncoding('utf8').on('data', (c: string) => (body += c));
     req.on('end', () => {
-      received.push({ body, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])) });
+      received.push({
+        body,
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+      });
       res.writeHead(204).end();
     });
   });
@@ -90,11 +97,17 @@ afterAll(async () => {
 describe('a real sweep on the embedded stack', () => {
   it('runs trials with the real runner, prunes with ASHA, and its best trial beats the median trial', async () => {
     expect(stack.baseModels).toContain('tuneplane-tiny-char');
-    const endpoint = await call('POST', '/webhook_endpoints', { url: receiverUrl, enabled_events: ['fine_tuning.sweep.succeeded'] });
+    const endpoint = await call('POST', '/webhook_endpoints', {
+      url: receiverUrl,
+      enabled_events: ['fine_tuning.sweep.succeeded'],
+    });
     expect(endpoint.status).toBe(200);
     secret = endpoint.json.secret;
     const { train, test } = sentimentSplit();
-    const pc = (s: { text: string; label: string }) => ({ prompt: `Review: ${s.text.slice(0, 40)}\nSentiment:`, completion: ` ${s.label}` });
+    const pc = (s: { text: string; label: string }) => ({
+      prompt: `Review: ${s.text.slice(0, 40)}\nSentiment:`,
+      completion: ` ${s.label}`,
+    });
     const trainingFile = await upload('train.jsonl', toJsonl(train.slice(0, 160).map(pc)));
     const validationFile = await upload('valid.jsonl', toJsonl(test.slice(0, 40).map(pc)));
 
@@ -106,7 +119,16 @@ describe('a real sweep on the embedded stack', () => {
         seed: 11,
         method: {
           type: 'supervised',
-          supervised: { hyperparameters: { n_epochs: 3, max_sequence_length: 80, eval_interval_steps: 5, metrics_interval_steps: 5, checkpoint_interval_steps: 1000, keep_checkpoints: 1 } },
+          supervised: {
+            hyperparameters: {
+              n_epochs: 3,
+              max_sequence_length: 80,
+              eval_interval_steps: 5,
+              metrics_interval_steps: 5,
+              checkpoint_interval_steps: 1000,
+              keep_checkpoints: 1,
+            },
+          },
         },
       },
       search_space: {
@@ -116,7 +138,13 @@ describe('a real sweep on the embedded stack', () => {
       },
       objective: { metric: 'valid_loss', goal: 'minimize' },
       strategy: { type: 'random', seed: 5 },
-      early_stopping: { type: 'asha', resource: 'epochs', min_resource: 1, max_resource: 3, reduction_factor: 2 },
+      early_stopping: {
+        type: 'asha',
+        resource: 'epochs',
+        min_resource: 1,
+        max_resource: 3,
+        reduction_factor: 2,
+      },
       limits: { max_trials: 5, max_parallel_trials: 2 },
     });
     expect(created.status).toBe(200);
@@ -126,12 +154,18 @@ describe('a real sweep on the embedded stack', () => {
     const started = Date.now();
     // Once the first trial is complete, the service restarts under the sweep (stop, start on the same
     // data): running trials resume, and the controller, which keeps no state in memory, carries on.
-    const trialStates = async () => ((await call('GET', `/fine_tuning/sweeps/${id}/trials`)).json.data as { state: string }[]).map((t) => t.state);
-    while (!(await trialStates()).includes('complete') && Date.now() - started < 300_000) await new Promise((r) => setTimeout(r, 1000));
+    const trialStates = async () =>
+      ((await call('GET', `/fine_tuning/sweeps/${id}/trials`)).json.data as { state: string }[]).map(
+        (t) => t.state,
+      );
+    while (!(await trialStates()).includes('complete') && Date.now() - started < 300_000)
+      await new Promise((r) => setTimeout(r, 1000));
     const before = await trialStates();
     await stack.stop();
     stack = await startLocalStack(stackConfig());
-    console.log(`restarted with trials ${before.join(', ')}; resumed ${stack.recovered.resumed.length}, requeued ${stack.recovered.requeued.length}`);
+    console.log(
+      `restarted with trials ${before.join(', ')}; resumed ${stack.recovered.resumed.length}, requeued ${stack.recovered.requeued.length}`,
+    );
     let sweep = (await call('GET', `/fine_tuning/sweeps/${id}`)).json;
     expect(sweep.trial_counts.total).toBeGreaterThanOrEqual(before.length);
     while (sweep.status === 'running' && Date.now() - started < 400_000) {
@@ -140,13 +174,20 @@ describe('a real sweep on the embedded stack', () => {
     }
     const seconds = (Date.now() - started) / 1000;
     const trials = (await call('GET', `/fine_tuning/sweeps/${id}/trials`)).json.data as {
-      id: string; state: string; objective_value: number | null; parameters: Record<string, number>; reports: { step: number; value: number }[]; job_status: string;
+      id: string;
+      state: string;
+      objective_value: number | null;
+      parameters: Record<string, number>;
+      reports: { step: number; value: number }[];
+      job_status: string;
     }[];
     console.log(`sweep ${id}: ${sweep.status} (${sweep.status_reason}) in ${seconds.toFixed(1)} s`);
     for (const t of trials) {
       const job = (await call('GET', `/fine_tuning/jobs/${t.id}`)).json;
       const evals = t.reports.map((r) => `${r.step.toFixed(2)}:${r.value.toFixed(4)}`).join(' ');
-      console.log(`  ${t.state.padEnd(9)} ${String(job.finished_at - job.created_at).padStart(4)} s  ${JSON.stringify(t.parameters)} → ${evals}`);
+      console.log(
+        `  ${t.state.padEnd(9)} ${String(job.finished_at - job.created_at).padStart(4)} s  ${JSON.stringify(t.parameters)} → ${evals}`,
+      );
     }
 
     expect(sweep.status).toBe('succeeded');
@@ -160,7 +201,9 @@ describe('a real sweep on the embedded stack', () => {
     // Each trial's final value (a pruned one's last evaluation); the best trial beats their median.
     const finals = trials.map((t) => t.objective_value ?? t.reports.at(-1)!.value);
     const best = sweep.best_trial;
-    expect(best.objective_value).toBe(Math.min(...trials.filter((t) => t.state === 'complete').map((t) => t.objective_value!)));
+    expect(best.objective_value).toBe(
+      Math.min(...trials.filter((t) => t.state === 'complete').map((t) => t.objective_value!)),
+    );
     expect(best.objective_value).toBeLessThan(median(finals));
     expect(best.fine_tuned_model).toMatch(/^ft:tuneplane-tiny-char:/);
     const bestJob = (await call('GET', `/fine_tuning/jobs/${best.fine_tuning_job_id}`)).json;
@@ -171,7 +214,11 @@ describe('a real sweep on the embedded stack', () => {
     // The sweep's end reached the receiver once, signed (Standard Webhooks, verified by its own library).
     await until(() => received.length > 0, 30_000);
     await new Promise((r) => setTimeout(r, 1500));
-    const events = received.map((r) => new Webhook(secret).verify(r.body, r.headers) as { type: string; data: { id: string } });
-    expect(events.filter((e) => e.type === 'fine_tuning.sweep.succeeded' && e.data.id === id)).toHaveLength(1);
+    const events = received.map(
+      (r) => new Webhook(secret).verify(r.body, r.headers) as { type: string; data: { id: string } },
+    );
+    expect(events.filter((e) => e.type === 'fine_tuning.sweep.succeeded' && e.data.id === id)).toHaveLength(
+      1,
+    );
   }, 420_000);
 });

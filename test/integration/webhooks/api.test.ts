@@ -41,11 +41,19 @@ beforeAll(async () => {
   };
   app = createApp(deps);
   engine = createWebhookEngine(
-    { outbox: env.stores.outbox, ...webhookStores, sender: createHttpSender({ allowLoopback: true, timeoutMs: 2000 }), secrets, clock },
+    {
+      outbox: env.stores.outbox,
+      ...webhookStores,
+      sender: createHttpSender({ allowLoopback: true, timeoutMs: 2000 }),
+      secrets,
+      clock,
+    },
     { policy: { scale: 0.01 }, random: () => 0.5 },
   );
-  keyA = (await createApiKey({ apiKeys: env.stores.apiKeys, clock }, { tenantId: 'tenant-a', name: 'a' })).key;
-  keyB = (await createApiKey({ apiKeys: env.stores.apiKeys, clock }, { tenantId: 'tenant-b', name: 'b' })).key;
+  keyA = (await createApiKey({ apiKeys: env.stores.apiKeys, clock }, { tenantId: 'tenant-a', name: 'a' }))
+    .key;
+  keyB = (await createApiKey({ apiKeys: env.stores.apiKeys, clock }, { tenantId: 'tenant-b', name: 'b' }))
+    .key;
 });
 afterAll(async () => {
   for (const r of receivers) await r.close();
@@ -61,7 +69,10 @@ async function receiver(answer: Parameters<typeof startReceiver>[0]) {
 async function call(method: string, path: string, body?: unknown, key = keyA) {
   const res = await app.request(path, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
@@ -115,7 +126,11 @@ describe('/v1/webhook_endpoints', () => {
     const post = () =>
       app.request('/v1/webhook_endpoints', {
         method: 'POST',
-        headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json', 'Idempotency-Key': 'create-once' },
+        headers: {
+          authorization: `Bearer ${keyA}`,
+          'content-type': 'application/json',
+          'Idempotency-Key': 'create-once',
+        },
         body: JSON.stringify({ url: 'https://hooks.example.com/once' }),
       });
     const first = await post();
@@ -127,9 +142,13 @@ describe('/v1/webhook_endpoints', () => {
 
     const replay = await post();
     expect(replay.status).toBe(409);
-    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('idempotent_response_not_stored');
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe(
+      'idempotent_response_not_stored',
+    );
     const list = await call('GET', '/v1/webhook_endpoints');
-    expect(list.body.data.filter((e: Record<string, unknown>) => e.url === 'https://hooks.example.com/once')).toHaveLength(1);
+    expect(
+      list.body.data.filter((e: Record<string, unknown>) => e.url === 'https://hooks.example.com/once'),
+    ).toHaveLength(1);
   });
 
   it('updates, disables, enables, rotates and deletes', async () => {
@@ -139,23 +158,36 @@ describe('/v1/webhook_endpoints', () => {
       enabled_events: ['fine_tuning.job.cancelled'],
       description: null,
     });
-    expect(updated.body).toMatchObject({ url: 'https://b.example.com/', enabled_events: ['fine_tuning.job.cancelled'], description: null });
-    expect((await call('POST', `/v1/webhook_endpoints/${ep.id}`, { url: 'http://[fd00::1]/' })).status).toBe(400);
+    expect(updated.body).toMatchObject({
+      url: 'https://b.example.com/',
+      enabled_events: ['fine_tuning.job.cancelled'],
+      description: null,
+    });
+    expect((await call('POST', `/v1/webhook_endpoints/${ep.id}`, { url: 'http://[fd00::1]/' })).status).toBe(
+      400,
+    );
 
     const disabled = await call('POST', `/v1/webhook_endpoints/${ep.id}/disable`);
     expect(disabled.body).toMatchObject({ status: 'disabled', disabled_reason: 'manual' });
     const enabled = await call('POST', `/v1/webhook_endpoints/${ep.id}`, { enabled: true });
     expect(enabled.body).toMatchObject({ status: 'enabled', disabled_reason: null });
 
-    const rotated = await call('POST', `/v1/webhook_endpoints/${ep.id}/rotate_secret`, { grace_period_seconds: 3600 });
+    const rotated = await call('POST', `/v1/webhook_endpoints/${ep.id}/rotate_secret`, {
+      grace_period_seconds: 3600,
+    });
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(ep.secret);
     expect(rotated.body.previous_secret_expires_at).toBe(Math.floor(clock.nowMs() / 1000) + 3600);
-    const bad = await call('POST', `/v1/webhook_endpoints/${ep.id}/rotate_secret`, { grace_period_seconds: 10_000_000 });
+    const bad = await call('POST', `/v1/webhook_endpoints/${ep.id}/rotate_secret`, {
+      grace_period_seconds: 10_000_000,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.param).toBe('grace_period_seconds');
-    const noBody = await app.request(`/v1/webhook_endpoints/${ep.id}/rotate_secret`, { method: 'POST', headers: { authorization: `Bearer ${keyA}` } });
+    const noBody = await app.request(`/v1/webhook_endpoints/${ep.id}/rotate_secret`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keyA}` },
+    });
     expect(noBody.status).toBe(200);
 
     const deleted = await call('DELETE', `/v1/webhook_endpoints/${ep.id}`);
@@ -165,7 +197,9 @@ describe('/v1/webhook_endpoints', () => {
   });
 
   it('a job that succeeds while a cancel races it produces exactly one verified completion webhook, logged and redeliverable', async () => {
-    const r = await receiver((n) => (n === 0 ? { status: 503, body: 'warming up' } : { status: 200, body: 'ok' }));
+    const r = await receiver((n) =>
+      n === 0 ? { status: 503, body: 'warming up' } : { status: 200, body: 'ok' },
+    );
     const { body: ep } = await call('POST', '/v1/webhook_endpoints', {
       url: r.url,
       enabled_events: ['fine_tuning.job.succeeded', 'fine_tuning.job.failed', 'fine_tuning.job.cancelled'],
@@ -196,15 +230,30 @@ describe('/v1/webhook_endpoints', () => {
     expect(log.status).toBe(200);
     expect(log.body.data).toHaveLength(1);
     const [d] = log.body.data;
-    expect(d).toMatchObject({ object: 'webhook_delivery', endpoint_id: ep.id, status: 'succeeded', attempt_count: 2, next_attempt_at: null });
+    expect(d).toMatchObject({
+      object: 'webhook_delivery',
+      endpoint_id: ep.id,
+      status: 'succeeded',
+      attempt_count: 2,
+      next_attempt_at: null,
+    });
     expect(d.event).toMatchObject({ object: 'event', type: `fine_tuning.job.${final}`, data: { id: jobId } });
-    expect(d.attempts[0]).toMatchObject({ status_code: 503, response_snippet: 'warming up', error: 'HTTP 503' });
+    expect(d.attempts[0]).toMatchObject({
+      status_code: 503,
+      response_snippet: 'warming up',
+      error: 'HTTP 503',
+    });
     expect(d.attempts[0].next_attempt_at).toEqual(expect.any(Number));
     expect(d.attempts[1]).toMatchObject({ status_code: 200, error: null, next_attempt_at: null });
     expect(d.attempts[1].duration_ms).toEqual(expect.any(Number));
-    expect((await call('GET', `/v1/webhook_endpoints/${ep.id}/deliveries`, undefined, keyB)).status).toBe(404);
+    expect((await call('GET', `/v1/webhook_endpoints/${ep.id}/deliveries`, undefined, keyB)).status).toBe(
+      404,
+    );
 
-    const again = await call('POST', `/v1/webhook_endpoints/${ep.id}/deliveries/${encodeURIComponent(d.id)}/redeliver`);
+    const again = await call(
+      'POST',
+      `/v1/webhook_endpoints/${ep.id}/deliveries/${encodeURIComponent(d.id)}/redeliver`,
+    );
     expect(again.status).toBe(202);
     expect(again.body.status).toBe('pending');
     await engine.processDue();

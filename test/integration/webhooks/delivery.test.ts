@@ -44,11 +44,20 @@ describe('webhook delivery on the embedded table', () => {
     expect(ids.size).toBe(1);
     const last = r.received[2];
     const event = new Webhook(secret).verify(last.body, last.headers) as Record<string, unknown>;
-    expect(event).toMatchObject({ object: 'event', type: 'fine_tuning.job.succeeded', data: { id: 'ftjob-1' } });
+    expect(event).toMatchObject({
+      object: 'event',
+      type: 'fine_tuning.job.succeeded',
+      data: { id: 'ftjob-1' },
+    });
     expect(event.id).toBe(last.headers['webhook-id']);
 
     const [d] = await deliveries(endpoint.id);
-    expect(d).toMatchObject({ id: deliveryIdFor('ftjob-1:succeeded', endpoint.id), status: 'succeeded', attemptCount: 3, nextAttemptAtMs: null });
+    expect(d).toMatchObject({
+      id: deliveryIdFor('ftjob-1:succeeded', endpoint.id),
+      status: 'succeeded',
+      attemptCount: 3,
+      nextAttemptAtMs: null,
+    });
     expect(d.attempts.map((a) => a.statusCode)).toEqual([500, 500, 200]);
     expect(d.attempts[0]).toMatchObject({ responseSnippet: 'boom', error: 'HTTP 500' });
     expect(d.attempts[0].nextAttemptAtMs).toBe(d.attempts[0].attemptedAtMs + 5_000 * SCALE);
@@ -73,7 +82,10 @@ describe('webhook delivery on the embedded table', () => {
     await h.emit(TENANT, 'fine_tuning.job.succeeded', 'ftjob-3', 'ftjob-3:succeeded');
     await h.engine.processDue();
     expect(r.received).toHaveLength(1);
-    expect(await h.service.get(TENANT, endpoint.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
+    expect(await h.service.get(TENANT, endpoint.id)).toMatchObject({
+      status: 'disabled',
+      disabledReason: 'gone',
+    });
 
     await h.emit(TENANT, 'fine_tuning.job.succeeded', 'ftjob-4', 'ftjob-4:succeeded');
     h.clock.advance(3_600_000);
@@ -110,7 +122,9 @@ describe('webhook delivery on the embedded table', () => {
   });
 
   it('caps an excessive Retry-After', async () => {
-    const r = await h.receiver((n) => (n === 0 ? { status: 503, headers: { 'retry-after': '999999' } } : { status: 200 }));
+    const r = await h.receiver((n) =>
+      n === 0 ? { status: 503, headers: { 'retry-after': '999999' } } : { status: 200 },
+    );
     await h.service.create(TENANT, { url: r.url });
     await h.emit(TENANT, 'fine_tuning.job.succeeded', 'ftjob-6', 'ftjob-6:succeeded');
     await h.engine.processDue();

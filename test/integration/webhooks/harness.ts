@@ -51,7 +51,10 @@ export interface Receiver {
 
 /** A loopback HTTP server; `answer(n)` decides the reply to the n-th request (0-based). */
 export async function startReceiver(
-  answer: (n: number, req: IncomingMessage) => { status: number; headers?: Record<string, string>; body?: string },
+  answer: (
+    n: number,
+    req: IncomingMessage,
+  ) => { status: number; headers?: Record<string, string>; body?: string },
 ): Promise<Receiver> {
   const r: Receiver = { url: '', received: [], connections: 0, close: async () => {} };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -11,11 +11,16 @@ describe('initBackend', () => {
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]);
     expect(line).toMatchObject({ msg: 'tensorflow backend selected', backend: 'cpu' });
-    expect(line.skipped.map((s: { pkg: string }) => s.pkg)).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+    expect(line.skipped.map((s: { pkg: string }) => s.pkg)).toEqual([
+      '@tensorflow/tfjs-node-gpu',
+      '@tensorflow/tfjs-node',
+    ]);
   });
 
   it('fails clearly when a specific backend is required but missing', async () => {
-    await expect(initBackend({ prefer: 'gpu', log: () => {} })).rejects.toThrow(/Backend "gpu" is not available/);
+    await expect(initBackend({ prefer: 'gpu', log: () => {} })).rejects.toThrow(
+      /Backend "gpu" is not available/,
+    );
   });
 
   it('skips a native package that loads but does not provide the tensorflow backend', async () => {

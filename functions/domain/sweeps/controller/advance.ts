@@ -21,7 +21,15 @@ import { createStrategy, warmStartTrials } from '../index';
 import type { Trial } from '../strategy';
 import { settingsOf, type ControllerDeps } from './deps';
 import { createTrialJob, newReports, stopTrialJob } from './trial-jobs';
-import { bestOf, countStates, elapsedSeconds, isActiveTrial, strategyTrials, trialKey, trialsToStop } from './view';
+import {
+  bestOf,
+  countStates,
+  elapsedSeconds,
+  isActiveTrial,
+  strategyTrials,
+  trialKey,
+  trialsToStop,
+} from './view';
 
 export type AdvanceOutcome = 'missing' | 'busy' | 'advanced' | 'finished' | 'final';
 
@@ -51,7 +59,11 @@ class SweepHandle {
     const status = this.sweep.status;
     for (let i = 0; i < 8; i++) {
       try {
-        this.sweep = await this.deps.sweeps.update(this.sweep.id, { version: this.sweep.version, status }, patch);
+        this.sweep = await this.deps.sweeps.update(
+          this.sweep.id,
+          { version: this.sweep.version, status },
+          patch,
+        );
         return this.sweep;
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
@@ -74,7 +86,11 @@ async function acquire(deps: ControllerDeps, sweepId: string): Promise<SweepReco
     const now = deps.clock.nowMs();
     if (sweep.lease && sweep.lease.owner !== owner && sweep.lease.untilMs > now) return 'busy';
     try {
-      return await deps.sweeps.update(sweepId, { version: sweep.version }, { lease: { owner, untilMs: now + leaseMs } });
+      return await deps.sweeps.update(
+        sweepId,
+        { version: sweep.version },
+        { lease: { owner, untilMs: now + leaseMs } },
+      );
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }
@@ -118,7 +134,10 @@ export async function advanceSweep(deps: ControllerDeps, sweepId: string): Promi
  * A trial event (its job reported metrics or reached a final status: Batch state events, a local
  * runner's exit, a job webhook): a pass over the job's sweep. Jobs outside sweeps are ignored.
  */
-export async function advanceSweepOfJob(deps: ControllerDeps, jobId: string): Promise<AdvanceOutcome | 'not_a_trial'> {
+export async function advanceSweepOfJob(
+  deps: ControllerDeps,
+  jobId: string,
+): Promise<AdvanceOutcome | 'not_a_trial'> {
   const job = await deps.stores.jobs.getById(jobId);
   if (!job?.sweepId) return 'not_a_trial';
   return advanceSweep(deps, job.sweepId);
@@ -135,16 +154,19 @@ async function observe(deps: ControllerDeps, sweep: SweepRecord, trial: TrialRec
   const t = now(deps);
   const job = await deps.stores.jobs.getById(trial.jobId);
   if (!job) return startJob(deps, sweep, trial);
-  if (job.status === 'validating_files' && t - job.createdAt * 1000 > STUCK_CREATING_MS) await finishCreating(deps, job);
+  if (job.status === 'validating_files' && t - job.createdAt * 1000 > STUCK_CREATING_MS)
+    await finishCreating(deps, job);
   const { reports, lastJobStep } = await newReports(deps, sweep.config, job, trial, t);
   const patch: TrialPatch = {};
   if (reports.length) patch.reports = [...trial.reports, ...reports];
   if (lastJobStep !== trial.lastJobStep) patch.lastJobStep = lastJobStep;
   const step = job.progress?.step ?? 0;
   // Staleness counts only while the job runs: waiting for a slot or paused is not "stuck".
-  if (job.status !== 'running' || step !== trial.lastProgressStep) Object.assign(patch, { lastProgressAtMs: t, lastProgressStep: step });
+  if (job.status !== 'running' || step !== trial.lastProgressStep)
+    Object.assign(patch, { lastProgressAtMs: t, lastProgressStep: step });
   if (isTerminal(job.status)) Object.assign(patch, finalPatch(deps, job, { ...trial, ...patch }, t));
-  else if ((job.status === 'running' || job.status === 'paused') && trial.state !== 'running') patch.state = 'running';
+  else if ((job.status === 'running' || job.status === 'paused') && trial.state !== 'running')
+    patch.state = 'running';
   if (Object.keys(patch).length === 0) return trial;
   const saved = await saveTrial(deps, trial, patch);
   if (saved.state === 'pending' && saved.jobId !== job.id) return startJob(deps, sweep, saved); // a retry
@@ -157,12 +179,21 @@ function finalPatch(deps: ControllerDeps, job: JobRecord, trial: TrialRecord, t:
   if (job.status === 'succeeded') {
     const last = trial.reports.at(-1);
     if (!last) {
-      const error = { code: 'objective_missing', message: 'The trial finished without reporting the objective metric.', param: null };
+      const error = {
+        code: 'objective_missing',
+        message: 'The trial finished without reporting the objective metric.',
+        param: null,
+      };
       return { ...done, state: 'failed', error };
     }
     return { ...done, state: 'complete', value: last.value };
   }
-  if (job.status === 'cancelled') return { ...done, state: 'cancelled', error: { code: 'job_cancelled', message: 'The trial job was cancelled.', param: null } };
+  if (job.status === 'cancelled')
+    return {
+      ...done,
+      state: 'cancelled',
+      error: { code: 'job_cancelled', message: 'The trial job was cancelled.', param: null },
+    };
   const { retryableErrors, maxRetries } = settingsOf(deps);
   if (job.error && retryableErrors.includes(job.error.code) && trial.previousJobIds.length < maxRetries) {
     return {
@@ -175,13 +206,20 @@ function finalPatch(deps: ControllerDeps, job: JobRecord, trial: TrialRecord, t:
       lastProgressAtMs: t,
     };
   }
-  return { ...done, state: 'failed', error: job.error ?? { code: 'job_failed', message: 'The trial job failed.', param: null } };
+  return {
+    ...done,
+    state: 'failed',
+    error: job.error ?? { code: 'job_failed', message: 'The trial job failed.', param: null },
+  };
 }
 
 /** Job creation stopped between writing the job and queueing it (a crash): queue and submit it now. */
 async function finishCreating(deps: ControllerDeps, job: JobRecord): Promise<void> {
   try {
-    const { job: queued } = await transitionJob(deps, job.id, 'queued', { expectedStatus: 'validating_files', reason: 'Trial job queued by its sweep' });
+    const { job: queued } = await transitionJob(deps, job.id, 'queued', {
+      expectedStatus: 'validating_files',
+      reason: 'Trial job queued by its sweep',
+    });
     if (deps.dispatchers?.[queued.provider]) await submitQueuedJob(deps, deps.dispatchers, queued);
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
@@ -195,7 +233,13 @@ async function startJob(deps: ControllerDeps, sweep: SweepRecord, trial: TrialRe
 }
 
 /** Marks the trial final first, then stops its job: a crash in between leaves a final trial whose job ends on its own. */
-async function stopTrial(deps: ControllerDeps, sweep: SweepRecord, trial: TrialRecord, state: 'pruned' | 'stale' | 'cancelled', error: JobError | null): Promise<TrialRecord> {
+async function stopTrial(
+  deps: ControllerDeps,
+  sweep: SweepRecord,
+  trial: TrialRecord,
+  state: 'pruned' | 'stale' | 'cancelled',
+  error: JobError | null,
+): Promise<TrialRecord> {
   const saved = await saveTrial(deps, trial, { state, error, finishedAtMs: now(deps) });
   await stopTrialJob(deps, sweep, trial.jobId);
   return saved;
@@ -248,7 +292,13 @@ async function pass(deps: ControllerDeps, handle: SweepHandle): Promise<AdvanceO
     });
     if (status.cancelRunning) {
       for (const t of all.filter(isActiveTrial)) {
-        set(await stopTrial(deps, sweep, t, 'cancelled', { code: 'sweep_finished', message: `The sweep finished (${status.done}).`, param: null }));
+        set(
+          await stopTrial(deps, sweep, t, 'cancelled', {
+            code: 'sweep_finished',
+            message: `The sweep finished (${status.done}).`,
+            param: null,
+          }),
+        );
       }
     }
     if (status.done && ![...trials.values()].some(isActiveTrial)) {
@@ -268,7 +318,11 @@ async function pass(deps: ControllerDeps, handle: SweepHandle): Promise<AdvanceO
 }
 
 /** Paused sweep: pause its running trial jobs (as they start). Running sweep: resume the ones it paused. */
-async function followPause(deps: ControllerDeps, sweep: SweepRecord, trials: Map<number, TrialRecord>): Promise<void> {
+async function followPause(
+  deps: ControllerDeps,
+  sweep: SweepRecord,
+  trials: Map<number, TrialRecord>,
+): Promise<void> {
   for (const t of [...trials.values()].filter((x) => x.state === 'running')) {
     const job = await deps.stores.jobs.getById(t.jobId);
     if (!job) continue;
@@ -288,7 +342,12 @@ async function followPause(deps: ControllerDeps, sweep: SweepRecord, trials: Map
 }
 
 /** Claims trial numbers (a conditional write on the sweep), records each trial, then creates its job. */
-async function startTrials(deps: ControllerDeps, handle: SweepHandle, trials: TrialRecord[], count: number): Promise<TrialRecord[]> {
+async function startTrials(
+  deps: ControllerDeps,
+  handle: SweepHandle,
+  trials: TrialRecord[],
+  count: number,
+): Promise<TrialRecord[]> {
   const sweep = handle.sweep;
   const strategy = createStrategy(sweep.config, sweep.seed);
   for (const t of await loadWarmStart(deps, sweep)) strategy.observe(t);
@@ -329,10 +388,21 @@ async function startTrials(deps: ControllerDeps, handle: SweepHandle, trials: Tr
   return started;
 }
 
-async function finish(deps: ControllerDeps, handle: SweepHandle, trials: TrialRecord[], reason: CompletionReason): Promise<void> {
+async function finish(
+  deps: ControllerDeps,
+  handle: SweepHandle,
+  trials: TrialRecord[],
+  reason: CompletionReason,
+): Promise<void> {
   const best = bestOf(trials, handle.sweep.config.objective.goal);
   const status: SweepStatus = best ? 'succeeded' : 'failed';
-  const error = best ? null : { code: 'no_successful_trial', message: `The sweep ended (${reason}) without a trial that reported its objective.`, param: null };
+  const error = best
+    ? null
+    : {
+        code: 'no_successful_trial',
+        message: `The sweep ended (${reason}) without a trial that reported its objective.`,
+        param: null,
+      };
   const t = now(deps);
   await handle.write({
     status,
@@ -371,8 +441,16 @@ async function settleFinished(deps: ControllerDeps, handle: SweepHandle): Promis
   await putOutbox(deps, sweep);
   const trials = await deps.sweeps.listTrials(sweep.id);
   for (const t of trials.filter(isActiveTrial)) {
-    await stopTrial(deps, sweep, t, 'cancelled', { code: 'sweep_cancelled', message: `The sweep is ${sweep.status}.`, param: null });
+    await stopTrial(deps, sweep, t, 'cancelled', {
+      code: 'sweep_cancelled',
+      message: `The sweep is ${sweep.status}.`,
+      param: null,
+    });
   }
   const fresh = await deps.sweeps.listTrials(sweep.id);
-  await handle.write({ counts: countStates(fresh), best: bestOf(fresh, sweep.config.objective.goal), settled: true });
+  await handle.write({
+    counts: countStates(fresh),
+    best: bestOf(fresh, sweep.config.objective.goal),
+    settled: true,
+  });
 }

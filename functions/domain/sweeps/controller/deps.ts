@@ -13,7 +13,14 @@ export interface ControllerSettings {
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
   leaseMs: 60_000,
-  retryableErrors: ['runner_failed', 'runner_no_result', 'runner_interrupted', 'batch_job_failed', 'batch_job_missing', 'upstream_error'],
+  retryableErrors: [
+    'runner_failed',
+    'runner_no_result',
+    'runner_interrupted',
+    'batch_job_failed',
+    'batch_job_missing',
+    'upstream_error',
+  ],
   maxRetries: 1,
 };
 

@@ -10,7 +10,15 @@
  */
 export { advanceSweep, advanceSweepOfJob, type AdvanceOutcome } from './advance';
 export { DEFAULT_SETTINGS, type ControllerDeps, type ControllerSettings } from './deps';
-export { cancelSweep, createSweep, getSweep, listSweeps, listTrials, pauseSweep, resumeSweep } from './service';
+export {
+  cancelSweep,
+  createSweep,
+  getSweep,
+  listSweeps,
+  listTrials,
+  pauseSweep,
+  resumeSweep,
+} from './service';
 export { trialRequest } from './trial-jobs';
 export { SEARCHABLE_HYPERPARAMETERS, validateSweepRequest } from './validate';
 export { bestOf, countStates, elapsedSeconds, strategyTrials, trialsToStop } from './view';

@@ -15,7 +15,11 @@ import { stopTrialJob } from './trial-jobs';
 import { countStates, isActiveTrial } from './view';
 import { validateSweepRequest } from './validate';
 
-export async function createSweep(deps: ControllerDeps, tenantId: TenantId, req: SweepCreate): Promise<SweepRecord> {
+export async function createSweep(
+  deps: ControllerDeps,
+  tenantId: TenantId,
+  req: SweepCreate,
+): Promise<SweepRecord> {
   await validateSweepRequest(deps, tenantId, req);
   const strategySeed = req.strategy.type === 'grid' ? undefined : req.strategy.seed;
   const seed = strategySeed ?? req.base_job.seed ?? randomInt(0, 2_147_483_647);
@@ -57,18 +61,31 @@ export async function createSweep(deps: ControllerDeps, tenantId: TenantId, req:
   return sweep;
 }
 
-export async function getSweep(deps: Pick<ControllerDeps, 'sweeps'>, tenantId: TenantId, id: string): Promise<SweepRecord> {
+export async function getSweep(
+  deps: Pick<ControllerDeps, 'sweeps'>,
+  tenantId: TenantId,
+  id: string,
+): Promise<SweepRecord> {
   const sweep = await deps.sweeps.get(tenantId, id);
   if (!sweep) throw new NotFoundError('sweep', id, 'sweep_id');
   return sweep;
 }
 
-export function listSweeps(deps: Pick<ControllerDeps, 'sweeps'>, tenantId: TenantId, opts: ListOptions): Promise<Page<SweepRecord>> {
+export function listSweeps(
+  deps: Pick<ControllerDeps, 'sweeps'>,
+  tenantId: TenantId,
+  opts: ListOptions,
+): Promise<Page<SweepRecord>> {
   return deps.sweeps.list(tenantId, opts);
 }
 
 /** Trials by number; `after` is the id (job id) of the last trial of the previous page. */
-export async function listTrials(deps: Pick<ControllerDeps, 'sweeps'>, tenantId: TenantId, id: string, opts: ListOptions): Promise<Page<TrialRecord>> {
+export async function listTrials(
+  deps: Pick<ControllerDeps, 'sweeps'>,
+  tenantId: TenantId,
+  id: string,
+  opts: ListOptions,
+): Promise<Page<TrialRecord>> {
   await getSweep(deps, tenantId, id);
   const all = await deps.sweeps.listTrials(id);
   const from = opts.after ? all.findIndex((t) => t.jobId === opts.after) + 1 : 0;
@@ -92,7 +109,11 @@ async function move(
       throw new ConflictError(`Sweep ${id} is ${sweep.status}; it cannot be ${action}.`, code);
     }
     try {
-      return await deps.sweeps.update(id, { version: sweep.version, status: sweep.status }, patch(sweep, deps.clock.nowMs()));
+      return await deps.sweeps.update(
+        id,
+        { version: sweep.version, status: sweep.status },
+        patch(sweep, deps.clock.nowMs()),
+      );
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }
@@ -100,21 +121,37 @@ async function move(
   throw new ConflictError(`Sweep ${id} kept changing; retry.`, 'sweep_busy');
 }
 
-export async function cancelSweep(deps: ControllerDeps, tenantId: TenantId, id: string): Promise<SweepRecord> {
-  const sweep = await move(deps, tenantId, id, ['running', 'paused'], 'cancelled', 'sweep_not_cancellable', (_s, t) => ({
-    status: 'cancelled',
-    statusReason: 'cancelled',
-    finishedAt: Math.floor(t / 1000),
-    finishedTransition: { to: 'cancelled', atMs: t },
-  }));
+export async function cancelSweep(
+  deps: ControllerDeps,
+  tenantId: TenantId,
+  id: string,
+): Promise<SweepRecord> {
+  const sweep = await move(
+    deps,
+    tenantId,
+    id,
+    ['running', 'paused'],
+    'cancelled',
+    'sweep_not_cancellable',
+    (_s, t) => ({
+      status: 'cancelled',
+      statusReason: 'cancelled',
+      finishedAt: Math.floor(t / 1000),
+      finishedTransition: { to: 'cancelled', atMs: t },
+    }),
+  );
   await putOutbox(deps, sweep);
   // Stop the jobs now; the controller marks the trials cancelled on its next pass.
-  for (const t of (await deps.sweeps.listTrials(id)).filter(isActiveTrial)) await stopTrialJob(deps, sweep, t.jobId);
+  for (const t of (await deps.sweeps.listTrials(id)).filter(isActiveTrial))
+    await stopTrialJob(deps, sweep, t.jobId);
   return sweep;
 }
 
 export function pauseSweep(deps: ControllerDeps, tenantId: TenantId, id: string): Promise<SweepRecord> {
-  return move(deps, tenantId, id, ['running'], 'paused', 'sweep_not_pausable', (_s, t) => ({ status: 'paused', pausedAtMs: t }));
+  return move(deps, tenantId, id, ['running'], 'paused', 'sweep_not_pausable', (_s, t) => ({
+    status: 'paused',
+    pausedAtMs: t,
+  }));
 }
 
 export function resumeSweep(deps: ControllerDeps, tenantId: TenantId, id: string): Promise<SweepRecord> {

@@ -13,12 +13,18 @@ import type { JobError, JobEventRecord, JobRecord } from '../../records';
 import type { ControllerDeps } from './deps';
 
 /** The job request of a trial: the base request with the trial's parameters laid over its hyperparameters. */
-export function trialRequest(sweep: Pick<SweepRecord, 'id' | 'baseJob' | 'seed'>, trial: Pick<TrialRecord, 'number' | 'params'>): JobCreate {
+export function trialRequest(
+  sweep: Pick<SweepRecord, 'id' | 'baseJob' | 'seed'>,
+  trial: Pick<TrialRecord, 'number' | 'params'>,
+): JobCreate {
   const { hyperparameters: legacy, ...base } = sweep.baseJob;
   const hyperparameters = { ...(base.method?.supervised?.hyperparameters ?? legacy ?? {}), ...trial.params };
   return {
     ...base,
-    method: { type: 'supervised', supervised: { hyperparameters: HyperparametersSchema.parse(hyperparameters) } },
+    method: {
+      type: 'supervised',
+      supervised: { hyperparameters: HyperparametersSchema.parse(hyperparameters) },
+    },
     seed: base.seed ?? sweep.seed,
     metadata: { ...(base.metadata ?? {}), sweep_id: sweep.id, sweep_trial: String(trial.number) },
   };
@@ -28,14 +34,20 @@ export function trialRequest(sweep: Pick<SweepRecord, 'id' | 'baseJob' | 'seed'>
  * Creates the trial's job under `trial.jobId`. Returns null when created (or it already existed),
  * or the error when the request was refused: the trial then fails with that reason.
  */
-export async function createTrialJob(deps: ControllerDeps, sweep: SweepRecord, trial: TrialRecord): Promise<JobError | null> {
+export async function createTrialJob(
+  deps: ControllerDeps,
+  sweep: SweepRecord,
+  trial: TrialRecord,
+): Promise<JobError | null> {
   try {
     await createJob(deps, sweep.tenantId, trialRequest(sweep, trial), { id: trial.jobId, sweepId: sweep.id });
     return null;
   } catch (err) {
     if (err instanceof ConflictError && (await deps.stores.jobs.getById(trial.jobId))) return null;
-    if (err instanceof TuneplaneError && err.status < 500) return { code: err.code, message: err.message, param: err.param };
-    if (err instanceof Error && err.name === 'ZodError') return { code: 'invalid_value', message: err.message, param: null };
+    if (err instanceof TuneplaneError && err.status < 500)
+      return { code: err.code, message: err.message, param: err.param };
+    if (err instanceof Error && err.name === 'ZodError')
+      return { code: 'invalid_value', message: err.message, param: null };
     throw err;
   }
 }
@@ -51,7 +63,10 @@ export async function stopTrialJob(deps: ControllerDeps, sweep: SweepRecord, job
 }
 
 /** Whether a metrics event is an evaluation of the objective (valid_* metrics: a full evaluation only). */
-function evaluationValue(metric: SweepConfig['objective']['metric'], data: Record<string, unknown>): number | null {
+function evaluationValue(
+  metric: SweepConfig['objective']['metric'],
+  data: Record<string, unknown>,
+): number | null {
   const v = data[metric];
   if (typeof v !== 'number' || !Number.isFinite(v)) return null;
   if (metric.startsWith('train_')) return v;
@@ -60,7 +75,11 @@ function evaluationValue(metric: SweepConfig['objective']['metric'], data: Recor
 }
 
 /** Metrics events of the job newer than `afterStep`, oldest first (events are listed newest first). */
-async function metricsSince(deps: ControllerDeps, jobId: string, afterStep: number): Promise<JobEventRecord[]> {
+async function metricsSince(
+  deps: ControllerDeps,
+  jobId: string,
+  afterStep: number,
+): Promise<JobEventRecord[]> {
   const out: JobEventRecord[] = [];
   let after: string | undefined;
   for (;;) {
@@ -104,7 +123,10 @@ export async function newReports(
     const value = evaluationValue(config.objective.metric, data);
     if (value === null) continue;
     const totalSteps = Number(data.total_steps) || job.progress?.totalSteps || 0;
-    const step = es.type === 'asha' && es.resource === 'epochs' && totalSteps > 0 ? (jobStep * nEpochs) / totalSteps : jobStep;
+    const step =
+      es.type === 'asha' && es.resource === 'epochs' && totalSteps > 0
+        ? (jobStep * nEpochs) / totalSteps
+        : jobStep;
     reports.push({ step, value, jobStep, atMs: nowMs });
   }
   return { reports, lastJobStep };

@@ -19,10 +19,29 @@ import { trialRequest } from './trial-jobs';
 
 /** Hyperparameters that hold one value (objects such as early_stopping are set on base_job, not searched). */
 export const SEARCHABLE_HYPERPARAMETERS = [
-  'n_epochs', 'batch_size', 'learning_rate_multiplier', 'learning_rate', 'optimizer', 'momentum', 'beta1', 'beta2',
-  'epsilon', 'weight_decay', 'warmup_steps', 'warmup_ratio', 'warmup_type', 'lr_scheduler',
-  'gradient_accumulation_steps', 'gradient_checkpointing', 'max_grad_norm', 'dropout', 'max_sequence_length',
-  'eval_interval_steps', 'checkpoint_interval_steps', 'keep_checkpoints', 'metrics_interval_steps',
+  'n_epochs',
+  'batch_size',
+  'learning_rate_multiplier',
+  'learning_rate',
+  'optimizer',
+  'momentum',
+  'beta1',
+  'beta2',
+  'epsilon',
+  'weight_decay',
+  'warmup_steps',
+  'warmup_ratio',
+  'warmup_type',
+  'lr_scheduler',
+  'gradient_accumulation_steps',
+  'gradient_checkpointing',
+  'max_grad_norm',
+  'dropout',
+  'max_sequence_length',
+  'eval_interval_steps',
+  'checkpoint_interval_steps',
+  'keep_checkpoints',
+  'metrics_interval_steps',
 ] as const;
 
 const shape = HyperparametersSchema.shape as Record<string, z.ZodType>;
@@ -35,8 +54,13 @@ function firstIssue(schema: z.ZodType, value: unknown): string | null {
 function checkParameter(name: string, p: SweepParameter, provider: string): void {
   const at = `search_space.${name}`;
   if (!(SEARCHABLE_HYPERPARAMETERS as readonly string[]).includes(name)) {
-    const why = name in shape ? 'it takes an object or list; set it on base_job' : 'it is not a hyperparameter';
-    throw new ValidationError(`${at}: '${name}' cannot be searched (${why}). Searchable: ${SEARCHABLE_HYPERPARAMETERS.join(', ')}.`, at, 'invalid_search_parameter');
+    const why =
+      name in shape ? 'it takes an object or list; set it on base_job' : 'it is not a hyperparameter';
+    throw new ValidationError(
+      `${at}: '${name}' cannot be searched (${why}). Searchable: ${SEARCHABLE_HYPERPARAMETERS.join(', ')}.`,
+      at,
+      'invalid_search_parameter',
+    );
   }
   if (provider === 'openai' && !(OPENAI_SUPPORTED as readonly string[]).includes(name)) {
     throw new ValidationError(
@@ -49,10 +73,17 @@ function checkParameter(name: string, p: SweepParameter, provider: string): void
   const probes: [string, unknown][] =
     p.type === 'categorical'
       ? p.choices.map((c, i) => [`choices[${i}]`, c])
-      : [['low', p.low], ['high', p.high]];
+      : [
+          ['low', p.low],
+          ['high', p.high],
+        ];
   for (const [field, value] of probes) {
     const issue = firstIssue(schema, value);
-    if (issue) throw new ValidationError(`${at}.${field}: ${JSON.stringify(value)} is not a valid ${name} (${issue})`, `${at}.${field}`);
+    if (issue)
+      throw new ValidationError(
+        `${at}.${field}: ${JSON.stringify(value)} is not a valid ${name} (${issue})`,
+        `${at}.${field}`,
+      );
   }
   if (p.type === 'float') {
     const inside = p.low + (p.high - p.low) * 0.37;
@@ -85,10 +116,17 @@ export async function validateSweepRequest(
 
   const metric = req.objective.metric;
   if (NEEDS_VALIDATION.test(metric) && !req.base_job.validation_file) {
-    throw new ValidationError(`objective.metric: "${metric}" is measured on validation data; set base_job.validation_file`, 'objective.metric');
+    throw new ValidationError(
+      `objective.metric: "${metric}" is measured on validation data; set base_job.validation_file`,
+      'objective.metric',
+    );
   }
   if (provider === 'openai' && req.early_stopping.type !== 'none') {
-    throw new ValidationError('early_stopping: provider "openai" reports no evaluations the service can act on; use type "none"', 'early_stopping.type', 'unsupported_by_provider');
+    throw new ValidationError(
+      'early_stopping: provider "openai" reports no evaluations the service can act on; use type "none"',
+      'early_stopping.type',
+      'unsupported_by_provider',
+    );
   }
 
   // The base job with the space's corners laid over it must plan: files, model and every hyperparameter rule.
@@ -96,14 +134,23 @@ export async function validateSweepRequest(
     const params = cornerParams(req.search_space, end);
     let request;
     try {
-      request = trialRequest({ id: 'ftsweep-validation', baseJob: req.base_job, seed: 0 }, { number: 0, params });
+      request = trialRequest(
+        { id: 'ftsweep-validation', baseJob: req.base_job, seed: 0 },
+        { number: 0, params },
+      );
     } catch (err) {
-      throw new ValidationError(`search_space: the ${end} corner ${JSON.stringify(params)} is not a valid set of hyperparameters: ${(err as Error).message}`, 'search_space');
+      throw new ValidationError(
+        `search_space: the ${end} corner ${JSON.stringify(params)} is not a valid set of hyperparameters: ${(err as Error).message}`,
+        'search_space',
+      );
     }
     try {
       const plan = await planJob(deps, tenantId, request, 0);
       if (metric === 'accuracy' && plan.trainingFile.format !== 'classification') {
-        throw new ValidationError(`objective.metric: "accuracy" needs classification data; base_job.training_file holds ${plan.trainingFile.format} data`, 'objective.metric');
+        throw new ValidationError(
+          `objective.metric: "accuracy" needs classification data; base_job.training_file holds ${plan.trainingFile.format} data`,
+          'objective.metric',
+        );
       }
     } catch (err) {
       if (!(err instanceof TuneplaneError) || err.status >= 500) throw err;
@@ -111,14 +158,24 @@ export async function validateSweepRequest(
       if (err.param?.startsWith('objective.')) throw err;
       const param = err.param ? `base_job.${err.param}` : null;
       const searched = Object.keys(params).find((k) => err.param?.endsWith(`.${k}`));
-      const where = searched ? ` (with search_space.${searched} at its ${end} end, ${JSON.stringify(params[searched])})` : '';
-      throw new ValidationError(`${err.message}${where}`, searched ? `search_space.${searched}` : param, err.code);
+      const where = searched
+        ? ` (with search_space.${searched} at its ${end} end, ${JSON.stringify(params[searched])})`
+        : '';
+      throw new ValidationError(
+        `${err.message}${where}`,
+        searched ? `search_space.${searched}` : param,
+        err.code,
+      );
     }
   }
 
   for (const [i, id] of (req.warm_start?.sweep_ids ?? []).entries()) {
     if (!(await deps.sweeps.get(tenantId, id))) {
-      throw new ValidationError(`warm_start.sweep_ids[${i}]: no sweep found with id '${id}'`, `warm_start.sweep_ids[${i}]`, 'sweep_not_found');
+      throw new ValidationError(
+        `warm_start.sweep_ids[${i}]: no sweep found with id '${id}'`,
+        `warm_start.sweep_ids[${i}]`,
+        'sweep_not_found',
+      );
     }
   }
 }

@@ -50,7 +50,10 @@ describe('loadApiConfig', () => {
   it('names every missing variable in one error', () => {
     const { TUNEPLANE_TABLE: _t, TUNEPLANE_OPENAI_SECRET_ARN: _o, ...rest } = apiEnv;
     const err = configError(() => loadApiConfig(rest));
-    expect(err.issues.map((i) => i.variable).sort()).toEqual(['TUNEPLANE_OPENAI_SECRET_ARN', 'TUNEPLANE_TABLE']);
+    expect(err.issues.map((i) => i.variable).sort()).toEqual([
+      'TUNEPLANE_OPENAI_SECRET_ARN',
+      'TUNEPLANE_TABLE',
+    ]);
     expect(err.message).toContain('the api Lambda');
     expect(err.message).toMatch(/TUNEPLANE_TABLE: required/);
   });
@@ -58,7 +61,10 @@ describe('loadApiConfig', () => {
   it('rejects a name where an ARN is expected, saying which form it wants', () => {
     const err = configError(() => loadApiConfig({ ...apiEnv, TUNEPLANE_BATCH_JOB_QUEUE: 'TrainingQueue' }));
     expect(err.issues).toEqual([
-      { variable: 'TUNEPLANE_BATCH_JOB_QUEUE', rule: expect.stringContaining('arn:aws:batch:<region>:<account>:job-queue/') },
+      {
+        variable: 'TUNEPLANE_BATCH_JOB_QUEUE',
+        rule: expect.stringContaining('arn:aws:batch:<region>:<account>:job-queue/'),
+      },
     ]);
   });
 
@@ -66,11 +72,18 @@ describe('loadApiConfig', () => {
     const err = configError(() =>
       loadApiConfig({ ...apiEnv, TUNEPLANE_OPENAI_SECRET_ARN: QUEUE, TUNEPLANE_BUCKET: 'Has_Upper' }),
     );
-    expect(err.issues.map((i) => i.variable).sort()).toEqual(['TUNEPLANE_BUCKET', 'TUNEPLANE_OPENAI_SECRET_ARN']);
+    expect(err.issues.map((i) => i.variable).sort()).toEqual([
+      'TUNEPLANE_BUCKET',
+      'TUNEPLANE_OPENAI_SECRET_ARN',
+    ]);
   });
 
   it('takes the embedded stack endpoints when set, and insists they are URLs', () => {
-    const cfg = loadApiConfig({ ...apiEnv, TUNEPLANE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567', TUNEPLANE_S3_ENDPOINT: 'http://127.0.0.1:4568' });
+    const cfg = loadApiConfig({
+      ...apiEnv,
+      TUNEPLANE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+      TUNEPLANE_S3_ENDPOINT: 'http://127.0.0.1:4568',
+    });
     expect(cfg.dynamodbEndpoint).toBe('http://127.0.0.1:4567');
     expect(cfg.s3Endpoint).toBe('http://127.0.0.1:4568');
     const err = configError(() => loadApiConfig({ ...apiEnv, TUNEPLANE_S3_ENDPOINT: 'localhost' }));
@@ -79,7 +92,10 @@ describe('loadApiConfig', () => {
 
   it('reads the region the Lambda runtime sets and rejects a malformed one', () => {
     const err = configError(() => loadApiConfig({ ...apiEnv, AWS_REGION: 'Europe' }));
-    expect(err.issues[0]).toMatchObject({ variable: 'AWS_REGION', rule: expect.stringContaining('AWS region') });
+    expect(err.issues[0]).toMatchObject({
+      variable: 'AWS_REGION',
+      rule: expect.stringContaining('AWS region'),
+    });
   });
 });
 
@@ -93,7 +109,9 @@ describe('the other Lambdas', () => {
   });
 
   it('the reconciler needs the queue, the job definition and the OpenAI secret', () => {
-    const err = configError(() => loadReconcilerConfig({ AWS_REGION: 'us-east-1', TUNEPLANE_TABLE: 'tbl-1', TUNEPLANE_BUCKET: 'bkt-1' }));
+    const err = configError(() =>
+      loadReconcilerConfig({ AWS_REGION: 'us-east-1', TUNEPLANE_TABLE: 'tbl-1', TUNEPLANE_BUCKET: 'bkt-1' }),
+    );
     expect(err.issues.map((i) => i.variable).sort()).toEqual([
       'TUNEPLANE_BATCH_JOB_DEFINITION',
       'TUNEPLANE_BATCH_JOB_QUEUE',
@@ -104,9 +122,17 @@ describe('the other Lambdas', () => {
   it('webhook delivery blocks loopback targets unless explicitly allowed, and rejects a vague flag', () => {
     const base = { AWS_REGION: 'us-east-1', TUNEPLANE_TABLE: 'tbl-1', TUNEPLANE_WEBHOOK_SECRET_ARN: WEBHOOK };
     expect(loadWebhookDeliveryConfig(base).allowLoopback).toBe(false);
-    expect(loadWebhookDeliveryConfig({ ...base, TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true' }).allowLoopback).toBe(true);
-    expect(loadWebhookDeliveryConfig({ ...base, TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: '0' }).allowLoopback).toBe(false);
-    const err = configError(() => loadWebhookDeliveryConfig({ ...base, TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'yes' }));
-    expect(err.issues).toEqual([{ variable: 'TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK', rule: 'must be true or false' }]);
+    expect(
+      loadWebhookDeliveryConfig({ ...base, TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true' }).allowLoopback,
+    ).toBe(true);
+    expect(loadWebhookDeliveryConfig({ ...base, TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: '0' }).allowLoopback).toBe(
+      false,
+    );
+    const err = configError(() =>
+      loadWebhookDeliveryConfig({ ...base, TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'yes' }),
+    );
+    expect(err.issues).toEqual([
+      { variable: 'TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK', rule: 'must be true or false' },
+    ]);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { aesGcmSecretBox } from '../../../../functions/domain/webhooks';
-import { cachedSecret, decodeOpenAiSecret, decodeWebhookMasterKey, type SecretReader } from '../../../../functions/config';
+import {
+  cachedSecret,
+  decodeOpenAiSecret,
+  decodeWebhookMasterKey,
+  type SecretReader,
+} from '../../../../functions/config';
 
 function countingReader(values: string[]): SecretReader & { calls: string[] } {
   const calls: string[] = [];
@@ -17,7 +22,10 @@ describe('cachedSecret', () => {
   it('fetches on first use, not before, and serves later uses from the cache', async () => {
     const reader = countingReader(['v1']);
     let now = 0;
-    const secret = cachedSecret(reader, 'arn:s', (raw) => raw.toUpperCase(), { ttlMs: 1000, nowMs: () => now });
+    const secret = cachedSecret(reader, 'arn:s', (raw) => raw.toUpperCase(), {
+      ttlMs: 1000,
+      nowMs: () => now,
+    });
     expect(reader.calls).toEqual([]);
     expect(await secret()).toBe('V1');
     now = 999;

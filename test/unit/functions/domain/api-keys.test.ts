@@ -35,13 +35,19 @@ describe('API keys', () => {
       put: async (r: ApiKeyRecord) => void saved.set(r.keyHash, r),
       getByHash: async (h: string) => saved.get(h),
     };
-    const { key, record } = await createApiKey({ apiKeys, clock: { nowMs: () => 5_000 } }, { tenantId: 't1', name: 'default' });
+    const { key, record } = await createApiKey(
+      { apiKeys, clock: { nowMs: () => 5_000 } },
+      { tenantId: 't1', name: 'default' },
+    );
     expect(JSON.stringify([...saved.values()])).not.toContain(key);
     expect(record).toMatchObject({ tenantId: 't1', name: 'default', createdAt: 5 });
     expect(await authenticateApiKey(apiKeys, key)).toEqual(record);
     expect(await authenticateApiKey(apiKeys, generateApiKey())).toBeUndefined();
     expect(await authenticateApiKey(apiKeys, '')).toBeUndefined();
-    const chosen = await createApiKey({ apiKeys, clock: { nowMs: () => 0 } }, { tenantId: 't2', name: 'env', key: 'my-dev-key' });
+    const chosen = await createApiKey(
+      { apiKeys, clock: { nowMs: () => 0 } },
+      { tenantId: 't2', name: 'env', key: 'my-dev-key' },
+    );
     expect((await authenticateApiKey(apiKeys, 'my-dev-key'))?.tenantId).toBe('t2');
     expect(chosen.key).toBe('my-dev-key');
   });

@@ -65,13 +65,19 @@ afterAll(async () => {
 describe('api handler', () => {
   it('answers API Gateway events through the Hono app, authenticating keys against the table', async () => {
     const { handler } = await import('../../../../functions/handlers/api');
-    const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't1', name: 'k' });
+    const { key } = await createApiKey(
+      { apiKeys: env.stores.apiKeys, clock: systemClock },
+      { tenantId: 't1', name: 'k' },
+    );
 
     const anonymous = await handler(httpEvent('GET', '/v1/models') as never, context);
     expect(anonymous.statusCode).toBe(401);
     expect(JSON.parse(anonymous.body).error.type).toBeDefined();
 
-    const listed = await handler(httpEvent('GET', '/v1/fine_tuning/jobs', { authorization: `Bearer ${key}` }) as never, context);
+    const listed = await handler(
+      httpEvent('GET', '/v1/fine_tuning/jobs', { authorization: `Bearer ${key}` }) as never,
+      context,
+    );
     expect(listed.statusCode).toBe(200);
     expect(JSON.parse(listed.body)).toMatchObject({ object: 'list', data: [], has_more: false });
     expect(secretReads).toEqual([]); // no secret is read for requests that do not need one
@@ -79,23 +85,37 @@ describe('api handler', () => {
 
   it('uploads a training file to S3 (loaded on first use) and serves its content back', async () => {
     const { handler } = await import('../../../../functions/handlers/api');
-    const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't3', name: 'k' });
+    const { key } = await createApiKey(
+      { apiKeys: env.stores.apiKeys, clock: systemClock },
+      { tenantId: 't3', name: 'k' },
+    );
     const event = await fileUploadEvent({ authorization: `Bearer ${key}` });
     const created = await handler(event as never, context);
     expect(created.statusCode).toBe(200);
     const file = JSON.parse(created.body);
     expect(file).toMatchObject({ object: 'file', bytes: TRAINING_JSONL.length, filename: 'train.jsonl' });
 
-    const content = await handler(httpEvent('GET', `/v1/files/${file.id}/content`, { authorization: `Bearer ${key}` }) as never, context);
+    const content = await handler(
+      httpEvent('GET', `/v1/files/${file.id}/content`, { authorization: `Bearer ${key}` }) as never,
+      context,
+    );
     expect(content.statusCode).toBe(200);
-    expect(content.isBase64Encoded ? Buffer.from(content.body, 'base64').toString() : content.body).toBe(TRAINING_JSONL);
+    expect(content.isBase64Encoded ? Buffer.from(content.body, 'base64').toString() : content.body).toBe(
+      TRAINING_JSONL,
+    );
   });
 
   it('creates a webhook endpoint with its secret sealed under the master key read from Secrets Manager', async () => {
     const { handler } = await import('../../../../functions/handlers/api');
-    const { key } = await createApiKey({ apiKeys: env.stores.apiKeys, clock: systemClock }, { tenantId: 't2', name: 'k' });
+    const { key } = await createApiKey(
+      { apiKeys: env.stores.apiKeys, clock: systemClock },
+      { tenantId: 't2', name: 'k' },
+    );
     const event = {
-      ...httpEvent('POST', '/v1/webhook_endpoints', { authorization: `Bearer ${key}`, 'content-type': 'application/json' }),
+      ...httpEvent('POST', '/v1/webhook_endpoints', {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+      }),
       body: JSON.stringify({ url: 'https://hooks.example.com/tuneplane' }),
     };
     const created = await handler(event as never, context);
@@ -105,7 +125,11 @@ describe('api handler', () => {
     expect(secretReads).toEqual([STACK_ENV.TUNEPLANE_WEBHOOK_SECRET_ARN]);
     // What the table holds is sealed, not the secret itself.
     const { DynamoWebhookEndpointStore } = await import('../../../../functions/adapters/dynamodb/webhooks');
-    const stored = await new DynamoWebhookEndpointStore({ doc: env.clients.doc, table: env.config.table, clock: systemClock }).get('t2', endpoint.id);
+    const stored = await new DynamoWebhookEndpointStore({
+      doc: env.clients.doc,
+      table: env.config.table,
+      clock: systemClock,
+    }).get('t2', endpoint.id);
     expect(JSON.stringify(stored)).not.toContain(endpoint.secret);
   });
 });
@@ -114,7 +138,13 @@ describe('batch-events handler', () => {
   it('moves a queued Batch job to running when Batch reports RUNNING, and ignores events of unknown jobs', async () => {
     const { handler } = await import('../../../../functions/handlers/batch-events');
     await env.stores.jobs.create(
-      jobRecord({ id: 'ftjob-evt1', tenantId: 't1', status: 'queued', provider: 'batch', providerJobId: 'batch-1' }),
+      jobRecord({
+        id: 'ftjob-evt1',
+        tenantId: 't1',
+        status: 'queued',
+        provider: 'batch',
+        providerJobId: 'batch-1',
+      }),
     );
     const event = (jobId: string, batchJobId: string, status: string) =>
       ({
@@ -126,7 +156,12 @@ describe('batch-events handler', () => {
         time: '2026-01-01T00:00:00Z',
         region: 'us-east-1',
         resources: [],
-        detail: { jobId: batchJobId, jobName: `tuneplane-${jobId}`, status, tags: { 'tuneplane:job': jobId } },
+        detail: {
+          jobId: batchJobId,
+          jobName: `tuneplane-${jobId}`,
+          status,
+          tags: { 'tuneplane:job': jobId },
+        },
       }) as never;
 
     expect(await handler(event('ftjob-evt1', 'batch-1', 'RUNNING'), context)).toBe('running');

@@ -49,7 +49,15 @@ afterAll(async () => {
 
 it('submits a Batch job whose submission was lost, then applies the state Batch reports', async () => {
   const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
-  await env.stores.jobs.create(jobRecord({ id: 'ftjob-lost', tenantId: 't1', provider: 'batch', status: 'queued', createdAt: tenMinutesAgo }));
+  await env.stores.jobs.create(
+    jobRecord({
+      id: 'ftjob-lost',
+      tenantId: 't1',
+      provider: 'batch',
+      status: 'queued',
+      createdAt: tenMinutesAgo,
+    }),
+  );
   const { handler } = await import('../../../../functions/handlers/reconciler');
   const context = { awsRequestId: 'req-1', functionName: 'reconciler' } as Context;
 

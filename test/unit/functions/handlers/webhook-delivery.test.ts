@@ -44,7 +44,9 @@ beforeAll(async () => {
     const payload = JSON.parse(await body(req)) as { SecretId: string };
     secretRequests.push({ target: String(req.headers['x-amz-target']), secretId: payload.SecretId });
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify({ ARN: payload.SecretId, Name: 'webhook', SecretString: MASTER, VersionId: 'v1' }));
+    res.end(
+      JSON.stringify({ ARN: payload.SecretId, Name: 'webhook', SecretString: MASTER, VersionId: 'v1' }),
+    );
   });
   receiver = createServer(async (req, res) => {
     received.push({ headers: req.headers as Record<string, string>, body: await body(req) });
@@ -69,7 +71,11 @@ afterAll(async () => {
 });
 
 it('signs and delivers due outbox events with the master key from Secrets Manager, fetched once', async () => {
-  const stores = createDynamoWebhookStores({ doc: env.clients.doc, table: env.config.table, clock: systemClock });
+  const stores = createDynamoWebhookStores({
+    doc: env.clients.doc,
+    table: env.config.table,
+    clock: systemClock,
+  });
   const endpoints = createEndpointService({
     ...stores,
     secrets: aesGcmSecretBox(decodeWebhookMasterKey(MASTER)),

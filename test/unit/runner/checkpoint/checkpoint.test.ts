@@ -3,12 +3,26 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { blobStorage, CheckpointManager, localStorage, onTerminate, decodeSafetensors, encodeSafetensors } from '../../../../runner/checkpoint';
+import {
+  blobStorage,
+  CheckpointManager,
+  localStorage,
+  onTerminate,
+  decodeSafetensors,
+  encodeSafetensors,
+} from '../../../../runner/checkpoint';
 import { loadDataset } from '../../../../runner/data';
 import { Trainer } from '../../../../runner/train';
 import type { BlobStore } from '../../../../functions/ports/blobs';
 import { NotFoundError } from '../../../../functions/errors';
-import { charTokenizer as tok, config, maxAbsDiff, snapshotWeights, textLines, TinyModel } from '../train/helpers';
+import {
+  charTokenizer as tok,
+  config,
+  maxAbsDiff,
+  snapshotWeights,
+  textLines,
+  TinyModel,
+} from '../train/helpers';
 
 const train = loadDataset(textLines(50), tok, { maxLength: 16 });
 const valid = loadDataset(textLines(10, 3), tok, { maxLength: 16 });
@@ -23,8 +37,16 @@ afterEach(async () => {
 });
 
 const hp = {
-  n_epochs: 3, batch_size: 4, gradient_accumulation_steps: 2, dropout: 0.1, learning_rate: 0.02, warmup_steps: 3,
-  lr_scheduler: 'reduce_on_plateau' as const, eval_interval_steps: 4, checkpoint_interval_steps: 5, seed: 9,
+  n_epochs: 3,
+  batch_size: 4,
+  gradient_accumulation_steps: 2,
+  dropout: 0.1,
+  learning_rate: 0.02,
+  warmup_steps: 3,
+  lr_scheduler: 'reduce_on_plateau' as const,
+  eval_interval_steps: 4,
+  checkpoint_interval_steps: 5,
+  seed: 9,
   early_stopping: { metric: 'full_valid_loss' as const, patience: 50, min_delta: 0, restore_best: false },
 };
 
@@ -44,27 +66,49 @@ function memoryBlobs(): BlobStore & { keys(): string[] } {
     head: async (k) => (m.has(k) ? { bytes: m.get(k)!.length } : undefined),
     delete: async (k) => void m.delete(k),
     list: async (p) => [...m.keys()].filter((k) => k.startsWith(p)).sort(),
-    createMultipart: unsupported, presignPart: unsupported, listParts: unsupported, completeMultipart: unsupported, abortMultipart: unsupported,
+    createMultipart: unsupported,
+    presignPart: unsupported,
+    listParts: unsupported,
+    completeMultipart: unsupported,
+    abortMultipart: unsupported,
   };
 }
 
 describe('resume', () => {
   it('a run interrupted at a random step and resumed ends with the same weights as an uninterrupted run', async () => {
     const full = new TinyModel(30, 8, 0, 1);
-    const r0 = await new Trainer({ config: config(hp), model: full, train, validation: valid, padId: tok.padId }).run();
+    const r0 = await new Trainer({
+      config: config(hp),
+      model: full,
+      train,
+      validation: valid,
+      padId: tok.padId,
+    }).run();
     const expected = snapshotWeights(full);
 
     const ckpts = new CheckpointManager(localStorage(await tmp()), 2);
     const stopAt = 1 + Math.floor(Math.random() * (r0.totalSteps - 2));
     const first = new TinyModel(30, 8, 0, 1);
     const r1 = await new Trainer({
-      config: config(hp), model: first, train, validation: valid, padId: tok.padId, checkpointer: ckpts,
+      config: config(hp),
+      model: first,
+      train,
+      validation: valid,
+      padId: tok.padId,
+      checkpointer: ckpts,
       shouldStop: (next) => next === stopAt,
     }).run();
     expect(r1.status).toBe('interrupted');
     // A new process: different fresh weights, everything comes from the checkpoint.
     const second = new TinyModel(30, 8, 0, 77);
-    const r2 = await new Trainer({ config: config(hp), model: second, train, validation: valid, padId: tok.padId, checkpointer: ckpts }).run();
+    const r2 = await new Trainer({
+      config: config(hp),
+      model: second,
+      train,
+      validation: valid,
+      padId: tok.padId,
+      checkpointer: ckpts,
+    }).run();
     expect(r2.status).toBe('completed');
     expect(r2.resumedFrom).toBe(r1.steps);
     expect(r2.steps).toBe(r0.steps);
@@ -75,9 +119,23 @@ describe('resume', () => {
   it('a finished run restarted does not train further', async () => {
     const ckpts = new CheckpointManager(localStorage(await tmp()), 1);
     const m = new TinyModel(30);
-    await new Trainer({ config: config({ ...hp, n_epochs: 1 }), model: m, train, validation: valid, padId: tok.padId, checkpointer: ckpts }).run();
+    await new Trainer({
+      config: config({ ...hp, n_epochs: 1 }),
+      model: m,
+      train,
+      validation: valid,
+      padId: tok.padId,
+      checkpointer: ckpts,
+    }).run();
     const w = snapshotWeights(m);
-    const again = await new Trainer({ config: config({ ...hp, n_epochs: 1 }), model: m, train, validation: valid, padId: tok.padId, checkpointer: ckpts }).run();
+    const again = await new Trainer({
+      config: config({ ...hp, n_epochs: 1 }),
+      model: m,
+      train,
+      validation: valid,
+      padId: tok.padId,
+      checkpointer: ckpts,
+    }).run();
     expect(maxAbsDiff(snapshotWeights(m), w)).toBe(0);
     expect(again.resumedFrom).toBe(again.steps);
     m.dispose();
@@ -87,7 +145,14 @@ describe('resume', () => {
 describe('checkpoint storage', () => {
   async function trainWith(ckpts: CheckpointManager) {
     const m = new TinyModel(30);
-    await new Trainer({ config: config({ ...hp, n_epochs: 2, checkpoint_interval_steps: 2, keep_checkpoints: 2 }), model: m, train, validation: valid, padId: tok.padId, checkpointer: ckpts }).run();
+    await new Trainer({
+      config: config({ ...hp, n_epochs: 2, checkpoint_interval_steps: 2, keep_checkpoints: 2 }),
+      model: m,
+      train,
+      validation: valid,
+      padId: tok.padId,
+      checkpointer: ckpts,
+    }).run();
     m.dispose();
   }
 
@@ -128,7 +193,16 @@ describe('checkpoint storage', () => {
   });
 
   it('safetensors round-trips names, shapes and values', () => {
-    const t = new Map<string, tf.Tensor>([['a.weight', tf.tensor2d([[1, 2, 3], [4, 5, 6]])], ['b', tf.tensor1d([7.5])]]);
+    const t = new Map<string, tf.Tensor>([
+      [
+        'a.weight',
+        tf.tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ],
+      ['b', tf.tensor1d([7.5])],
+    ]);
     const { tensors, metadata } = decodeSafetensors(encodeSafetensors(t, { format: 'pt' }));
     expect(metadata).toEqual({ format: 'pt' });
     expect(tensors.get('a.weight')!.shape).toEqual([2, 3]);

@@ -18,7 +18,12 @@ describe('chat examples', () => {
     expect(learned(ids, target)).toEqual([...tok.encode('yo'), tok.eosId]);
     // The template is documented: "<role>: <content><eos>" per message.
     expect(ids).toEqual([
-      ...tok.encode('system: be nice'), tok.eosId, ...tok.encode('user: hi'), tok.eosId, ...tok.encode('assistant: yo'), tok.eosId,
+      ...tok.encode('system: be nice'),
+      tok.eosId,
+      ...tok.encode('user: hi'),
+      tok.eosId,
+      ...tok.encode('assistant: yo'),
+      tok.eosId,
     ]);
   });
 
@@ -37,10 +42,22 @@ describe('chat examples', () => {
 
   it('reject weight on a non-assistant message, naming line and field', () => {
     const content = jsonl(
-      { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] },
-      { messages: [{ role: 'user', content: 'x', weight: 0 }, { role: 'assistant', content: 'y' }] },
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: 'y' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'x', weight: 0 },
+          { role: 'assistant', content: 'y' },
+        ],
+      },
     );
-    expect(() => loadDataset(content, tok, { maxLength: 64 })).toThrow(/line 2: weight is allowed on assistant messages only/);
+    expect(() => loadDataset(content, tok, { maxLength: 64 })).toThrow(
+      /line 2: weight is allowed on assistant messages only/,
+    );
     try {
       loadDataset(content, tok, { maxLength: 64 });
     } catch (e) {
@@ -58,7 +75,11 @@ describe('prompt/completion examples', () => {
   });
 
   it('truncate to max_sequence_length and drop examples with nothing left to learn', () => {
-    const ds = loadDataset(jsonl({ prompt: 'abcdefgh', completion: 'xy' }, { prompt: 'a', completion: 'xyz' }), tok, { maxLength: 6 });
+    const ds = loadDataset(
+      jsonl({ prompt: 'abcdefgh', completion: 'xy' }, { prompt: 'a', completion: 'xyz' }),
+      tok,
+      { maxLength: 6 },
+    );
     expect(ds.examples).toHaveLength(1);
     expect(ds.dropped).toBe(1);
     expect(ds.examples[0].ids).toHaveLength(5);
@@ -67,14 +88,23 @@ describe('prompt/completion examples', () => {
 
 describe('classification examples', () => {
   it('map labels to ids in sorted order, validation reusing the training map', () => {
-    const train = loadDataset(jsonl({ text: 'a', label: 'pos' }, { text: 'b', label: 'neg' }, { text: 'c', label: 'mid' }), tok, { maxLength: 16 });
+    const train = loadDataset(
+      jsonl({ text: 'a', label: 'pos' }, { text: 'b', label: 'neg' }, { text: 'c', label: 'mid' }),
+      tok,
+      { maxLength: 16 },
+    );
     expect(train.labels).toEqual(['mid', 'neg', 'pos']);
     expect(train.examples.map((e) => e.label)).toEqual([2, 1, 0]);
     // The classifier reads the closing end token.
     expect(train.examples[0].ids.at(-1)).toBe(tok.eosId);
-    const valid = loadDataset(jsonl({ text: 'z', label: 'neg' }), tok, { maxLength: 16, labels: train.labels });
+    const valid = loadDataset(jsonl({ text: 'z', label: 'neg' }), tok, {
+      maxLength: 16,
+      labels: train.labels,
+    });
     expect(valid.examples[0].label).toBe(1);
-    expect(() => loadDataset(jsonl({ text: 'z', label: 'other' }), tok, { maxLength: 16, labels: train.labels })).toThrow(/label 'other'/);
+    expect(() =>
+      loadDataset(jsonl({ text: 'z', label: 'other' }), tok, { maxLength: 16, labels: train.labels }),
+    ).toThrow(/label 'other'/);
   });
 
   it('sort numeric labels numerically', () => {
@@ -96,7 +126,11 @@ describe('plain text', () => {
 
 describe('batches', () => {
   it('pad on the right, shift targets by one and mask padding and non-targets', () => {
-    const ds = loadDataset(jsonl({ prompt: 'a', completion: 'bc' }, { prompt: 'ab', completion: 'cdef' }), tok, { maxLength: 64 });
+    const ds = loadDataset(
+      jsonl({ prompt: 'a', completion: 'bc' }, { prompt: 'ab', completion: 'cdef' }),
+      tok,
+      { maxLength: 64 },
+    );
     const b = collate(ds.examples, ds.task, tok.padId);
     expect([b.size, b.length]).toEqual([2, 6]);
     // Row 0: a b c <eos> → inputs a b c, targets b c <eos>, all learned; then padding.

@@ -25,7 +25,8 @@ describe('sampling orders', () => {
     // A plain shuffle does not: some batch of 8 strays by more than 1.
     const shuffled = epochOrder('shuffle', { n: 400 }, 3, 0);
     const strays = [];
-    for (let i = 0; i < 400; i += 8) strays.push(Math.abs(shuffled.slice(i, i + 8).filter((j) => labels[j] === 1).length - 2));
+    for (let i = 0; i < 400; i += 8)
+      strays.push(Math.abs(shuffled.slice(i, i + 8).filter((j) => labels[j] === 1).length - 2));
     expect(Math.max(...strays)).toBeGreaterThan(1);
   });
 
@@ -39,7 +40,9 @@ describe('sampling orders', () => {
 
   it('weighted draws match the weights (chi-square at p = 0.001)', () => {
     const weights = [1, 2, 3, 4, 0];
-    const draws = Array.from({ length: 40 }, (_, e) => epochOrder('weighted', { n: 5, weights }, 11, e)).flat();
+    const draws = Array.from({ length: 40 }, (_, e) =>
+      epochOrder('weighted', { n: 5, weights }, 11, e),
+    ).flat();
     const counts = [0, 0, 0, 0, 0];
     for (const i of draws) counts[i]++;
     expect(counts[4]).toBe(0);

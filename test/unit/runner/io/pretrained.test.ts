@@ -3,7 +3,14 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { concatChunks, encodeSafetensors, hostWeights, loadPretrained, readSafetensors, savePretrained } from '../../../../runner/io';
+import {
+  concatChunks,
+  encodeSafetensors,
+  hostWeights,
+  loadPretrained,
+  readSafetensors,
+  savePretrained,
+} from '../../../../runner/io';
 import { createModel, parseModelConfig } from '../../../../runner/model';
 import { buildCharTokenizer, loadTokenizer } from '../../../../runner/tokenizer';
 import { gpt2StyleTokenizer } from '../tokenizer/bpe-fixtures';
@@ -23,8 +30,14 @@ beforeAll(async () => {
 
 const tinyGpt2 = { model_type: 'gpt2', vocab_size: 300, n_positions: 8, n_embd: 16, n_layer: 2, n_head: 2 };
 const tinyLlama = {
-  model_type: 'llama', vocab_size: 30, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 8,
+  model_type: 'llama',
+  vocab_size: 30,
+  hidden_size: 16,
+  intermediate_size: 24,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 8,
 };
 const ids = tf.tensor2d([[1, 2, 3, 4, 5]], undefined, 'int32');
 
@@ -37,9 +50,19 @@ describe('savePretrained / loadPretrained', () => {
     const model = createModel(parseModelConfig(raw), { seed: 1 });
     const tokenizer = buildCharTokenizer('abcdefghijklmnopqrstuvwxyz ');
     await savePretrained(dir, model, tokenizer);
-    expect((await readdir(dir)).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ ...raw, architectures: [arch], torch_dtype: 'float32', eos_token_id: tokenizer.eosId });
+    expect(config).toMatchObject({
+      ...raw,
+      architectures: [arch],
+      torch_dtype: 'float32',
+      eos_token_id: tokenizer.eosId,
+    });
     const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'model.safetensors'))));
     expect([...file.tensors.keys()].sort()).toEqual([...model.weights.keys()].sort());
 
@@ -76,7 +99,9 @@ describe('savePretrained / loadPretrained', () => {
   it('loads GPT-2 files whose names lack "transformer.", sharded files, and turns a causal LM into a classifier', async () => {
     const dir = await tempDir();
     const src = createModel(parseModelConfig(tinyGpt2), { seed: 5 });
-    const entries = [...hostWeights(src)].map(([n, t]) => [n.replace(/^transformer\./, ''), t] as [string, typeof t]);
+    const entries = [...hostWeights(src)].map(
+      ([n, t]) => [n.replace(/^transformer\./, ''), t] as [string, typeof t],
+    );
     const half = Math.ceil(entries.length / 2);
     const shards = [entries.slice(0, half), entries.slice(half)];
     const weightMap: Record<string, string> = {};
@@ -85,7 +110,10 @@ describe('savePretrained / loadPretrained', () => {
       await writeFile(join(dir, name), concatChunks(encodeSafetensors(shard)));
       for (const [n] of shard) weightMap[n] = name;
     }
-    await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    await writeFile(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
     await writeFile(join(dir, 'config.json'), JSON.stringify(tinyGpt2));
     const { tokenizerJson, tokenizerConfig } = gpt2StyleTokenizer();
     await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson));
@@ -107,11 +135,15 @@ describe('savePretrained / loadPretrained', () => {
     await writeFile(join(dir, 'config.json'), JSON.stringify(tinyGpt2));
     await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(gpt2StyleTokenizer().tokenizerJson));
     await writeFile(join(dir, 'pytorch_model.bin'), 'x');
-    await expect(loadPretrained(dir)).rejects.toThrow(/no model.safetensors. Only safetensors weights are supported/);
+    await expect(loadPretrained(dir)).rejects.toThrow(
+      /no model.safetensors. Only safetensors weights are supported/,
+    );
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...tinyGpt2, n_layer: 0 }));
     await expect(loadPretrained(dir)).rejects.toThrow(/field "n_layer"/);
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...tinyGpt2, vocab_size: 30 }));
     await writeFile(join(dir, 'model.safetensors'), concatChunks(encodeSafetensors([])));
-    await expect(loadPretrained(dir)).rejects.toThrow(/tokenizer has 265 tokens but the model's vocab_size is 30/);
+    await expect(loadPretrained(dir)).rejects.toThrow(
+      /tokenizer has 265 tokens but the model's vocab_size is 30/,
+    );
   });
 });

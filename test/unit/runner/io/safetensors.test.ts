@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  concatChunks, encodeSafetensors, memoryModelFolder, parseSafetensorsHeader, readSafetensors, readSafetensorsFrom,
+  concatChunks,
+  encodeSafetensors,
+  memoryModelFolder,
+  parseSafetensorsHeader,
+  readSafetensors,
+  readSafetensorsFrom,
 } from '../../../../runner/io';
 
 /** A file built byte by byte the way the format spec describes it. */
@@ -19,7 +24,12 @@ describe('safetensors', () => {
   it('writes F32 tensors with {"format":"pt"} metadata and an 8-byte aligned header, and reads them back', () => {
     const a = { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, 1e-8, -1e8]) };
     const b = { shape: [1], data: Float32Array.from([42]) };
-    const bytes = concatChunks(encodeSafetensors([['a.weight', a], ['b', b]]));
+    const bytes = concatChunks(
+      encodeSafetensors([
+        ['a.weight', a],
+        ['b', b],
+      ]),
+    );
     const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect((8 + headerLength) % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
@@ -49,7 +59,9 @@ describe('safetensors', () => {
   });
 
   it('reads through ranged reads the same as from memory', async () => {
-    const bytes = concatChunks(encodeSafetensors([['x', { shape: [3], data: Float32Array.from([1, 2, 3]) }]]));
+    const bytes = concatChunks(
+      encodeSafetensors([['x', { shape: [3], data: Float32Array.from([1, 2, 3]) }]]),
+    );
     const folder = memoryModelFolder(new Map([['model.safetensors', bytes]]));
     const source = (await folder.openBytes('model.safetensors'))!;
     expect((await readSafetensorsFrom(source)).tensors).toEqual(readSafetensors(bytes).tensors);
@@ -57,15 +69,15 @@ describe('safetensors', () => {
 
   it('rejects files it cannot read with a reason', () => {
     expect(() => readSafetensors(new Uint8Array(4))).toThrow(/shorter than 8 bytes/);
-    expect(() => readSafetensors(handMade({ i: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)))).toThrow(
-      /dtype I64; supported: F32, F16, BF16, F64/,
-    );
-    expect(() => readSafetensors(handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)))).toThrow(
-      /do not fit shape/,
-    );
-    expect(() => readSafetensors(handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)))).toThrow(
-      /runs past the end/,
-    );
+    expect(() =>
+      readSafetensors(handMade({ i: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8))),
+    ).toThrow(/dtype I64; supported: F32, F16, BF16, F64/);
+    expect(() =>
+      readSafetensors(handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4))),
+    ).toThrow(/do not fit shape/);
+    expect(() =>
+      readSafetensors(handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4))),
+    ).toThrow(/runs past the end/);
     const bad = handMade({}, new Uint8Array(0));
     bad[8] = 0x7b + 1;
     expect(() => parseSafetensorsHeader(bad)).toThrow(/header is not JSON/);

@@ -1,26 +1,52 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createModel, parseModelConfig, type DecoderModel, type ForwardOptions, type ModelConfig } from '../../../../runner/model';
+import {
+  createModel,
+  parseModelConfig,
+  type DecoderModel,
+  type ForwardOptions,
+  type ModelConfig,
+} from '../../../../runner/model';
 import { gatherRows } from '../../../../runner/model/layers';
 
 const gpt2 = (over: Record<string, unknown> = {}) =>
-  parseModelConfig({ model_type: 'gpt2', vocab_size: 40, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4, ...over });
+  parseModelConfig({
+    model_type: 'gpt2',
+    vocab_size: 40,
+    n_positions: 16,
+    n_embd: 32,
+    n_layer: 2,
+    n_head: 4,
+    ...over,
+  });
 const llama = (over: Record<string, unknown> = {}) =>
   parseModelConfig({
-    model_type: 'llama', vocab_size: 40, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
-    num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 16, ...over,
+    model_type: 'llama',
+    vocab_size: 40,
+    hidden_size: 32,
+    intermediate_size: 48,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    max_position_embeddings: 16,
+    ...over,
   });
 
 const ids = (rows: number[][]) => tf.tensor2d(rows, undefined, 'int32');
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
 function maxRelErr(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30));
+  return tf.tidy(
+    () => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30),
+  );
 }
 
 /** Loss and gradients of every weight for a mean-square of the logits (any scalar works). */
 function lossAndGrads(model: DecoderModel, input: tf.Tensor2D, opts: ForwardOptions) {
-  return tf.variableGrads(() => tf.mean(tf.square(model.logits(input, opts))) as tf.Scalar, [...model.weights.values()]);
+  return tf.variableGrads(
+    () => tf.mean(tf.square(model.logits(input, opts))) as tf.Scalar,
+    [...model.weights.values()],
+  );
 }
 
 beforeAll(async () => {
@@ -29,7 +55,15 @@ beforeAll(async () => {
 
 describe('parseModelConfig', () => {
   it('accepts HF config.json objects and keeps fields it does not know', () => {
-    const c = parseModelConfig({ model_type: 'gpt2', vocab_size: 10, n_positions: 8, n_embd: 8, n_layer: 1, n_head: 2, torch_dtype: 'float32' });
+    const c = parseModelConfig({
+      model_type: 'gpt2',
+      vocab_size: 10,
+      n_positions: 8,
+      n_embd: 8,
+      n_layer: 1,
+      n_head: 2,
+      torch_dtype: 'float32',
+    });
     expect(c.model_type).toBe('gpt2');
     expect((c as Record<string, unknown>).torch_dtype).toBe('float32');
     expect(c.model_type === 'gpt2' && c.layer_norm_epsilon).toBe(1e-5);
@@ -45,17 +79,43 @@ describe('parseModelConfig', () => {
 
   it('accepts a Llama 3.2 style config.json (llama3 rope scaling, EOS list, explicit head_dim, bf16 dtype)', () => {
     const c = parseModelConfig({
-      architectures: ['LlamaForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 128000,
-      eos_token_id: [128001, 128008, 128009], head_dim: 64, hidden_act: 'silu', hidden_size: 2048, initializer_range: 0.02,
-      intermediate_size: 8192, max_position_embeddings: 131072, mlp_bias: false, model_type: 'llama', num_attention_heads: 32,
-      num_hidden_layers: 16, num_key_value_heads: 8, pretraining_tp: 1, rms_norm_eps: 1e-5,
-      rope_scaling: { factor: 32.0, high_freq_factor: 4.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
-      rope_theta: 500000.0, tie_word_embeddings: true, torch_dtype: 'bfloat16', transformers_version: '4.45.0.dev0',
-      use_cache: true, vocab_size: 128256,
+      architectures: ['LlamaForCausalLM'],
+      attention_bias: false,
+      attention_dropout: 0.0,
+      bos_token_id: 128000,
+      eos_token_id: [128001, 128008, 128009],
+      head_dim: 64,
+      hidden_act: 'silu',
+      hidden_size: 2048,
+      initializer_range: 0.02,
+      intermediate_size: 8192,
+      max_position_embeddings: 131072,
+      mlp_bias: false,
+      model_type: 'llama',
+      num_attention_heads: 32,
+      num_hidden_layers: 16,
+      num_key_value_heads: 8,
+      pretraining_tp: 1,
+      rms_norm_eps: 1e-5,
+      rope_scaling: {
+        factor: 32.0,
+        high_freq_factor: 4.0,
+        low_freq_factor: 1.0,
+        original_max_position_embeddings: 8192,
+        rope_type: 'llama3',
+      },
+      rope_theta: 500000.0,
+      tie_word_embeddings: true,
+      torch_dtype: 'bfloat16',
+      transformers_version: '4.45.0.dev0',
+      use_cache: true,
+      vocab_size: 128256,
     });
     expect(c.model_type === 'llama' && c.rope_scaling?.rope_type).toBe('llama3');
     expect((c as Record<string, unknown>).pretraining_tp).toBe(1);
-    expect(() => parseModelConfig({ model_type: 'mistral', vocab_size: 10 })).toThrow(/model_type must be "gpt2" or "llama"/);
+    expect(() => parseModelConfig({ model_type: 'mistral', vocab_size: 10 })).toThrow(
+      /model_type must be "gpt2" or "llama"/,
+    );
   });
 
   it('reads num_labels from id2label only for sequence-classification architectures', () => {
@@ -105,7 +165,10 @@ describe('createModel', () => {
   it('loads pretrained weights with or without the "transformer." prefix and reports a fresh score head', () => {
     const src = createModel(gpt2(), { seed: 3 });
     const bare = new Map(
-      [...src.weights].map(([n, v]) => [n.replace(/^transformer\./, ''), { shape: v.shape, data: v.dataSync() as Float32Array }]),
+      [...src.weights].map(([n, v]) => [
+        n.replace(/^transformer\./, ''),
+        { shape: v.shape, data: v.dataSync() as Float32Array },
+      ]),
     );
     bare.set('h.0.attn.bias', { shape: [1], data: new Float32Array(1) }); // buffer in old HF files, ignored
     const loaded = createModel(gpt2({ num_labels: 3 }), { seed: 9, weights: bare });
@@ -114,7 +177,9 @@ describe('createModel', () => {
     );
     expect(loaded.initialized).toEqual(['score.weight']);
     bare.delete('wte.weight');
-    expect(() => createModel(gpt2(), { seed: 1, weights: bare })).toThrow(/Missing weights: transformer.wte.weight/);
+    expect(() => createModel(gpt2(), { seed: 1, weights: bare })).toThrow(
+      /Missing weights: transformer.wte.weight/,
+    );
     bare.set('wte.weight', { shape: [41, 32], data: new Float32Array(41 * 32) });
     expect(() => createModel(gpt2(), { seed: 1, weights: bare })).toThrow(/"wte.weight" has shape \[41,32\]/);
     src.dispose();
@@ -139,13 +204,21 @@ describe.each([
 
   it('rejects sequences longer than the context', () => {
     const m = createModel(config, { seed: 2 });
-    expect(() => m.logits(ids([Array.from({ length: 17 }, () => 1)]))).toThrow(/exceeds the model context 16/);
+    expect(() => m.logits(ids([Array.from({ length: 17 }, () => 1)]))).toThrow(
+      /exceeds the model context 16/,
+    );
     m.dispose();
   });
 
   it('classifies from the last real token, ignoring right padding', () => {
     const m = createModel({ ...config, num_labels: 3 }, { seed: 2 });
-    const padded = m.classify(ids([[5, 6, 7, 0, 0], [5, 6, 7, 8, 9]]), tf.tensor1d([2, 4], 'int32'));
+    const padded = m.classify(
+      ids([
+        [5, 6, 7, 0, 0],
+        [5, 6, 7, 8, 9],
+      ]),
+      tf.tensor1d([2, 4], 'int32'),
+    );
     const alone = m.classify(ids([[5, 6, 7]]), tf.tensor1d([2], 'int32'));
     expect(padded.shape).toEqual([2, 3]);
     expect(maxRelErr(padded.slice([0, 0], [1, 3]), alone)).toBeLessThan(1e-5);
@@ -159,8 +232,11 @@ describe.each([
     const x = ids([[1, 2, 3, 4, 5, 6]]);
     const run = (opts: ForwardOptions) => m.logits(x, opts);
     const [plain, evalMode, s1, s1again, s2] = [
-      run({}), run({ dropout: 0.3, seed: 1 }), run({ training: true, dropout: 0.3, seed: 1 }),
-      run({ training: true, dropout: 0.3, seed: 1 }), run({ training: true, dropout: 0.3, seed: 2 }),
+      run({}),
+      run({ dropout: 0.3, seed: 1 }),
+      run({ training: true, dropout: 0.3, seed: 1 }),
+      run({ training: true, dropout: 0.3, seed: 1 }),
+      run({ training: true, dropout: 0.3, seed: 2 }),
     ];
     expect(maxRelErr(evalMode, plain)).toBe(0);
     expect(maxRelErr(s1, s1again)).toBe(0);
@@ -172,7 +248,10 @@ describe.each([
 
   it('gives the same gradients with gradient checkpointing, dropout included', () => {
     const m = createModel(config, { seed: 4 });
-    const x = ids([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
+    const x = ids([
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      [8, 7, 6, 5, 4, 3, 2, 1],
+    ]);
     const opts = { training: true, dropout: 0.2, seed: 11 };
     const plain = lossAndGrads(m, x, opts);
     const ck = lossAndGrads(m, x, { ...opts, checkpointing: true });
@@ -189,8 +268,11 @@ describe.each([
     const x = ids([[1, 2, 3, 4]]);
     const step = (checkpointing: boolean) => {
       const r = tf.variableGrads(
-        () => tf.add(tf.mean(m.logits(x, { training: true, seed: 1, checkpointing })),
-          tf.mean(m.classify(x, tf.tensor1d([3], 'int32'), { checkpointing }))) as tf.Scalar,
+        () =>
+          tf.add(
+            tf.mean(m.logits(x, { training: true, seed: 1, checkpointing })),
+            tf.mean(m.classify(x, tf.tensor1d([3], 'int32'), { checkpointing })),
+          ) as tf.Scalar,
         [...m.weights.values()],
       );
       tf.dispose([r.value, ...Object.values(r.grads)]);
@@ -208,9 +290,22 @@ describe.each([
 
 describe('gatherRows (embedding lookup)', () => {
   it('has the value and gradient of tf.gather, summing rows picked more than once', () => {
-    const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const table = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const idx = tf.tensor1d([2, 0, 2, 2], 'int32');
-    const weightsOf = (rows: tf.Tensor) => tf.mul(rows, tf.tensor2d([[1, 10], [2, 20], [3, 30], [4, 40]]));
+    const weightsOf = (rows: tf.Tensor) =>
+      tf.mul(
+        rows,
+        tf.tensor2d([
+          [1, 10],
+          [2, 20],
+          [3, 30],
+          [4, 40],
+        ]),
+      );
     const ours = tf.grad((t: tf.Tensor) => tf.sum(weightsOf(gatherRows(t as tf.Tensor2D, idx))))(table);
     const ref = tf.grad((t: tf.Tensor) => tf.sum(weightsOf(tf.gather(t, idx))))(table);
     expect(values(gatherRows(table, idx))).toEqual(values(tf.gather(table, idx)));

@@ -9,7 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadAddon, nativeStatus, registerNativeKernels, unregisterNativeKernels } from '../../../../runner/native';
+import {
+  loadAddon,
+  nativeStatus,
+  registerNativeKernels,
+  unregisterNativeKernels,
+} from '../../../../runner/native';
 
 const load = loadAddon();
 
@@ -18,17 +23,26 @@ function rand(shape: number[], seed: number, lo = -3, hi = 3): tf.Tensor {
 }
 
 /** Runs `f` with the pure-JS kernels, then with the native ones; returns both results' values. */
-function both(f: () => tf.Tensor | tf.Tensor[]): { js: Float32Array[] | Int32Array[]; native: Float32Array[] | Int32Array[]; shapes: number[][][] } {
-  const run = () => tf.tidy(() => {
-    const out = f();
-    const list = Array.isArray(out) ? out : [out];
-    return list.map((t) => ({ values: t.dataSync().slice() as Float32Array, shape: t.shape }));
-  });
+function both(f: () => tf.Tensor | tf.Tensor[]): {
+  js: Float32Array[] | Int32Array[];
+  native: Float32Array[] | Int32Array[];
+  shapes: number[][][];
+} {
+  const run = () =>
+    tf.tidy(() => {
+      const out = f();
+      const list = Array.isArray(out) ? out : [out];
+      return list.map((t) => ({ values: t.dataSync().slice() as Float32Array, shape: t.shape }));
+    });
   unregisterNativeKernels();
   const js = run();
   registerNativeKernels({ log: () => {} });
   const native = run();
-  return { js: js.map((r) => r.values), native: native.map((r) => r.values), shapes: [js.map((r) => r.shape), native.map((r) => r.shape)] };
+  return {
+    js: js.map((r) => r.values),
+    native: native.map((r) => r.values),
+    shapes: [js.map((r) => r.shape), native.map((r) => r.shape)],
+  };
 }
 
 function maxRelElementwise(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -45,7 +59,8 @@ function maxRelElementwise(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function normwise(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, m = 0;
+  let d = 0,
+    m = 0;
   for (let i = 0; i < a.length; i++) {
     d = Math.max(d, Math.abs(a[i] - b[i]));
     m = Math.max(m, Math.abs(b[i]));
@@ -63,11 +78,20 @@ describe('without the addon', () => {
     await tf.setBackend('cpu');
     unregisterNativeKernels();
     const logs: string[] = [];
-    const status = registerNativeKernels({ addonPath: '/nonexistent/tuneplane_native.node', log: (m) => logs.push(m) });
+    const status = registerNativeKernels({
+      addonPath: '/nonexistent/tuneplane_native.node',
+      log: (m) => logs.push(m),
+    });
     expect(status.active).toBe(false);
     expect(status.reason).toMatch(/not built/);
     expect(logs.join('\n')).toMatch(/native kernels: off .*pure-JS/);
-    const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+    const y = tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor2d([[5], [6]]),
+    );
     expect(Array.from(y.dataSync())).toEqual([17, 39]);
   });
 });
@@ -84,7 +108,9 @@ describe.runIf(load.ok)('native kernels vs pure-JS cpu kernels', () => {
     const logs: string[] = [];
     const status = registerNativeKernels({ log: (m) => logs.push(m) });
     expect(status.active).toBe(true);
-    expect(status.kernels).toEqual(expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum', 'GatherV2', 'Softmax']));
+    expect(status.kernels).toEqual(
+      expect.arrayContaining(['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum', 'GatherV2', 'Softmax']),
+    );
     expect(status.blas).toMatch(/OpenBLAS/);
     expect(logs[0]).toMatch(/native kernels: on .*BatchMatMul/);
     expect(nativeStatus()).toBe(status);
@@ -95,9 +121,21 @@ describe.runIf(load.ok)('native kernels vs pure-JS cpu kernels', () => {
     ['transposeA', () => tf.matMul(rand([96, 64], 3), rand([96, 40], 4), true, false)],
     ['transposeB', () => tf.matMul(rand([64, 96], 5), rand([40, 96], 6), false, true)],
     ['both transposed', () => tf.matMul(rand([96, 64], 7), rand([40, 96], 8), true, true)],
-    ['batched 4-D (attention)', () => tf.matMul(rand([2, 3, 16, 8], 9), rand([2, 3, 16, 8], 10), false, true)],
+    [
+      'batched 4-D (attention)',
+      () => tf.matMul(rand([2, 3, 16, 8], 9), rand([2, 3, 16, 8], 10), false, true),
+    ],
     ['batch broadcast', () => tf.matMul(rand([5, 16, 8], 11), rand([8, 12], 12))],
-    ['fused bias + relu', () => tf.fused.matMul({ a: rand([32, 24], 13), b: rand([24, 16], 14), bias: rand([16], 15), activation: 'relu' })],
+    [
+      'fused bias + relu',
+      () =>
+        tf.fused.matMul({
+          a: rand([32, 24], 13),
+          b: rand([24, 16], 14),
+          bias: rand([16], 15),
+          activation: 'relu',
+        }),
+    ],
     ['large k', () => tf.matMul(rand([32, 768], 16), rand([768, 16], 17))],
   ];
   it.each(matmuls)('BatchMatMul %s agrees normwise within 1e-5 and runs on OpenBLAS', (_, f) => {
@@ -116,16 +154,112 @@ describe.runIf(load.ok)('native kernels vs pure-JS cpu kernels', () => {
     ['div by column', () => tf.div(rand([6, 7], 6), rand([6, 1], 7, 0.5, 2))],
     ['maximum/minimum', () => [tf.maximum(rand([50], 8), rand([50], 9)), tf.minimum(rand([50], 8), 0.5)]],
     ['squared difference', () => tf.squaredDifference(rand([3, 9], 10), rand([3, 1], 11))],
-    ['pow scalar and tensor', () => [tf.pow(rand([300], 12), 3), tf.pow(rand([300], 13, 0.1, 4), rand([300], 14))]],
-    ['exp/log/tanh/sigmoid', () => [tf.exp(rand([500], 15, -20, 20)), tf.log(rand([500], 16, 1e-3, 50)), tf.tanh(rand([500], 17, -12, 12)), tf.tanh(rand([50], 18, -1e-5, 1e-5)), tf.sigmoid(rand([500], 19, -30, 30))]],
-    ['sqrt/rsqrt/square/neg/abs/relu/reciprocal', () => { const x = rand([400], 20, 0.01, 9); const y = rand([400], 21); return [tf.sqrt(x), tf.rsqrt(x), tf.square(y), tf.neg(y), tf.abs(y), tf.relu(y), tf.reciprocal(x)]; }],
-    ['softmax (with the causal -1e9 mask)', () => tf.softmax(tf.add(rand([2, 3, 8, 8], 22, -10, 10), tf.linalg.bandPart(tf.fill([8, 8], -1e9), 0, -1).sub(tf.linalg.bandPart(tf.fill([8, 8], -1e9), 0, 0))))],
-    ['sum/mean/max/min over inner, outer, middle and split axes', () => { const x = rand([3, 4, 5, 6], 23); return [tf.sum(x, -1), tf.sum(x, 0), tf.mean(x, [1, 2]), tf.max(x, 1, true), tf.min(x, [0, 2]), tf.sum(x, [0, 3]), tf.mean(x)]; }],
-    ['transpose', () => [tf.transpose(rand([2, 3, 4, 5], 24), [0, 2, 1, 3]), tf.transpose(rand([7, 9], 25)), tf.transpose(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'))]],
-    ['slice / split / concat', () => { const x = rand([4, 6, 9], 26); return [tf.slice(x, [1, 2, 3], [2, 3, 4]), ...tf.split(x, 3, 2), ...tf.split(x, [1, 5], 1), tf.concat([x, rand([4, 6, 2], 27)], 2), tf.concat([x, x], 0)]; }],
-    ['gather rows and columns', () => [tf.gather(rand([10, 4], 28), tf.tensor1d([3, 0, 9, 3], 'int32')), tf.gather(rand([3, 10, 2], 29), tf.tensor2d([[1, 2], [9, 0]], [2, 2], 'int32'), 1)]],
-    ['large enough to split across threads: rows, one long row, transcendental', () => [tf.add(rand([1030, 1024], 33), rand([1024], 34)), tf.mul(rand([1100000], 35), rand([1100000], 36)), tf.exp(rand([3, 70001], 37)), tf.pow(rand([200003], 38), 3)]],
-    ['unsorted segment sum (embedding gradient)', () => tf.unsortedSegmentSum(rand([12, 5], 30), tf.tensor1d([2, 0, 2, 7, 1, 2, 0, 0, 7, 3, 3, 2], 'int32'), 8)],
+    [
+      'pow scalar and tensor',
+      () => [tf.pow(rand([300], 12), 3), tf.pow(rand([300], 13, 0.1, 4), rand([300], 14))],
+    ],
+    [
+      'exp/log/tanh/sigmoid',
+      () => [
+        tf.exp(rand([500], 15, -20, 20)),
+        tf.log(rand([500], 16, 1e-3, 50)),
+        tf.tanh(rand([500], 17, -12, 12)),
+        tf.tanh(rand([50], 18, -1e-5, 1e-5)),
+        tf.sigmoid(rand([500], 19, -30, 30)),
+      ],
+    ],
+    [
+      'sqrt/rsqrt/square/neg/abs/relu/reciprocal',
+      () => {
+        const x = rand([400], 20, 0.01, 9);
+        const y = rand([400], 21);
+        return [tf.sqrt(x), tf.rsqrt(x), tf.square(y), tf.neg(y), tf.abs(y), tf.relu(y), tf.reciprocal(x)];
+      },
+    ],
+    [
+      'softmax (with the causal -1e9 mask)',
+      () =>
+        tf.softmax(
+          tf.add(
+            rand([2, 3, 8, 8], 22, -10, 10),
+            tf.linalg
+              .bandPart(tf.fill([8, 8], -1e9), 0, -1)
+              .sub(tf.linalg.bandPart(tf.fill([8, 8], -1e9), 0, 0)),
+          ),
+        ),
+    ],
+    [
+      'sum/mean/max/min over inner, outer, middle and split axes',
+      () => {
+        const x = rand([3, 4, 5, 6], 23);
+        return [
+          tf.sum(x, -1),
+          tf.sum(x, 0),
+          tf.mean(x, [1, 2]),
+          tf.max(x, 1, true),
+          tf.min(x, [0, 2]),
+          tf.sum(x, [0, 3]),
+          tf.mean(x),
+        ];
+      },
+    ],
+    [
+      'transpose',
+      () => [
+        tf.transpose(rand([2, 3, 4, 5], 24), [0, 2, 1, 3]),
+        tf.transpose(rand([7, 9], 25)),
+        tf.transpose(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32')),
+      ],
+    ],
+    [
+      'slice / split / concat',
+      () => {
+        const x = rand([4, 6, 9], 26);
+        return [
+          tf.slice(x, [1, 2, 3], [2, 3, 4]),
+          ...tf.split(x, 3, 2),
+          ...tf.split(x, [1, 5], 1),
+          tf.concat([x, rand([4, 6, 2], 27)], 2),
+          tf.concat([x, x], 0),
+        ];
+      },
+    ],
+    [
+      'gather rows and columns',
+      () => [
+        tf.gather(rand([10, 4], 28), tf.tensor1d([3, 0, 9, 3], 'int32')),
+        tf.gather(
+          rand([3, 10, 2], 29),
+          tf.tensor2d(
+            [
+              [1, 2],
+              [9, 0],
+            ],
+            [2, 2],
+            'int32',
+          ),
+          1,
+        ),
+      ],
+    ],
+    [
+      'large enough to split across threads: rows, one long row, transcendental',
+      () => [
+        tf.add(rand([1030, 1024], 33), rand([1024], 34)),
+        tf.mul(rand([1100000], 35), rand([1100000], 36)),
+        tf.exp(rand([3, 70001], 37)),
+        tf.pow(rand([200003], 38), 3),
+      ],
+    ],
+    [
+      'unsorted segment sum (embedding gradient)',
+      () =>
+        tf.unsortedSegmentSum(
+          rand([12, 5], 30),
+          tf.tensor1d([2, 0, 2, 7, 1, 2, 0, 0, 7, 3, 3, 2], 'int32'),
+          8,
+        ),
+    ],
   ];
   it.each(elementwise)('%s matches per element within 1e-6', (_, f) => {
     const { js, native, shapes } = both(f);
@@ -147,11 +281,16 @@ describe.runIf(load.ok)('native kernels vs pure-JS cpu kernels', () => {
 
   it('rejects an out-of-range gather index as tfjs does', () => {
     registerNativeKernels({ log: () => {} });
-    expect(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], 'int32'))).toThrow(/index value 3 is not in \[0, 2\]/);
+    expect(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], 'int32'))).toThrow(
+      /index value 3 is not in \[0, 2\]/,
+    );
   });
 
   it('leaves int32 and bool work to the pure-JS kernels', () => {
-    const { js, native } = both(() => [tf.add(tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')), tf.sum(tf.tensor1d([5, 6], 'int32'))]);
+    const { js, native } = both(() => [
+      tf.add(tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')),
+      tf.sum(tf.tensor1d([5, 6], 'int32')),
+    ]);
     expect(Array.from(native[0])).toEqual(Array.from(js[0]));
     expect(Array.from(native[1])).toEqual([11]);
   });

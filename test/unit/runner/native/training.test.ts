@@ -13,8 +13,15 @@ import { clipByGlobalNorm, createOptimizer } from '../../../../runner/optim';
 import { lossSum } from '../../../../runner/train/loss';
 
 const TINY = {
-  model_type: 'gpt2', vocab_size: 48, n_positions: 16, n_embd: 16, n_layer: 2, n_head: 2,
-  resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0,
+  model_type: 'gpt2',
+  vocab_size: 48,
+  n_positions: 16,
+  n_embd: 16,
+  n_layer: 2,
+  n_head: 2,
+  resid_pdrop: 0,
+  embd_pdrop: 0,
+  attn_pdrop: 0,
 };
 // A full collection before each heap reading, so garbage awaiting GC does not count as growth.
 v8.setFlagsFromString('--expose-gc');
@@ -54,7 +61,10 @@ function gradients(): Map<string, Float32Array> {
   const names = [...model.weights.keys()];
   const vars = names.map((n) => model.weights.get(n)!);
   const t = batch(0);
-  const { value, grads } = tf.variableGrads(() => tf.div(lossSum(model, t, { training: true }).loss, B * T) as tf.Scalar, vars);
+  const { value, grads } = tf.variableGrads(
+    () => tf.div(lossSum(model, t, { training: true }).loss, B * T) as tf.Scalar,
+    vars,
+  );
   const out = new Map(names.map((n, k) => [n, grads[vars[k].name].dataSync().slice() as Float32Array]));
   tf.dispose([value, ...Object.values(grads), t.ids, t.targets, t.mask]);
   model.dispose();
@@ -75,7 +85,8 @@ describe.runIf(loadAddon().ok)('training step on native kernels', () => {
     expect([...native.keys()]).toEqual([...js.keys()]);
     for (const [name, g] of js) {
       const n = native.get(name)!;
-      let d = 0, m = 0;
+      let d = 0,
+        m = 0;
       for (let i = 0; i < g.length; i++) {
         d = Math.max(d, Math.abs(n[i] - g[i]));
         m = Math.max(m, Math.abs(g[i]));
@@ -90,7 +101,14 @@ describe.runIf(loadAddon().ok)('training step on native kernels', () => {
     const model = createModel(parseModelConfig(TINY), { seed: 3 });
     const names = [...model.weights.keys()];
     const vars = names.map((n) => model.weights.get(n)!);
-    const opt = createOptimizer({ kind: 'adamw', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0, weightDecay: 0.1 });
+    const opt = createOptimizer({
+      kind: 'adamw',
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      momentum: 0,
+      weightDecay: 0.1,
+    });
     const losses: number[] = [];
     let tensorsAt50 = 0;
     let heapAt50 = 0;
@@ -98,7 +116,10 @@ describe.runIf(loadAddon().ok)('training step on native kernels', () => {
     const late: number[] = [];
     for (let step = 0; step < 1000; step++) {
       const t = batch(step % 4);
-      const { value, grads } = tf.variableGrads(() => tf.div(lossSum(model, t, { training: true }).loss, B * T) as tf.Scalar, vars);
+      const { value, grads } = tf.variableGrads(
+        () => tf.div(lossSum(model, t, { training: true }).loss, B * T) as tf.Scalar,
+        vars,
+      );
       losses.push(value.dataSync()[0]);
       const clipped = clipByGlobalNorm(new Map(names.map((n, k) => [n, grads[vars[k].name]])), 1.0);
       opt.apply(model.weights, clipped.grads, 1e-3);
@@ -122,7 +143,9 @@ describe.runIf(loadAddon().ok)('training step on native kernels', () => {
     // itself (JIT metadata while code warms up) accounts for ~1-2 MiB of drift here.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const nativeGrowth = mean(late) - mean(early);
-    console.info(`1,000 steps: JS heap ${(heapGrowth / 2 ** 10).toFixed(0)} KiB after step 50, C heap ${(nativeGrowth / 2 ** 20).toFixed(2)} MiB from steps 300–500 to 800–1000`);
+    console.info(
+      `1,000 steps: JS heap ${(heapGrowth / 2 ** 10).toFixed(0)} KiB after step 50, C heap ${(nativeGrowth / 2 ** 20).toFixed(2)} MiB from steps 300–500 to 800–1000`,
+    );
     expect(late).toHaveLength(5);
     expect(nativeGrowth).toBeLessThan(4 * 2 ** 20);
     // and it trained: four repeating batches are learned

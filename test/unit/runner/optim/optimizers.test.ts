@@ -2,9 +2,22 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { clipByGlobalNorm, createOptimizer, type OptimizerKind } from '../../../../runner/optim';
 
-const settings = (kind: OptimizerKind, weightDecay = 0) => ({ kind, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0.9, weightDecay });
+const settings = (kind: OptimizerKind, weightDecay = 0) => ({
+  kind,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  momentum: 0.9,
+  weightDecay,
+});
 
-function run(kind: OptimizerKind, grads: number[][], lr: number, weightDecay = 0, init = [[1, -2]]): number[] {
+function run(
+  kind: OptimizerKind,
+  grads: number[][],
+  lr: number,
+  weightDecay = 0,
+  init = [[1, -2]],
+): number[] {
   const opt = createOptimizer(settings(kind, weightDecay));
   const p = tf.variable(tf.tensor2d(init));
   for (const g of grads) {
@@ -29,19 +42,31 @@ describe('optimizers', () => {
   });
 
   it('sgd momentum accumulates: two equal gradients move lr·g·(1 + (1 + μ))', () => {
-    const [w] = run('sgd', [[1, 0], [1, 0]], 0.1);
+    const [w] = run(
+      'sgd',
+      [
+        [1, 0],
+        [1, 0],
+      ],
+      0.1,
+    );
     expect(w).toBeCloseTo(1 - 0.1 - 0.1 * 1.9, 6);
   });
 
   it('matches PyTorch Adam after 3 steps (reference values computed by hand from the update rule)', () => {
-    const grads = [[0.5, -1], [0.1, 0.3], [-0.2, 0.4]];
+    const grads = [
+      [0.5, -1],
+      [0.1, 0.3],
+      [-0.2, 0.4],
+    ];
     let m = [0, 0];
     let v = [0, 0];
     const p = [1, -2];
     grads.forEach((g, t) => {
       m = m.map((x, i) => 0.9 * x + 0.1 * g[i]);
       v = v.map((x, i) => 0.999 * x + 0.001 * g[i] ** 2);
-      for (let i = 0; i < 2; i++) p[i] -= (0.01 * (m[i] / (1 - 0.9 ** (t + 1)))) / (Math.sqrt(v[i] / (1 - 0.999 ** (t + 1))) + 1e-8);
+      for (let i = 0; i < 2; i++)
+        p[i] -= (0.01 * (m[i] / (1 - 0.9 ** (t + 1)))) / (Math.sqrt(v[i] / (1 - 0.999 ** (t + 1))) + 1e-8);
     });
     const got = run('adam', grads, 0.01);
     expect(got[0]).toBeCloseTo(p[0], 5);
@@ -90,7 +115,10 @@ describe('optimizers', () => {
 
 describe('gradient clipping by global norm', () => {
   it('caps the global norm at max_grad_norm and keeps directions', () => {
-    const grads = new Map<string, tf.Tensor>([['a', tf.tensor1d([3, 0])], ['b', tf.tensor1d([0, 4])]]);
+    const grads = new Map<string, tf.Tensor>([
+      ['a', tf.tensor1d([3, 0])],
+      ['b', tf.tensor1d([0, 4])],
+    ]);
     const r = clipByGlobalNorm(grads, 1);
     expect(r.norm).toBeCloseTo(5, 5);
     const after = Math.sqrt([...r.grads.values()].reduce((s, g) => s + tf.sum(g.square()).dataSync()[0], 0));

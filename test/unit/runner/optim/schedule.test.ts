@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { learningRateAt, PlateauController, type ScheduleSettings } from '../../../../runner/optim';
 
-const base: ScheduleSettings = { peak: 1e-3, scheduler: 'linear', warmupSteps: 10, warmupType: 'linear', totalSteps: 110 };
+const base: ScheduleSettings = {
+  peak: 1e-3,
+  scheduler: 'linear',
+  warmupSteps: 10,
+  warmupType: 'linear',
+  totalSteps: 110,
+};
 
 describe('learning-rate schedules (pure functions of the step)', () => {
   it('linear warm-up then linear decay to 0', () => {
@@ -15,7 +21,7 @@ describe('learning-rate schedules (pure functions of the step)', () => {
   it('cosine warm-up then cosine decay', () => {
     const s = { ...base, scheduler: 'cosine' as const, warmupType: 'cosine' as const };
     // Cosine warm-up is slower than linear at first and meets it half way.
-    expect(learningRateAt(2, s)).toBeCloseTo(1e-3 * (1 - Math.cos(Math.PI * 0.2)) / 2, 12);
+    expect(learningRateAt(2, s)).toBeCloseTo((1e-3 * (1 - Math.cos(Math.PI * 0.2))) / 2, 12);
     expect(learningRateAt(2, s)).toBeLessThan(learningRateAt(2, base));
     expect(learningRateAt(5, s)).toBeCloseTo(5e-4, 12);
     expect(learningRateAt(10, s)).toBeCloseTo(1e-3, 12);

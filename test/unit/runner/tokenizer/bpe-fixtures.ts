@@ -20,7 +20,10 @@ export function bytesToUnicode(): string[] {
 
 export const GPT2_MERGES = ['Ġ t', 'h e', 'Ġt he', 't he', 'a t', 'c at', 'Ġ c', 'Ġc at'];
 
-export function gpt2StyleTokenizer(): { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> } {
+export function gpt2StyleTokenizer(): {
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+} {
   const vocab: Record<string, number> = {};
   bytesToUnicode().forEach((ch, i) => (vocab[ch] = i));
   for (const merge of GPT2_MERGES) vocab[merge.replace(' ', '')] ??= Object.keys(vocab).length;
@@ -32,30 +35,59 @@ export function gpt2StyleTokenizer(): { tokenizerJson: Record<string, unknown>; 
       truncation: null,
       padding: null,
       added_tokens: [
-        { id: eosId, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: true },
+        {
+          id: eosId,
+          content: '<|endoftext|>',
+          single_word: false,
+          lstrip: false,
+          rstrip: false,
+          normalized: true,
+          special: true,
+        },
       ],
       normalizer: null,
       pre_tokenizer: byteLevel,
       post_processor: { ...byteLevel, trim_offsets: false },
       decoder: byteLevel,
       model: {
-        type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
-        fuse_unk: false, byte_fallback: false, vocab, merges: GPT2_MERGES,
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: '',
+        end_of_word_suffix: '',
+        fuse_unk: false,
+        byte_fallback: false,
+        vocab,
+        merges: GPT2_MERGES,
       },
     },
-    tokenizerConfig: { tokenizer_class: 'GPT2Tokenizer', bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', model_max_length: 1024 },
+    tokenizerConfig: {
+      tokenizer_class: 'GPT2Tokenizer',
+      bos_token: '<|endoftext|>',
+      eos_token: '<|endoftext|>',
+      model_max_length: 1024,
+    },
   };
 }
 
 export const LLAMA_MERGES = ['l l', 'e ll', 'h ell', '▁ hell', '▁hell o', '▁ w', 'o r'];
 
-export function llamaStyleTokenizer(): { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> } {
+export function llamaStyleTokenizer(): {
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+} {
   const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
   for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = 3 + b;
   for (const ch of ['▁', 'a', 'd', 'e', 'h', 'l', 'o', 'r', 'w']) vocab[ch] = Object.keys(vocab).length;
   for (const merge of LLAMA_MERGES) vocab[merge.replace(' ', '')] ??= Object.keys(vocab).length;
   const special = (id: number, content: string) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   });
   return {
     tokenizerJson: {
@@ -65,15 +97,20 @@ export function llamaStyleTokenizer(): { tokenizerJson: Record<string, unknown>;
       added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
       normalizer: {
         type: 'Sequence',
-        normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }],
+        normalizers: [
+          { type: 'Prepend', prepend: '▁' },
+          { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+        ],
       },
       pre_tokenizer: null,
       post_processor: {
         type: 'TemplateProcessing',
         single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
         pair: [
-          { SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: '<s>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } },
+          { SpecialToken: { id: '<s>', type_id: 0 } },
+          { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: '<s>', type_id: 1 } },
+          { Sequence: { id: 'B', type_id: 1 } },
         ],
         special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
       },
@@ -87,13 +124,27 @@ export function llamaStyleTokenizer(): { tokenizerJson: Record<string, unknown>;
         ],
       },
       model: {
-        type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null,
-        fuse_unk: true, byte_fallback: true, vocab, merges: LLAMA_MERGES,
+        type: 'BPE',
+        dropout: null,
+        unk_token: '<unk>',
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: true,
+        byte_fallback: true,
+        vocab,
+        merges: LLAMA_MERGES,
       },
     },
     tokenizerConfig: {
-      tokenizer_class: 'LlamaTokenizer', bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', pad_token: null,
-      add_bos_token: true, add_eos_token: false, clean_up_tokenization_spaces: false, legacy: false,
+      tokenizer_class: 'LlamaTokenizer',
+      bos_token: '<s>',
+      eos_token: '</s>',
+      unk_token: '<unk>',
+      pad_token: null,
+      add_bos_token: true,
+      add_eos_token: false,
+      clean_up_tokenization_spaces: false,
+      legacy: false,
     },
   };
 }
@@ -102,12 +153,21 @@ export function llamaStyleTokenizer(): { tokenizerJson: Record<string, unknown>;
 export const LLAMA3_SPLIT =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-export function llama3StyleTokenizer(): { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> } {
+export function llama3StyleTokenizer(): {
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+} {
   const { tokenizerJson } = gpt2StyleTokenizer();
   const vocab = { ...(tokenizerJson.model as { vocab: Record<string, number> }).vocab };
   const base = Object.keys(vocab).length;
   const special = (id: number, content: string) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   });
   return {
     tokenizerJson: {
@@ -122,19 +182,29 @@ export function llama3StyleTokenizer(): { tokenizerJson: Record<string, unknown>
       },
       post_processor: {
         type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-        pair: [
-          { SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } },
+        single: [
+          { SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } },
+          { Sequence: { id: 'A', type_id: 0 } },
         ],
-        special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [base], tokens: ['<|begin_of_text|>'] } },
+        pair: [
+          { SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } },
+          { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } },
+          { Sequence: { id: 'B', type_id: 1 } },
+        ],
+        special_tokens: {
+          '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [base], tokens: ['<|begin_of_text|>'] },
+        },
       },
       decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
       model: { ...(tokenizerJson.model as object), vocab, ignore_merges: true },
     },
     tokenizerConfig: {
-      tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<|begin_of_text|>', eos_token: '<|end_of_text|>',
-      clean_up_tokenization_spaces: true, model_max_length: 131072,
+      tokenizer_class: 'PreTrainedTokenizerFast',
+      bos_token: '<|begin_of_text|>',
+      eos_token: '<|end_of_text|>',
+      clean_up_tokenization_spaces: true,
+      model_max_length: 131072,
     },
   };
 }

@@ -11,7 +11,14 @@ describe('byte-level BPE (GPT-2 style tokenizer.json)', () => {
 
   it('applies merges in rank order', () => {
     // "the" → t h e → (h e) → (t he); " cat" → Ġ c a t → (a t) → (c at); "Ġ c" never fires: c is gone.
-    expect(tok.encode('the cat sat')).toEqual([vocab['the'], vocab['Ġ'], vocab['cat'], vocab['Ġ'], vocab['s'], vocab['at']]);
+    expect(tok.encode('the cat sat')).toEqual([
+      vocab['the'],
+      vocab['Ġ'],
+      vocab['cat'],
+      vocab['Ġ'],
+      vocab['s'],
+      vocab['at'],
+    ]);
     expect(tok.encode(' the')).toEqual([vocab['Ġthe']]);
   });
 
@@ -36,7 +43,13 @@ describe('SentencePiece-style BPE with byte fallback (Llama-2 style tokenizer.js
   const vocab = (tokenizerJson.model as { vocab: Record<string, number> }).vocab;
 
   it('merges, falls back to bytes for unknown characters and adds BOS only when asked', () => {
-    expect(tok.encode('hello world')).toEqual([vocab['▁hello'], vocab['▁w'], vocab['or'], vocab['l'], vocab['d']]);
+    expect(tok.encode('hello world')).toEqual([
+      vocab['▁hello'],
+      vocab['▁w'],
+      vocab['or'],
+      vocab['l'],
+      vocab['d'],
+    ]);
     expect(tok.encode('é')).toEqual([vocab['▁'], vocab['<0xC3>'], vocab['<0xA9>']]);
     expect(tok.encode('hello', { addSpecialTokens: true })).toEqual([1, vocab['▁hello']]);
     expect(tok.bosId).toBe(1);
@@ -99,6 +112,8 @@ describe('loadTokenizer', () => {
   it('rejects files that are not tokenizers, naming what is wrong', () => {
     expect(() => loadTokenizer({ vocab: {} })).toThrow(/"model" section/);
     const { tokenizerJson } = gpt2StyleTokenizer();
-    expect(() => loadTokenizer(tokenizerJson, { eos_token: '<nope>' })).toThrow(/eos_token "<nope>" is not in the vocabulary/);
+    expect(() => loadTokenizer(tokenizerJson, { eos_token: '<nope>' })).toThrow(
+      /eos_token "<nope>" is not in the vocabulary/,
+    );
   });
 });

@@ -5,7 +5,15 @@ import { learningRateAt } from '../../../../runner/optim';
 describe('trainer config', () => {
   it('lays requested values over the commented defaults; a preset holds only overrides', () => {
     const c = resolveTrainerConfig({ n_epochs: 5 }, { preset: 'pretrain-tiny' });
-    expect(c.hyperparameters).toEqual({ ...DEFAULT_HYPERPARAMETERS, learning_rate: 3e-3, lr_scheduler: 'cosine', warmup_steps: 20, weight_decay: 0.1, batch_size: 16, n_epochs: 5 });
+    expect(c.hyperparameters).toEqual({
+      ...DEFAULT_HYPERPARAMETERS,
+      learning_rate: 3e-3,
+      lr_scheduler: 'cosine',
+      warmup_steps: 20,
+      weight_decay: 0.1,
+      batch_size: 16,
+      n_epochs: 5,
+    });
     expect(c.autoBatchSize).toBe(false);
   });
 
@@ -16,7 +24,9 @@ describe('trainer config', () => {
   });
 
   it('turns warmup_ratio into warmup_steps once the step count is known', () => {
-    expect(resolveTrainerConfig({ warmup_ratio: 0.1 }, { totalSteps: 250 }).hyperparameters.warmup_steps).toBe(25);
+    expect(
+      resolveTrainerConfig({ warmup_ratio: 0.1 }, { totalSteps: 250 }).hyperparameters.warmup_steps,
+    ).toBe(25);
     // Without it, the trainer applies the ratio to its own step count.
     expect(resolveTrainerConfig({ warmup_ratio: 0.1 }).warmupRatio).toBe(0.1);
   });
@@ -27,9 +37,21 @@ describe('trainer config', () => {
   });
 
   it('learning_rate_multiplier scales the peak rate the schedule uses', () => {
-    const h = resolveTrainerConfig({ learning_rate: 1e-3, learning_rate_multiplier: 4, lr_scheduler: 'constant' }).hyperparameters;
+    const h = resolveTrainerConfig({
+      learning_rate: 1e-3,
+      learning_rate_multiplier: 4,
+      lr_scheduler: 'constant',
+    }).hyperparameters;
     expect(peakLearningRate(h)).toBeCloseTo(4e-3, 12);
-    expect(learningRateAt(10, { peak: peakLearningRate(h), scheduler: 'constant', warmupSteps: 0, warmupType: 'linear', totalSteps: 100 })).toBeCloseTo(4e-3, 12);
+    expect(
+      learningRateAt(10, {
+        peak: peakLearningRate(h),
+        scheduler: 'constant',
+        warmupSteps: 0,
+        warmupType: 'linear',
+        totalSteps: 100,
+      }),
+    ).toBeCloseTo(4e-3, 12);
   });
 
   it('rejects bad values naming the field', () => {

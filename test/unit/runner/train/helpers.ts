@@ -17,15 +17,26 @@ export class TinyModel implements TrainableModel {
     numLabels = 0,
     seed = 1,
   ) {
-    this.weights.set('wte.weight', tf.variable(tf.randomNormal([vocabSize, hidden], 0, 0.5, 'float32', seed)));
-    this.weights.set('lm_head.weight', tf.variable(tf.randomNormal([hidden, vocabSize], 0, 0.5, 'float32', seed + 1)));
+    this.weights.set(
+      'wte.weight',
+      tf.variable(tf.randomNormal([vocabSize, hidden], 0, 0.5, 'float32', seed)),
+    );
+    this.weights.set(
+      'lm_head.weight',
+      tf.variable(tf.randomNormal([hidden, vocabSize], 0, 0.5, 'float32', seed + 1)),
+    );
     this.weights.set('lm_head.bias', tf.variable(tf.zeros([vocabSize])));
-    if (numLabels) this.weights.set('score.weight', tf.variable(tf.randomNormal([hidden, numLabels], 0, 0.5, 'float32', seed + 2)));
+    if (numLabels)
+      this.weights.set(
+        'score.weight',
+        tf.variable(tf.randomNormal([hidden, numLabels], 0, 0.5, 'float32', seed + 2)),
+      );
   }
 
   private hiddenStates(ids: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor3D {
     const h = tf.gather(this.weights.get('wte.weight')!, ids) as tf.Tensor3D;
-    if (opts?.training && opts.dropout) return tf.dropout(h, opts.dropout, undefined, opts.seed) as tf.Tensor3D;
+    if (opts?.training && opts.dropout)
+      return tf.dropout(h, opts.dropout, undefined, opts.seed) as tf.Tensor3D;
     return h;
   }
 
@@ -33,7 +44,9 @@ export class TinyModel implements TrainableModel {
     return tf.tidy(() => {
       const h = this.hiddenStates(ids, opts);
       const [b, s] = ids.shape;
-      const out = tf.matMul(h.reshape([b * s, this.hidden]), this.weights.get('lm_head.weight')!).add(this.weights.get('lm_head.bias')!);
+      const out = tf
+        .matMul(h.reshape([b * s, this.hidden]), this.weights.get('lm_head.weight')!)
+        .add(this.weights.get('lm_head.bias')!);
       return out.reshape([b, s, this.vocabSize]) as tf.Tensor3D;
     });
   }
@@ -61,11 +74,16 @@ export const charTokenizer = {
   padId: 29,
   vocabSize: 30,
   encode(text: string): number[] {
-    return [...text.toLowerCase()].map((c) => (c === ' ' ? 26 : c === '.' ? 27 : Math.max(0, Math.min(25, c.charCodeAt(0) - 97))));
+    return [...text.toLowerCase()].map((c) =>
+      c === ' ' ? 26 : c === '.' ? 27 : Math.max(0, Math.min(25, c.charCodeAt(0) - 97)),
+    );
   },
 };
 
-export function config(h: Hyperparameters & { seed?: number }, extra: Partial<TrainerConfig> = {}): TrainerConfig {
+export function config(
+  h: Hyperparameters & { seed?: number },
+  extra: Partial<TrainerConfig> = {},
+): TrainerConfig {
   return { ...resolveTrainerConfig(h), ...extra };
 }
 

@@ -10,7 +10,14 @@ const lmValid = loadDataset(textLines(20, 9), tok, { maxLength: 16 });
 function collect() {
   const metrics: MetricsReport[] = [];
   const messages: string[] = [];
-  return { metrics, messages, sink: { metrics: (m: MetricsReport) => void metrics.push(m), message: (_l: string, t: string) => void messages.push(t) } };
+  return {
+    metrics,
+    messages,
+    sink: {
+      metrics: (m: MetricsReport) => void metrics.push(m),
+      message: (_l: string, t: string) => void messages.push(t),
+    },
+  };
 }
 
 describe('gradient accumulation', () => {
@@ -31,7 +38,12 @@ describe('gradient accumulation', () => {
   it('a run with batch 2 × 4 accumulation ends where a run with batch 8 ends', async () => {
     const run = async (h: object) => {
       const model = new TinyModel(30);
-      await new Trainer({ config: config({ n_epochs: 1, learning_rate: 0.05, ...h }), model, train: lm, padId: tok.padId }).run();
+      await new Trainer({
+        config: config({ n_epochs: 1, learning_rate: 0.05, ...h }),
+        model,
+        train: lm,
+        padId: tok.padId,
+      }).run();
       const w = snapshotWeights(model);
       model.dispose();
       return w;
@@ -47,7 +59,14 @@ describe('reproducibility', () => {
     const run = async (seed: number) => {
       const model = new TinyModel(30);
       const c = collect();
-      await new Trainer({ config: config({ seed, n_epochs: 2, batch_size: 4, dropout: 0.2, metrics_interval_steps: 1 }), model, train: lm, validation: lmValid, padId: tok.padId, sink: c.sink }).run();
+      await new Trainer({
+        config: config({ seed, n_epochs: 2, batch_size: 4, dropout: 0.2, metrics_interval_steps: 1 }),
+        model,
+        train: lm,
+        validation: lmValid,
+        padId: tok.padId,
+        sink: c.sink,
+      }).run();
       const w = snapshotWeights(model);
       model.dispose();
       return { w, losses: c.metrics.map((m) => m.train_loss) };
@@ -83,14 +102,38 @@ describe('the loop', () => {
     const model = new TinyModel(30);
     const c = collect();
     const r = await new Trainer({
-      config: config({ n_epochs: 3, batch_size: 4, learning_rate: 0.05, warmup_steps: 4, lr_scheduler: 'linear', metrics_interval_steps: 3, eval_interval_steps: 100 }),
-      model, train: lm, validation: lmValid, padId: tok.padId, sink: c.sink,
+      config: config({
+        n_epochs: 3,
+        batch_size: 4,
+        learning_rate: 0.05,
+        warmup_steps: 4,
+        lr_scheduler: 'linear',
+        metrics_interval_steps: 3,
+        eval_interval_steps: 100,
+      }),
+      model,
+      train: lm,
+      validation: lmValid,
+      padId: tok.padId,
+      sink: c.sink,
     }).run();
     expect(r.status).toBe('completed');
     expect(r.totalSteps).toBe(Math.ceil(lm.examples.length / 4) * 3);
-    expect(c.metrics.map((m) => m.step)).toEqual([...Array.from({ length: Math.floor(r.totalSteps / 3) }, (_, i) => 3 * (i + 1)), ...(r.totalSteps % 3 ? [r.totalSteps] : [])]);
+    expect(c.metrics.map((m) => m.step)).toEqual([
+      ...Array.from({ length: Math.floor(r.totalSteps / 3) }, (_, i) => 3 * (i + 1)),
+      ...(r.totalSteps % 3 ? [r.totalSteps] : []),
+    ]);
     const first = c.metrics[0];
-    for (const k of ['train_loss', 'train_mean_token_accuracy', 'valid_loss', 'valid_mean_token_accuracy', 'lr', 'tokens_per_second', 'step', 'epoch']) {
+    for (const k of [
+      'train_loss',
+      'train_mean_token_accuracy',
+      'valid_loss',
+      'valid_mean_token_accuracy',
+      'lr',
+      'tokens_per_second',
+      'step',
+      'epoch',
+    ]) {
       expect(first).toHaveProperty(k);
     }
     expect(first.lr).toBeCloseTo(0.05 * (2 / 4), 10); // step index 2 of a 4-step linear warm-up
@@ -104,8 +147,18 @@ describe('the loop', () => {
     const model = new TinyModel(30);
     const counts: number[] = [];
     await new Trainer({
-      config: config({ n_epochs: 2, batch_size: 4, metrics_interval_steps: 1, eval_interval_steps: 3, gradient_accumulation_steps: 2, early_stopping: { metric: 'valid_loss', patience: 50, min_delta: 0, restore_best: true } }),
-      model, train: lm, validation: lmValid, padId: tok.padId,
+      config: config({
+        n_epochs: 2,
+        batch_size: 4,
+        metrics_interval_steps: 1,
+        eval_interval_steps: 3,
+        gradient_accumulation_steps: 2,
+        early_stopping: { metric: 'valid_loss', patience: 50, min_delta: 0, restore_best: true },
+      }),
+      model,
+      train: lm,
+      validation: lmValid,
+      padId: tok.padId,
       sink: { metrics: () => void counts.push(tf.memory().numTensors) },
     }).run();
     // After the first evaluation has created the optimizer slots and best-weights copy.
@@ -117,8 +170,19 @@ describe('the loop', () => {
     const model = new TinyModel(30);
     const c = collect();
     await new Trainer({
-      config: config({ n_epochs: 1, batch_size: 2, batch_size_schedule: [{ step: 3, batch_size: 4 }, { step: 6, batch_size: 8 }], metrics_interval_steps: 1 }),
-      model, train: lm, padId: tok.padId, sink: c.sink,
+      config: config({
+        n_epochs: 1,
+        batch_size: 2,
+        batch_size_schedule: [
+          { step: 3, batch_size: 4 },
+          { step: 6, batch_size: 8 },
+        ],
+        metrics_interval_steps: 1,
+      }),
+      model,
+      train: lm,
+      padId: tok.padId,
+      sink: c.sink,
     }).run();
     const sizes = c.metrics.map((m) => m.batch_size);
     expect(sizes.slice(0, 8)).toEqual([2, 2, 2, 4, 4, 4, 8, 8]);
@@ -133,9 +197,29 @@ describe('early stopping', () => {
     const best: { step: number; w: Map<string, Float32Array> }[] = [];
     // A rate this high makes validation loss bounce: improvements stop quickly.
     const r = await new Trainer({
-      config: config({ n_epochs: 20, batch_size: 8, learning_rate: 0.8, lr_scheduler: 'constant', optimizer: 'sgd', momentum: 0.9, max_grad_norm: null, eval_interval_steps: 2, metrics_interval_steps: 2, early_stopping: { metric: 'full_valid_loss', patience: 2, min_delta: 0.05, restore_best: true } }),
-      model, train: lm, validation: lmValid, padId: tok.padId,
-      sink: { ...collect().sink, metrics: (m) => { c.metrics.push(m); best.push({ step: m.step, w: snapshotWeights(model) }); } },
+      config: config({
+        n_epochs: 20,
+        batch_size: 8,
+        learning_rate: 0.8,
+        lr_scheduler: 'constant',
+        optimizer: 'sgd',
+        momentum: 0.9,
+        max_grad_norm: null,
+        eval_interval_steps: 2,
+        metrics_interval_steps: 2,
+        early_stopping: { metric: 'full_valid_loss', patience: 2, min_delta: 0.05, restore_best: true },
+      }),
+      model,
+      train: lm,
+      validation: lmValid,
+      padId: tok.padId,
+      sink: {
+        ...collect().sink,
+        metrics: (m) => {
+          c.metrics.push(m);
+          best.push({ step: m.step, w: snapshotWeights(model) });
+        },
+      },
     }).run();
     expect(r.status).toBe('early_stopped');
     const evals = c.metrics.filter((m) => m.full_valid_loss !== undefined);
@@ -166,8 +250,22 @@ describe('reduce on plateau in the loop', () => {
     const model = new TinyModel(30);
     const c = collect();
     await new Trainer({
-      config: config({ n_epochs: 15, batch_size: 8, learning_rate: 0.8, optimizer: 'sgd', max_grad_norm: null, lr_scheduler: 'reduce_on_plateau', reduce_on_plateau: { factor: 0.5, patience: 0, min_lr: 0.01, threshold: 0.01 }, eval_interval_steps: 2, metrics_interval_steps: 1 }),
-      model, train: lm, validation: lmValid, padId: tok.padId, sink: c.sink,
+      config: config({
+        n_epochs: 15,
+        batch_size: 8,
+        learning_rate: 0.8,
+        optimizer: 'sgd',
+        max_grad_norm: null,
+        lr_scheduler: 'reduce_on_plateau',
+        reduce_on_plateau: { factor: 0.5, patience: 0, min_lr: 0.01, threshold: 0.01 },
+        eval_interval_steps: 2,
+        metrics_interval_steps: 1,
+      }),
+      model,
+      train: lm,
+      validation: lmValid,
+      padId: tok.padId,
+      sink: c.sink,
     }).run();
     const rates = [...new Set(c.metrics.map((m) => m.lr))];
     expect(rates[0]).toBe(0.8);
@@ -187,7 +285,13 @@ describe('batch_size auto', () => {
     // A budget that fits exactly 11 rows.
     const budget = fixed + per * 11 + per / 2;
     const c = collect();
-    const r = await new Trainer({ config: config({ n_epochs: 1 }, { autoBatchSize: true, memoryBudgetBytes: budget }), model, train: lm, padId: tok.padId, sink: c.sink }).run();
+    const r = await new Trainer({
+      config: config({ n_epochs: 1 }, { autoBatchSize: true, memoryBudgetBytes: budget }),
+      model,
+      train: lm,
+      padId: tok.padId,
+      sink: c.sink,
+    }).run();
     expect(r.batchSize).toBe(11);
     expect(t.measureStepBytes(11)).toBeLessThanOrEqual(budget);
     expect(t.measureStepBytes(12)).toBeGreaterThan(budget);
@@ -197,7 +301,15 @@ describe('batch_size auto', () => {
 
   it('probes by doubling then bisecting, treating a throw as out of memory', () => {
     const probes: number[] = [];
-    const r = findLargestBatch((s) => { probes.push(s); if (s > 37) throw new Error('OOM'); return s; }, 1e9, 256);
+    const r = findLargestBatch(
+      (s) => {
+        probes.push(s);
+        if (s > 37) throw new Error('OOM');
+        return s;
+      },
+      1e9,
+      256,
+    );
     expect(r.batchSize).toBe(37);
     expect(probes.slice(0, 7)).toEqual([1, 2, 4, 8, 16, 32, 64]);
     expect(probes.length).toBeLessThan(14);
@@ -208,7 +320,20 @@ describe('warmup_ratio in the loop', () => {
   it('warms up over ratio × total steps', async () => {
     const model = new TinyModel(30);
     const c = collect();
-    const r = await new Trainer({ config: config({ n_epochs: 1, batch_size: 2, warmup_ratio: 0.5, learning_rate: 0.1, lr_scheduler: 'constant', metrics_interval_steps: 1 }), model, train: lm, padId: tok.padId, sink: c.sink }).run();
+    const r = await new Trainer({
+      config: config({
+        n_epochs: 1,
+        batch_size: 2,
+        warmup_ratio: 0.5,
+        learning_rate: 0.1,
+        lr_scheduler: 'constant',
+        metrics_interval_steps: 1,
+      }),
+      model,
+      train: lm,
+      padId: tok.padId,
+      sink: c.sink,
+    }).run();
     const w = Math.floor(r.totalSteps / 2);
     expect(c.metrics[1].lr).toBeCloseTo(0.1 * (1 / w), 10);
     expect(c.metrics[w].lr).toBe(0.1);
@@ -220,7 +345,12 @@ describe('weight decay in the loop', () => {
   it('leaves smaller weight matrices than the same run without it', async () => {
     const norm = async (weight_decay: number) => {
       const model = new TinyModel(30);
-      await new Trainer({ config: config({ n_epochs: 2, batch_size: 8, learning_rate: 0.05, weight_decay }), model, train: lm, padId: tok.padId }).run();
+      await new Trainer({
+        config: config({ n_epochs: 2, batch_size: 8, learning_rate: 0.05, weight_decay }),
+        model,
+        train: lm,
+        padId: tok.padId,
+      }).run();
       const n = tf.tidy(() => tf.norm(model.weights.get('lm_head.weight')!).dataSync()[0]);
       model.dispose();
       return n;

@@ -11,9 +11,14 @@ describe('single-table definition', () => {
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
-    expect(input.AttributeDefinitions!.map((a) => `${a.AttributeName}:${a.AttributeType}`).sort()).toEqual(
-      ['gsi1pk:S', 'gsi1sk:S', 'gsi2pk:S', 'gsi2sk:S', 'pk:S', 'sk:S'],
-    );
+    expect(input.AttributeDefinitions!.map((a) => `${a.AttributeName}:${a.AttributeType}`).sort()).toEqual([
+      'gsi1pk:S',
+      'gsi1sk:S',
+      'gsi2pk:S',
+      'gsi2sk:S',
+      'pk:S',
+      'sk:S',
+    ]);
     expect(input.GlobalSecondaryIndexes!.map((g) => [g.IndexName, g.Projection?.ProjectionType])).toEqual([
       ['gsi1', 'ALL'],
       ['gsi2', 'ALL'],

@@ -43,12 +43,17 @@ describe('address policy', () => {
     expect(blockedReason(ip, strict)).toContain(why);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '64:ff9b::808:808', '2002:808:808::1', '::ffff:8.8.8.8'])(
-    'allows the public address %s',
-    (ip) => {
-      expect(blockedReason(ip, strict)).toBeNull();
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '2606:4700:4700::1111',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '::ffff:8.8.8.8',
+  ])('allows the public address %s', (ip) => {
+    expect(blockedReason(ip, strict)).toBeNull();
+  });
 
   it('allows loopback only when the setting says so, and nothing else private', () => {
     expect(blockedReason('127.0.0.1', local)).toBeNull();
@@ -88,16 +93,27 @@ describe('URL check', () => {
     if (!r.ok) expect(r.reason).toBe('blocked');
   });
 
-  it.each(['ftp://example.com/', 'file:///etc/passwd', 'gopher://x/', 'not a url', 'http://user:pw@example.com/'])(
-    'refuses %s as an invalid webhook URL',
-    (url) => {
-      const r = checkUrl(url, strict);
-      expect(r).toMatchObject({ ok: false, reason: 'invalid_url' });
-    },
-  );
+  it.each([
+    'ftp://example.com/',
+    'file:///etc/passwd',
+    'gopher://x/',
+    'not a url',
+    'http://user:pw@example.com/',
+  ])('refuses %s as an invalid webhook URL', (url) => {
+    const r = checkUrl(url, strict);
+    expect(r).toMatchObject({ ok: false, reason: 'invalid_url' });
+  });
 
   it('accepts public names and addresses on any port', () => {
-    expect(checkUrl('https://hooks.example.com:8443/in?x=1', strict)).toMatchObject({ ok: true, host: 'hooks.example.com', literal: false });
-    expect(checkUrl('http://8.8.8.8:81/', strict)).toMatchObject({ ok: true, host: '8.8.8.8', literal: true });
+    expect(checkUrl('https://hooks.example.com:8443/in?x=1', strict)).toMatchObject({
+      ok: true,
+      host: 'hooks.example.com',
+      literal: false,
+    });
+    expect(checkUrl('http://8.8.8.8:81/', strict)).toMatchObject({
+      ok: true,
+      host: '8.8.8.8',
+      literal: true,
+    });
   });
 });

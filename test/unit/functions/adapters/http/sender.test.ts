@@ -42,7 +42,11 @@ async function receiver(handler: (req: IncomingMessage, res: ServerResponse) => 
   return r;
 }
 
-const request = (url: string) => ({ url, headers: { 'content-type': 'application/json', 'webhook-id': 'evt_1' }, body: '{"a":1}' });
+const request = (url: string) => ({
+  url,
+  headers: { 'content-type': 'application/json', 'webhook-id': 'evt_1' },
+  body: '{"a":1}',
+});
 
 describe('HTTP webhook sender', () => {
   it('posts the body and headers and reports the status and a snippet of the answer', async () => {
@@ -71,7 +75,14 @@ describe('HTTP webhook sender', () => {
 
   it('makes no connection at all to a loopback target unless loopback is allowed', async () => {
     const r = await receiver((_req, res) => res.writeHead(200).end());
-    for (const url of [r.url, `http://2130706433:${r.port}/`, `http://0x7f.1:${r.port}/`, `http://0177.0.0.1:${r.port}/`, `http://127.1:${r.port}/`, `http://[::ffff:127.0.0.1]:${r.port}/`]) {
+    for (const url of [
+      r.url,
+      `http://2130706433:${r.port}/`,
+      `http://0x7f.1:${r.port}/`,
+      `http://0177.0.0.1:${r.port}/`,
+      `http://127.1:${r.port}/`,
+      `http://[::ffff:127.0.0.1]:${r.port}/`,
+    ]) {
       const result = await createHttpSender({ allowLoopback: false }).send(request(url));
       expect(result, url).toMatchObject({ kind: 'error', reason: 'blocked' });
     }
@@ -84,20 +95,26 @@ describe('HTTP webhook sender', () => {
       { address: '93.184.216.34', family: 4 as const },
       { address: '10.0.0.7', family: 4 as const },
     ];
-    const result = await createHttpSender({ allowLoopback: true, resolve }).send(request(`http://hooks.example.test:${r.port}/`));
+    const result = await createHttpSender({ allowLoopback: true, resolve }).send(
+      request(`http://hooks.example.test:${r.port}/`),
+    );
     expect(result).toMatchObject({ kind: 'error', reason: 'blocked' });
     if (result.kind === 'error') expect(result.message).toContain('10.0.0.7');
     expect(r.connections).toBe(0);
   });
 
-  it.each(['169.254.169.254', '169.254.170.2', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', 'fd00:ec2::254', '100.100.100.200'])(
-    'refuses a name resolving to the metadata-style address %s',
-    async (address) => {
-      const resolve = async () => [{ address, family: address.includes(':') ? (6 as const) : (4 as const) }];
-      const result = await createHttpSender({ resolve }).send(request('http://metadata.example.test/latest'));
-      expect(result).toMatchObject({ kind: 'error', reason: 'blocked' });
-    },
-  );
+  it.each([
+    '169.254.169.254',
+    '169.254.170.2',
+    '::ffff:169.254.169.254',
+    '64:ff9b::a9fe:a9fe',
+    'fd00:ec2::254',
+    '100.100.100.200',
+  ])('refuses a name resolving to the metadata-style address %s', async (address) => {
+    const resolve = async () => [{ address, family: address.includes(':') ? (6 as const) : (4 as const) }];
+    const result = await createHttpSender({ resolve }).send(request('http://metadata.example.test/latest'));
+    expect(result).toMatchObject({ kind: 'error', reason: 'blocked' });
+  });
 
   it('connects to the address it checked and keeps the original name in the Host header', async () => {
     const r = await receiver((_req, res) => res.writeHead(204).end());
@@ -106,7 +123,9 @@ describe('HTTP webhook sender', () => {
       lookups++;
       return [{ address: '127.0.0.1', family: 4 as const }];
     };
-    const result = await createHttpSender({ allowLoopback: true, resolve }).send(request(`http://hooks.example.test:${r.port}/in`));
+    const result = await createHttpSender({ allowLoopback: true, resolve }).send(
+      request(`http://hooks.example.test:${r.port}/in`),
+    );
     expect(result).toMatchObject({ kind: 'response', statusCode: 204 });
     expect(lookups).toBe(1);
     expect(r.requests[0].headers.host).toBe(`hooks.example.test:${r.port}`);
@@ -169,14 +188,18 @@ describe('HTTP webhook sender', () => {
 
     it('connects to the checked address with SNI and Host set to the original name, and verifies the certificate', async () => {
       const r = await tlsReceiver();
-      const result = await createHttpSender({ allowLoopback: true, resolve, ca: cert }).send(request(`https://hooks.example.test:${r.port}/in`));
+      const result = await createHttpSender({ allowLoopback: true, resolve, ca: cert }).send(
+        request(`https://hooks.example.test:${r.port}/in`),
+      );
       expect(result).toMatchObject({ kind: 'response', statusCode: 200, bodySnippet: 'tls ok' });
       expect(r.seen[0]).toEqual({ servername: 'hooks.example.test', host: `hooks.example.test:${r.port}` });
     });
 
     it('refuses a certificate it cannot verify', async () => {
       const r = await tlsReceiver();
-      const result = await createHttpSender({ allowLoopback: true, resolve }).send(request(`https://hooks.example.test:${r.port}/in`));
+      const result = await createHttpSender({ allowLoopback: true, resolve }).send(
+        request(`https://hooks.example.test:${r.port}/in`),
+      );
       expect(result).toMatchObject({ kind: 'error', reason: 'network' });
       expect(r.seen).toHaveLength(0);
     });

@@ -5,10 +5,26 @@ import type { JobPlan } from '../../../../../functions/domain/jobs';
 import { describeConfig, estimateParameters } from '../../../../../functions/domain/models';
 import type { FileRecord, Provider } from '../../../../../functions/domain/records';
 
-const gpt2Config = { model_type: 'gpt2', n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, vocab_size: 50257 };
+const gpt2Config = {
+  model_type: 'gpt2',
+  n_positions: 1024,
+  n_embd: 768,
+  n_layer: 12,
+  n_head: 12,
+  vocab_size: 50257,
+};
 const file: FileRecord = {
-  id: 'file-1', tenantId: 't', filename: 'f', bytes: 1, purpose: 'fine-tune', createdAt: 0, status: 'processed',
-  format: 'chat', exampleCount: 500, tokenCount: 100_000, blobKey: 'k',
+  id: 'file-1',
+  tenantId: 't',
+  filename: 'f',
+  bytes: 1,
+  purpose: 'fine-tune',
+  createdAt: 0,
+  status: 'processed',
+  format: 'chat',
+  exampleCount: 500,
+  tokenCount: 100_000,
+  blobKey: 'k',
 };
 
 function plan(provider: Provider, config: Record<string, unknown> = gpt2Config): JobPlan {
@@ -30,25 +46,45 @@ describe('model sizing from config.json', () => {
   });
   it('counts a Llama with grouped-query attention', () => {
     // TinyLlama-1.1B's shape.
-    const n = estimateParameters({ model_type: 'llama', hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 22, num_attention_heads: 32, num_key_value_heads: 4, vocab_size: 32000, tie_word_embeddings: false });
+    const n = estimateParameters({
+      model_type: 'llama',
+      hidden_size: 2048,
+      intermediate_size: 5632,
+      num_hidden_layers: 22,
+      num_attention_heads: 32,
+      num_key_value_heads: 4,
+      vocab_size: 32000,
+      tie_word_embeddings: false,
+    });
     expect(n / 1e9).toBeCloseTo(1.1, 1);
   });
   it('takes an explicit default learning rate from config.json', () => {
-    expect(describeConfig('m', { ...gpt2Config, tuneplane_default_learning_rate: 5e-5 }, 'c').defaultLearningRate).toBe(5e-5);
+    expect(
+      describeConfig('m', { ...gpt2Config, tuneplane_default_learning_rate: 5e-5 }, 'c').defaultLearningRate,
+    ).toBe(5e-5);
   });
 });
 
 describe('estimate', () => {
   it('counts steps and trained tokens and sizes the run with the stated FLOP rate', () => {
     const e = estimateFromPlan(plan('local'));
-    expect(e).toMatchObject({ steps_per_epoch: 125, total_steps: 250, training_tokens: 100_000, trained_tokens: 200_000 });
+    expect(e).toMatchObject({
+      steps_per_epoch: 125,
+      total_steps: 250,
+      training_tokens: 100_000,
+      trained_tokens: 200_000,
+    });
     const params = estimateParameters(gpt2Config);
-    const expected = Math.ceil(THROUGHPUT.local.startupSeconds + (6 * params * 200_000) / THROUGHPUT.local.flopsPerSecond);
+    const expected = Math.ceil(
+      THROUGHPUT.local.startupSeconds + (6 * params * 200_000) / THROUGHPUT.local.flopsPerSecond,
+    );
     expect(e.estimated_duration_seconds).toBe(expected);
     expect(e.duration_explanation).toMatch(/6 × 124\.4M parameters × 200000 trained tokens/);
   });
 
   it('expects a GPU to be much faster than the local CPU', () => {
-    expect(estimateFromPlan(plan('batch')).estimated_duration_seconds).toBeLessThan(estimateFromPlan(plan('local')).estimated_duration_seconds / 50);
+    expect(estimateFromPlan(plan('batch')).estimated_duration_seconds).toBeLessThan(
+      estimateFromPlan(plan('local')).estimated_duration_seconds / 50,
+    );
   });
 });

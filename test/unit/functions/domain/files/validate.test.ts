@@ -25,22 +25,34 @@ describe('training file validation', () => {
   });
 
   it('accepts prompt/completion data', async () => {
-    expect(await validateTrainingFile(bytes(promptCompletionJsonl(10)))).toMatchObject({ valid: true, format: 'prompt_completion' });
+    expect(await validateTrainingFile(bytes(promptCompletionJsonl(10)))).toMatchObject({
+      valid: true,
+      format: 'prompt_completion',
+    });
   });
 
   it('accepts classification data and lists its labels', async () => {
     const r = await validateTrainingFile(bytes(classificationJsonl(20)));
-    expect(r).toMatchObject({ valid: true, format: 'classification', exampleCount: 20, labels: ['negative', 'positive'] });
+    expect(r).toMatchObject({
+      valid: true,
+      format: 'classification',
+      exampleCount: 20,
+      labels: ['negative', 'positive'],
+    });
   });
 
   it('reads a stream chunk by chunk, across split lines and UTF-8 characters', async () => {
-    const text = jsonl(Array.from({ length: 10 }, (_, i) => ({ text: `Größe ${i} — ünïcödé ✓`, label: i % 2 ? 'a' : 'b' })));
+    const text = jsonl(
+      Array.from({ length: 10 }, (_, i) => ({ text: `Größe ${i} — ünïcödé ✓`, label: i % 2 ? 'a' : 'b' })),
+    );
     const r = await validateTrainingFile(chunked(text, 5));
     expect(r).toMatchObject({ valid: true, exampleCount: 10, labels: ['a', 'b'] });
   });
 
   it('refuses plain text and says a fine-tune file must be JSONL', async () => {
-    const r = await validateTrainingFile(bytes('First Citizen:\nBefore we proceed any further, hear me speak.\n'));
+    const r = await validateTrainingFile(
+      bytes('First Citizen:\nBefore we proceed any further, hear me speak.\n'),
+    );
     expect(r.valid).toBe(false);
     expect(r.problems[0].line).toBe(1);
     expect(r.problems[0].rule).toMatch(/not JSONL.*plain text is not accepted/);
@@ -69,7 +81,9 @@ describe('training file validation', () => {
   });
 
   it('needs two labels for classification', async () => {
-    const r = await validateTrainingFile(bytes(jsonl(Array.from({ length: 10 }, (_, i) => ({ text: `t${i}`, label: 'same' })))));
+    const r = await validateTrainingFile(
+      bytes(jsonl(Array.from({ length: 10 }, (_, i) => ({ text: `t${i}`, label: 'same' })))),
+    );
     expect(r.problems[0].rule).toMatch(/at least 2 distinct labels/);
   });
 
@@ -90,11 +104,35 @@ describe('chat example rules', () => {
   it.each([
     [[], /non-empty array/],
     [[{ role: 'robot', content: 'x' }], /role must be one of system, user, assistant, tool/],
-    [[{ role: 'user', content: '' }, { role: 'assistant', content: 'x' }], /content must not be empty/],
+    [
+      [
+        { role: 'user', content: '' },
+        { role: 'assistant', content: 'x' },
+      ],
+      /content must not be empty/,
+    ],
     [[{ role: 'user', content: 'hi' }], /at least one message must have role "assistant"/],
-    [[{ role: 'user', content: 'hi', weight: 1 }, { role: 'assistant', content: 'x' }], /weight is only allowed on assistant messages/],
-    [[{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'x', weight: 0.5 }], /weight must be 0 or 1/],
-    [[{ role: 'user', content: 42 }, { role: 'assistant', content: 'x' }], /content must be a string or an array of text parts/],
+    [
+      [
+        { role: 'user', content: 'hi', weight: 1 },
+        { role: 'assistant', content: 'x' },
+      ],
+      /weight is only allowed on assistant messages/,
+    ],
+    [
+      [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'x', weight: 0.5 },
+      ],
+      /weight must be 0 or 1/,
+    ],
+    [
+      [
+        { role: 'user', content: 42 },
+        { role: 'assistant', content: 'x' },
+      ],
+      /content must be a string or an array of text parts/,
+    ],
   ])('refuses %j', (messages, rule) => {
     const r = chat(messages);
     expect(r.ok).toBe(false);
@@ -105,7 +143,11 @@ describe('chat example rules', () => {
     expect(
       chat([
         { role: 'user', content: [{ type: 'text', text: 'hi' }] },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
         { role: 'tool', content: '{"ok":true}', tool_call_id: 'c1' },
         { role: 'assistant', content: 'done', weight: 1 },
         { role: 'assistant', content: 'ignored', weight: 0 },
@@ -115,6 +157,8 @@ describe('chat example rules', () => {
 
   it('names what it expected for an unrecognised line', () => {
     const r = checkExample({ input: 'x' });
-    expect(r.ok ? '' : r.rule).toMatch(/expected "messages" \(chat\), "prompt"\/"completion", or "text" with "label"/);
+    expect(r.ok ? '' : r.rule).toMatch(
+      /expected "messages" \(chat\), "prompt"\/"completion", or "text" with "label"/,
+    );
   });
 });

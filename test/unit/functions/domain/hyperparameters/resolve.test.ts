@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { HyperparametersSchema, ResolvedHyperparametersSchema, type Hyperparameters } from '../../../../../openapi/schemas/hyperparameters';
+import {
+  HyperparametersSchema,
+  ResolvedHyperparametersSchema,
+  type Hyperparameters,
+} from '../../../../../openapi/schemas/hyperparameters';
 import { ValidationError } from '../../../../../functions/errors';
-import { autoEpochs, resolveHyperparameters, FIXED_DEFAULTS, type DataFacts } from '../../../../../functions/domain/hyperparameters';
+import {
+  autoEpochs,
+  resolveHyperparameters,
+  FIXED_DEFAULTS,
+  type DataFacts,
+} from '../../../../../functions/domain/hyperparameters';
 import { describeConfig, type BaseModelInfo } from '../../../../../functions/domain/models';
 import type { Provider } from '../../../../../functions/domain/records';
 import { DEFAULT_HYPERPARAMETERS } from '../../../../../runner/config';
@@ -12,14 +21,30 @@ const gpt2Small: BaseModelInfo = describeConfig(
   'config.json of gpt2',
 );
 
-const chat: DataFacts = { format: 'chat', trainingExamples: 1000, trainingTokens: 50_000, validationExamples: null };
+const chat: DataFacts = {
+  format: 'chat',
+  trainingExamples: 1000,
+  trainingTokens: 50_000,
+  validationExamples: null,
+};
 const PREFIX = 'method.supervised.hyperparameters';
 
 function resolve(requested: Hyperparameters, data: Partial<DataFacts> = {}, provider: Provider = 'local') {
-  return resolveHyperparameters({ requested, prefix: PREFIX, provider, model: gpt2Small, data: { ...chat, ...data }, seed: 7 });
+  return resolveHyperparameters({
+    requested,
+    prefix: PREFIX,
+    provider,
+    model: gpt2Small,
+    data: { ...chat, ...data },
+    seed: 7,
+  });
 }
 
-function rejection(requested: Hyperparameters, data: Partial<DataFacts> = {}, provider: Provider = 'local'): ValidationError {
+function rejection(
+  requested: Hyperparameters,
+  data: Partial<DataFacts> = {},
+  provider: Provider = 'local',
+): ValidationError {
   try {
     resolve(requested, data, provider);
   } catch (e) {
@@ -33,7 +58,16 @@ describe('resolving auto hyperparameters', () => {
   it('resolves everything to a schema-valid concrete set, explaining each auto', () => {
     const r = resolve({});
     expect(ResolvedHyperparametersSchema.parse(r.hyperparameters)).toEqual(r.hyperparameters);
-    for (const field of ['n_epochs', 'batch_size', 'learning_rate', 'learning_rate_multiplier', 'max_sequence_length', 'eval_interval_steps', 'checkpoint_interval_steps', 'warmup_steps']) {
+    for (const field of [
+      'n_epochs',
+      'batch_size',
+      'learning_rate',
+      'learning_rate_multiplier',
+      'max_sequence_length',
+      'eval_interval_steps',
+      'checkpoint_interval_steps',
+      'warmup_steps',
+    ]) {
       expect(r.explanations[field], field).toBeTruthy();
     }
     expect(r.hyperparameters.seed).toBe(7);
@@ -52,7 +86,9 @@ describe('resolving auto hyperparameters', () => {
     expect(r.hyperparameters.max_sequence_length).toBe(1024);
     expect(r.hyperparameters.learning_rate).toBe(gpt2Small.defaultLearningRate);
     expect(r.hyperparameters.learning_rate_multiplier).toBe(2);
-    expect(r.explanations.learning_rate).toMatch(/peak rate is learning_rate × learning_rate_multiplier = 0\.0006/);
+    expect(r.explanations.learning_rate).toMatch(
+      /peak rate is learning_rate × learning_rate_multiplier = 0\.0006/,
+    );
   });
 
   it('sizes auto batch by data and memory, and says how', () => {
@@ -69,7 +105,10 @@ describe('resolving auto hyperparameters', () => {
   });
 
   it('counts steps from data size, batch and accumulation', () => {
-    const r = resolve({ n_epochs: 2, batch_size: 8, gradient_accumulation_steps: 2 }, { trainingExamples: 100 });
+    const r = resolve(
+      { n_epochs: 2, batch_size: 8, gradient_accumulation_steps: 2 },
+      { trainingExamples: 100 },
+    );
     expect(r.stepsPerEpoch).toBe(7); // ⌈100 / 16⌉
     expect(r.totalSteps).toBe(14);
   });
@@ -81,7 +120,8 @@ describe('resolving auto hyperparameters', () => {
   });
 
   it('keeps the API defaults in step with the trainer defaults', () => {
-    for (const [k, v] of Object.entries(FIXED_DEFAULTS)) expect(v, k).toEqual(DEFAULT_HYPERPARAMETERS[k as keyof typeof DEFAULT_HYPERPARAMETERS]);
+    for (const [k, v] of Object.entries(FIXED_DEFAULTS))
+      expect(v, k).toEqual(DEFAULT_HYPERPARAMETERS[k as keyof typeof DEFAULT_HYPERPARAMETERS]);
   });
 });
 
@@ -101,24 +141,38 @@ describe('cross-field rules', () => {
     expect(e.param).toBe(`${PREFIX}.early_stopping`);
     expect(e.message).toMatch(/needs validation data: set validation_file/);
     expect(rejection({ lr_scheduler: 'reduce_on_plateau' }).param).toBe(`${PREFIX}.lr_scheduler`);
-    expect(() => resolve({ lr_scheduler: 'reduce_on_plateau', early_stopping: { patience: 2 } as never }, { validationExamples: 50 })).not.toThrow();
+    expect(() =>
+      resolve(
+        { lr_scheduler: 'reduce_on_plateau', early_stopping: { patience: 2 } as never },
+        { validationExamples: 50 },
+      ),
+    ).not.toThrow();
   });
 
   it('stratified sampling needs classification data', () => {
     const e = rejection({ sampling: { strategy: 'stratified' } as never });
     expect(e.param).toBe(`${PREFIX}.sampling.strategy`);
-    expect(() => resolve({ sampling: { strategy: 'stratified' } as never }, { format: 'classification' })).not.toThrow();
+    expect(() =>
+      resolve({ sampling: { strategy: 'stratified' } as never }, { format: 'classification' }),
+    ).not.toThrow();
   });
 
   it('weighted sampling needs the weight field on the examples', () => {
-    const e = rejection({ sampling: { strategy: 'weighted', weight_field: 'w' } as never }, { hasWeightField: false });
+    const e = rejection(
+      { sampling: { strategy: 'weighted', weight_field: 'w' } as never },
+      { hasWeightField: false },
+    );
     expect(e.param).toBe(`${PREFIX}.sampling.weight_field`);
     expect(e.message).toMatch(/"w"/);
-    expect(() => resolve({ sampling: { strategy: 'weighted', weight_field: 'w' } as never }, { hasWeightField: true })).not.toThrow();
+    expect(() =>
+      resolve({ sampling: { strategy: 'weighted', weight_field: 'w' } as never }, { hasWeightField: true }),
+    ).not.toThrow();
   });
 
   it('learning_rate and learning_rate_multiplier are mutually exclusive', () => {
-    expect(rejection({ learning_rate: 1e-4, learning_rate_multiplier: 2 }).param).toBe(`${PREFIX}.learning_rate`);
+    expect(rejection({ learning_rate: 1e-4, learning_rate_multiplier: 2 }).param).toBe(
+      `${PREFIX}.learning_rate`,
+    );
   });
 
   it('optimizer-specific settings need their optimizer', () => {
@@ -134,7 +188,9 @@ describe('cross-field rules', () => {
     const e = rejection({ n_epochs: 2, optimizer: 'adam', dropout: 0.1, warmup_steps: 3 }, {}, 'openai');
     expect(e.code).toBe('unsupported_by_provider');
     expect(e.message).toMatch(/cannot honour these hyperparameters: optimizer, dropout, warmup_steps/);
-    expect(() => resolve({ n_epochs: 2, batch_size: 4, learning_rate_multiplier: 0.5 }, {}, 'openai')).not.toThrow();
+    expect(() =>
+      resolve({ n_epochs: 2, batch_size: 4, learning_rate_multiplier: 0.5 }, {}, 'openai'),
+    ).not.toThrow();
     expect(rejection({}, { format: 'classification' }, 'openai').param).toBe('training_file');
   });
 

@@ -1,11 +1,20 @@
 /** Jobs whose creating request died between "created" and "queued" do not sit in validating_files for ever. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryJobEventStore, MemoryJobStore, MemoryOutboxStore } from '../../../../../functions/adapters/memory';
+import {
+  MemoryJobEventStore,
+  MemoryJobStore,
+  MemoryOutboxStore,
+} from '../../../../../functions/adapters/memory';
 import { failAbandonedCreations } from '../../../../../functions/domain/lifecycle';
 import type { JobRecord } from '../../../../../functions/domain/records';
 import { jobRecord } from '../../../../support/records';
 
-const clock = { t: 1_700_000_000_000, nowMs() { return this.t; } };
+const clock = {
+  t: 1_700_000_000_000,
+  nowMs() {
+    return this.t;
+  },
+};
 let stores: { jobs: MemoryJobStore; events: MemoryJobEventStore; outbox: MemoryOutboxStore };
 const deps = () => ({ stores, clock });
 

@@ -1,5 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryJobEventStore, MemoryJobStore, MemoryOutboxStore } from '../../../../../functions/adapters/memory';
+import {
+  MemoryJobEventStore,
+  MemoryJobStore,
+  MemoryOutboxStore,
+} from '../../../../../functions/adapters/memory';
 import {
   recordMetrics,
   repairFollowUps,
@@ -52,7 +56,11 @@ describe('transitionJob', () => {
     expect(r.changed).toBe(true);
     expect(r.job).toMatchObject({ status: 'running', version: 2, startedAt: 1_700_000_100 });
     expect(stores.events.items).toHaveLength(1);
-    expect(stores.events.items[0]).toMatchObject({ type: 'message', message: 'Fine-tuning job started', level: 'info' });
+    expect(stores.events.items[0]).toMatchObject({
+      type: 'message',
+      message: 'Fine-tuning job started',
+      level: 'info',
+    });
     expect([...stores.outbox.items.values()]).toEqual([
       expect.objectContaining({ type: 'fine_tuning.job.running', subjectId: 'ftjob-1', status: 'pending' }),
     ]);
@@ -62,7 +70,9 @@ describe('transitionJob', () => {
     await transitionJob(deps, 'ftjob-1', 'running');
     const r = await transitionJob(deps, 'ftjob-1', 'failed', {
       reason: 'Training data has no assistant messages',
-      patch: { error: { code: 'invalid_training_file', message: 'no assistant messages', param: 'training_file' } },
+      patch: {
+        error: { code: 'invalid_training_file', message: 'no assistant messages', param: 'training_file' },
+      },
     });
     expect(r.job.status).toBe('failed');
     expect(r.job.finishedAt).toBe(1_700_000_100);
@@ -87,13 +97,18 @@ describe('transitionJob', () => {
     await expect(transitionJob(deps, 'ftjob-1', 'queued')).rejects.toBeInstanceOf(ConflictError);
     await transitionJob(deps, 'ftjob-1', 'succeeded');
     for (const late of ['running', 'failed', 'cancelled', 'queued', 'paused'] as const) {
-      await expect(transitionJob(deps, 'ftjob-1', late)).rejects.toMatchObject({ code: 'invalid_job_status', status: 409 });
+      await expect(transitionJob(deps, 'ftjob-1', late)).rejects.toMatchObject({
+        code: 'invalid_job_status',
+        status: 409,
+      });
     }
     expect((await stores.jobs.getById('ftjob-1'))!.status).toBe('succeeded');
   });
 
   it('honours expectedStatus', async () => {
-    await expect(transitionJob(deps, 'ftjob-1', 'cancelled', { expectedStatus: 'running' })).rejects.toMatchObject({
+    await expect(
+      transitionJob(deps, 'ftjob-1', 'cancelled', { expectedStatus: 'running' }),
+    ).rejects.toMatchObject({
       code: 'job_status_changed',
     });
     expect((await stores.jobs.getById('ftjob-1'))!.status).toBe('queued');
@@ -111,7 +126,9 @@ describe('transitionJob', () => {
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected')[0]).toMatchObject({ reason: expect.any(ConflictError) });
+    expect(results.filter((r) => r.status === 'rejected')[0]).toMatchObject({
+      reason: expect.any(ConflictError),
+    });
     const final = (await stores.jobs.getById('ftjob-1'))!;
     expect(final.version).toBe(3);
     expect(stores.outbox.items.size).toBe(2); // running + the winner
@@ -135,7 +152,11 @@ describe('transitionJob', () => {
       if (first) {
         first = false;
         // A progress update lands between our read and our write.
-        await stores.jobs.update(id, { version: j!.version }, { progress: { step: 5, totalSteps: 10, epoch: 1 } });
+        await stores.jobs.update(
+          id,
+          { version: j!.version },
+          { progress: { step: 5, totalSteps: 10, epoch: 1 } },
+        );
       }
       return j;
     };
@@ -180,14 +201,21 @@ describe('transitionJob', () => {
       'Fine-tuning job resumed',
       'Fine-tuning job paused',
     ]);
-    expect([...stores.outbox.items.values()].filter((e) => e.type === 'fine_tuning.job.paused')).toHaveLength(2);
+    expect([...stores.outbox.items.values()].filter((e) => e.type === 'fine_tuning.job.paused')).toHaveLength(
+      2,
+    );
   });
 });
 
 describe('job event helpers', () => {
   it('records one metrics event per step, with OpenAI-style message and data', async () => {
     const j = job();
-    await recordMetrics(deps, j, { step: 3, totalSteps: 10, train_loss: 1.25, train_mean_token_accuracy: 0.5 });
+    await recordMetrics(deps, j, {
+      step: 3,
+      totalSteps: 10,
+      train_loss: 1.25,
+      train_mean_token_accuracy: 0.5,
+    });
     await recordMetrics(deps, j, { step: 3, totalSteps: 10, train_loss: 1.25 });
     expect(stores.events.items).toHaveLength(1);
     expect(stores.events.items[0]).toMatchObject({

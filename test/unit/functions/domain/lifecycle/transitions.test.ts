@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_STATUSES, TERMINAL_STATUSES, canTransition, isTerminal } from '../../../../../functions/domain/lifecycle';
+import {
+  JOB_STATUSES,
+  TERMINAL_STATUSES,
+  canTransition,
+  isTerminal,
+} from '../../../../../functions/domain/lifecycle';
 
 describe('job status transition table', () => {
   it('follows the happy path validating_files → queued → running → succeeded', () => {

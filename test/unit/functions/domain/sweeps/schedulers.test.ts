@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { Asha, MedianStopping, NoStopping, createRng, createScheduler, type Decision } from '../../../../../functions/domain/sweeps';
+import {
+  Asha,
+  MedianStopping,
+  NoStopping,
+  createRng,
+  createScheduler,
+  type Decision,
+} from '../../../../../functions/domain/sweeps';
 
 const median = (goal: 'minimize' | 'maximize' = 'minimize', over = {}) =>
-  new MedianStopping(goal, { n_startup_trials: 3, n_warmup_steps: 2, interval_steps: 1, n_min_trials: 1, ...over });
+  new MedianStopping(goal, {
+    n_startup_trials: 3,
+    n_warmup_steps: 2,
+    interval_steps: 1,
+    n_min_trials: 1,
+    ...over,
+  });
 
 /** Report a whole curve; the steps at which the scheduler said stop. */
-function feed(s: { onReport(id: string, step: number, v: number): Decision }, id: string, curve: (step: number) => number, steps: number): number[] {
+function feed(
+  s: { onReport(id: string, step: number, v: number): Decision },
+  id: string,
+  curve: (step: number) => number,
+  steps: number,
+): number[] {
   const stops: number[] = [];
-  for (let step = 1; step <= steps; step++) if (s.onReport(id, step, curve(step)) === 'stop') stops.push(step);
+  for (let step = 1; step <= steps; step++)
+    if (s.onReport(id, step, curve(step)) === 'stop') stops.push(step);
   return stops;
 }
 
@@ -41,7 +60,12 @@ describe('median stopping rule', () => {
   });
 
   it('flips for maximised metrics', () => {
-    const m = new MedianStopping('maximize', { n_startup_trials: 1, n_warmup_steps: 0, interval_steps: 1, n_min_trials: 1 });
+    const m = new MedianStopping('maximize', {
+      n_startup_trials: 1,
+      n_warmup_steps: 0,
+      interval_steps: 1,
+      n_min_trials: 1,
+    });
     feed(m, 'ref', (s) => 0.5 + 0.01 * s, 5);
     m.onComplete('ref');
     expect(m.onReport('low', 1, 0.2)).toBe('stop');
@@ -59,7 +83,9 @@ describe('ASHA', () => {
 
   it('places rungs at min_resource·eta^k below max_resource', () => {
     expect(asha().rungs).toEqual([1, 3, 9]);
-    expect(new Asha('minimize', { min_resource: 2, max_resource: 100, reduction_factor: 4 }).rungs).toEqual([2, 8, 32]);
+    expect(new Asha('minimize', { min_resource: 2, max_resource: 100, reduction_factor: 4 }).rungs).toEqual([
+      2, 8, 32,
+    ]);
   });
 
   it('decides at arrival: continue only within the top max(1, ⌊n/eta⌋) of the rung so far', () => {
@@ -69,7 +95,17 @@ describe('ASHA', () => {
     const decisions = arrivals.map((v, i) => a.onReport(`t${i}`, 1, v));
     // n=1 best→go; n=2 0.7 not best; n=3 0.4 best; n=4 0.9; n=5 0.3 best; n=6 (top 2) 0.6 no;
     // n=7 (top 2) 0.8 no; n=8 (top 2: 0.3, 0.35) go; n=9 (top 3: 0.3, 0.35, 0.4) 0.45 no
-    expect(decisions).toEqual(['continue', 'stop', 'continue', 'stop', 'continue', 'stop', 'stop', 'continue', 'stop']);
+    expect(decisions).toEqual([
+      'continue',
+      'stop',
+      'continue',
+      'stop',
+      'continue',
+      'stop',
+      'stop',
+      'continue',
+      'stop',
+    ]);
     // stopped trials stay stopped; survivors are judged again at the next rung
     expect(a.onReport('t1', 2, 0.1)).toBe('stop');
     expect(a.onReport('t0', 2, 0.45)).toBe('continue'); // between rungs
@@ -84,7 +120,8 @@ describe('ASHA', () => {
     const alive = new Set(quality.map((_, i) => i));
     for (const [k, r] of a.rungs.entries()) {
       const before = [...alive];
-      for (const i of before) if (a.onReport(`t${i}`, r, quality[i] * (1 + 0.01 * k)) === 'stop') alive.delete(i);
+      for (const i of before)
+        if (a.onReport(`t${i}`, r, quality[i] * (1 + 0.01 * k)) === 'stop') alive.delete(i);
       // A cohort-synchronous halving keeps exactly ⌊n/eta⌋; deciding at arrival keeps about that many
       // (in small cohorts the early arrivals, judged against few results, let noticeably more through).
       if (before.length < 50) continue;
@@ -119,7 +156,18 @@ describe('scheduler from config', () => {
   it('builds the configured scheduler', () => {
     const objective = { metric: 'valid_loss' as const, goal: 'minimize' as const };
     expect(createScheduler({ objective, early_stopping: { type: 'none' } })).toBeInstanceOf(NoStopping);
-    expect(createScheduler({ objective, early_stopping: { type: 'asha', resource: 'epochs', min_resource: 1, max_resource: 9, reduction_factor: 3 } })).toBeInstanceOf(Asha);
+    expect(
+      createScheduler({
+        objective,
+        early_stopping: {
+          type: 'asha',
+          resource: 'epochs',
+          min_resource: 1,
+          max_resource: 9,
+          reduction_factor: 3,
+        },
+      }),
+    ).toBeInstanceOf(Asha);
     expect(new NoStopping().onReport()).toBe('continue');
   });
 });

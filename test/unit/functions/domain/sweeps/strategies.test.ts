@@ -15,8 +15,19 @@ import {
 const conditional: SearchSpace = {
   learning_rate: { type: 'float', low: 1e-5, high: 1e-1, scale: 'log', grid_points: 3 },
   optimizer: { type: 'categorical', choices: ['adamw', 'sgd'] },
-  momentum: { type: 'float', low: 0.5, high: 0.9, scale: 'linear', grid_points: 3, condition: { parameter: 'optimizer', equals: 'sgd' } },
-  nesterov: { type: 'categorical', choices: [true, false], condition: { parameter: 'optimizer', equals: 'sgd' } },
+  momentum: {
+    type: 'float',
+    low: 0.5,
+    high: 0.9,
+    scale: 'linear',
+    grid_points: 3,
+    condition: { parameter: 'optimizer', equals: 'sgd' },
+  },
+  nesterov: {
+    type: 'categorical',
+    choices: [true, false],
+    condition: { parameter: 'optimizer', equals: 'sgd' },
+  },
   batch_size: { type: 'int', low: 8, high: 32, step: 8, scale: 'linear' },
 };
 
@@ -44,8 +55,12 @@ describe('grid strategy', () => {
     // adamw: 3 lr × 4 batch; sgd: 3 lr × 3 momentum × 2 nesterov × 4 batch
     expect(points).toHaveLength(3 * 4 + 3 * 3 * 2 * 4);
     expect(new Set(points.map(paramsKey)).size).toBe(points.length);
-    expect(points.filter((p) => p.optimizer === 'adamw').every((p) => !('momentum' in p) && !('nesterov' in p))).toBe(true);
-    expect(points.filter((p) => p.optimizer === 'sgd').every((p) => 'momentum' in p && 'nesterov' in p)).toBe(true);
+    expect(
+      points.filter((p) => p.optimizer === 'adamw').every((p) => !('momentum' in p) && !('nesterov' in p)),
+    ).toBe(true);
+    expect(points.filter((p) => p.optimizer === 'sgd').every((p) => 'momentum' in p && 'nesterov' in p)).toBe(
+      true,
+    );
     expect([...new Set(points.map((p) => p.learning_rate))]).toEqual([1e-5, expect.closeTo(1e-3, 12), 1e-1]);
     expect([...new Set(points.map((p) => p.batch_size))]).toEqual([8, 16, 24, 32]);
   });
@@ -81,7 +96,8 @@ describe('random strategy', () => {
   });
 
   it('is reproducible from its seed and differs across seeds', () => {
-    const draw = (seed: number) => Array.from({ length: 20 }, (_, i) => new RandomStrategy(conditional, seed).suggest(`t${i}`));
+    const draw = (seed: number) =>
+      Array.from({ length: 20 }, (_, i) => new RandomStrategy(conditional, seed).suggest(`t${i}`));
     const seq = (seed: number) => {
       const s = new RandomStrategy(conditional, seed);
       return Array.from({ length: 20 }, (_, i) => s.suggest(`t${i}`));
@@ -112,7 +128,10 @@ describe('random strategy', () => {
     // One draw from each of 3000 seeds: the sampling distribution itself, without the strategy's
     // avoidance of repeats (which, by design, spreads a long sequence over unused values).
     const space: SearchSpace = { n: { type: 'int', low: 1, high: 1000, step: 1, scale: 'log' } };
-    const xs = Array.from({ length: 3000 }, (_, i) => (new RandomStrategy(space, i).suggest('t') as Params).n as number);
+    const xs = Array.from(
+      { length: 3000 },
+      (_, i) => (new RandomStrategy(space, i).suggest('t') as Params).n as number,
+    );
     expect(xs.every((x) => Number.isInteger(x) && x >= 1 && x <= 1000)).toBe(true);
     const small = xs.filter((x) => x <= 31).length / xs.length; // ≈ log(31.5/0.5)/log(1000.5/0.5) ≈ 0.545
     expect(small).toBeGreaterThan(0.5);
@@ -148,8 +167,19 @@ describe('TPE strategy', () => {
 
   it('keeps stepped ints on their step grid once the model takes over', () => {
     const stepped: SearchSpace = { batch: { type: 'int', low: 8, high: 256, step: 8, scale: 'linear' } };
-    const trials = run(new TpeStrategy(stepped, 'minimize', 4), (p) => Math.abs((p.batch as number) - 100), 40);
-    expect(trials.every((t) => (t.params.batch as number) % 8 === 0 && (t.params.batch as number) >= 8 && (t.params.batch as number) <= 256)).toBe(true);
+    const trials = run(
+      new TpeStrategy(stepped, 'minimize', 4),
+      (p) => Math.abs((p.batch as number) - 100),
+      40,
+    );
+    expect(
+      trials.every(
+        (t) =>
+          (t.params.batch as number) % 8 === 0 &&
+          (t.params.batch as number) >= 8 &&
+          (t.params.batch as number) <= 256,
+      ),
+    ).toBe(true);
     expect(Math.min(...trials.map((t) => t.value))).toBeLessThanOrEqual(4); // 96 or 104
   });
 
@@ -164,24 +194,39 @@ describe('TPE strategy', () => {
       layers: { type: 'int', low: 1, high: 12, step: 1, scale: 'linear' },
       act: { type: 'categorical', choices: ['relu', 'gelu', 'tanh', 'sigmoid'] },
     };
-    const g = (p: Params) => (Math.log10(p.lr as number) + 3) ** 2 + ((p.layers as number) - 4) ** 2 / 4 + (p.act === 'gelu' ? 0 : 2);
+    const g = (p: Params) =>
+      (Math.log10(p.lr as number) + 3) ** 2 +
+      ((p.layers as number) - 4) ** 2 / 4 +
+      (p.act === 'gelu' ? 0 : 2);
     const trials = run(new TpeStrategy(mixed, 'minimize', 11), g, 80);
     const late = trials.slice(40).map((t) => t.params);
     expect(late.filter((p) => p.act === 'gelu').length).toBeGreaterThan(20);
     expect(late.filter((p) => Math.abs(Math.log10(p.lr as number) + 3) < 1).length).toBeGreaterThan(20);
-    expect(late.every((p) => Number.isInteger(p.layers) && (p.layers as number) >= 1 && (p.layers as number) <= 12)).toBe(true);
+    expect(
+      late.every(
+        (p) => Number.isInteger(p.layers) && (p.layers as number) >= 1 && (p.layers as number) <= 12,
+      ),
+    ).toBe(true);
   });
 
   it('samples a conditional parameter only when its condition holds, and learns it on that branch', () => {
     const space2: SearchSpace = {
       optimizer: { type: 'categorical', choices: ['adamw', 'sgd'] },
-      momentum: { type: 'float', low: 0, high: 0.99, scale: 'linear', condition: { parameter: 'optimizer', in: ['sgd'] } },
+      momentum: {
+        type: 'float',
+        low: 0,
+        high: 0.99,
+        scale: 'linear',
+        condition: { parameter: 'optimizer', in: ['sgd'] },
+      },
     };
-    const g = (p: Params) => (p.optimizer === 'sgd' ? (((p.momentum as number) - 0.9) ** 2) : 0.05);
+    const g = (p: Params) => (p.optimizer === 'sgd' ? ((p.momentum as number) - 0.9) ** 2 : 0.05);
     const trials = run(new TpeStrategy(space2, 'minimize', 3), g, 60);
     for (const { params } of trials) expect('momentum' in params).toBe(params.optimizer === 'sgd');
     const lateSgd = trials.slice(30).filter((t) => t.params.optimizer === 'sgd');
-    expect(lateSgd.filter((t) => Math.abs((t.params.momentum as number) - 0.9) < 0.2).length).toBeGreaterThan(lateSgd.length / 2);
+    expect(lateSgd.filter((t) => Math.abs((t.params.momentum as number) - 0.9) < 0.2).length).toBeGreaterThan(
+      lateSgd.length / 2,
+    );
   });
 
   it('constant liar: parallel suggestions do not pile onto one spot', () => {
@@ -201,7 +246,10 @@ describe('TPE strategy', () => {
   });
 
   it('never hands out the same assignment twice in a small discrete space while free points remain', () => {
-    const small: SearchSpace = { a: { type: 'int', low: 0, high: 3, step: 1, scale: 'linear' }, b: { type: 'categorical', choices: ['x', 'y'] } };
+    const small: SearchSpace = {
+      a: { type: 'int', low: 0, high: 3, step: 1, scale: 'linear' },
+      b: { type: 'categorical', choices: ['x', 'y'] },
+    };
     const s = new TpeStrategy(small, 'minimize', 9, { n_startup_trials: 2 });
     run(s, (p) => (p.a as number) + (p.b === 'x' ? 0 : 1), 3);
     const parallel = Array.from({ length: 5 }, (_, i) => paramsKey(s.suggest(`p${i}`) as Params));
@@ -219,8 +267,31 @@ describe('TPE strategy', () => {
   it('warm start: trials of an earlier sweep steer the very first suggestions', () => {
     let near = 0;
     for (let seed = 0; seed < 20; seed++) {
-      const earlier = run(new RandomStrategy(space, 100 + seed), f, 30).map((t, i) => ({ id: `old${i}`, params: t.params, state: 'complete' as const, value: t.value }));
-      const s = createStrategy({ search_space: space, objective: { metric: 'valid_loss', goal: 'minimize' }, strategy: { type: 'tpe', seed, n_startup_trials: 10, n_ei_candidates: 24, gamma_factor: 0.1, gamma_max: 25, prior_weight: 1, consider_magic_clip: true, consider_endpoints: false, constant_liar: true } }, 0);
+      const earlier = run(new RandomStrategy(space, 100 + seed), f, 30).map((t, i) => ({
+        id: `old${i}`,
+        params: t.params,
+        state: 'complete' as const,
+        value: t.value,
+      }));
+      const s = createStrategy(
+        {
+          search_space: space,
+          objective: { metric: 'valid_loss', goal: 'minimize' },
+          strategy: {
+            type: 'tpe',
+            seed,
+            n_startup_trials: 10,
+            n_ei_candidates: 24,
+            gamma_factor: 0.1,
+            gamma_max: 25,
+            prior_weight: 1,
+            consider_magic_clip: true,
+            consider_endpoints: false,
+            constant_liar: true,
+          },
+        },
+        0,
+      );
       warmStartTrials({ search_space: space }, earlier).forEach((t) => s.observe(t));
       if (Math.abs(((s.suggest('first') as Params).x as number) - 3.3) < 1.5) near++;
     }

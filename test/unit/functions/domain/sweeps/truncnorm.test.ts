@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { logGaussMass, logNdtr, ndtr, truncnormLogPdf, truncnormPpf } from '../../../../../functions/domain/sweeps/truncnorm';
+import {
+  logGaussMass,
+  logNdtr,
+  ndtr,
+  truncnormLogPdf,
+  truncnormPpf,
+} from '../../../../../functions/domain/sweeps/truncnorm';
 
 // Reference values from mpmath at 400 digits.
 describe('truncated normal numerics', () => {
@@ -18,7 +24,12 @@ describe('truncated normal numerics', () => {
   });
 
   it('inverts the truncated CDF: quantiles stay inside and split the mass evenly', () => {
-    for (const [a, b] of [[-1, 2], [-0.1, 40], [0.5, 3], [-60, -0.2]]) {
+    for (const [a, b] of [
+      [-1, 2],
+      [-0.1, 40],
+      [0.5, 3],
+      [-60, -0.2],
+    ]) {
       let prev = a;
       for (const q of [0.001, 0.25, 0.5, 0.75, 0.999]) {
         const x = truncnormPpf(q, a, b);
@@ -34,7 +45,10 @@ describe('truncated normal numerics', () => {
     const [mu, sigma, low, high] = [0.3, 0.05, 0, 1];
     let sum = 0;
     const n = 20000;
-    for (let i = 0; i < n; i++) sum += Math.exp(truncnormLogPdf(low + ((i + 0.5) * (high - low)) / n, mu, sigma, low, high)) * ((high - low) / n);
+    for (let i = 0; i < n; i++)
+      sum +=
+        Math.exp(truncnormLogPdf(low + ((i + 0.5) * (high - low)) / n, mu, sigma, low, high)) *
+        ((high - low) / n);
     expect(sum).toBeCloseTo(1, 6);
     expect(truncnormLogPdf(1.5, mu, sigma, low, high)).toBe(-Infinity);
   });

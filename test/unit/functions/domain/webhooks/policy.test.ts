@@ -17,16 +17,23 @@ import {
 
 describe('signing', () => {
   it('matches the Standard Webhooks specification test vector', () => {
-    expect(sign('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe(
-      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
-    );
+    expect(
+      sign(
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        1614265330,
+        '{"test": 2432232314}',
+      ),
+    ).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
   it('lists one space-separated signature per secret, newest first', () => {
     const a = generateSecret();
     const b = generateSecret();
     const h = signedHeaders([a, b], 'evt_1', 1700000000, '{}');
-    expect(h['webhook-signature']).toBe(`${sign(a, 'evt_1', 1700000000, '{}')} ${sign(b, 'evt_1', 1700000000, '{}')}`);
+    expect(h['webhook-signature']).toBe(
+      `${sign(a, 'evt_1', 1700000000, '{}')} ${sign(b, 'evt_1', 1700000000, '{}')}`,
+    );
     expect(h['webhook-timestamp']).toBe('1700000000');
   });
 
@@ -40,8 +47,19 @@ describe('signing', () => {
 
 describe('events', () => {
   it('builds the thin payload with an id derived from the outbox entry', () => {
-    const e = thinEvent({ outboxId: 'ftjob-1:succeeded', type: 'fine_tuning.job.succeeded', subjectId: 'ftjob-1', createdAt: 1700000000 });
-    expect(e).toEqual({ id: eventIdFor('ftjob-1:succeeded'), object: 'event', type: 'fine_tuning.job.succeeded', created_at: 1700000000, data: { id: 'ftjob-1' } });
+    const e = thinEvent({
+      outboxId: 'ftjob-1:succeeded',
+      type: 'fine_tuning.job.succeeded',
+      subjectId: 'ftjob-1',
+      createdAt: 1700000000,
+    });
+    expect(e).toEqual({
+      id: eventIdFor('ftjob-1:succeeded'),
+      object: 'event',
+      type: 'fine_tuning.job.succeeded',
+      created_at: 1700000000,
+      data: { id: 'ftjob-1' },
+    });
     expect(eventIdFor('ftjob-1:succeeded')).not.toBe(eventIdFor('ftjob-1:failed'));
   });
 
@@ -61,8 +79,12 @@ describe('retry policy', () => {
     expect(classify(response(200), now)).toEqual({ kind: 'success' });
     expect(classify(response(299), now)).toEqual({ kind: 'success' });
     expect(classify(response(410), now)).toEqual({ kind: 'gone' });
-    for (const s of [301, 302, 307, 400, 404, 500, 503]) expect(classify(response(s), now).kind).toBe('retry');
-    expect(classify({ kind: 'error', reason: 'timeout', message: '', durationMs: 1 }, now)).toEqual({ kind: 'retry', retryAfterMs: null });
+    for (const s of [301, 302, 307, 400, 404, 500, 503])
+      expect(classify(response(s), now).kind).toBe('retry');
+    expect(classify({ kind: 'error', reason: 'timeout', message: '', durationMs: 1 }, now)).toEqual({
+      kind: 'retry',
+      retryAfterMs: null,
+    });
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -71,12 +93,17 @@ describe('retry policy', () => {
     expect(parseRetryAfter(new Date(now - 30_000).toUTCString(), now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeNull();
     expect(parseRetryAfter(undefined, now)).toBeNull();
-    expect(classify(response(503, { 'retry-after': '7' }), now)).toEqual({ kind: 'retry', retryAfterMs: 7000 });
+    expect(classify(response(503, { 'retry-after': '7' }), now)).toEqual({
+      kind: 'retry',
+      retryAfterMs: 7000,
+    });
   });
 
   it('follows the Standard Webhooks schedule and stops after it', () => {
     const noJitter = () => 0.5;
-    const delays = STANDARD_SCHEDULE_MS.map((_, i) => nextAttemptAt(DEFAULT_RETRY_POLICY, i, now, null, noJitter)! - now);
+    const delays = STANDARD_SCHEDULE_MS.map(
+      (_, i) => nextAttemptAt(DEFAULT_RETRY_POLICY, i, now, null, noJitter)! - now,
+    );
     expect(delays).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
     expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 8, now, null, noJitter)).toBeNull();
   });
@@ -87,12 +114,16 @@ describe('retry policy', () => {
     expect(lo).toBe(240_000);
     expect(hi).toBeGreaterThan(359_000);
     expect(hi).toBeLessThanOrEqual(360_000);
-    expect(nextAttemptAt({ ...DEFAULT_RETRY_POLICY, scale: 0.001 }, 2, now, null, () => 0.5)! - now).toBe(300);
+    expect(nextAttemptAt({ ...DEFAULT_RETRY_POLICY, scale: 0.001 }, 2, now, null, () => 0.5)! - now).toBe(
+      300,
+    );
   });
 
   it('waits at least as long as Retry-After asks, up to the cap', () => {
     expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, now, 60_000, () => 0.5)! - now).toBe(60_000);
-    expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, now, 10 * 86_400_000, () => 0.5)! - now).toBe(DEFAULT_RETRY_POLICY.retryAfterCapMs);
+    expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, now, 10 * 86_400_000, () => 0.5)! - now).toBe(
+      DEFAULT_RETRY_POLICY.retryAfterCapMs,
+    );
     expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 3, now, 1_000, () => 0.5)! - now).toBe(1_800_000);
   });
 });

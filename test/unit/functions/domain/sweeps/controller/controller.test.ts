@@ -45,7 +45,11 @@ describe('sweep controller', () => {
       const job = await h.job(t.jobId);
       expect(job.sweepId).toBe(sweep.id);
       expect(job.status).toBe('queued');
-      expect(job.method.hyperparameters).toMatchObject({ n_epochs: 3, batch_size: 8, learning_rate: t.params.learning_rate });
+      expect(job.method.hyperparameters).toMatchObject({
+        n_epochs: 3,
+        batch_size: 8,
+        learning_rate: t.params.learning_rate,
+      });
       expect(job.resolvedHyperparameters.learning_rate).toBe(t.params.learning_rate);
       expect(job.metadata).toMatchObject({ sweep_id: sweep.id, sweep_trial: String(t.number) });
       expect(h.calls).toContainEqual({ action: 'submit', jobId: t.jobId });
@@ -57,7 +61,11 @@ describe('sweep controller', () => {
 
   it('runs to max_trials, shows the best trial on the sweep, finishes succeeded with one outbox entry, and stays finished', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 3, max_parallel_trials: 2 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 3, max_parallel_trials: 2 } }),
+    );
     await advanceSweep(deps, sweep.id);
     const finals = [0.9, 0.4, 0.6];
     let round = 0;
@@ -71,8 +79,18 @@ describe('sweep controller', () => {
     expect(done.status).toBe('succeeded');
     expect(done.statusReason).toBe('max_trials');
     const trials = await trialsOf(deps, sweep.id);
-    expect(trials.map((t) => [t.state, t.value])).toEqual([['complete', 0.9], ['complete', 0.4], ['complete', 0.6]]);
-    expect(done.best).toMatchObject({ number: 1, value: 0.4, jobId: trials[1].jobId, params: trials[1].params, fineTunedModel: `ft:tiny-base:${TENANT}::${trials[1].jobId}` });
+    expect(trials.map((t) => [t.state, t.value])).toEqual([
+      ['complete', 0.9],
+      ['complete', 0.4],
+      ['complete', 0.6],
+    ]);
+    expect(done.best).toMatchObject({
+      number: 1,
+      value: 0.4,
+      jobId: trials[1].jobId,
+      params: trials[1].params,
+      fineTunedModel: `ft:tiny-base:${TENANT}::${trials[1].jobId}`,
+    });
     expect(done.counts.complete).toBe(3);
     expect(await outbox('fine_tuning.sweep.succeeded', sweep.id)).toHaveLength(1);
     // Idempotent: more passes start nothing and record nothing twice.
@@ -85,7 +103,13 @@ describe('sweep controller', () => {
     const deps = h.deps();
     const req = h.request({
       limits: { max_trials: 3, max_parallel_trials: 3 },
-      early_stopping: { type: 'asha', resource: 'epochs', min_resource: 1, max_resource: 3, reduction_factor: 2 },
+      early_stopping: {
+        type: 'asha',
+        resource: 'epochs',
+        min_resource: 1,
+        max_resource: 3,
+        reduction_factor: 2,
+      },
     });
     const sweep = await createSweep(deps, TENANT, req);
     await advanceSweep(deps, sweep.id);
@@ -110,7 +134,11 @@ describe('sweep controller', () => {
 
   it('retries a trial once when its run broke (same parameters, new job), and fails it the second time', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }),
+    );
     await advanceSweep(deps, sweep.id);
     const [first] = await trialsOf(deps, sweep.id);
     await h.run(first.jobId, [0.8], { failed: 'runner_failed' });
@@ -136,19 +164,31 @@ describe('sweep controller', () => {
 
   it('does not retry a failure caused by the request or data', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }),
+    );
     await advanceSweep(deps, sweep.id);
     const [first] = await trialsOf(deps, sweep.id);
     await h.run(first.jobId, [], { failed: 'invalid_training_file' });
     await advanceSweep(deps, sweep.id);
     const trials = await trialsOf(deps, sweep.id);
-    expect(trials[0]).toMatchObject({ state: 'failed', previousJobIds: [], error: { code: 'invalid_training_file' } });
+    expect(trials[0]).toMatchObject({
+      state: 'failed',
+      previousJobIds: [],
+      error: { code: 'invalid_training_file' },
+    });
     expect(trials[1].state).toBe('pending'); // the next trial took its place
   });
 
   it('stops a trial whose progress has not moved for stale_after_seconds and marks it stale', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 2, max_parallel_trials: 1 }, stale_after_seconds: 60 }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 2, max_parallel_trials: 1 }, stale_after_seconds: 60 }),
+    );
     await advanceSweep(deps, sweep.id);
     const [t] = await trialsOf(deps, sweep.id);
     await h.run(t.jobId, [0.7], 'running');
@@ -166,21 +206,36 @@ describe('sweep controller', () => {
 
   it('ends at once when a trial reaches target_value, cancelling the trials still running', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 10, max_parallel_trials: 2 }, completion: { target_value: 0.2 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 10, max_parallel_trials: 2 }, completion: { target_value: 0.2 } }),
+    );
     await advanceSweep(deps, sweep.id);
     const [a, b] = await trialsOf(deps, sweep.id);
     await h.run(b.jobId, [0.5], 'running');
     await h.run(a.jobId, [0.3, 0.15]);
     await advanceSweep(deps, sweep.id);
     const done = await sweepOf(deps, sweep.id);
-    expect(done).toMatchObject({ status: 'succeeded', statusReason: 'target_reached', best: { number: 0, value: 0.15 } });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      statusReason: 'target_reached',
+      best: { number: 0, value: 0.15 },
+    });
     expect((await trialsOf(deps, sweep.id)).map((t) => t.state)).toEqual(['complete', 'cancelled']);
     expect((await h.job(b.jobId)).status).toBe('cancelled');
   });
 
   it('ends after no_improvement_trials finished trials without a new best', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 10, max_parallel_trials: 1 }, completion: { no_improvement_trials: 2 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({
+        limits: { max_trials: 10, max_parallel_trials: 1 },
+        completion: { no_improvement_trials: 2 },
+      }),
+    );
     const values = [0.5, 0.6, 0.7, 0.1];
     for (let i = 0; i < 4 && (await sweepOf(deps, sweep.id)).status === 'running'; i++) {
       await advanceSweep(deps, sweep.id);
@@ -194,7 +249,11 @@ describe('sweep controller', () => {
 
   it('ends at max_runtime_seconds of run time; paused time does not count', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 10, max_parallel_trials: 1, max_runtime_seconds: 600 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 10, max_parallel_trials: 1, max_runtime_seconds: 600 } }),
+    );
     await advanceSweep(deps, sweep.id);
     const [t] = await trialsOf(deps, sweep.id);
     await h.run(t.jobId, [0.5]);
@@ -214,7 +273,11 @@ describe('sweep controller', () => {
 
   it('pause stops new trials and pauses running trial jobs; resume resumes the jobs it paused', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 4, max_parallel_trials: 1 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 4, max_parallel_trials: 1 } }),
+    );
     await advanceSweep(deps, sweep.id);
     const [t] = await trialsOf(deps, sweep.id);
     await h.run(t.jobId, [0.5], 'running');
@@ -222,7 +285,10 @@ describe('sweep controller', () => {
     await advanceSweep(deps, sweep.id);
     expect((await h.job(t.jobId)).status).toBe('paused');
     expect(h.calls).toContainEqual({ action: 'pause', jobId: t.jobId });
-    await expect(pauseSweep(deps, TENANT, sweep.id)).rejects.toMatchObject({ status: 409, code: 'sweep_not_pausable' });
+    await expect(pauseSweep(deps, TENANT, sweep.id)).rejects.toMatchObject({
+      status: 409,
+      code: 'sweep_not_pausable',
+    });
     await resumeSweep(deps, TENANT, sweep.id);
     await advanceSweep(deps, sweep.id);
     expect(h.calls).toContainEqual({ action: 'resume', jobId: t.jobId });
@@ -242,7 +308,10 @@ describe('sweep controller', () => {
     expect(await advanceSweep(deps, sweep.id)).toBe('final');
     expect((await trialsOf(deps, sweep.id)).map((t) => t.state)).toEqual(['cancelled', 'cancelled']);
     expect(await outbox('fine_tuning.sweep.cancelled', sweep.id)).toHaveLength(1);
-    await expect(cancelSweep(deps, TENANT, sweep.id)).rejects.toMatchObject({ status: 409, code: 'sweep_not_cancellable' });
+    await expect(cancelSweep(deps, TENANT, sweep.id)).rejects.toMatchObject({
+      status: 409,
+      code: 'sweep_not_cancellable',
+    });
   });
 
   it('finishes search_space_exhausted when a grid has no point left', async () => {
@@ -250,19 +319,34 @@ describe('sweep controller', () => {
     const sweep = await createSweep(
       deps,
       TENANT,
-      h.request({ strategy: { type: 'grid' }, search_space: { batch_size: { type: 'categorical', choices: [4, 8] } }, limits: { max_trials: 10, max_parallel_trials: 4 } }),
+      h.request({
+        strategy: { type: 'grid' },
+        search_space: { batch_size: { type: 'categorical', choices: [4, 8] } },
+        limits: { max_trials: 10, max_parallel_trials: 4 },
+      }),
     );
     await advanceSweep(deps, sweep.id);
     const trials = await trialsOf(deps, sweep.id);
     expect(trials.map((t) => t.params.batch_size).sort()).toEqual([4, 8]);
     for (const t of trials) await h.run(t.jobId, [t.params.batch_size === 4 ? 0.3 : 0.5]);
     await advanceSweep(deps, sweep.id);
-    expect(await sweepOf(deps, sweep.id)).toMatchObject({ status: 'succeeded', statusReason: 'search_space_exhausted', best: { params: { batch_size: 4 } } });
+    expect(await sweepOf(deps, sweep.id)).toMatchObject({
+      status: 'succeeded',
+      statusReason: 'search_space_exhausted',
+      best: { params: { batch_size: 4 } },
+    });
   });
 
   it('keeps no state in memory: a new controller (another process) continues where the last one stopped', async () => {
     const first = h.deps({ owner: 'process-1' });
-    const sweep = await createSweep(first, TENANT, h.request({ limits: { max_trials: 3, max_parallel_trials: 1 }, strategy: { type: 'tpe', seed: 3, n_startup_trials: 1 } }));
+    const sweep = await createSweep(
+      first,
+      TENANT,
+      h.request({
+        limits: { max_trials: 3, max_parallel_trials: 1 },
+        strategy: { type: 'tpe', seed: 3, n_startup_trials: 1 },
+      }),
+    );
     await advanceSweep(first, sweep.id);
     const [t0] = await trialsOf(first, sweep.id);
     await h.run(t0.jobId, [0.5]);
@@ -280,7 +364,11 @@ describe('sweep controller', () => {
     const deps = h.deps({ owner: 'a' });
     const sweep = await createSweep(deps, TENANT, h.request());
     const cur = await sweepOf(deps, sweep.id);
-    await deps.sweeps.update(sweep.id, { version: cur.version }, { lease: { owner: 'crashed', untilMs: h.clock.nowMs() + 30_000 } });
+    await deps.sweeps.update(
+      sweep.id,
+      { version: cur.version },
+      { lease: { owner: 'crashed', untilMs: h.clock.nowMs() + 30_000 } },
+    );
     expect(await advanceSweep(deps, sweep.id)).toBe('busy');
     expect(await trialsOf(deps, sweep.id)).toHaveLength(0);
     h.clock.advance(31_000);
@@ -291,13 +379,32 @@ describe('sweep controller', () => {
 
   it('recreates a trial job that was recorded but never created (a crash between the two writes)', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }),
+    );
     const cur = await sweepOf(deps, sweep.id);
     await deps.sweeps.update(sweep.id, { version: cur.version }, { trialCount: 1 });
     await deps.sweeps.createTrial({
-      sweepId: sweep.id, tenantId: TENANT, number: 0, version: 1, jobId: 'ftjob-recorded0000000000000', previousJobIds: [], params: { learning_rate: 0.01 },
-      state: 'pending', value: null, reports: [], lastJobStep: 0, lastProgressAtMs: h.clock.nowMs(), lastProgressStep: 0, pausedBySweep: false,
-      fineTunedModel: null, error: null, createdAtMs: h.clock.nowMs(), finishedAtMs: null,
+      sweepId: sweep.id,
+      tenantId: TENANT,
+      number: 0,
+      version: 1,
+      jobId: 'ftjob-recorded0000000000000',
+      previousJobIds: [],
+      params: { learning_rate: 0.01 },
+      state: 'pending',
+      value: null,
+      reports: [],
+      lastJobStep: 0,
+      lastProgressAtMs: h.clock.nowMs(),
+      lastProgressStep: 0,
+      pausedBySweep: false,
+      fineTunedModel: null,
+      error: null,
+      createdAtMs: h.clock.nowMs(),
+      finishedAtMs: null,
     });
     await advanceSweep(deps, sweep.id);
     const job = await h.job('ftjob-recorded0000000000000');
@@ -311,14 +418,31 @@ describe('sweep controller: more of the search', () => {
   it('warm-starts from an earlier sweep: a grid skips the points that sweep already ran', async () => {
     const deps = h.deps();
     const space = { batch_size: { type: 'categorical', choices: [4, 8, 16] } };
-    const first = await createSweep(deps, TENANT, h.request({ strategy: { type: 'grid' }, search_space: space, limits: { max_trials: 1, max_parallel_trials: 1 } }));
+    const first = await createSweep(
+      deps,
+      TENANT,
+      h.request({
+        strategy: { type: 'grid' },
+        search_space: space,
+        limits: { max_trials: 1, max_parallel_trials: 1 },
+      }),
+    );
     await advanceSweep(deps, first.id);
     const [done] = await trialsOf(deps, first.id);
     await h.run(done.jobId, [0.4]);
     await advanceSweep(deps, first.id);
     expect((await sweepOf(deps, first.id)).status).toBe('succeeded');
 
-    const second = await createSweep(deps, TENANT, h.request({ strategy: { type: 'grid' }, search_space: space, limits: { max_trials: 5, max_parallel_trials: 5 }, warm_start: { sweep_ids: [first.id] } }));
+    const second = await createSweep(
+      deps,
+      TENANT,
+      h.request({
+        strategy: { type: 'grid' },
+        search_space: space,
+        limits: { max_trials: 5, max_parallel_trials: 5 },
+        warm_start: { sweep_ids: [first.id] },
+      }),
+    );
     await advanceSweep(deps, second.id);
     const params = (await trialsOf(deps, second.id)).map((t) => t.params.batch_size);
     expect(params).not.toContain(done.params.batch_size);
@@ -330,9 +454,21 @@ describe('sweep controller: more of the search', () => {
     const sweep = await createSweep(
       deps,
       TENANT,
-      h.request({ limits: { max_trials: 3, max_parallel_trials: 1 }, early_stopping: { type: 'median', n_startup_trials: 2, n_warmup_steps: 0, interval_steps: 1, n_min_trials: 1 } }),
+      h.request({
+        limits: { max_trials: 3, max_parallel_trials: 1 },
+        early_stopping: {
+          type: 'median',
+          n_startup_trials: 2,
+          n_warmup_steps: 0,
+          interval_steps: 1,
+          n_min_trials: 1,
+        },
+      }),
     );
-    for (const values of [[0.5, 0.4, 0.3], [0.6, 0.5, 0.4]]) {
+    for (const values of [
+      [0.5, 0.4, 0.3],
+      [0.6, 0.5, 0.4],
+    ]) {
       await advanceSweep(deps, sweep.id);
       const t = (await trialsOf(deps, sweep.id)).find((x) => x.state === 'pending')!;
       await h.run(t.jobId, values);
@@ -347,7 +483,11 @@ describe('sweep controller: more of the search', () => {
 
   it('a trial event advances the sweep of that job; other jobs are not trials', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }),
+    );
     await advanceSweep(deps, sweep.id);
     const [t] = await trialsOf(deps, sweep.id);
     await h.run(t.jobId, [0.5]);
@@ -358,7 +498,11 @@ describe('sweep controller: more of the search', () => {
 
   it('the worker runs passes on kicks and trial events, one at a time', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 2, max_parallel_trials: 1 } }),
+    );
     const errors: unknown[] = [];
     const worker = startSweepWorker(deps, { intervalMs: 60_000, onError: (e) => errors.push(e) });
     try {
@@ -386,7 +530,16 @@ describe('sweep controller: repairs', () => {
     const cur = await sweepOf(deps, sweep.id);
     const t = h.clock.nowMs();
     // What finish() writes first; then "the process dies" before the outbox entry and the trial jobs.
-    await deps.sweeps.update(sweep.id, { version: cur.version }, { status: 'succeeded', statusReason: 'target_reached', finishedAt: Math.floor(t / 1000), finishedTransition: { to: 'succeeded', atMs: t } });
+    await deps.sweeps.update(
+      sweep.id,
+      { version: cur.version },
+      {
+        status: 'succeeded',
+        statusReason: 'target_reached',
+        finishedAt: Math.floor(t / 1000),
+        finishedTransition: { to: 'succeeded', atMs: t },
+      },
+    );
     expect(await outbox('fine_tuning.sweep.succeeded', sweep.id)).toHaveLength(0);
     expect((await deps.sweeps.listActive(1000)).map((s) => s.id)).toContain(sweep.id);
 
@@ -404,15 +557,41 @@ describe('sweep controller: repairs', () => {
 describe('sweep controller: a trial job left half-created', () => {
   it('is queued and submitted when it has sat in validating_files for a minute', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(deps, TENANT, h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }));
+    const sweep = await createSweep(
+      deps,
+      TENANT,
+      h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }),
+    );
     const cur = await sweepOf(deps, sweep.id);
     await deps.sweeps.update(sweep.id, { version: cur.version }, { trialCount: 1 });
     const jobId = 'ftjob-halfcreated000000000000';
-    await h.env.stores.jobs.create(jobRecord({ id: jobId, status: 'validating_files', sweepId: sweep.id, createdAt: Math.floor(h.clock.nowMs() / 1000) }));
+    await h.env.stores.jobs.create(
+      jobRecord({
+        id: jobId,
+        status: 'validating_files',
+        sweepId: sweep.id,
+        createdAt: Math.floor(h.clock.nowMs() / 1000),
+      }),
+    );
     await deps.sweeps.createTrial({
-      sweepId: sweep.id, tenantId: TENANT, number: 0, version: 1, jobId, previousJobIds: [], params: { learning_rate: 0.01 },
-      state: 'pending', value: null, reports: [], lastJobStep: 0, lastProgressAtMs: h.clock.nowMs(), lastProgressStep: 0, pausedBySweep: false,
-      fineTunedModel: null, error: null, createdAtMs: h.clock.nowMs(), finishedAtMs: null,
+      sweepId: sweep.id,
+      tenantId: TENANT,
+      number: 0,
+      version: 1,
+      jobId,
+      previousJobIds: [],
+      params: { learning_rate: 0.01 },
+      state: 'pending',
+      value: null,
+      reports: [],
+      lastJobStep: 0,
+      lastProgressAtMs: h.clock.nowMs(),
+      lastProgressStep: 0,
+      pausedBySweep: false,
+      fineTunedModel: null,
+      error: null,
+      createdAtMs: h.clock.nowMs(),
+      finishedAtMs: null,
     });
     await advanceSweep(deps, sweep.id);
     expect((await h.job(jobId)).status).toBe('validating_files'); // may still be on its way

@@ -26,7 +26,11 @@ export interface Harness {
   outboxed: number;
   request(over?: Partial<Record<keyof SweepCreate, unknown>>): SweepCreate;
   /** The runner's part: start the job, report evaluations (`values` at steps 10, 20, …), finish. */
-  run(jobId: string, values: number[], end?: 'succeeded' | 'running' | { failed: string }): Promise<JobRecord>;
+  run(
+    jobId: string,
+    values: number[],
+    end?: 'succeeded' | 'running' | { failed: string },
+  ): Promise<JobRecord>;
   job(id: string): Promise<JobRecord>;
   stop(): Promise<void>;
 }
@@ -34,15 +38,40 @@ export interface Harness {
 const catalog: BaseModelCatalog = {
   async describe(_tenant, id) {
     if (id !== 'tiny-base') return undefined;
-    return { id, contextLength: 128, defaultLearningRate: 1e-3, parameterCount: 100_000, hiddenSize: 64, layers: 2, source: 'test', learningRateSource: 'test' };
+    return {
+      id,
+      contextLength: 128,
+      defaultLearningRate: 1e-3,
+      parameterCount: 100_000,
+      hiddenSize: 64,
+      layers: 2,
+      source: 'test',
+      learningRateSource: 'test',
+    };
   },
 };
 
 export async function startHarness(): Promise<Harness> {
   const clock = manualClock();
   const env = await startEmbedded({ clock });
-  await env.stores.files.put(fileRecord({ id: 'file-train', format: 'classification', exampleCount: 200, tokenCount: 4000, labels: ['negative', 'positive'] }));
-  await env.stores.files.put(fileRecord({ id: 'file-valid', format: 'classification', exampleCount: 50, tokenCount: 1000, labels: ['negative', 'positive'] }));
+  await env.stores.files.put(
+    fileRecord({
+      id: 'file-train',
+      format: 'classification',
+      exampleCount: 200,
+      tokenCount: 4000,
+      labels: ['negative', 'positive'],
+    }),
+  );
+  await env.stores.files.put(
+    fileRecord({
+      id: 'file-valid',
+      format: 'classification',
+      exampleCount: 50,
+      tokenCount: 1000,
+      labels: ['negative', 'positive'],
+    }),
+  );
   const sweeps = new DynamoSweepStore({ doc: env.clients.doc, table: env.config.table, clock });
   const ids = timeSortedIds(clock);
   const calls: Harness['calls'] = [];
@@ -101,15 +130,31 @@ export async function startHarness(): Promise<Harness> {
       for (const [i, v] of values.entries()) {
         const step = (i + 1) * 10;
         clock.advance(1000);
-        await recordMetrics(deps, job, { step, totalSteps: total, train_loss: v, valid_loss: v, full_valid_loss: v, epoch: 1 });
+        await recordMetrics(deps, job, {
+          step,
+          totalSteps: total,
+          train_loss: v,
+          valid_loss: v,
+          full_valid_loss: v,
+          epoch: 1,
+        });
         const cur = (await env.stores.jobs.getById(jobId))!;
         if (cur.status !== 'running') return cur;
-        await env.stores.jobs.update(jobId, { version: cur.version, status: 'running' }, { progress: { step, totalSteps: total, epoch: 1 } });
+        await env.stores.jobs.update(
+          jobId,
+          { version: cur.version, status: 'running' },
+          { progress: { step, totalSteps: total, epoch: 1 } },
+        );
       }
       if (end === 'succeeded') {
-        await transitionJob(deps, jobId, 'succeeded', { expectedStatus: 'running', patch: { fineTunedModel: `ft:tiny-base:${TENANT}::${jobId}` } });
+        await transitionJob(deps, jobId, 'succeeded', {
+          expectedStatus: 'running',
+          patch: { fineTunedModel: `ft:tiny-base:${TENANT}::${jobId}` },
+        });
       } else if (end !== 'running') {
-        await transitionJob(deps, jobId, 'failed', { patch: { error: { code: end.failed, message: `failed: ${end.failed}`, param: null } } });
+        await transitionJob(deps, jobId, 'failed', {
+          patch: { error: { code: end.failed, message: `failed: ${end.failed}`, param: null } },
+        });
       }
       return (await env.stores.jobs.getById(jobId))!;
     },
