@@ -1,12 +1,13 @@
 /**
  * The trainer's configuration: one typed object with commented defaults (nanoGPT `train.py` style).
  *
- * `DEFAULT_HYPERPARAMETERS` is the full resolved set; a preset or a hyperparameter file holds only
+ * `DEFAULT_HYPERPARAMETERS` (declared in the contract, openapi/schemas/hyperparameters.ts) is the full resolved set; a preset or a hyperparameter file holds only
  * overrides, `resolveTrainerConfig` lays them over the defaults and validates the result with the
  * shared schema (openapi/schemas/hyperparameters.ts). The resolved object is written into every
  * checkpoint, so a resumed run continues with exactly the settings it started with.
  */
 import {
+  DEFAULT_HYPERPARAMETERS,
   HyperparametersSchema,
   ResolvedHyperparametersSchema,
   type Hyperparameters,
@@ -15,36 +16,6 @@ import {
 
 /** What the examples teach: next-token LM on targets (chat, prompt/completion, text) or sequence classification. */
 export type Task = 'chat' | 'prompt_completion' | 'classification' | 'text';
-
-export const DEFAULT_HYPERPARAMETERS: ResolvedHyperparameters = {
-  n_epochs: 3, // passes over the training examples
-  batch_size: 8, // examples per optimizer step (before accumulation multiplies it)
-  learning_rate_multiplier: 1, // scales learning_rate (OpenAI's knob)
-  learning_rate: 1e-3, // peak rate; the effective rate is learning_rate × learning_rate_multiplier
-  optimizer: 'adamw', // adamw | adam | sgd (sgd uses `momentum`)
-  momentum: 0.9, // sgd only
-  beta1: 0.9, // Adam first-moment decay
-  beta2: 0.999, // Adam second-moment decay
-  epsilon: 1e-8, // Adam denominator guard
-  weight_decay: 0.01, // adamw: decoupled; adam/sgd: added to the gradient (L2)
-  warmup_steps: 0, // steps of warm-up from 0 to the peak rate
-  warmup_type: 'linear', // shape of the warm-up: linear | cosine
-  lr_scheduler: 'linear', // after warm-up: constant | linear (to 0) | cosine (to 0) | reduce_on_plateau
-  reduce_on_plateau: { factor: 0.5, patience: 1, min_lr: 0, threshold: 1e-4 },
-  gradient_accumulation_steps: 1, // micro-batches of batch_size per optimizer step
-  gradient_checkpointing: false, // recompute activations in the backward pass (less memory, more time)
-  max_grad_norm: 1, // clip the global gradient norm to this; null = no clipping
-  dropout: 0, // dropout rate while training (never at evaluation)
-  early_stopping: null, // { metric, patience, min_delta, restore_best } or null
-  sampling: { strategy: 'shuffle', weight_field: 'sample_weight' },
-  batch_size_schedule: [], // [{ step, batch_size }]: batch size from `step` on (adaptive batch size)
-  max_sequence_length: 256, // tokens per example after truncation
-  eval_interval_steps: 50, // full validation pass every this many steps (and at the end)
-  checkpoint_interval_steps: 100, // checkpoint every this many steps (and at the end)
-  keep_checkpoints: 2, // best k checkpoints kept (the newest is always kept too, for resuming)
-  metrics_interval_steps: 10, // one metrics report every this many steps
-  seed: 42, // sampling order, dropout masks and fresh weights all derive from it
-};
 
 export interface TrainerPaths {
   /** HF folder (config.json, model.safetensors, tokenizer.json) or a bare model config.json. */

@@ -9,6 +9,8 @@ export const FilePurposeSchema = z
 export const FileFormatSchema = z
   .enum(['chat', 'prompt_completion', 'classification', 'text'])
   .openapi('FileFormat');
+/** What a training file's examples teach; the trainer calls it the task. */
+export type FileFormat = z.infer<typeof FileFormatSchema>;
 
 export const FileIdParamSchema = z.object({
   file_id: z

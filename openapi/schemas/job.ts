@@ -12,6 +12,14 @@ export const ProviderSchema = z.enum(['local', 'batch', 'openai']).openapi('Prov
 export const JobStatusSchema = z
   .enum(['validating_files', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'])
   .openapi('FineTuningJobStatus');
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+/** Every job status, in lifecycle order. Which may follow which: functions/domain/lifecycle/transitions.ts. */
+export const JOB_STATUSES: readonly JobStatus[] = JobStatusSchema.options;
+/** A job in one of these never changes again. */
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+export const isTerminalJobStatus = (status: string): boolean =>
+  (TERMINAL_JOB_STATUSES as readonly string[]).includes(status);
+export type Provider = z.infer<typeof ProviderSchema>;
 
 export const JobIdParamSchema = z.object({
   fine_tuning_job_id: z

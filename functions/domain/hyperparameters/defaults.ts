@@ -1,29 +1,32 @@
 /**
- * Values of the hyperparameters that have no `auto` rule, used when a request omits them.
- * They match the trainer's defaults (runner/config.ts DEFAULT_HYPERPARAMETERS), which the API
- * cannot import (DESIGN §2: functions/ imports openapi/ only); a unit test keeps the two in step.
+ * The hyperparameters that have no `auto` rule: a request that omits one gets the contract's default
+ * (openapi/schemas/hyperparameters.ts DEFAULT_HYPERPARAMETERS), the same value the trainer starts from.
  */
-import type { ResolvedHyperparameters } from '../../../openapi/schemas/hyperparameters';
+import { DEFAULT_HYPERPARAMETERS } from '../../../openapi/schemas/hyperparameters';
 
-export const FIXED_DEFAULTS = {
-  optimizer: 'adamw',
-  momentum: 0.9,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-8,
-  weight_decay: 0.01,
-  warmup_type: 'linear',
-  lr_scheduler: 'linear',
-  reduce_on_plateau: { factor: 0.5, patience: 1, min_lr: 0, threshold: 1e-4 },
-  gradient_accumulation_steps: 1,
-  gradient_checkpointing: false,
-  max_grad_norm: 1,
-  dropout: 0,
-  early_stopping: null,
-  sampling: { strategy: 'shuffle', weight_field: 'sample_weight' },
-  batch_size_schedule: [],
-  keep_checkpoints: 2,
-} satisfies Partial<ResolvedHyperparameters>;
+const FIXED_KEYS = [
+  'optimizer',
+  'momentum',
+  'beta1',
+  'beta2',
+  'epsilon',
+  'weight_decay',
+  'warmup_type',
+  'lr_scheduler',
+  'reduce_on_plateau',
+  'gradient_accumulation_steps',
+  'gradient_checkpointing',
+  'max_grad_norm',
+  'dropout',
+  'early_stopping',
+  'sampling',
+  'batch_size_schedule',
+  'keep_checkpoints',
+] as const;
+
+export const FIXED_DEFAULTS = Object.fromEntries(
+  FIXED_KEYS.map((k) => [k, DEFAULT_HYPERPARAMETERS[k]]),
+) as Pick<typeof DEFAULT_HYPERPARAMETERS, (typeof FIXED_KEYS)[number]>;
 
 /** Training memory a job may plan for, by provider (what `batch_size: auto` fits into). */
 export const MEMORY_BUDGET_BYTES = {

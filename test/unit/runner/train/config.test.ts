@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERPARAMETERS, peakLearningRate, resolveTrainerConfig } from '../../../../runner/config';
+import { DEFAULT_HYPERPARAMETERS } from '../../../../openapi/schemas/hyperparameters';
+import { peakLearningRate, resolveTrainerConfig } from '../../../../runner/config';
 import { learningRateAt } from '../../../../runner/optim';
 
 describe('trainer config', () => {

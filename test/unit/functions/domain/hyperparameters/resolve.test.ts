@@ -8,12 +8,10 @@ import { ValidationError } from '../../../../../functions/errors';
 import {
   autoEpochs,
   resolveHyperparameters,
-  FIXED_DEFAULTS,
   type DataFacts,
 } from '../../../../../functions/domain/hyperparameters';
 import { describeConfig, type BaseModelInfo } from '../../../../../functions/domain/models';
 import type { Provider } from '../../../../../functions/domain/records';
-import { DEFAULT_HYPERPARAMETERS } from '../../../../../runner/config';
 
 const gpt2Small: BaseModelInfo = describeConfig(
   'gpt2',
@@ -117,11 +115,6 @@ describe('resolving auto hyperparameters', () => {
     const r = resolve({ n_epochs: 1, batch_size: 10, warmup_ratio: 0.1 }, { trainingExamples: 1000 });
     expect(r.hyperparameters.warmup_steps).toBe(10);
     expect(r.explanations.warmup_steps).toMatch(/warmup_ratio 0.1 × 100 total steps/);
-  });
-
-  it('keeps the API defaults in step with the trainer defaults', () => {
-    for (const [k, v] of Object.entries(FIXED_DEFAULTS))
-      expect(v, k).toEqual(DEFAULT_HYPERPARAMETERS[k as keyof typeof DEFAULT_HYPERPARAMETERS]);
   });
 });
 
