@@ -26,72 +26,198 @@ export const EarlyStoppingMetricSchema = z
   .enum(['valid_loss', 'valid_mean_token_accuracy', 'full_valid_loss', 'accuracy'])
   .openapi('EarlyStoppingMetric');
 
+const d = (description: string) => ({ description });
+
 export const EarlyStoppingSchema = z
   .strictObject({
-    metric: EarlyStoppingMetricSchema.default('valid_loss'),
-    /** Evaluations without a gain of at least `min_delta` before training stops. */
-    patience: z.int().min(1).max(100).default(3),
-    min_delta: z.number().min(0).default(0),
-    /** Put the best evaluated weights back before saving the model. */
-    restore_best: z.boolean().default(true),
+    metric: EarlyStoppingMetricSchema.default('valid_loss').openapi(
+      d('The evaluated metric watched for improvement (lower loss or higher accuracy is better).'),
+    ),
+    patience: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .openapi(d('Evaluations without a gain of at least `min_delta` before training stops.')),
+    min_delta: z
+      .number()
+      .min(0)
+      .default(0)
+      .openapi(d('The smallest change of the metric that counts as an improvement.')),
+    restore_best: z
+      .boolean()
+      .default(true)
+      .openapi(d('Put the best evaluated weights back before saving the model.')),
   })
-  .openapi('EarlyStopping');
+  .openapi('EarlyStopping', d('Stop when the validation metric stops improving; null or omitted = never.'));
 
 export const ReduceOnPlateauSchema = z
   .strictObject({
-    factor: z.number().gt(0).lt(1).default(0.5),
-    patience: z.int().min(0).max(100).default(1),
-    min_lr: z.number().min(0).default(0),
-    threshold: z.number().min(0).default(1e-4),
+    factor: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.5)
+      .openapi(d('The learning rate is multiplied by this on each plateau.')),
+    patience: z
+      .int()
+      .min(0)
+      .max(100)
+      .default(1)
+      .openapi(d('Evaluations without improvement before the rate is reduced.')),
+    min_lr: z.number().min(0).default(0).openapi(d('The rate is never reduced below this.')),
+    threshold: z
+      .number()
+      .min(0)
+      .default(1e-4)
+      .openapi(d('The smallest loss decrease that counts as an improvement.')),
   })
-  .openapi('ReduceOnPlateau');
+  .openapi(
+    'ReduceOnPlateau',
+    d('`lr_scheduler: reduce_on_plateau` only: when and how far to lower the rate.'),
+  );
 
 export const SamplingSchema = z
   .strictObject({
-    strategy: SamplingStrategySchema.default('shuffle'),
-    /** `weighted`: the example field holding each example's non-negative sampling weight. */
-    weight_field: z.string().min(1).max(64).default('sample_weight'),
+    strategy: SamplingStrategySchema.default('shuffle').openapi(
+      d(
+        'Order of examples: shuffle (new order each epoch), sequential (file order), stratified (classes ' +
+          'interleaved by label), bootstrap (drawn with replacement), weighted (drawn by `weight_field`).',
+      ),
+    ),
+    weight_field: z
+      .string()
+      .min(1)
+      .max(64)
+      .default('sample_weight')
+      .openapi(d("`weighted`: the example field holding each example's non-negative sampling weight.")),
   })
-  .openapi('Sampling');
+  .openapi('Sampling', d('How training examples are drawn into batches.'));
 
 export const BatchSizeStepSchema = z
-  .strictObject({ step: z.int().min(0), batch_size: z.int().min(1).max(256) })
+  .strictObject({
+    step: z.int().min(0).openapi(d('The optimizer step from which this batch size applies.')),
+    batch_size: z.int().min(1).max(256),
+  })
   .openapi('BatchSizeStep');
 
-/** The hyperparameters as requested. Every field is optional; omitted means `auto`/default. */
+/**
+ * The hyperparameters as requested. Every field is optional; omitted means `auto`/default. Each
+ * description is the help text that the OpenAPI document, the SDK and the dashboard's form show.
+ */
 export const HyperparametersSchema = z
   .strictObject({
-    n_epochs: z.union([auto, z.int().min(1).max(50)]).optional(),
-    batch_size: z.union([auto, z.int().min(1).max(256)]).optional(),
-    learning_rate_multiplier: z.union([auto, z.number().gt(0).max(100)]).optional(),
-    /** Absolute learning rate; overrides the base model's default times the multiplier. */
-    learning_rate: z.union([auto, z.number().gt(0).max(1)]).optional(),
-    optimizer: OptimizerSchema.optional(),
-    momentum: z.number().min(0).lt(1).optional(),
-    beta1: z.number().min(0).lt(1).optional(),
-    beta2: z.number().min(0).lt(1).optional(),
-    epsilon: z.number().gt(0).max(1).optional(),
-    weight_decay: z.number().min(0).max(1).optional(),
-    warmup_steps: z.int().min(0).optional(),
-    warmup_ratio: z.number().min(0).lt(1).optional(),
-    warmup_type: WarmupTypeSchema.optional(),
-    lr_scheduler: LrSchedulerSchema.optional(),
+    n_epochs: z
+      .union([auto, z.int().min(1).max(50)])
+      .optional()
+      .openapi(d('Passes over the training examples. `auto`: chosen from the number of examples.')),
+    batch_size: z
+      .union([auto, z.int().min(1).max(256)])
+      .optional()
+      .openapi(
+        d(
+          'Examples per optimizer step (before gradient accumulation multiplies it). `auto`: the largest that ' +
+            'suits the data and fits the memory.',
+        ),
+      ),
+    learning_rate_multiplier: z
+      .union([auto, z.number().gt(0).max(100)])
+      .optional()
+      .openapi(
+        d("Scales the base model's default learning rate (OpenAI's knob). Exclusive with learning_rate."),
+      ),
+    learning_rate: z
+      .union([auto, z.number().gt(0).max(1)])
+      .optional()
+      .openapi(d("Absolute peak learning rate; overrides the base model's default times the multiplier.")),
+    optimizer: OptimizerSchema.optional().openapi(
+      d('adamw (decoupled weight decay), adam, or sgd (with `momentum`).'),
+    ),
+    momentum: z.number().min(0).lt(1).optional().openapi(d('sgd only: momentum of the update.')),
+    beta1: z.number().min(0).lt(1).optional().openapi(d("Adam's first-moment (mean) decay rate.")),
+    beta2: z.number().min(0).lt(1).optional().openapi(d("Adam's second-moment (variance) decay rate.")),
+    epsilon: z.number().gt(0).max(1).optional().openapi(d("Adam's guard against dividing by zero.")),
+    weight_decay: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .openapi(d('adamw: decoupled weight decay; adam and sgd: L2 penalty added to the gradient.')),
+    warmup_steps: z
+      .int()
+      .min(0)
+      .optional()
+      .openapi(d('Steps over which the rate rises from 0 to its peak. Exclusive with warmup_ratio.')),
+    warmup_ratio: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .openapi(d('Warm-up as a fraction of all steps. Exclusive with warmup_steps.')),
+    warmup_type: WarmupTypeSchema.optional().openapi(d('Shape of the warm-up: linear or cosine.')),
+    lr_scheduler: LrSchedulerSchema.optional().openapi(
+      d(
+        'The rate after warm-up: constant, linear (to 0), cosine (to 0), or reduce_on_plateau (lowered when ' +
+          'the evaluated loss stops improving).',
+      ),
+    ),
     reduce_on_plateau: ReduceOnPlateauSchema.optional(),
-    gradient_accumulation_steps: z.int().min(1).max(1024).optional(),
-    gradient_checkpointing: z.boolean().optional(),
-    max_grad_norm: z.union([z.number().gt(0), z.null()]).optional(),
-    dropout: z.number().min(0).lt(1).optional(),
+    gradient_accumulation_steps: z
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .openapi(d('Micro-batches of batch_size whose gradients are summed into one optimizer step.')),
+    gradient_checkpointing: z
+      .boolean()
+      .optional()
+      .openapi(d('Recompute activations in the backward pass: less memory, more time.')),
+    max_grad_norm: z
+      .union([z.number().gt(0), z.null()])
+      .optional()
+      .openapi(d('Clip the global gradient norm to this; null = no clipping.')),
+    dropout: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .openapi(d('Dropout rate while training (never at evaluation).')),
     early_stopping: z.union([EarlyStoppingSchema, z.null()]).optional(),
     sampling: SamplingSchema.optional(),
-    /** Adaptive batch size: piecewise-constant batch size from each `step` on (overrides batch_size there). */
-    batch_size_schedule: z.array(BatchSizeStepSchema).max(32).optional(),
-    /** Tokens per example after truncation; `auto` = the model's context length. */
-    max_sequence_length: z.union([auto, z.int().min(8).max(32768)]).optional(),
-    eval_interval_steps: z.union([auto, z.int().min(1)]).optional(),
-    checkpoint_interval_steps: z.union([auto, z.int().min(1)]).optional(),
-    /** Keep the best k checkpoints (by the early-stopping metric, else valid/train loss). */
-    keep_checkpoints: z.int().min(1).max(20).optional(),
-    metrics_interval_steps: z.int().min(1).optional(),
+    batch_size_schedule: z
+      .array(BatchSizeStepSchema)
+      .max(32)
+      .optional()
+      .openapi(
+        d(
+          'Adaptive batch size: piecewise-constant batch size from each `step` on (overrides batch_size there).',
+        ),
+      ),
+    max_sequence_length: z
+      .union([auto, z.int().min(8).max(32768)])
+      .optional()
+      .openapi(d("Tokens per example after truncation. `auto`: the model's context length.")),
+    eval_interval_steps: z
+      .union([auto, z.int().min(1)])
+      .optional()
+      .openapi(
+        d('A full validation pass every this many steps (and at the end). `auto`: about ten per run.'),
+      ),
+    checkpoint_interval_steps: z
+      .union([auto, z.int().min(1)])
+      .optional()
+      .openapi(d('A checkpoint every this many steps (and at the end). `auto`: at most five per run.')),
+    keep_checkpoints: z
+      .int()
+      .min(1)
+      .max(20)
+      .optional()
+      .openapi(
+        d(
+          'Keep the best k checkpoints (by the early-stopping metric, else valid/train loss); the newest is kept too.',
+        ),
+      ),
+    metrics_interval_steps: z.int().min(1).optional().openapi(d('One metrics event every this many steps.')),
   })
   .openapi('Hyperparameters');
 

@@ -193,6 +193,9 @@ export type EarlyStoppingMetric = 'valid_loss' | 'valid_mean_token_accuracy' | '
 export type SamplingStrategy = 'shuffle' | 'sequential' | 'stratified' | 'bootstrap' | 'weighted';
 
 export type BatchSizeStep = {
+    /**
+     * The optimizer step from which this batch size applies.
+     */
     step: number;
     batch_size: number;
 };
@@ -224,51 +227,147 @@ export type FineTuningMethod = {
 };
 
 export type Hyperparameters = {
+    /**
+     * Passes over the training examples. `auto`: chosen from the number of examples.
+     */
     n_epochs?: 'auto' | number;
+    /**
+     * Examples per optimizer step (before gradient accumulation multiplies it). `auto`: the largest that suits the data and fits the memory.
+     */
     batch_size?: 'auto' | number;
+    /**
+     * Scales the base model's default learning rate (OpenAI's knob). Exclusive with learning_rate.
+     */
     learning_rate_multiplier?: 'auto' | number;
+    /**
+     * Absolute peak learning rate; overrides the base model's default times the multiplier.
+     */
     learning_rate?: 'auto' | number;
-    optimizer?: Optimizer;
+    optimizer?: Optimizer & unknown;
+    /**
+     * sgd only: momentum of the update.
+     */
     momentum?: number;
+    /**
+     * Adam's first-moment (mean) decay rate.
+     */
     beta1?: number;
+    /**
+     * Adam's second-moment (variance) decay rate.
+     */
     beta2?: number;
+    /**
+     * Adam's guard against dividing by zero.
+     */
     epsilon?: number;
+    /**
+     * adamw: decoupled weight decay; adam and sgd: L2 penalty added to the gradient.
+     */
     weight_decay?: number;
+    /**
+     * Steps over which the rate rises from 0 to its peak. Exclusive with warmup_ratio.
+     */
     warmup_steps?: number;
+    /**
+     * Warm-up as a fraction of all steps. Exclusive with warmup_steps.
+     */
     warmup_ratio?: number;
-    warmup_type?: WarmupType;
-    lr_scheduler?: LrScheduler;
+    warmup_type?: WarmupType & unknown;
+    lr_scheduler?: LrScheduler & unknown;
     reduce_on_plateau?: ReduceOnPlateau;
+    /**
+     * Micro-batches of batch_size whose gradients are summed into one optimizer step.
+     */
     gradient_accumulation_steps?: number;
+    /**
+     * Recompute activations in the backward pass: less memory, more time.
+     */
     gradient_checkpointing?: boolean;
+    /**
+     * Clip the global gradient norm to this; null = no clipping.
+     */
     max_grad_norm?: number | null;
+    /**
+     * Dropout rate while training (never at evaluation).
+     */
     dropout?: number;
     early_stopping?: EarlyStopping | null;
     sampling?: Sampling;
+    /**
+     * Adaptive batch size: piecewise-constant batch size from each `step` on (overrides batch_size there).
+     */
     batch_size_schedule?: Array<BatchSizeStep>;
+    /**
+     * Tokens per example after truncation. `auto`: the model's context length.
+     */
     max_sequence_length?: 'auto' | number;
+    /**
+     * A full validation pass every this many steps (and at the end). `auto`: about ten per run.
+     */
     eval_interval_steps?: 'auto' | number;
+    /**
+     * A checkpoint every this many steps (and at the end). `auto`: at most five per run.
+     */
     checkpoint_interval_steps?: 'auto' | number;
+    /**
+     * Keep the best k checkpoints (by the early-stopping metric, else valid/train loss); the newest is kept too.
+     */
     keep_checkpoints?: number;
+    /**
+     * One metrics event every this many steps.
+     */
     metrics_interval_steps?: number;
 };
 
+/**
+ * `lr_scheduler: reduce_on_plateau` only: when and how far to lower the rate.
+ */
 export type ReduceOnPlateau = {
+    /**
+     * The learning rate is multiplied by this on each plateau.
+     */
     factor?: number;
+    /**
+     * Evaluations without improvement before the rate is reduced.
+     */
     patience?: number;
+    /**
+     * The rate is never reduced below this.
+     */
     min_lr?: number;
+    /**
+     * The smallest loss decrease that counts as an improvement.
+     */
     threshold?: number;
 };
 
+/**
+ * Stop when the validation metric stops improving; null or omitted = never.
+ */
 export type EarlyStopping = {
-    metric?: EarlyStoppingMetric;
+    metric?: EarlyStoppingMetric & unknown;
+    /**
+     * Evaluations without a gain of at least `min_delta` before training stops.
+     */
     patience?: number;
+    /**
+     * The smallest change of the metric that counts as an improvement.
+     */
     min_delta?: number;
+    /**
+     * Put the best evaluated weights back before saving the model.
+     */
     restore_best?: boolean;
 };
 
+/**
+ * How training examples are drawn into batches.
+ */
 export type Sampling = {
-    strategy?: SamplingStrategy;
+    strategy?: SamplingStrategy & unknown;
+    /**
+     * `weighted`: the example field holding each example's non-negative sampling weight.
+     */
     weight_field?: string;
 };
 
