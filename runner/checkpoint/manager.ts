@@ -63,10 +63,10 @@ export class CheckpointManager implements Checkpointer {
   async save(state: TrainingState, score: number | undefined): Promise<{ id: string }> {
     const id = CheckpointManager.idFor(state.cursor.step);
     const files: Record<string, Uint8Array> = {
-      'model.safetensors': encodeSafetensors(state.weights as Map<string, tf.Tensor>, { format: 'pt' }),
-      'optimizer.safetensors': encodeSafetensors(state.optimizer.tensors),
+      'model.safetensors': await encodeSafetensors(state.weights as Map<string, tf.Tensor>, { format: 'pt' }),
+      'optimizer.safetensors': await encodeSafetensors(state.optimizer.tensors),
     };
-    if (state.bestWeights) files['best.safetensors'] = encodeSafetensors(state.bestWeights);
+    if (state.bestWeights) files['best.safetensors'] = await encodeSafetensors(state.bestWeights);
     const json: StateJson = {
       cursor: state.cursor,
       batchSize: state.batchSize,

@@ -5,15 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { concatChunks, encodeSafetensors as encodeHost, readSafetensors } from '../io';
 
-export function encodeSafetensors(
+/** Async because a GPU backend (WebGPU) can only read device memory asynchronously. */
+export async function encodeSafetensors(
   tensors: Map<string, tf.Tensor>,
   metadata: Record<string, string> = {},
-): Uint8Array {
-  const host = [...tensors.keys()].sort().map((name): [string, { shape: number[]; data: Float32Array }] => {
+): Promise<Uint8Array> {
+  const host: [string, { shape: number[]; data: Float32Array }][] = [];
+  for (const name of [...tensors.keys()].sort()) {
     const t = tensors.get(name)!;
     if (t.dtype !== 'float32') throw new Error(`checkpoint tensor ${name} is ${t.dtype}, expected float32`);
-    return [name, { shape: t.shape, data: t.dataSync() as Float32Array }];
-  });
+    host.push([name, { shape: t.shape, data: (await t.data()) as Float32Array }]);
+  }
   return concatChunks(encodeHost(host, metadata));
 }
 

@@ -4,14 +4,14 @@ import { collate } from '../data/batch';
 import type { TextTokenizer } from '../data/tokenizer';
 import type { TrainableModel } from './model';
 
-export function predictLabels(
+export async function predictLabels(
   model: TrainableModel,
   tok: TextTokenizer,
   texts: string[],
   labels: string[],
   maxLength: number,
   batchSize = 64,
-): string[] {
+): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < texts.length; i += batchSize) {
     const examples = texts.slice(i, i + batchSize).map((t) => {
@@ -19,27 +19,29 @@ export function predictLabels(
       return { ids, target: ids.map(() => 0), weight: 1 };
     });
     const b = collate(examples, 'classification', tok.padId);
-    const pred = tf.tidy(() => {
+    const argmax = tf.tidy(() => {
       const logits = model.classify(
         tf.tensor2d(b.ids, [b.size, b.length], 'int32'),
         tf.tensor1d(b.lastIndex!, 'int32'),
         { training: false },
       );
-      return [...(tf.argMax(logits, -1).dataSync() as Int32Array)];
+      return tf.argMax(logits, -1);
     });
+    const pred = [...((await argmax.data()) as Int32Array)];
+    argmax.dispose();
     out.push(...pred.map((p) => labels[p]));
   }
   return out;
 }
 
-export function heldOutAccuracy(
+export async function heldOutAccuracy(
   model: TrainableModel,
   tok: TextTokenizer,
   rows: { text: string; label: string }[],
   labels: string[],
   maxLength: number,
-): number {
-  const pred = predictLabels(
+): Promise<number> {
+  const pred = await predictLabels(
     model,
     tok,
     rows.map((r) => r.text),

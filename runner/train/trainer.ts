@@ -108,13 +108,14 @@ export class Trainer {
 
   /**
    * Gradients of one optimizer step over `indices` in micro-batches of `batchSize`, summed and
-   * divided by the step's total loss terms. The caller disposes the returned gradients.
+   * divided by the step's total loss terms. The caller disposes the returned gradients. Scalars are
+   * read asynchronously throughout: a GPU backend (WebGPU) cannot read device memory synchronously.
    */
-  gradients(
+  async gradients(
     indices: number[],
     batchSize: number,
     step: number,
-  ): { grads: Map<string, tf.Tensor>; result: StepResult } {
+  ): Promise<{ grads: Map<string, tf.Tensor>; result: StepResult }> {
     const ds = this.o.train;
     const batches = [];
     for (let i = 0; i < indices.length; i += batchSize) {
@@ -131,7 +132,7 @@ export class Trainer {
     let loss = 0;
     let correct = 0;
     let tokens = 0;
-    batches.forEach((b, j) => {
+    for (const [j, b] of batches.entries()) {
       tokens += b.size * b.length;
       const t = toTensors(b);
       let c: tf.Scalar | undefined;
@@ -140,10 +141,6 @@ export class Trainer {
         c = tf.keep(r.correct);
         return tf.div(r.loss, Math.max(1, count)) as tf.Scalar;
       }, this.vars);
-      loss += value.dataSync()[0];
-      correct += c!.dataSync()[0];
-      tf.dispose([value, c!]);
-      disposeTensors(t);
       this.vars.forEach((v, k) => {
         const g = grads[v.name];
         if (!g) return;
@@ -153,17 +150,22 @@ export class Trainer {
           tf.dispose([prev, g]);
         } else acc.set(this.names[k], g);
       });
-    });
+      disposeTensors(t);
+      // Read after the gradients are queued, so a GPU works on them while the host waits.
+      loss += (await value.data())[0];
+      correct += (await c!.data())[0];
+      tf.dispose([value, c!]);
+    }
     return { grads: acc, result: { loss, correct, count, tokens } };
   }
 
   /** Mean loss and accuracy over a dataset, without dropout, in batches of `batchSize`. */
-  evaluate(
+  async evaluate(
     ds: Dataset,
     batchSize: number,
     limitBatches?: number,
     firstBatch = 0,
-  ): { loss: number; accuracy: number } {
+  ): Promise<{ loss: number; accuracy: number }> {
     let loss = 0;
     let correct = 0;
     let count = 0;
@@ -172,13 +174,12 @@ export class Trainer {
     for (let k = 0; k < batches; k++) {
       const start = ((firstBatch + k) % nb) * batchSize;
       const b = collate(ds.examples.slice(start, start + batchSize), ds.task, this.o.padId);
-      const [l, c] = tf.tidy(() => {
-        const t = toTensors(b);
-        const r = lossSum(this.o.model, t, { training: false });
-        return [r.loss.dataSync()[0], r.correct.dataSync()[0]];
-      });
-      loss += l;
-      correct += c;
+      const t = toTensors(b);
+      const r = tf.tidy(() => lossSum(this.o.model, t, { training: false }));
+      disposeTensors(t);
+      loss += (await r.loss.data())[0];
+      correct += (await r.correct.data())[0];
+      tf.dispose([r.loss, r.correct]);
       count += b.count;
     }
     return { loss: loss / Math.max(1, count), accuracy: correct / Math.max(1, count) };
@@ -326,8 +327,8 @@ export class Trainer {
       const b = batchSizeAt(cursor.step, batchSize, h.batch_size_schedule);
       const indices = this.order(cursor.epoch).slice(cursor.position, cursor.position + b * k);
       const lr = learningRateAt(cursor.step, schedule, plateau.rate);
-      const { grads, result } = this.gradients(indices, b, cursor.step);
-      const clipped = clipByGlobalNorm(grads, h.max_grad_norm);
+      const { grads, result } = await this.gradients(indices, b, cursor.step);
+      const clipped = await clipByGlobalNorm(grads, h.max_grad_norm);
       this.optimizer.apply(model.weights, clipped.grads, lr);
       tf.dispose([...clipped.grads.values()]);
 
@@ -357,7 +358,7 @@ export class Trainer {
           batch_size: b * k,
         };
         if (validation) {
-          const v = this.evaluate(
+          const v = await this.evaluate(
             validation,
             evalBatch,
             1,
@@ -383,7 +384,7 @@ export class Trainer {
         let monitored = control.trainLossSinceEval.sum / Math.max(1, control.trainLossSinceEval.n);
         control.trainLossSinceEval = { sum: 0, n: 0 };
         if (validation) {
-          const v = this.evaluate(validation, evalBatch);
+          const v = await this.evaluate(validation, evalBatch);
           // At a full evaluation, valid_* are the full pass too (a single batch would only add noise).
           Object.assign(report, {
             valid_loss: v.loss,

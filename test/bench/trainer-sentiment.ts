@@ -45,7 +45,7 @@ async function main() {
       message: (_l, t) => console.log(t),
     },
   });
-  const acc = heldOutAccuracy(
+  const acc = await heldOutAccuracy(
     s.model,
     s.tokenizer,
     test,

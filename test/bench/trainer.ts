@@ -261,7 +261,7 @@ async function child(dir: string): Promise<void> {
   });
   const rows = run.tokens.length / (T + 1);
   const phases = [0, 0, 0]; // forward+backward, clip, optimizer (ms)
-  const step = (i: number): number => {
+  const step = async (i: number): Promise<number> => {
     const ids = new Int32Array(B * T),
       targets = new Int32Array(B * T);
     for (let r = 0; r < B; r++) {
@@ -283,7 +283,7 @@ async function child(dir: string): Promise<void> {
     const loss = value.dataSync()[0];
     const p1 = performance.now();
     const named = new Map(names.map((n, k) => [n, grads[vars[k].name]]));
-    const clipped = clipByGlobalNorm(named, train.maxGradNorm);
+    const clipped = await clipByGlobalNorm(named, train.maxGradNorm);
     const p2 = performance.now();
     optimizer.apply(model.weights, clipped.grads, train.lr);
     phases[0] += p1 - p0;
@@ -307,7 +307,7 @@ async function child(dir: string): Promise<void> {
       t0 = performance.now();
       cpu0 = process.cpuUsage();
     }
-    losses.push(step(i));
+    losses.push(await step(i));
     if (run.leakSteps > 0 && (i + 1) % Math.max(1, Math.floor(total / 10)) === 0)
       rssSamples.push(process.memoryUsage().rss / 2 ** 20);
   }

@@ -33,7 +33,7 @@ const configs = {
 };
 
 describe.each(Object.entries(configs))('%s', (_name, cfg) => {
-  it('gradient checkpointing gives the same gradients', () => {
+  it('gradient checkpointing gives the same gradients', async () => {
     const model = createModel(parseModelConfig(cfg), { seed: 3 });
     const plain = new Trainer({
       config: config({ gradient_checkpointing: false, dropout: 0.1 }),
@@ -47,8 +47,8 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
       train: ds,
       padId: tok.padId,
     });
-    const a = plain.gradients([0, 1, 2, 3], 4, 5);
-    const b = ckpt.gradients([0, 1, 2, 3], 4, 5);
+    const a = await plain.gradients([0, 1, 2, 3], 4, 5);
+    const b = await ckpt.gradients([0, 1, 2, 3], 4, 5);
     expect(b.result.loss).toBeCloseTo(a.result.loss, 5);
     let diff = 0;
     for (const [k, g] of a.grads)
@@ -58,19 +58,19 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
     model.dispose();
   });
 
-  it('dropout changes training losses (per step) but not evaluation', () => {
+  it('dropout changes training losses (per step) but not evaluation', async () => {
     const model = createModel(parseModelConfig(cfg), { seed: 3 });
     const drop = new Trainer({ config: config({ dropout: 0.3 }), model, train: ds, padId: tok.padId });
     const none = new Trainer({ config: config({ dropout: 0 }), model, train: ds, padId: tok.padId });
-    const l = (t: Trainer, step: number) => {
-      const r = t.gradients([0, 1], 2, step);
+    const l = async (t: Trainer, step: number) => {
+      const r = await t.gradients([0, 1], 2, step);
       tf.dispose([...r.grads.values()]);
       return r.result.loss;
     };
-    expect(l(drop, 0)).not.toBeCloseTo(l(none, 0), 4);
-    expect(l(drop, 0)).not.toBeCloseTo(l(drop, 1), 4);
-    expect(l(drop, 0)).toBe(l(drop, 0));
-    expect(drop.evaluate(ds, 8, 2).loss).toBe(none.evaluate(ds, 8, 2).loss);
+    expect(await l(drop, 0)).not.toBeCloseTo(await l(none, 0), 4);
+    expect(await l(drop, 0)).not.toBeCloseTo(await l(drop, 1), 4);
+    expect(await l(drop, 0)).toBe(await l(drop, 0));
+    expect((await drop.evaluate(ds, 8, 2)).loss).toBe((await none.evaluate(ds, 8, 2)).loss);
     model.dispose();
   });
 

@@ -57,7 +57,7 @@ describe('sentiment sentences, word-level Llama classifier', () => {
       },
     });
     const { result } = session;
-    const accuracy = heldOutAccuracy(
+    const accuracy = await heldOutAccuracy(
       session.model,
       session.tokenizer,
       test,

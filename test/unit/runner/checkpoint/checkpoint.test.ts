@@ -192,7 +192,7 @@ describe('checkpoint storage', () => {
     tf.dispose([...latest!.weights.values(), ...latest!.optimizer.tensors.values()]);
   });
 
-  it('safetensors round-trips names, shapes and values', () => {
+  it('safetensors round-trips names, shapes and values', async () => {
     const t = new Map<string, tf.Tensor>([
       [
         'a.weight',
@@ -203,7 +203,7 @@ describe('checkpoint storage', () => {
       ],
       ['b', tf.tensor1d([7.5])],
     ]);
-    const { tensors, metadata } = decodeSafetensors(encodeSafetensors(t, { format: 'pt' }));
+    const { tensors, metadata } = decodeSafetensors(await encodeSafetensors(t, { format: 'pt' }));
     expect(metadata).toEqual({ format: 'pt' });
     expect(tensors.get('a.weight')!.shape).toEqual([2, 3]);
     expect([...tensors.get('a.weight')!.dataSync()]).toEqual([1, 2, 3, 4, 5, 6]);

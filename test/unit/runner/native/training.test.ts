@@ -121,7 +121,7 @@ describe.runIf(loadAddon().ok)('training step on native kernels', () => {
         vars,
       );
       losses.push(value.dataSync()[0]);
-      const clipped = clipByGlobalNorm(new Map(names.map((n, k) => [n, grads[vars[k].name]])), 1.0);
+      const clipped = await clipByGlobalNorm(new Map(names.map((n, k) => [n, grads[vars[k].name]])), 1.0);
       opt.apply(model.weights, clipped.grads, 1e-3);
       tf.dispose([...clipped.grads.values(), value, t.ids, t.targets, t.mask]);
       if (step === 50) {

@@ -21,12 +21,12 @@ function collect() {
 }
 
 describe('gradient accumulation', () => {
-  it('k micro-batches of b give the gradients of one batch of k·b', () => {
+  it('k micro-batches of b give the gradients of one batch of k·b', async () => {
     const model = new TinyModel(30);
     const t = new Trainer({ config: config({ batch_size: 8 }), model, train: lm, padId: tok.padId });
     const idx = [0, 5, 9, 13, 2, 7, 11, 20];
-    const whole = t.gradients(idx, 8, 0);
-    const micro = t.gradients(idx, 2, 0);
+    const whole = await t.gradients(idx, 8, 0);
+    const micro = await t.gradients(idx, 2, 0);
     expect(micro.result.loss).toBeCloseTo(whole.result.loss, 5);
     for (const [k, g] of whole.grads) {
       expect(tf.max(tf.abs(tf.sub(g, micro.grads.get(k)!))).dataSync()[0]).toBeLessThan(1e-6);
@@ -81,17 +81,17 @@ describe('reproducibility', () => {
 });
 
 describe('dropout', () => {
-  it('changes training-time outputs (with the seed) but never evaluation', () => {
+  it('changes training-time outputs (with the seed) but never evaluation', async () => {
     const model = new TinyModel(30);
     const t = new Trainer({ config: config({ dropout: 0.5 }), model, train: lm, padId: tok.padId });
-    const g1 = t.gradients([0, 1, 2, 3], 4, 0);
-    const g2 = t.gradients([0, 1, 2, 3], 4, 1); // next step: another mask
-    const g1again = t.gradients([0, 1, 2, 3], 4, 0);
+    const g1 = await t.gradients([0, 1, 2, 3], 4, 0);
+    const g2 = await t.gradients([0, 1, 2, 3], 4, 1); // next step: another mask
+    const g1again = await t.gradients([0, 1, 2, 3], 4, 0);
     expect(g1.result.loss).not.toBeCloseTo(g2.result.loss, 4);
     expect(g1again.result.loss).toBe(g1.result.loss);
     const noDrop = new Trainer({ config: config({ dropout: 0 }), model, train: lm, padId: tok.padId });
-    expect(noDrop.gradients([0, 1, 2, 3], 4, 0).result.loss).not.toBeCloseTo(g1.result.loss, 4);
-    expect(t.evaluate(lmValid, 4).loss).toBe(noDrop.evaluate(lmValid, 4).loss);
+    expect((await noDrop.gradients([0, 1, 2, 3], 4, 0)).result.loss).not.toBeCloseTo(g1.result.loss, 4);
+    expect((await t.evaluate(lmValid, 4)).loss).toBe((await noDrop.evaluate(lmValid, 4)).loss);
     tf.dispose([...g1.grads.values(), ...g2.grads.values(), ...g1again.grads.values()]);
     model.dispose();
   });
