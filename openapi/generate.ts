@@ -1,16 +1,16 @@
 /**
- * `npm run openapi`: writes openapi/openapi.json from the app's routes, then generates the
- * TypeScript SDK into openapi/sdk/ with @hey-api/openapi-ts. Both outputs are committed;
- * test/api/openapi-drift.test.ts fails when the committed document no longer matches the code.
+ * `npm run openapi`: writes openapi/openapi.json from the contract (openapi/document.ts), then
+ * generates the TypeScript SDK into openapi/sdk/ with @hey-api/openapi-ts. Both outputs are
+ * committed; test/api/openapi-drift.test.ts fails when the committed ones no longer match.
  *
- * This script lives beside the contract but is a build step: it is the one file under openapi/
- * that imports the app (functions/api), because the document is generated from the app.
+ * A build step beside the contract: the one file under openapi/ that imports more than zod (the
+ * SDK generator, the file system). It never imports the app.
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@hey-api/openapi-ts';
-import { buildOpenApiDocument, serializeOpenApiDocument } from '../functions/api/document';
+import { openApiDocument, serializeOpenApiDocument } from './document';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const specPath = join(here, 'openapi.json');
@@ -48,7 +48,7 @@ export async function generateSdk(input: string, outDir: string): Promise<void> 
 }
 
 async function main() {
-  await writeFile(specPath, serializeOpenApiDocument(await buildOpenApiDocument()));
+  await writeFile(specPath, serializeOpenApiDocument(openApiDocument()));
   await generateSdk(specPath, sdkDir);
   console.log(`wrote ${specPath} and ${sdkDir}/`);
 }

@@ -65,7 +65,8 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', async (c) => {
-    document ??= import('./document').then((m) => m.openApiDocument(groups, ctx));
+    const documented = groups.flatMap((g) => (g.contract ? [g.contract] : []));
+    document ??= import('../../openapi/document').then((m) => m.openApiDocument(documented));
     return c.json(await document);
   });
   return app;

@@ -1,13 +1,19 @@
-/** What the API needs from its composition root (infra/local, the Lambda handler, tests). */
+/**
+ * What the API needs from its composition root (infra/local, the Lambda handler, tests), the
+ * optional route groups' parts included. A leaf: it names ports and domain types only, so the
+ * route modules can import it without the wiring importing them back.
+ */
+import type OpenAI from 'openai';
 import type { Clock, IdGenerator } from '../ports/clock';
 import type { BlobStore } from '../ports/blobs';
 import type { Dispatcher } from '../ports/dispatcher';
 import type { Stores } from '../ports/store';
+import type { SweepStore } from '../ports/sweeps';
+import type { SecretBox, WebhookStores } from '../ports/webhooks';
 import type { Provider } from '../domain/records';
 import type { BaseModelCatalog } from '../domain/models';
-import type { SweepApiDeps } from './routes/sweeps';
-import type { WebhookApiDeps } from './routes/webhook-endpoints';
-import type { ProviderWebhookDeps } from './routes/providers';
+import type { ProviderMirror } from '../domain/dispatch';
+import type { EndpointServiceDeps } from '../domain/webhooks';
 
 export interface ApiConfig {
   /** Provider of jobs that do not name one. */
@@ -64,6 +70,28 @@ export interface AppDeps {
   sweeps?: SweepApiDeps;
   /** Mounts /v1/providers/<provider>/webhook for the providers given (their own signatures). */
   providers?: ProviderWebhookDeps;
+}
+
+/** What the composition root gives the webhook routes (AppDeps.webhooks). */
+export interface WebhookApiDeps {
+  stores: WebhookStores;
+  secrets: SecretBox;
+  /** Why a URL may never be a target, or null (functions/adapters/http `webhookUrlChecker`). */
+  checkUrl: EndpointServiceDeps['checkUrl'];
+  /** Nudges the delivery worker after a redelivery (the local stack's `worker.kick`). */
+  onWork?: () => void;
+}
+
+/** What the composition root gives the sweep routes (AppDeps.sweeps). */
+export interface SweepApiDeps {
+  store: SweepStore;
+  /** A sweep was created or changed: run a controller pass for it (the local stack's worker kick). */
+  onChange?: (sweepId: string) => void;
+}
+
+/** What the provider webhook routes need, by provider (AppDeps.providers). */
+export interface ProviderWebhookDeps {
+  openai?: { client: OpenAI; webhookSecret: string; mirror: ProviderMirror };
 }
 
 export const consoleLogger: AppLogger = {

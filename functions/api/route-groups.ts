@@ -12,12 +12,15 @@
  * consumed it (idempotency fingerprints the body).
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { RouteGroupName } from '../../openapi/routes';
 import type { ApiContext } from './context';
 import type { AppDeps } from './deps';
 import type { ApiEnv } from './env';
 
 export interface RouteGroup {
   name: string;
+  /** The contract's group of operations it serves (openapi/routes); null for routes outside the public API. */
+  contract: RouteGroupName | null;
   /** Paths served: each prefix itself and everything under it. */
   prefixes: string[];
   /** Loads the group's module and registers its routes on `app`. */
@@ -29,21 +32,25 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
   const groups: RouteGroup[] = [
     {
       name: 'files',
+      contract: 'files',
       prefixes: ['/v1/files'],
       register: async (app, ctx) => (await import('./routes/files')).registerFileRoutes(app, ctx),
     },
     {
       name: 'uploads',
+      contract: 'uploads',
       prefixes: ['/v1/uploads'],
       register: async (app, ctx) => (await import('./routes/uploads')).registerUploadRoutes(app, ctx),
     },
     {
       name: 'jobs',
+      contract: 'jobs',
       prefixes: ['/v1/fine_tuning/jobs'],
       register: async (app, ctx) => (await import('./routes/jobs')).registerJobRoutes(app, ctx),
     },
     {
       name: 'models',
+      contract: 'models',
       prefixes: ['/v1/models'],
       register: async (app, ctx) => (await import('./routes/models')).registerModelRoutes(app, ctx),
     },
@@ -52,6 +59,7 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
   if (webhooks) {
     groups.push({
       name: 'webhook endpoints',
+      contract: 'webhookEndpoints',
       prefixes: ['/v1/webhook_endpoints'],
       register: async (app, ctx) =>
         (await import('./routes/webhook-endpoints')).registerWebhookEndpointRoutes(app, ctx, webhooks),
@@ -60,6 +68,7 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
   if (sweeps) {
     groups.push({
       name: 'sweeps',
+      contract: 'sweeps',
       prefixes: ['/v1/fine_tuning/sweeps'],
       register: async (app, ctx) => (await import('./routes/sweeps')).registerSweepRoutes(app, ctx, sweeps),
     });
@@ -67,6 +76,7 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
   if (providers) {
     groups.push({
       name: 'providers',
+      contract: null,
       prefixes: ['/v1/providers'],
       register: async (app, ctx) =>
         (await import('./routes/providers')).registerProviderRoutes(app, ctx, providers),

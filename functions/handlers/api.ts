@@ -13,7 +13,7 @@ import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
 import { createApp } from '../api/app';
-import type { ProviderWebhookDeps } from '../api/routes/providers';
+import type { ProviderWebhookDeps } from '../api/deps';
 import { timeSortedIds } from '../domain/ids';
 import { appLogger, createObservability } from '../observability';
 import { systemClock } from '../ports/clock';

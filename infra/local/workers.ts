@@ -15,8 +15,7 @@ import { localDispatcher, type LocalDispatcher } from '../../functions/adapters/
 import { openAiDispatcher } from '../../functions/adapters/openai/dispatcher';
 import { createDynamoWebhookStores } from '../../functions/adapters/dynamodb/webhooks';
 import type { TableContext } from '../../functions/adapters/dynamodb/table';
-import type { WebhookApiDeps } from '../../functions/api/routes/webhook-endpoints';
-import type { ProviderWebhookDeps } from '../../functions/api/routes/providers';
+import type { ProviderWebhookDeps, WebhookApiDeps } from '../../functions/api/deps';
 import {
   onRunnerExit,
   pollMirroredJobs,

@@ -4,16 +4,12 @@
  * `openai` SDK's verifier against the secret configured for our endpoint at OpenAI.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type OpenAI from 'openai';
 import { openAiWebhookJobId } from '../../adapters/openai/webhook';
-import { syncByProviderJobId, type ProviderMirror } from '../../domain/dispatch';
+import { syncByProviderJobId } from '../../domain/dispatch';
 import { ValidationError } from '../../errors';
 import type { ApiContext } from '../context';
+import type { ProviderWebhookDeps } from '../deps';
 import type { ApiEnv } from '../env';
-
-export interface ProviderWebhookDeps {
-  openai?: { client: OpenAI; webhookSecret: string; mirror: ProviderMirror };
-}
 
 export function registerProviderRoutes(
   app: OpenAPIHono<ApiEnv>,

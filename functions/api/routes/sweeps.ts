@@ -26,17 +26,11 @@ import {
   type ControllerDeps,
 } from '../../domain/sweeps/controller';
 import type { JobRecord } from '../../domain/records';
-import type { SweepRecord, SweepStore, TrialRecord } from '../../ports/sweeps';
+import type { SweepRecord, TrialRecord } from '../../ports/sweeps';
 import type { ApiContext } from '../context';
+import type { SweepApiDeps } from '../deps';
 import type { ApiEnv } from '../env';
 import { presentList } from '../present';
-
-/** What the composition root gives the sweep routes (AppDeps.sweeps). */
-export interface SweepApiDeps {
-  store: SweepStore;
-  /** A sweep was created or changed: run a controller pass for it (the local stack's worker kick). */
-  onChange?: (sweepId: string) => void;
-}
 
 const sec = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
