@@ -1,9 +1,11 @@
 /**
- * One error tree for the service. Each error has a stable `code` (shown to API users in
- * `error.code`), an OpenAI-style `type`, an HTTP status, the offending `param` if any, and a
- * `cause`. The API's single `onError` renders any of them as the envelope
- * `{error:{message,type,param,code}}`; anything else becomes a logged 500 with no internals.
+ * The API's branch of the project's one error tree (root: openapi/errors.ts `TuneplaneError`).
+ * An ApiError adds what the edge needs to answer: an HTTP status and an OpenAI-style `type`; the
+ * stable `code`, the offending `param` and the `cause` come from the root. The domain raises these
+ * for the request it is serving; the API's single `onError` (functions/api/errors.ts) renders them as
+ * the envelope `{error:{message,type,param,code}}` and maps any other error of the tree by its code.
  */
+import { TuneplaneError } from '../openapi/errors';
 
 export type ErrorType =
   | 'invalid_request_error'
@@ -15,40 +17,35 @@ export type ErrorType =
   | 'rate_limit_error'
   | 'server_error';
 
-export class TuneplaneError extends Error {
+export class ApiError extends TuneplaneError {
   readonly status: number;
   readonly type: ErrorType;
-  readonly code: string;
-  readonly param: string | null;
 
   constructor(
     message: string,
     opts: { status: number; type: ErrorType; code: string; param?: string | null; cause?: unknown },
   ) {
-    super(message, { cause: opts.cause });
-    this.name = new.target.name;
+    super(message, { code: opts.code, param: opts.param, cause: opts.cause });
     this.status = opts.status;
     this.type = opts.type;
-    this.code = opts.code;
-    this.param = opts.param ?? null;
   }
 }
 
 /** 400: the request is malformed or breaks a rule; `param` names the field. */
-export class ValidationError extends TuneplaneError {
+export class ValidationError extends ApiError {
   constructor(message: string, param: string | null, code = 'invalid_value', cause?: unknown) {
     super(message, { status: 400, type: 'invalid_request_error', code, param, cause });
   }
 }
 
-export class AuthenticationError extends TuneplaneError {
+export class AuthenticationError extends ApiError {
   constructor(message = 'Missing or invalid API key. Send it as "Authorization: Bearer <key>".') {
     super(message, { status: 401, type: 'authentication_error', code: 'invalid_api_key' });
   }
 }
 
 /** 404, also for other tenants' resources: their existence is not revealed. */
-export class NotFoundError extends TuneplaneError {
+export class NotFoundError extends ApiError {
   constructor(what: string, id: string, param: string | null = null) {
     super(`No ${what} found with id '${id}'.`, {
       status: 404,
@@ -60,14 +57,14 @@ export class NotFoundError extends TuneplaneError {
 }
 
 /** 409: a conditional write lost (the record changed underneath), or the action is not allowed in this state. */
-export class ConflictError extends TuneplaneError {
+export class ConflictError extends ApiError {
   constructor(message: string, code = 'conflict', cause?: unknown) {
     super(message, { status: 409, type: 'conflict_error', code, cause });
   }
 }
 
 /** 422: an Idempotency-Key was reused with a different request body. */
-export class IdempotencyMismatchError extends TuneplaneError {
+export class IdempotencyMismatchError extends ApiError {
   constructor() {
     super('This Idempotency-Key was used with a different request. Use a new key for a new request.', {
       status: 422,
@@ -79,7 +76,7 @@ export class IdempotencyMismatchError extends TuneplaneError {
 }
 
 /** 413: the body is larger than the route accepts. */
-export class PayloadTooLargeError extends TuneplaneError {
+export class PayloadTooLargeError extends ApiError {
   constructor(limitBytes: number) {
     super(`Request body exceeds ${limitBytes} bytes. Large files go through /v1/uploads.`, {
       status: 413,
@@ -90,7 +87,7 @@ export class PayloadTooLargeError extends TuneplaneError {
 }
 
 /** A dependency (AWS, OpenAI) failed in a way worth retrying later. */
-export class UpstreamError extends TuneplaneError {
+export class UpstreamError extends ApiError {
   readonly retryAfterMs: number | null;
   constructor(message: string, opts: { cause?: unknown; retryAfterMs?: number } = {}) {
     super(message, { status: 502, type: 'server_error', code: 'upstream_error', cause: opts.cause });
@@ -99,7 +96,7 @@ export class UpstreamError extends TuneplaneError {
 }
 
 /** A provider refused the request itself (bad job definition, invalid parameter): retrying will not help. */
-export class ProviderRejectedError extends TuneplaneError {
+export class ProviderRejectedError extends ApiError {
   constructor(message: string, cause?: unknown) {
     super(message, { status: 400, type: 'invalid_request_error', code: 'provider_rejected', cause });
   }

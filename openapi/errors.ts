@@ -5,9 +5,10 @@
  * to blame, and the `cause` it wraps.
  *
  * It lives in the contract because the codes are part of it and because every layer already imports
- * the contract. It knows nothing of HTTP: the API's errors (functions/errors.ts) add a status and an
- * OpenAI error type, the trainer's (runner/errors.ts) say what broke (data, config, model), and each
- * edge maps them — the API's `onError` to a response, the job runner to the job's `error`.
+ * the contract. It knows nothing of HTTP: the API's errors (functions/errors.ts `ApiError`) add a
+ * status and an OpenAI error type, the trainer's (runner/errors.ts) say what broke (data, config,
+ * model), and each edge maps them — the API's `onError` to a response, the job runner to the job's
+ * `error`.
  */
 export class TuneplaneError extends Error {
   readonly code: string;

@@ -1,13 +1,16 @@
 /**
- * The one place errors become responses (DESIGN §8.2): TuneplaneErrors render as the envelope with
- * their status; Hono's own HTTPExceptions (malformed JSON, unsupported media type) likewise;
- * validation failures name the field path and the rule; anything else is a logged 500 without internals.
+ * The one place errors become responses (docs/ARCHITECTURE.md, "Errors"): the API's own errors
+ * (ApiError) render as the envelope with their status; any other error of the tree (the trainer's,
+ * the environment's) gets its status from EDGE_STATUS by its stable code; Hono's own HTTPExceptions
+ * (malformed JSON, unsupported media type) likewise; validation failures name the field path and
+ * the rule; anything else is a logged 500 without internals.
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { TuneplaneError, ValidationError } from '../errors';
+import { TuneplaneError } from '../../openapi/errors';
+import { ApiError, ValidationError, type ErrorType } from '../errors';
 import type { AppLogger } from './deps';
 
 export function envelope(
@@ -26,9 +29,32 @@ const HTTP_CODES: Record<number, [string, string]> = {
   415: ['invalid_request_error', 'unsupported_media_type'],
 };
 
+/**
+ * Errors of the tree that are not the API's own, should one reach a request (the trainer's when the
+ * API loads a model, say), by code: each is about the input it was given, so a 400 that shows its
+ * message and param. A code not listed here is a 500 that shows nothing of it.
+ */
+export const EDGE_STATUS: Readonly<Record<string, { status: 400; type: ErrorType }>> = {
+  invalid_training_file: { status: 400, type: 'invalid_request_error' },
+  invalid_value: { status: 400, type: 'invalid_request_error' },
+  invalid_model_folder: { status: 400, type: 'invalid_request_error' },
+  invalid_model_config: { status: 400, type: 'invalid_request_error' },
+  invalid_model_weights: { status: 400, type: 'invalid_request_error' },
+  invalid_safetensors: { status: 400, type: 'invalid_request_error' },
+  invalid_tokenizer: { status: 400, type: 'invalid_request_error' },
+  line_too_long: { status: 400, type: 'invalid_request_error' },
+};
+
+const INTERNAL = {
+  message: 'The server had an error while processing your request.',
+  type: 'server_error',
+  param: null,
+  code: 'internal_error',
+} as const;
+
 export function errorHandler(logger: AppLogger) {
   return (err: Error, c: Context) => {
-    if (err instanceof TuneplaneError) {
+    if (err instanceof ApiError) {
       if (err.status >= 500)
         logger.error('request failed upstream', {
           path: c.req.path,
@@ -41,6 +67,18 @@ export function errorHandler(logger: AppLogger) {
         param: err.param,
         code: err.code,
       });
+    }
+    if (err instanceof TuneplaneError) {
+      const mapped = Object.hasOwn(EDGE_STATUS, err.code) ? EDGE_STATUS[err.code] : undefined;
+      if (mapped)
+        return envelope(c, mapped.status, {
+          message: err.message,
+          type: mapped.type,
+          param: err.param,
+          code: err.code,
+        });
+      logger.error('unmapped error', { path: c.req.path, code: err.code, error: err.stack ?? String(err) });
+      return envelope(c, 500, INTERNAL);
     }
     if (err instanceof HTTPException && err.status < 500) {
       const [type, code] = HTTP_CODES[err.status] ?? ['invalid_request_error', 'invalid_request'];
@@ -60,12 +98,7 @@ export function errorHandler(logger: AppLogger) {
       method: c.req.method,
       error: err.stack ?? String(err),
     });
-    return envelope(c, 500, {
-      message: 'The server had an error while processing your request.',
-      type: 'server_error',
-      param: null,
-      code: 'internal_error',
-    });
+    return envelope(c, 500, INTERNAL);
   };
 }
 

@@ -3,17 +3,21 @@
  * variable stops the cold start with one message that names every variable and its rule.
  */
 import * as z from 'zod/mini';
+import { TuneplaneError } from '../../openapi/errors';
 
 export type Env = Record<string, string | undefined>;
 
-export class ConfigError extends Error {
+/** The deployment's fault, never a request's: the API's edge answers it with a 500 that shows nothing of it. */
+export class ConfigError extends TuneplaneError {
   constructor(
     readonly component: string,
     readonly issues: { variable: string; rule: string }[],
   ) {
     super(
       `Invalid environment for ${component}: ` + issues.map((i) => `${i.variable}: ${i.rule}`).join('; '),
+      { code: 'invalid_environment', param: issues[0]?.variable ?? null },
     );
+    // Kept readable in the minified Lambda bundle, where the class's own name is not.
     this.name = 'ConfigError';
   }
 }

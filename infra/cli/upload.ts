@@ -37,13 +37,14 @@ export async function uploadFile(
       const buf = Buffer.alloc(length);
       await fh.read(buf, 0, length, start);
       const res = await fetch(part.url, { method: 'PUT', body: buf });
-      if (!res.ok) throw new CliError(`Uploading part ${part.part_number} failed: HTTP ${res.status}`);
+      if (!res.ok)
+        throw new CliError(`Uploading part ${part.part_number} failed: HTTP ${res.status}`, 'upload_failed');
       onPart?.(part.part_number, upload.part_count);
     }
   } finally {
     await fh.close();
   }
   const done = unwrap(await completeUpload({ client, path: { upload_id: upload.id }, body: {} }));
-  if (!done.file) throw new CliError(`Upload ${upload.id} completed without a file`);
+  if (!done.file) throw new CliError(`Upload ${upload.id} completed without a file`, 'upload_failed');
   return done.file;
 }

@@ -11,7 +11,7 @@
  * status (including a failure caused by its data or settings), 75 when interrupted by SIGTERM after
  * saving a checkpoint, 1 for unexpected errors (store unreachable, bugs), which a retry may fix.
  */
-import { ConflictError, TuneplaneError } from '../../functions/errors';
+import { ApiError, ConflictError } from '../../functions/errors';
 import { appendJobEvent, isTerminal, recordMetrics, transitionJob } from '../../functions/domain/lifecycle';
 import type { JobRecord } from '../../functions/domain/records';
 import type { BlobStore } from '../../functions/ports/blobs';
@@ -236,7 +236,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   } catch (err) {
     const userError =
       err instanceof DataError ||
-      (err instanceof TuneplaneError && err.status < 500) ||
+      (err instanceof ApiError && err.status < 500) ||
       err instanceof RangeError;
     const e = err as Error & { field?: string | null; param?: string | null; code?: string };
     log(JSON.stringify({ level: 'error', msg: e.message, jobId, stack: userError ? undefined : e.stack }));

@@ -75,7 +75,14 @@ export interface DocumentClientConfig {
   maxAttempts?: number;
 }
 
-/** A failed DynamoDB call. `name` is DynamoDB's error type, as on the SDK's exceptions. */
+/**
+ * A failed DynamoDB call. `name` is DynamoDB's error type, as on the SDK's exceptions.
+ *
+ * Outside the project's error tree on purpose: it mirrors the AWS SDK's error shape (callers tell
+ * failures apart by `name`, as they would with the SDK), and it does not leave the adapters as a
+ * failure of ours: table.ts turns a failed condition into ConflictError; anything else is the
+ * store's failure, a logged 500 at the API's edge.
+ */
 export class DynamoDBError extends Error {
   constructor(
     override readonly name: string,

@@ -7,7 +7,7 @@ import {
   retrieveModelRoute,
 } from '../../../openapi/routes/models';
 import { ModelFileNameSchema } from '../../../openapi/schemas/model';
-import { NotFoundError, TuneplaneError } from '../../errors';
+import { ApiError, NotFoundError } from '../../errors';
 import type { ApiContext } from '../context';
 import type { ApiEnv } from '../env';
 import { presentModel } from '../present';
@@ -32,7 +32,7 @@ export function registerModelRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
     const tenantId = c.get('tenantId');
     const model = await find(tenantId, c.req.valid('param').model);
     if (model.tenantId !== tenantId) {
-      throw new TuneplaneError(
+      throw new ApiError(
         `Model '${model.id}' is a base model; only fine-tuned models can be deleted.`,
         {
           status: 403,

@@ -1,11 +1,13 @@
 /** Lines of a byte stream, decoded as UTF-8, without holding more than one line in memory. */
+import { TuneplaneError } from '../../../openapi/errors';
 
-export class LineTooLongError extends Error {
+/** A line longer than the reader holds: file validation reports it as a problem of that line. */
+export class LineTooLongError extends TuneplaneError {
   constructor(
     readonly line: number,
     readonly limit: number,
   ) {
-    super(`line ${line} is longer than ${limit} bytes`);
+    super(`line ${line} is longer than ${limit} bytes`, { code: 'line_too_long' });
   }
 }
 

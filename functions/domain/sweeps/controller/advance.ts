@@ -36,7 +36,11 @@ export type AdvanceOutcome = 'missing' | 'busy' | 'advanced' | 'finished' | 'fin
 /** A trial job still `validating_files` after this long was left there by a crash in its creation. */
 const STUCK_CREATING_MS = 60_000;
 
-/** The sweep's status changed under the pass (a user cancelled or paused it): the pass ends early. */
+/**
+ * The sweep's status changed under the pass (a user cancelled or paused it): the pass ends early.
+ * Outside the error tree on purpose: a private signal from a write to the pass's top, never an
+ * error anyone sees (`advanceSweep` catches it and reports the pass as done).
+ */
 class SweepMoved extends Error {}
 
 const ownerIds = new WeakMap<object, string>();

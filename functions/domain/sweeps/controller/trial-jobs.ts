@@ -6,7 +6,7 @@
 import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
 import type { JobCreate } from '../../../../openapi/schemas/job';
 import type { SweepConfig } from '../../../../openapi/schemas/sweep';
-import { ConflictError, NotFoundError, TuneplaneError } from '../../../errors';
+import { ApiError, ConflictError, NotFoundError } from '../../../errors';
 import type { SweepRecord, TrialRecord, TrialReport } from '../../../ports/sweeps';
 import { cancelJob, createJob } from '../../jobs';
 import type { JobError, JobEventRecord, JobRecord } from '../../records';
@@ -44,7 +44,7 @@ export async function createTrialJob(
     return null;
   } catch (err) {
     if (err instanceof ConflictError && (await deps.stores.jobs.getById(trial.jobId))) return null;
-    if (err instanceof TuneplaneError && err.status < 500)
+    if (err instanceof ApiError && err.status < 500)
       return { code: err.code, message: err.message, param: err.param };
     if (err instanceof Error && err.name === 'ZodError')
       return { code: 'invalid_value', message: err.message, param: null };

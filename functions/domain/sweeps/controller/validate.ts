@@ -9,7 +9,7 @@ import type { z } from '@hono/zod-openapi';
 import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
 import type { SweepParameter } from '../../../../openapi/schemas/sweep';
 import type { SweepCreate } from '../../../../openapi/schemas/sweep-resource';
-import { TuneplaneError, ValidationError } from '../../../errors';
+import { ApiError, ValidationError } from '../../../errors';
 import type { SweepStore } from '../../../ports/sweeps';
 import { OPENAI_SUPPORTED } from '../../hyperparameters';
 import { planJob, type PlanDeps } from '../../jobs';
@@ -153,7 +153,7 @@ export async function validateSweepRequest(
         );
       }
     } catch (err) {
-      if (!(err instanceof TuneplaneError) || err.status >= 500) throw err;
+      if (!(err instanceof ApiError) || err.status >= 500) throw err;
       // Name the field as it sits in the sweep request.
       if (err.param?.startsWith('objective.')) throw err;
       const param = err.param ? `base_job.${err.param}` : null;
