@@ -3,18 +3,17 @@
  *
  * These are the domain's records. The HTTP shapes (OpenAI-compatible objects) live in `openapi/`
  * and are produced from these by the API layer; the DynamoDB item layout lives in the adapter.
- * Times are Unix seconds (OpenAI's convention) unless the name says `Ms`.
+ * Times are Unix seconds (OpenAI's convention) unless the name says `Ms`. Statuses, providers and
+ * formats are the contract's names (openapi/enums.ts, the schemas), never spelled out again here.
  */
+import type { FileFormat, JobStatus, Provider } from '../../openapi/enums';
+import type { JobEventObject } from '../../openapi/schemas/event';
+import type { FileObject } from '../../openapi/schemas/file';
+import type { UploadObject } from '../../openapi/schemas/upload';
+
+export type { FileFormat, JobStatus, Provider };
 
 export type TenantId = string;
-
-export type JobStatus =
-  'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
-
-export type Provider = 'local' | 'batch' | 'openai';
-
-/** The data formats a training file can hold; `text` is plain-text language-model pretraining data. */
-export type FileFormat = 'chat' | 'prompt_completion' | 'classification' | 'text';
 
 export interface ApiKeyRecord {
   /** sha256 hex of the secret key; the key itself is never stored. */
@@ -32,7 +31,7 @@ export interface FileRecord {
   purpose: string; // 'fine-tune' | 'fine-tune-results' | …
   createdAt: number;
   /** `processed` once validated; `error` when validation failed (the file cannot start a job). */
-  status: 'uploaded' | 'processed' | 'error';
+  status: FileObject['status'];
   statusDetails?: string;
   /** Set by validation. */
   format?: FileFormat;
@@ -53,7 +52,7 @@ export interface UploadRecord {
   bytes: number;
   purpose: string;
   mimeType: string;
-  status: 'pending' | 'completed' | 'cancelled' | 'expired';
+  status: UploadObject['status'];
   createdAt: number;
   expiresAt: number;
   blobKey: string;
@@ -115,9 +114,9 @@ export interface JobEventRecord {
   jobId: string;
   tenantId: TenantId;
   createdAt: number;
-  level: 'info' | 'warn' | 'error';
+  level: JobEventObject['level'];
   message: string;
-  type: 'message' | 'metrics';
+  type: JobEventObject['type'];
   data?: Record<string, unknown> | null;
 }
 

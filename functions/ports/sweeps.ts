@@ -5,7 +5,7 @@
  */
 import type { JobCreate } from '../../openapi/schemas/job';
 import type { SweepConfig } from '../../openapi/schemas/sweep';
-import type { SweepStatus, TrialState } from '../../openapi/schemas/sweep-resource';
+import type { SweepStatus, TrialState } from '../../openapi/enums';
 import type { JobError, Page, TenantId } from '../domain/records';
 import type { ListOptions } from './store';
 

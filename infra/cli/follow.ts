@@ -3,11 +3,10 @@
  * until the job ends. New event messages are printed above the bar as they arrive.
  */
 import cliProgress from 'cli-progress';
+import { isTerminalJobStatus } from '../../openapi/enums';
 import type { Client } from '../../openapi/sdk/client';
 import { listFineTuningJobEvents, retrieveFineTuningJob } from '../../openapi/sdk/sdk.gen';
 import { unwrap } from './client';
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export interface FollowOptions {
   intervalMs: number;
@@ -73,7 +72,7 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
     } else if (started) {
       bar.update(step, payload);
     }
-    if (TERMINAL.has(job.status)) {
+    if (isTerminalJobStatus(job.status)) {
       if (started) bar.stop();
       const result =
         job.status === 'succeeded' ? `model ${job.fine_tuned_model}` : (job.error?.message ?? '');

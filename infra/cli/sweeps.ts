@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
+import { isTerminalSweepStatus } from '../../openapi/enums';
 import type { Client } from '../../openapi/sdk/client';
 import {
   cancelFineTuningSweep,
@@ -22,8 +23,6 @@ import type {
   FineTuningSweepTrial,
 } from '../../openapi/sdk/types.gen';
 import { CliError, unwrap } from './client';
-
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 function fmt(v: unknown): string {
   if (typeof v === 'number')
@@ -110,7 +109,7 @@ export async function followSweep(client: Client, id: string, opts: FollowSweepO
       shown = view;
       lines = view.split('\n').length;
     }
-    if (FINAL.has(sweep.status)) return sweep.status;
+    if (isTerminalSweepStatus(sweep.status)) return sweep.status;
     await sleep(opts.intervalMs);
   }
 }

@@ -15,3 +15,5 @@ export const JobEventSchema = z
 
 export const JobEventListSchema = listOf(JobEventSchema, 'FineTuningJobEventList');
 export const JobEventListQuerySchema = PageQuerySchema;
+
+export type JobEventObject = z.infer<typeof JobEventSchema>;

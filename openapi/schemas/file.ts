@@ -1,16 +1,14 @@
 /** Files: OpenAI's file object plus what validation learned about a training file (additive fields). */
 import { z } from '@hono/zod-openapi';
+import { FILE_FORMATS } from '../enums';
 import { PageQuerySchema, listOf } from './list';
 
 export const FilePurposeSchema = z
   .enum(['fine-tune', 'fine-tune-results', 'assistants', 'batch', 'user_data', 'evals'])
   .openapi('FilePurpose');
 
-export const FileFormatSchema = z
-  .enum(['chat', 'prompt_completion', 'classification', 'text'])
-  .openapi('FileFormat');
-/** What a training file's examples teach; the trainer calls it the task. */
-export type FileFormat = z.infer<typeof FileFormatSchema>;
+export const FileFormatSchema = z.enum(FILE_FORMATS).openapi('FileFormat');
+export type { FileFormat } from '../enums';
 
 export const FileIdParamSchema = z.object({
   file_id: z

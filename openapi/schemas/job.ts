@@ -4,22 +4,14 @@
  * (why each `auto` resolved as it did) and `progress`.
  */
 import { z } from '@hono/zod-openapi';
+import { JOB_STATUSES, PROVIDERS } from '../enums';
 import { HyperparametersSchema, ResolvedHyperparametersSchema } from './hyperparameters';
 import { PageQuerySchema, listOf } from './list';
 
-export const ProviderSchema = z.enum(['local', 'batch', 'openai']).openapi('Provider');
-
-export const JobStatusSchema = z
-  .enum(['validating_files', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'])
-  .openapi('FineTuningJobStatus');
-export type JobStatus = z.infer<typeof JobStatusSchema>;
-/** Every job status, in lifecycle order. Which may follow which: functions/domain/lifecycle/transitions.ts. */
-export const JOB_STATUSES: readonly JobStatus[] = JobStatusSchema.options;
-/** A job in one of these never changes again. */
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
-export const isTerminalJobStatus = (status: string): boolean =>
-  (TERMINAL_JOB_STATUSES as readonly string[]).includes(status);
-export type Provider = z.infer<typeof ProviderSchema>;
+export const ProviderSchema = z.enum(PROVIDERS).openapi('Provider');
+export const JobStatusSchema = z.enum(JOB_STATUSES).openapi('FineTuningJobStatus');
+export { JOB_STATUSES, TERMINAL_JOB_STATUSES, isTerminalJobStatus } from '../enums';
+export type { JobStatus, Provider } from '../enums';
 
 export const JobIdParamSchema = z.object({
   fine_tuning_job_id: z

@@ -5,6 +5,7 @@
  * the suggested parameters laid over them.
  */
 import { z } from '@hono/zod-openapi';
+import { SWEEP_STATUSES, TRIAL_STATES } from '../enums';
 import { HyperparametersSchema } from './hyperparameters';
 import { JobCreateSchema, JobErrorSchema, JobStatusSchema, MetadataSchema } from './job';
 import { PageQuerySchema, listOf } from './list';
@@ -21,14 +22,10 @@ import {
   checkSweepConfig,
 } from './sweep';
 
-export const SweepStatusSchema = z
-  .enum(['running', 'paused', 'succeeded', 'failed', 'cancelled'])
-  .openapi('FineTuningSweepStatus');
+export const SweepStatusSchema = z.enum(SWEEP_STATUSES).openapi('FineTuningSweepStatus');
 
-/** Running trials are pending (job not started yet) or running; the rest are final. */
-export const TrialStateSchema = z
-  .enum(['pending', 'running', 'complete', 'pruned', 'failed', 'stale', 'cancelled'])
-  .openapi('FineTuningSweepTrialState');
+/** Running trials are pending (job not started yet) or running (ACTIVE_TRIAL_STATES); the rest are final. */
+export const TrialStateSchema = z.enum(TRIAL_STATES).openapi('FineTuningSweepTrialState');
 
 export const SweepIdParamSchema = z.object({
   sweep_id: z
@@ -154,5 +151,4 @@ export const TrialListQuerySchema = PageQuerySchema;
 export type SweepCreate = z.infer<typeof SweepCreateSchema>;
 export type SweepObject = z.infer<typeof SweepSchema>;
 export type TrialObject = z.infer<typeof TrialSchema>;
-export type SweepStatus = z.infer<typeof SweepStatusSchema>;
-export type TrialState = z.infer<typeof TrialStateSchema>;
+export type { SweepStatus, TrialState } from '../enums';

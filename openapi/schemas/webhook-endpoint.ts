@@ -4,20 +4,15 @@
  * OpenAI's thin payload `{id, object: "event", type, created_at, data: {id}}`.
  */
 import { z } from '@hono/zod-openapi';
+import {
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_DISABLED_REASONS,
+  WEBHOOK_ENDPOINT_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+} from '../enums';
 import { PageQuerySchema, listOf } from './list';
 
-/** OpenAI's fine-tuning event types first; the others are our additive ones. */
-export const WEBHOOK_EVENT_TYPES = [
-  'fine_tuning.job.succeeded',
-  'fine_tuning.job.failed',
-  'fine_tuning.job.cancelled',
-  'fine_tuning.job.running',
-  'fine_tuning.job.paused',
-  'fine_tuning.job.checkpoint.created',
-  'fine_tuning.sweep.succeeded',
-  'fine_tuning.sweep.failed',
-  'fine_tuning.sweep.cancelled',
-] as const;
+export { WEBHOOK_EVENT_TYPES } from '../enums';
 
 export const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES).openapi('WebhookEventType');
 
@@ -101,9 +96,9 @@ export const WebhookEndpointSchema = z
     url: z.string(),
     description: z.string().nullable(),
     enabled_events: z.array(z.string()),
-    status: z.enum(['enabled', 'disabled']),
+    status: z.enum(WEBHOOK_ENDPOINT_STATUSES),
     /** `gone`: the endpoint answered 410 and was disabled by the sender. */
-    disabled_reason: z.enum(['manual', 'gone']).nullable(),
+    disabled_reason: z.enum(WEBHOOK_DISABLED_REASONS).nullable(),
     created_at: z.int(),
     updated_at: z.int(),
     /** When the previous secret stops signing, during a rotation; else null. */
@@ -142,7 +137,7 @@ export const WebhookDeliverySchema = z
     object: z.literal('webhook_delivery'),
     endpoint_id: z.string(),
     event: WebhookEventSchema,
-    status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']),
+    status: z.enum(WEBHOOK_DELIVERY_STATUSES),
     attempt_count: z.int(),
     next_attempt_at: z.int().nullable(),
     created_at: z.int(),

@@ -235,9 +235,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
     return 0;
   } catch (err) {
     const userError =
-      err instanceof DataError ||
-      (err instanceof ApiError && err.status < 500) ||
-      err instanceof RangeError;
+      err instanceof DataError || (err instanceof ApiError && err.status < 500) || err instanceof RangeError;
     const e = err as Error & { field?: string | null; param?: string | null; code?: string };
     log(JSON.stringify({ level: 'error', msg: e.message, jobId, stack: userError ? undefined : e.stack }));
     if (!userError) return EXIT_FAILED;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { LAMBDA_ENV_SCHEMAS } from '../../functions/config';
-import { EXIT_RETRYABLE } from '../../runner/checkpoint/signals';
+import { RUNNER_EXIT } from '../../openapi/runner';
 import {
   actionsOf,
   resolveIntrinsic,
@@ -220,7 +220,7 @@ describe('training', () => {
       Attempts: 5,
       EvaluateOnExit: [
         { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
-        { Action: 'RETRY', OnExitCode: String(EXIT_RETRYABLE) },
+        { Action: 'RETRY', OnExitCode: String(RUNNER_EXIT.retryable) },
         { Action: 'EXIT', OnReason: '*' },
       ],
     });

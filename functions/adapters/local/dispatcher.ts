@@ -9,17 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { JobRecord } from '../../domain/records';
-import type { Dispatcher } from '../../ports/dispatcher';
-
-export interface LocalExit {
-  jobId: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Why we stopped it, when we did (cancel or pause); null when it ended on its own. */
-  stoppedFor: 'cancel' | 'pause' | 'shutdown' | null;
-  /** The last lines the child wrote to stderr, for failure reasons. */
-  stderrTail: string;
-}
+import type { Dispatcher, RunnerExit } from '../../ports/dispatcher';
 
 export interface LocalDispatcherConfig {
   /** The command that runs one job, e.g. [node, --import, tsx, runner/entry/job.ts]. */
@@ -30,14 +20,14 @@ export interface LocalDispatcherConfig {
   /** Time the runner gets after SIGTERM to save a checkpoint before SIGKILL. */
   stopGraceMs: number;
   cwd?: string;
-  onExit(exit: LocalExit): void | Promise<void>;
+  onExit(exit: RunnerExit): void | Promise<void>;
   /** Child output goes here (the local stack logs it with the job id). */
   onOutput?(jobId: string, stream: 'stdout' | 'stderr', chunk: string): void;
 }
 
 interface Running {
   child: ChildProcess;
-  stoppedFor: LocalExit['stoppedFor'];
+  stoppedFor: RunnerExit['stoppedFor'];
   stderr: string[];
   exited: Promise<void>;
 }
@@ -74,7 +64,7 @@ export function localDispatcher(cfg: LocalDispatcherConfig): LocalDispatcher {
       });
       child.on('close', (code, signal) => {
         running.delete(jobId);
-        const exit: LocalExit = {
+        const exit: RunnerExit = {
           jobId,
           code,
           signal,
@@ -99,7 +89,7 @@ export function localDispatcher(cfg: LocalDispatcherConfig): LocalDispatcher {
     }
   }
 
-  function stop(jobId: string, why: NonNullable<LocalExit['stoppedFor']>): Promise<void> {
+  function stop(jobId: string, why: NonNullable<RunnerExit['stoppedFor']>): Promise<void> {
     const i = waiting.indexOf(jobId);
     if (i >= 0) waiting.splice(i, 1);
     const entry = running.get(jobId);

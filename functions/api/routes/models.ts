@@ -32,15 +32,12 @@ export function registerModelRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
     const tenantId = c.get('tenantId');
     const model = await find(tenantId, c.req.valid('param').model);
     if (model.tenantId !== tenantId) {
-      throw new ApiError(
-        `Model '${model.id}' is a base model; only fine-tuned models can be deleted.`,
-        {
-          status: 403,
-          type: 'permission_error',
-          code: 'model_not_deletable',
-          param: 'model',
-        },
-      );
+      throw new ApiError(`Model '${model.id}' is a base model; only fine-tuned models can be deleted.`, {
+        status: 403,
+        type: 'permission_error',
+        code: 'model_not_deletable',
+        param: 'model',
+      });
     }
     await ctx.stores.models.markDeleted(tenantId, model.id);
     // The weights go too: a deleted model must not stay downloadable from the bucket.

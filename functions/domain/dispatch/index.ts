@@ -13,5 +13,5 @@ export { reconcileBatchJobs } from './batch-reconciler';
 export type { BatchDescriber, ReconcileOptions, ReconcileReport } from './batch-reconciler';
 export { pollMirroredJobs, syncByProviderJobId, syncMirroredJob } from './mirror';
 export type { ProviderMirror, RemoteCheckpoint, RemoteEvent, RemoteJob, SyncResult } from './mirror';
-export { RUNNER_EXIT_RETRYABLE, onRunnerExit, recoverLocalJobs } from './local-runs';
+export { onRunnerExit, recoverLocalJobs } from './local-runs';
 export type { ExitOutcome, ExitPolicy, RunnerExit } from './local-runs';

@@ -3,24 +3,17 @@
  * that were left behind when the service stopped.
  *
  * The runner writes its own final status before it exits; these functions only handle the
- * cases where it could not: it was interrupted (exit 75, or killed), it crashed, or the whole
- * service went down under it.
+ * cases where it could not: it was interrupted (RUNNER_EXIT.retryable, or killed), it crashed, or
+ * the whole service went down under it.
  */
+import { RUNNER_EXIT } from '../../../openapi/runner';
 import { ConflictError } from '../../errors';
+import type { RunnerExit } from '../../ports/dispatcher';
 import type { JobRecord } from '../records';
 import { appendJobEvent, isTerminal, transitionJob } from '../lifecycle';
 import { resumeStep, type DispatchDeps } from './deps';
 
-/** The runner's "interrupted, safe to retry" exit code (EX_TEMPFAIL; runner/checkpoint/signals.ts). */
-export const RUNNER_EXIT_RETRYABLE = 75;
-
-export interface RunnerExit {
-  jobId: string;
-  code: number | null;
-  signal: string | null;
-  stoppedFor: 'cancel' | 'pause' | 'shutdown' | null;
-  stderrTail: string;
-}
+export type { RunnerExit };
 
 export type ExitOutcome = 'ignored' | 'retried' | 'failed';
 
@@ -60,14 +53,14 @@ export async function onRunnerExit(
   const job = await deps.stores.jobs.getById(exit.jobId);
   if (!job || isTerminal(job.status)) return 'ignored';
   // We stopped it: cancel and pause already wrote their status; a shutdown is picked up on restart.
-  // A paused job has no process by design: its runner may see the pause and exit (0 or 75)
+  // A paused job has no process by design: its runner may see the pause and exit (done or retryable)
   // before our SIGTERM reaches it, and that exit must neither fail nor restart the job.
   if (exit.stoppedFor || job.status === 'paused') return 'ignored';
-  if (exit.code === 0) {
+  if (exit.code === RUNNER_EXIT.done) {
     return fail(deps, job, 'runner_no_result', 'the training process exited without reporting a result');
   }
   const interrupted =
-    exit.code === RUNNER_EXIT_RETRYABLE || exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM';
+    exit.code === RUNNER_EXIT.retryable || exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM';
   if (!interrupted) {
     const why =
       lastLine(exit.stderrTail) || `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}`;

@@ -2,6 +2,7 @@
  * The hyperparameters that have no `auto` rule: a request that omits one gets the contract's default
  * (openapi/schemas/hyperparameters.ts DEFAULT_HYPERPARAMETERS), the same value the trainer starts from.
  */
+import type { Provider } from '../../../openapi/enums';
 import { DEFAULT_HYPERPARAMETERS } from '../../../openapi/schemas/hyperparameters';
 
 const FIXED_KEYS = [
@@ -35,7 +36,7 @@ export const MEMORY_BUDGET_BYTES = {
   /** The Batch GPU queue's smallest instance has a 16 GiB GPU (T4/V100 class). */
   batch: 16 * 1024 ** 3,
   openai: Number.POSITIVE_INFINITY,
-} as const;
+} as const satisfies Record<Provider, number>;
 
 /** The hyperparameters OpenAI's supervised fine-tuning accepts (plus top-level seed and suffix). */
 export const OPENAI_SUPPORTED = ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const;

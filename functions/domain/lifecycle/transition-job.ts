@@ -11,6 +11,7 @@
  *  - a late or reordered transition fails the table check and never moves a job backwards or
  *    out of a terminal state.
  */
+import { JOB_STATUSES, WEBHOOK_EVENT_TYPES } from '../../../openapi/enums';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { Clock } from '../../ports/clock';
 import type { JobEventStore, JobStore, OutboxStore } from '../../ports/store';
@@ -42,14 +43,10 @@ export interface TransitionResult {
   changed: boolean;
 }
 
-/** Statuses that produce an outbox entry (and so a webhook). */
-export const WEBHOOK_STATUSES: readonly JobStatus[] = [
-  'running',
-  'paused',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
+/** Statuses that produce an outbox entry (and so a webhook): those the contract has a `fine_tuning.job.<status>` event for. */
+export const WEBHOOK_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((s) =>
+  (WEBHOOK_EVENT_TYPES as readonly string[]).includes(`fine_tuning.job.${s}`),
+);
 
 const DEFAULT_MESSAGES: Record<JobStatus, string> = {
   validating_files: 'Validating training file',

@@ -18,19 +18,12 @@
  *  - No status transitions to itself; a repeated transition is answered idempotently by
  *    `transitionJob`, not by this table.
  */
+import { JOB_STATUSES, TERMINAL_JOB_STATUSES, isTerminalJobStatus } from '../../../openapi/enums';
 import type { JobStatus } from '../records';
 
-export const JOB_STATUSES: readonly JobStatus[] = [
-  'validating_files',
-  'queued',
-  'running',
-  'paused',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
-
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** The statuses and the terminal set are the contract's (openapi/enums.ts); the edges are this table's. */
+export { JOB_STATUSES };
+export const TERMINAL_STATUSES = TERMINAL_JOB_STATUSES;
 
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
   validating_files: ['queued', 'failed', 'cancelled'],
@@ -43,7 +36,7 @@ const NEXT: Record<JobStatus, readonly JobStatus[]> = {
 };
 
 export function isTerminal(status: JobStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
+  return isTerminalJobStatus(status);
 }
 
 export function canTransition(from: JobStatus, to: JobStatus): boolean {

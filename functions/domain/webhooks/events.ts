@@ -3,10 +3,9 @@
  * id, so a payload never carries data that could be stale or sensitive).
  */
 import { createHash } from 'node:crypto';
-import { WEBHOOK_EVENT_TYPES } from '../../../openapi/schemas/webhook-endpoint';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../../openapi/enums';
 
-export { WEBHOOK_EVENT_TYPES } from '../../../openapi/schemas/webhook-endpoint';
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType };
 
 export function isWebhookEventType(type: string): type is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);

@@ -3,6 +3,11 @@
  * event and endpoint, with the log of its attempts). Times are milliseconds (`…Ms`) because the
  * retry schedule works in seconds and below; the API shows seconds.
  */
+import type {
+  WebhookDeliveryStatus,
+  WebhookDisabledReason,
+  WebhookEndpointStatus,
+} from '../../../openapi/enums';
 import type { TenantId } from '../records';
 
 /** An endpoint's signing secret as stored: sealed (encrypted at rest), never the plain `whsec_…`. */
@@ -13,9 +18,9 @@ export interface StoredSecret {
   expiresAtMs: number | null;
 }
 
-export type EndpointStatus = 'enabled' | 'disabled';
+export type EndpointStatus = WebhookEndpointStatus;
 /** Why an endpoint is disabled: by its owner, or because it answered 410 Gone. */
-export type DisabledReason = 'manual' | 'gone';
+export type DisabledReason = WebhookDisabledReason;
 
 export interface WebhookEndpointRecord {
   id: string; // we_…
@@ -34,7 +39,7 @@ export interface WebhookEndpointRecord {
   version: number;
 }
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+export type DeliveryStatus = WebhookDeliveryStatus;
 
 export interface DeliveryAttempt {
   attemptedAtMs: number;

@@ -16,10 +16,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { RUNNER_EXIT } from '../../../openapi/runner';
 import { repoRoot } from '../paths';
-
-/** runner/checkpoint/signals.ts EXIT_RETRYABLE; a test keeps the two in step. */
-export const RUNNER_EXIT_RETRYABLE = 75;
 import { storageWildcardSuppression, type Storage } from './storage';
 
 export interface TrainingProps {
@@ -161,10 +159,10 @@ export class Training extends Construct {
       retryStrategies: [
         // A Spot reclaim is not the job's fault: run it again (it resumes from its newest checkpoint).
         batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
-        // The runner's own "interrupted, safe to retry" (EX_TEMPFAIL, runner/checkpoint/signals.ts).
+        // The runner's own "interrupted, safe to retry" (openapi/runner.ts).
         batch.RetryStrategy.of(
           batch.Action.RETRY,
-          batch.Reason.custom({ onExitCode: String(RUNNER_EXIT_RETRYABLE) }),
+          batch.Reason.custom({ onExitCode: String(RUNNER_EXIT.retryable) }),
         ),
         // Anything else is reported as is; the runner already records why in the job.
         batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),

@@ -5,7 +5,7 @@
  * hyperparameter rules) with the space's corner values laid over it; warm-start sweeps exist.
  * Each broken rule is a 400 naming the field and the rule.
  */
-import type { z } from '@hono/zod-openapi';
+import type { z } from 'zod';
 import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
 import type { SweepParameter } from '../../../../openapi/schemas/sweep';
 import type { SweepCreate } from '../../../../openapi/schemas/sweep-resource';

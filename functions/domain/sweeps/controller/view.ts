@@ -2,14 +2,14 @@
  * Pure functions from stored trials to what the search domain works with: the strategy's trial
  * view, the scheduler's replayed decisions, the best trial, the counts, the elapsed run time.
  */
+import { ACTIVE_TRIAL_STATES } from '../../../../openapi/enums';
 import type { SweepConfig } from '../../../../openapi/schemas/sweep';
 import type { BestTrial, SweepRecord, TrialRecord, TrialState } from '../../../ports/sweeps';
 import { bestTrial } from '../completion';
 import { createScheduler } from '../index';
 import type { Trial, TrialState as StrategyState } from '../strategy';
 
-export const ACTIVE_STATES: readonly TrialState[] = ['pending', 'running'];
-export const isActiveTrial = (t: Pick<TrialRecord, 'state'>) => ACTIVE_STATES.includes(t.state);
+export const isActiveTrial = (t: Pick<TrialRecord, 'state'>) => ACTIVE_TRIAL_STATES.includes(t.state);
 
 /** The id a trial has inside the strategy and scheduler (stable across retries of its job). */
 export const trialKey = (n: number) => `trial-${n}`;
