@@ -1,6 +1,7 @@
 /**
  * npm run train -- --model <HF folder | model config.json> --train <file> [--validation <file>]
  *                  --hyperparameters <json file> --out <folder> [--checkpoints <folder>] [--memory-budget <bytes>]
+ *                  [--backend auto|gpu|webgpu|node|cpu]   (or TUNEPLANE_BACKEND)
  *
  * Prints one JSON object per line on stdout (metrics, messages, checkpoints, then a final `result`),
  * writes the trained model to --out in Hugging Face layout, and checkpoints to --checkpoints
@@ -11,8 +12,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
-import { initBackend } from '../backend';
+import { Command, Option } from 'commander';
+import { BackendChoiceSchema, initBackend, type BackendChoice } from '../backend';
 import { CheckpointManager, EXIT_FAILED, EXIT_RETRYABLE, localStorage, onTerminate } from '../checkpoint';
 import { savePretrained } from '../io';
 import { jsonLinesSink } from '../train/sink';
@@ -48,6 +49,12 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--out <folder>', 'where the trained model is written (HF layout)')
     .option('--checkpoints <folder>', 'checkpoint folder (default <out>/checkpoints)')
     .option('--memory-budget <bytes>', 'memory budget for batch_size "auto"', (v) => Number(v))
+    .addOption(
+      new Option('--backend <name>', 'tensorflow backend; auto picks the fastest available')
+        .choices(BackendChoiceSchema.options)
+        .env('TUNEPLANE_BACKEND')
+        .default('auto'),
+    )
     .exitOverride();
   const write = (line: string) => process.stdout.write(`${line}\n`);
   const sink = jsonLinesSink(write);
@@ -59,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const stop = onTerminate();
   try {
-    await initBackend({ log: (l) => process.stderr.write(`${l}\n`) });
+    await initBackend({ prefer: opts.backend as BackendChoice, log: (l) => process.stderr.write(`${l}\n`) });
     const out = String(opts.out);
     const hyperparameters = opts.hyperparameters
       ? JSON.parse(await readFile(String(opts.hyperparameters), 'utf8'))

@@ -10,7 +10,7 @@ import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { S3BlobStore } from '../../functions/adapters/s3';
 import { timeSortedIds } from '../../functions/domain/ids';
 import { systemClock } from '../../functions/ports/clock';
-import { initBackend } from '../backend';
+import { BackendChoiceSchema, initBackend } from '../backend';
 import { EXIT_FAILED, onTerminate } from '../checkpoint';
 import { runJob } from './run-job';
 
@@ -23,6 +23,8 @@ export const RunnerEnvSchema = z.object({
   TUNEPLANE_S3_ENDPOINT: z.url().optional(),
   /** Optional: bytes the `batch_size: auto` probe may use (default: a quarter of free memory). */
   TUNEPLANE_RUNNER_MEMORY_BUDGET: z.coerce.number().int().positive().optional(),
+  /** Forces a tensorflow backend (gpu, webgpu, node, cpu); auto picks the fastest available (runner/backend.ts). */
+  TUNEPLANE_BACKEND: BackendChoiceSchema.default('auto'),
 });
 
 export async function main(env: NodeJS.ProcessEnv): Promise<number> {
@@ -41,7 +43,7 @@ export async function main(env: NodeJS.ProcessEnv): Promise<number> {
     s3Endpoint: cfg.TUNEPLANE_S3_ENDPOINT,
   });
   try {
-    await initBackend();
+    await initBackend({ prefer: cfg.TUNEPLANE_BACKEND });
     return await runJob(
       {
         stores: createDynamoStores(clients.doc, cfg.TUNEPLANE_TABLE),

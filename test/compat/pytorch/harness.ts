@@ -1,0 +1,228 @@
+/**
+ * The PyTorch fidelity check, shared by the CPU suite (fidelity.test.ts) and the WebGPU suite
+ * (test/compat/webgpu): the same weights and batch through our tfjs model, on whatever backend is
+ * active, and through a plain PyTorch transcription of HF's GPT-2 / Llama code (reference.py).
+ * Compared: logits, cross-entropy loss and the gradient of every weight, float32.
+ *
+ * Relative error of a tensor = max|ours - torch| / max|torch| (elementwise over the whole tensor;
+ * normalising by the tensor's largest magnitude keeps near-zero entries from dominating).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSafetensors, savePretrained } from '../../../runner/io';
+import { createModel, parseModelConfig, type DecoderModel } from '../../../runner/model';
+import { buildCharTokenizer } from '../../../runner/tokenizer';
+
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'reference.py');
+
+/** Debian's torch lives in the system python; a pyenv/venv `python3` on PATH may not see it. */
+export function findTorchPython(): string | undefined {
+  const candidates = [process.env.TUNEPLANE_PYTHON, '/usr/bin/python3', 'python3'].filter(
+    (c): c is string => !!c,
+  );
+  return candidates.find(
+    (py) => spawnSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0,
+  );
+}
+
+export function relErr(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(ours[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+export interface Batch {
+  ids: number[][];
+  task: 'lm' | 'classify';
+  last_index?: number[];
+  labels?: number[];
+}
+
+export interface FidelityCase {
+  name: string;
+  config: Record<string, unknown>;
+  batch: Batch;
+  checkpointing?: boolean;
+}
+
+const IDS = [
+  [3, 17, 5, 9, 22, 1, 14, 8, 30, 2],
+  [11, 4, 27, 6, 0, 19, 25, 7, 13, 28],
+];
+
+export const CASES: FidelityCase[] = [
+  {
+    name: 'GPT-2 causal LM (tied head, gelu_new)',
+    config: { model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4 },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'GPT-2 causal LM with gradient checkpointing',
+    config: { model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4 },
+    batch: { ids: IDS, task: 'lm' },
+    checkpointing: true,
+  },
+  {
+    name: 'Llama causal LM (GQA 4:2, RoPE, SwiGLU, untied head)',
+    config: {
+      model_type: 'llama',
+      vocab_size: 31,
+      hidden_size: 32,
+      intermediate_size: 56,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 16,
+      rms_norm_eps: 1e-5,
+    },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'Llama causal LM (tied, MQA 4:1, llama3 rope scaling, checkpointing)',
+    config: {
+      model_type: 'llama',
+      vocab_size: 31,
+      hidden_size: 32,
+      intermediate_size: 40,
+      num_hidden_layers: 3,
+      num_attention_heads: 4,
+      num_key_value_heads: 1,
+      max_position_embeddings: 16,
+      tie_word_embeddings: true,
+      rope_theta: 500000,
+      rope_scaling: {
+        rope_type: 'llama3',
+        factor: 8,
+        low_freq_factor: 1,
+        high_freq_factor: 4,
+        original_max_position_embeddings: 64,
+      },
+    },
+    batch: { ids: IDS, task: 'lm' },
+    checkpointing: true,
+  },
+  {
+    name: 'GPT-2 sequence classification (right padding)',
+    config: {
+      model_type: 'gpt2',
+      vocab_size: 31,
+      n_positions: 16,
+      n_embd: 32,
+      n_layer: 2,
+      n_head: 4,
+      num_labels: 3,
+    },
+    batch: { ids: IDS, task: 'classify', last_index: [6, 9], labels: [2, 0] },
+  },
+  {
+    name: 'Llama sequence classification',
+    config: {
+      model_type: 'llama',
+      vocab_size: 31,
+      hidden_size: 32,
+      intermediate_size: 56,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 16,
+      num_labels: 2,
+    },
+    batch: { ids: IDS, task: 'classify', last_index: [9, 4], labels: [1, 0] },
+  },
+];
+
+export interface HostResult {
+  logits: { shape: number[]; data: Float32Array };
+  loss: number;
+  grads: Map<string, Float32Array>;
+}
+
+/** Logits, mean cross-entropy and every weight's gradient on the active backend, read asynchronously. */
+export async function lossAndGrads(
+  model: DecoderModel,
+  batch: Batch,
+  checkpointing: boolean,
+): Promise<HostResult> {
+  const ids = tf.tensor2d(batch.ids, undefined, 'int32');
+  const [B, T] = ids.shape;
+  let logits: tf.Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    let loss: tf.Scalar;
+    if (batch.task === 'classify') {
+      const out = model.classify(ids, tf.tensor1d(batch.last_index!, 'int32'), { checkpointing });
+      const labels = tf.oneHot(tf.tensor1d(batch.labels!, 'int32'), out.shape[1]);
+      loss = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(out), labels), -1))) as tf.Scalar;
+      logits = tf.keep(out);
+    } else {
+      const out = model.logits(ids, { checkpointing });
+      const V = out.shape[2];
+      const targets = tf.oneHot(tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [-1]), V);
+      const lp = tf.logSoftmax(tf.reshape(tf.slice(out, [0, 0, 0], [B, T - 1, V]), [-1, V]));
+      loss = tf.neg(tf.mean(tf.sum(tf.mul(lp, targets), -1))) as tf.Scalar;
+      logits = tf.keep(out);
+    }
+    return loss;
+  }, [...model.weights.values()]);
+  const host: HostResult = {
+    logits: { shape: logits!.shape, data: (await logits!.data()) as Float32Array },
+    loss: (await value.data())[0],
+    grads: new Map(),
+  };
+  for (const [name, v] of model.weights) host.grads.set(name, (await grads[v.name].data()) as Float32Array);
+  tf.dispose([value, logits!, ids, ...Object.values(grads)]);
+  return host;
+}
+
+export interface Comparison {
+  logitsShape: { ours: number[]; torch: number[] };
+  logits: number;
+  loss: number;
+  /** Gradient names on each side, sorted. */
+  gradNames: { ours: string[]; torch: string[] };
+  grads: Record<string, number>;
+  worstGrad: [string, number];
+}
+
+/**
+ * Builds the case's model on the active backend (weights larger than HF's 0.02 init, so attention is
+ * far from uniform and errors would show), runs reference.py on the same weights and batch, and
+ * returns the relative error of each compared tensor.
+ */
+export async function compareWithPyTorch(python: string, c: FidelityCase): Promise<Comparison> {
+  const dir = await mkdtemp(join(tmpdir(), 'tuneplane-fidelity-'));
+  try {
+    const model = createModel(parseModelConfig({ ...c.config, initializer_range: 0.3 }), { seed: 42 });
+    await savePretrained(dir, model, buildCharTokenizer('abc'));
+    await writeFile(join(dir, 'batch.json'), JSON.stringify(c.batch));
+    const run = spawnSync(python, [SCRIPT, dir], { encoding: 'utf8', timeout: 120_000 });
+    if (run.status !== 0) throw new Error(`reference.py failed (${run.status}): ${run.stderr}`);
+    const ref = readSafetensors(new Uint8Array(await readFile(join(dir, 'out.safetensors')))).tensors;
+    const ours = await lossAndGrads(model, c.batch, c.checkpointing ?? false);
+    model.dispose();
+    const torchGrads = [...ref.keys()].filter((k) => k.startsWith('grad/')).map((k) => k.slice(5));
+    const grads: Record<string, number> = {};
+    for (const [name, g] of ours.grads) {
+      const r = ref.get(`grad/${name}`);
+      grads[name] = r ? relErr(g, r.data) : Infinity;
+    }
+    const worstGrad = Object.entries(grads).sort((a, b) => b[1] - a[1])[0];
+    return {
+      logitsShape: { ours: ours.logits.shape, torch: ref.get('logits')!.shape },
+      logits: relErr(ours.logits.data, ref.get('logits')!.data),
+      loss: relErr([ours.loss], ref.get('loss')!.data),
+      gradNames: { ours: [...ours.grads.keys()].sort(), torch: torchGrads.sort() },
+      grads,
+      worstGrad,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
