@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { LAMBDA_ENV_SCHEMAS } from '../../functions/config';
+import { repoRoot } from '../../infra/aws/paths';
 import { RUNNER_EXIT } from '../../openapi/runner';
 import {
   actionsOf,
@@ -237,6 +238,39 @@ describe('training', () => {
     expect(existsSync(join(context, 'package-lock.json'))).toBe(true);
     expect(existsSync(join(context, 'node_modules'))).toBe(false);
     expect(existsSync(join(context, 'test'))).toBe(false);
+  });
+
+  it('asks the NVIDIA runtime for the Vulkan driver (graphics) besides CUDA, for the WebGPU backend', () => {
+    const [[, def]] = ofType('AWS::Batch::JobDefinition');
+    const env = Object.fromEntries(
+      (def.Properties.ContainerProperties.Environment as { Name: string; Value: string }[]).map((e) => [
+        e.Name,
+        e.Value,
+      ]),
+    );
+    expect(env.NVIDIA_DRIVER_CAPABILITIES.split(',').sort()).toEqual(['compute', 'graphics', 'utility']);
+  });
+});
+
+describe('runner image (runner/Dockerfile; no Docker engine here, so read, not built)', () => {
+  const dockerfile = readFileSync(join(repoRoot, 'runner/Dockerfile'), 'utf8');
+
+  it('is based on Ubuntu 22.04 or later: Dawn’s binding needs glibc 2.34 and GCC 12’s libstdc++', () => {
+    const base = /^ARG CUDA_IMAGE=nvidia\/cuda:11\.[0-9.]+-cudnn8-runtime-ubuntu(\d+)\.(\d+)$/m.exec(
+      dockerfile,
+    );
+    expect(base, 'a CUDA 11 / cuDNN 8 runtime image (libtensorflow 2.9)').not.toBeNull();
+    expect(Number(base![1])).toBeGreaterThanOrEqual(22);
+  });
+
+  it('carries the Vulkan loader, the NVIDIA ICD manifest and the graphics capability', () => {
+    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends [^\n]*\blibvulkan1\b/);
+    expect(dockerfile).toContain('/etc/vulkan/icd.d/nvidia_icd.json');
+    expect(dockerfile).toContain('"library_path":"libGLX_nvidia.so.0"');
+    expect(dockerfile).toMatch(/^ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics$/m);
+    // tfjs-node-gpu stays; Dawn's binding is checked to load at build time.
+    expect(dockerfile).toContain('@tensorflow/tfjs-node-gpu@${TFJS_VERSION}');
+    expect(dockerfile).toContain(`import('webgpu')`);
   });
 });
 

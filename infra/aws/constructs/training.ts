@@ -153,6 +153,10 @@ export class Training extends Construct {
           TUNEPLANE_BUCKET: storage.bucket.bucketName,
           // ECS on EC2 does not set the region for the SDK.
           AWS_REGION: Stack.of(this).region,
+          // Read by the NVIDIA container runtime: which driver parts it mounts. compute and utility
+          // for CUDA (tfjs-node-gpu); graphics for the Vulkan driver under the WebGPU backend (Dawn).
+          // runner/Dockerfile sets the same default; stating it here keeps it in the job's definition.
+          NVIDIA_DRIVER_CAPABILITIES: 'compute,utility,graphics',
         },
       }),
       retryAttempts: props.attempts ?? 5,
