@@ -6,6 +6,7 @@
  * shared schema (openapi/schemas/hyperparameters.ts). The resolved object is written into every
  * checkpoint, so a resumed run continues with exactly the settings it started with.
  */
+import type { z } from 'zod';
 import {
   DEFAULT_HYPERPARAMETERS,
   HyperparametersSchema,
@@ -13,9 +14,14 @@ import {
   type Hyperparameters,
   type ResolvedHyperparameters,
 } from '../openapi/schemas/hyperparameters';
+import type { FileFormat } from '../openapi/schemas/file';
+import { ConfigError } from './errors';
 
-/** What the examples teach: next-token LM on targets (chat, prompt/completion, text) or sequence classification. */
-export type Task = 'chat' | 'prompt_completion' | 'classification' | 'text';
+/**
+ * What the examples teach, named after the training file's format (the contract's FileFormat):
+ * next-token LM on targets (chat, prompt_completion, text) or sequence classification.
+ */
+export type Task = FileFormat;
 
 export interface TrainerPaths {
   /** HF folder (config.json, model.safetensors, tokenizer.json) or a bare model config.json. */
@@ -72,9 +78,9 @@ export function resolveTrainerConfig(
 ): TrainerConfig {
   // `seed` sits on the job, not in the requested set; a resolved set (job, checkpoint) carries it.
   const { seed, ...rest } = (requested ?? {}) as Record<string, unknown>;
-  const req = HyperparametersSchema.parse(rest);
+  const req = parseHyperparameters(HyperparametersSchema, rest);
   const preset = opts.preset ? PRESETS[opts.preset] : {};
-  if (opts.preset && !preset) throw new Error(`unknown preset '${opts.preset}'`);
+  if (opts.preset && !preset) throw new ConfigError(`unknown preset '${opts.preset}'`, 'preset');
   const merged: Record<string, unknown> = { ...DEFAULT_HYPERPARAMETERS };
   let autoBatchSize = false;
   for (const [k, v] of Object.entries({ ...preset, ...req })) {
@@ -91,7 +97,7 @@ export function resolveTrainerConfig(
   if (ratio !== undefined && req.warmup_steps === undefined && opts.totalSteps !== undefined) {
     merged.warmup_steps = Math.floor(ratio * opts.totalSteps);
   }
-  const hyperparameters = ResolvedHyperparametersSchema.parse(merged);
+  const hyperparameters = parseHyperparameters(ResolvedHyperparametersSchema, merged);
   const pendingRatio = ratio !== undefined && req.warmup_steps === undefined && opts.totalSteps === undefined;
   return {
     hyperparameters,
@@ -101,6 +107,18 @@ export function resolveTrainerConfig(
     task: opts.task,
     paths: opts.paths,
   };
+}
+
+/** The schema's verdict as a ConfigError naming the first offending field. */
+function parseHyperparameters<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: z.ZodError } },
+  value: unknown,
+): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const param = ['hyperparameters', ...issue.path.map(String)].join('.');
+  throw new ConfigError(`${param}: ${issue.message}`, param, parsed.error);
 }
 
 /** The effective peak learning rate. */

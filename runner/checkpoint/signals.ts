@@ -1,14 +1,11 @@
 /**
  * SIGTERM (AWS Batch Spot reclaim, `docker stop`): the trainer finishes its current step, saves a
- * checkpoint and the process exits with EXIT_RETRYABLE, so the orchestrator retries the attempt and
- * the retry resumes from that checkpoint. Batch sends SIGKILL 30 s after SIGTERM by default; steps of
- * the models we train are far shorter, and a watchdog exits (still retryable) if saving hangs.
+ * checkpoint and the process exits with RUNNER_EXIT.retryable (openapi/runner.ts), so the
+ * orchestrator retries the attempt and the retry resumes from that checkpoint. Batch sends SIGKILL
+ * 30 s after SIGTERM by default; steps of the models we train are far shorter, and a watchdog exits
+ * (still retryable) if saving hangs.
  */
-
-/** Exit code meaning "interrupted, safe to retry" (EX_TEMPFAIL from sysexits.h). */
-export const EXIT_RETRYABLE = 75;
-/** Exit code for failures a retry cannot fix (bad data, bad config). */
-export const EXIT_FAILED = 1;
+import { RUNNER_EXIT } from '../../openapi/runner';
 
 export interface StopFlag {
   readonly requested: boolean;
@@ -22,7 +19,7 @@ export function onTerminate(opts: { graceMs?: number; onExpire?: () => void } = 
   const handler = () => {
     requested = true;
     timer ??= setTimeout(
-      () => (opts.onExpire ?? (() => process.exit(EXIT_RETRYABLE)))(),
+      () => (opts.onExpire ?? (() => process.exit(RUNNER_EXIT.retryable)))(),
       opts.graceMs ?? 25_000,
     );
     timer.unref();

@@ -1,11 +1,23 @@
 /**
- * Where checkpoints live: a small interface with a local-folder implementation and one over the
- * BlobStore port (S3 in production, s3rver on the embedded stack). Paths are relative to the root.
+ * Where checkpoints live: a small interface with a local-folder implementation and one over a blob
+ * store (S3 in production, s3rver on the embedded stack). Paths are relative to the root.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStore } from '../../functions/ports/blobs';
+
+/**
+ * The four blob operations checkpoints need. The service's BlobStore port (functions/ports/blobs.ts)
+ * has them with these signatures, so its S3 adapter is one as it is; the trainer does not import the
+ * service (docs/ARCHITECTURE.md, "Folders and who may import whom").
+ */
+export interface CheckpointBlobs {
+  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
+  get(key: string): Promise<Uint8Array>;
+  delete(key: string): Promise<void>;
+  /** Every key under the prefix. */
+  list(prefix: string): Promise<string[]>;
+}
 
 export interface CheckpointStorage {
   write(relPath: string, body: Uint8Array | string): Promise<void>;
@@ -49,7 +61,7 @@ export function localStorage(root: string): CheckpointStorage {
 }
 
 /** `prefix` like `checkpoints/<jobId>/`. */
-export function blobStorage(blobs: BlobStore, prefix: string): CheckpointStorage {
+export function blobStorage(blobs: CheckpointBlobs, prefix: string): CheckpointStorage {
   const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return {
     write: (rel, body) =>

@@ -7,14 +7,17 @@
  * writes the trained model to --out in Hugging Face layout, and checkpoints to --checkpoints
  * (default <out>/checkpoints); run it again with the same arguments to resume after an interruption.
  *
- * Exit codes: 0 done; 1 failed (bad input or a bug: retrying will not help); 75 interrupted by
- * SIGTERM/SIGINT after saving a checkpoint (retry to resume).
+ * Exit codes (RUNNER_EXIT, openapi/runner.ts): done 0; failed 1 (bad input or a bug: retrying will
+ * not help); retryable 75, interrupted by SIGTERM/SIGINT after saving a checkpoint (retry to
+ * resume); 2 for arguments the parser refuses.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { RUNNER_EXIT } from '../../openapi/runner';
 import { BackendChoiceSchema, initBackend, type BackendChoice } from '../backend';
-import { CheckpointManager, EXIT_FAILED, EXIT_RETRYABLE, localStorage, onTerminate } from '../checkpoint';
+import { CheckpointManager, localStorage, onTerminate } from '../checkpoint';
+import { UsageError } from '../errors';
 import { savePretrained } from '../io';
 import { jsonLinesSink } from '../train/sink';
 import { runSession, type ModelSource } from '../train/session';
@@ -33,8 +36,6 @@ async function modelSource(arg: string): Promise<ModelSource> {
     tokenizer: tokJson ? { json: JSON.parse(tokJson), config: tokCfg ? JSON.parse(tokCfg) : {} } : undefined,
   };
 }
-
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
@@ -92,10 +93,10 @@ export async function main(argv: string[]): Promise<number> {
           type: 'result',
           status: 'interrupted',
           step: result.steps,
-          exit_code: EXIT_RETRYABLE,
+          exit_code: RUNNER_EXIT.retryable,
         }),
       );
-      return EXIT_RETRYABLE;
+      return RUNNER_EXIT.retryable;
     }
     await savePretrained(out, session.model, session.tokenizer);
     write(
@@ -111,11 +112,11 @@ export async function main(argv: string[]): Promise<number> {
       }),
     );
     session.model.dispose();
-    return 0;
+    return RUNNER_EXIT.done;
   } catch (e) {
-    const err = e as Error & { param?: string; field?: string };
-    write(JSON.stringify({ type: 'error', message: err.message, param: err.param ?? err.field ?? null }));
-    return EXIT_FAILED;
+    const err = e as Error & { param?: string | null };
+    write(JSON.stringify({ type: 'error', message: err.message, param: err.param ?? null }));
+    return RUNNER_EXIT.failed;
   } finally {
     stop.release();
   }

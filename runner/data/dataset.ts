@@ -4,7 +4,8 @@
  * and counted, so a user sees how much of the file truncation cost.
  */
 import type { Task } from '../config';
-import { DataError, isJsonl, labelIndex, parseJsonl, type RawExample } from './formats';
+import { DataError } from '../errors';
+import { isJsonl, labelIndex, parseJsonl, type RawExample } from './formats';
 import { renderChat, renderPromptCompletion } from './template';
 import type { TextTokenizer } from './tokenizer';
 

@@ -9,8 +9,11 @@
  * Every JSONL line must be the same format as the first. Errors name the line and the field.
  */
 import { z } from 'zod';
+import type { FileFormat } from '../../openapi/schemas/file';
+import { DataError } from '../errors';
 
-export type DataFormat = 'chat' | 'prompt_completion' | 'classification' | 'text';
+/** The JSONL formats (a file that is not JSONL is `text`). */
+export type JsonlFormat = Exclude<FileFormat, 'text'>;
 
 const ContentSchema = z.union([
   z.string(),
@@ -42,18 +45,7 @@ export type RawExample =
   | { format: 'prompt_completion'; prompt: string; completion: string; record: Record<string, unknown> }
   | { format: 'classification'; text: string; label: string; record: Record<string, unknown> };
 
-export class DataError extends Error {
-  constructor(
-    message: string,
-    readonly line: number | null,
-    readonly field: string | null,
-  ) {
-    super(line === null ? message : `line ${line}: ${message}`);
-    this.name = 'DataError';
-  }
-}
-
-export function detectFormat(firstRecord: Record<string, unknown>): Exclude<DataFormat, 'text'> {
+export function detectFormat(firstRecord: Record<string, unknown>): JsonlFormat {
   if ('messages' in firstRecord) return 'chat';
   if ('prompt' in firstRecord || 'completion' in firstRecord) return 'prompt_completion';
   if ('text' in firstRecord && 'label' in firstRecord) return 'classification';
@@ -76,7 +68,7 @@ export function isJsonl(content: string): boolean {
   }
 }
 
-export function parseJsonl(content: string, expected?: Exclude<DataFormat, 'text'>): RawExample[] {
+export function parseJsonl(content: string, expected?: JsonlFormat): RawExample[] {
   const out: RawExample[] = [];
   let format = expected;
   content.split('\n').forEach((line, idx) => {
@@ -99,11 +91,7 @@ export function parseJsonl(content: string, expected?: Exclude<DataFormat, 'text
   return out;
 }
 
-function parseRecord(
-  format: Exclude<DataFormat, 'text'>,
-  rec: Record<string, unknown>,
-  line: number,
-): RawExample {
+function parseRecord(format: JsonlFormat, rec: Record<string, unknown>, line: number): RawExample {
   const schema =
     format === 'chat'
       ? ChatRecordSchema

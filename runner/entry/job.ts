@@ -2,16 +2,17 @@
  * The runner container's entry point (AWS Batch, and the local dispatcher's child process).
  * Configuration comes from the environment, parsed once here with zod; everything else goes
  * through the store and blob ports (DynamoDB and S3 adapters, pointed at dynalite/s3rver on the
- * embedded stack). Exit codes: see run-job.ts (0 final status written, 75 interrupted, 1 unexpected).
+ * embedded stack). Exit codes: RUNNER_EXIT (openapi/runner.ts), as run-job.ts explains.
  */
 import { z } from 'zod';
+import { RUNNER_EXIT } from '../../openapi/runner';
 import { createDynamoStores } from '../../functions/adapters/dynamodb';
 import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { S3BlobStore } from '../../functions/adapters/s3';
 import { timeSortedIds } from '../../functions/domain/ids';
 import { systemClock } from '../../functions/ports/clock';
 import { BackendChoiceSchema, initBackend } from '../backend';
-import { EXIT_FAILED, onTerminate } from '../checkpoint';
+import { onTerminate } from '../checkpoint';
 import { runJob } from './run-job';
 
 export const RunnerEnvSchema = z.object({
@@ -33,7 +34,7 @@ export async function main(env: NodeJS.ProcessEnv): Promise<number> {
     process.stderr.write(
       `invalid runner environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`,
     );
-    return EXIT_FAILED;
+    return RUNNER_EXIT.failed;
   }
   const cfg = parsed.data;
   const stop = onTerminate();
@@ -58,7 +59,7 @@ export async function main(env: NodeJS.ProcessEnv): Promise<number> {
     process.stderr.write(
       `${JSON.stringify({ level: 'error', msg: (err as Error).message, stack: (err as Error).stack })}\n`,
     );
-    return EXIT_FAILED;
+    return RUNNER_EXIT.failed;
   } finally {
     stop.release();
     clients.destroy();

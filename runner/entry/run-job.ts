@@ -7,21 +7,25 @@
  *  events, progress and checkpoint records → upload the model under models/<fine-tuned id>/ and a
  *  results CSV → mark it succeeded (or failed, with the reason).
  *
- * Exit codes (DESIGN §5: non-zero only for failures worth retrying): 0 when the job reached a final
- * status (including a failure caused by its data or settings), 75 when interrupted by SIGTERM after
- * saving a checkpoint, 1 for unexpected errors (store unreachable, bugs), which a retry may fix.
+ * Exit codes (RUNNER_EXIT, openapi/runner.ts; docs/ARCHITECTURE.md, "Job lifecycle and its
+ * guarantees"): non-zero only for failures worth retrying. `done` (0) when the job reached a status
+ * the runner wrote (including a failure caused by its data or settings), `retryable` (75) when
+ * interrupted by SIGTERM after saving a checkpoint, `failed` (1) for unexpected errors (store
+ * unreachable, bugs), which a retry may fix.
  */
-import { ApiError, ConflictError } from '../../functions/errors';
+import { RUNNER_EXIT } from '../../openapi/runner';
+import { ConflictError } from '../../functions/errors';
 import { appendJobEvent, isTerminal, recordMetrics, transitionJob } from '../../functions/domain/lifecycle';
 import type { JobRecord } from '../../functions/domain/records';
 import type { BlobStore } from '../../functions/ports/blobs';
 import type { Clock, IdGenerator } from '../../functions/ports/clock';
 import type { Stores } from '../../functions/ports/store';
-import { blobStorage, CheckpointManager, EXIT_FAILED, EXIT_RETRYABLE } from '../checkpoint';
-import { DataError } from '../data';
+import { blobStorage, CheckpointManager } from '../checkpoint';
+import { DataError } from '../errors';
 import { memoryModelFolder, savePretrained } from '../io';
 import type { MetricsReport, ProgressSink } from '../train/sink';
 import { runSession } from '../train/session';
+import { failJob } from './failure';
 
 export interface JobDeps {
   stores: Stores;
@@ -73,7 +77,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   const initial = await deps.stores.jobs.getById(jobId);
   if (!initial) {
     log(JSON.stringify({ level: 'error', msg: 'job not found', jobId }));
-    return EXIT_FAILED;
+    return RUNNER_EXIT.failed;
   }
   if (isTerminal(initial.status)) return 0;
   let job: JobRecord;
@@ -169,7 +173,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
     const { result } = session;
     if (result.status === 'interrupted') {
       session.model.dispose();
-      return stopRequested && !opts.shouldStop?.() ? 0 : EXIT_RETRYABLE;
+      return stopRequested && !opts.shouldStop?.() ? 0 : RUNNER_EXIT.retryable;
     }
     // The model, written to the blob store config.json last (a reader that sees it can rely on the rest).
     const folder = memoryModelFolder();
@@ -234,25 +238,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
       );
     return 0;
   } catch (err) {
-    const userError =
-      err instanceof DataError || (err instanceof ApiError && err.status < 500) || err instanceof RangeError;
-    const e = err as Error & { field?: string | null; param?: string | null; code?: string };
-    log(JSON.stringify({ level: 'error', msg: e.message, jobId, stack: userError ? undefined : e.stack }));
-    if (!userError) return EXIT_FAILED;
-    await transitionJob(deps, job.id, 'failed', {
-      reason: `The job failed: ${e.message}`,
-      patch: {
-        error: {
-          code: e instanceof DataError ? 'invalid_training_file' : (e.code ?? 'invalid_request'),
-          message: e.message,
-          param: e.field ?? e.param ?? null,
-        },
-        finishedAt: Math.floor(deps.clock.nowMs() / 1000),
-      },
-    }).catch((te) => {
-      if (!(te instanceof ConflictError)) throw te;
-    });
-    return 0;
+    return failJob(deps, job, err, log);
   }
 }
 

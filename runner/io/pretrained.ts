@@ -4,7 +4,7 @@
  * loads in transformers (AutoModelForCausalLM / AutoModelForSequenceClassification) and in serving
  * stacks that read that layout.
  */
-import { ValidationError } from '../../functions/errors';
+import { ModelError } from '../errors';
 import {
   createModel,
   parseModelConfig,
@@ -29,12 +29,8 @@ export interface LoadOptions {
   configOverrides?: Record<string, unknown>;
 }
 
-function missing(file: string, hint = ''): ValidationError {
-  return new ValidationError(
-    `The model folder has no ${file}.${hint}`,
-    `model.${file}`,
-    'invalid_model_folder',
-  );
+function missing(file: string, hint = ''): ModelError {
+  return new ModelError(`The model folder has no ${file}.${hint}`, `model.${file}`, 'invalid_model_folder');
 }
 
 async function readJson(folder: ModelFolderReader, name: string): Promise<unknown | undefined> {
@@ -43,7 +39,7 @@ async function readJson(folder: ModelFolderReader, name: string): Promise<unknow
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ValidationError(
+    throw new ModelError(
       `${name} is not valid JSON: ${(err as Error).message}`,
       `model.${name}`,
       'invalid_model_folder',
@@ -97,7 +93,7 @@ export async function loadPretrained(
   const tokenizerConfig = ((await readJson(dir, 'tokenizer_config.json')) ?? {}) as Record<string, unknown>;
   const tokenizer = loadTokenizer(tokenizerJson, tokenizerConfig);
   if (tokenizer.vocabSize > config.vocab_size) {
-    throw new ValidationError(
+    throw new ModelError(
       `The tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocab_size}.`,
       'model.config.vocab_size',
       'invalid_model_folder',

@@ -6,7 +6,7 @@
  * metadata (transformers refuses files without it). Functions take bytes or a ranged ByteSource so
  * local files and S3 objects read the same way.
  */
-import { ValidationError } from '../../functions/errors';
+import { ModelError } from '../errors';
 import type { HostTensor } from '../model';
 
 /** Random access to a blob: a local file handle, an S3 object with Range GETs, or memory. */
@@ -35,12 +35,8 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('safetensors I/O assumes a little-endian host');
 }
 
-function invalid(message: string): ValidationError {
-  return new ValidationError(
-    `Invalid safetensors file: ${message}`,
-    'model.safetensors',
-    'invalid_safetensors',
-  );
+function invalid(message: string): ModelError {
+  return new ModelError(`Invalid safetensors file: ${message}`, 'model.safetensors', 'invalid_safetensors');
 }
 
 /** Parses the header from the file's first bytes (at least 8 + header length of them). */

@@ -4,7 +4,7 @@
  * as it came (plus what we changed), which keeps fine-tuned folders loadable by HF tooling.
  */
 import { z } from 'zod';
-import { ValidationError } from '../../functions/errors';
+import { ModelError } from '../errors';
 
 const positiveInt = z.number().int().positive();
 const probability = z.number().min(0).lt(1);
@@ -98,7 +98,7 @@ export function parseModelConfig(json: unknown): ModelConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue.path.join('.');
-    throw new ValidationError(
+    throw new ModelError(
       `Invalid model config${path ? ` field "${path}"` : ''}: ${issue.message}`,
       path ? `config.${path}` : 'config',
       'invalid_model_config',
@@ -116,7 +116,7 @@ export function parseModelConfig(json: unknown): ModelConfig {
 
 function checkShapes(config: ModelConfig): void {
   const fail = (field: string, rule: string) => {
-    throw new ValidationError(
+    throw new ModelError(
       `Invalid model config field "${field}": ${rule}`,
       `config.${field}`,
       'invalid_model_config',

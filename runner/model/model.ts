@@ -3,7 +3,7 @@
  * to logits and a sequence-classification head. Architecture specifics live in gpt2.ts / llama.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ValidationError } from '../../functions/errors';
+import { ModelError } from '../errors';
 import type { ModelConfig } from './config';
 import { checkpointed } from './checkpoint';
 import type { BlockContext, Family, WeightSpec } from './family';
@@ -116,7 +116,7 @@ function canonicalWeights(
       continue;
     }
     if (spec.shape.length !== tensor.shape.length || spec.shape.some((n, i) => n !== tensor.shape[i])) {
-      throw new ValidationError(
+      throw new ModelError(
         `Weight "${rawName}" has shape [${tensor.shape}] but the config needs [${spec.shape}].`,
         'model.weights',
         'invalid_model_weights',
@@ -125,7 +125,7 @@ function canonicalWeights(
     out.set(name, tensor);
   }
   if (unexpected.length > 0) {
-    throw new ValidationError(
+    throw new ModelError(
       `Weights not used by a ${config.model_type} model: ${unexpected.slice(0, 5).join(', ')}` +
         (unexpected.length > 5 ? ` and ${unexpected.length - 5} more` : ''),
       'model.weights',
@@ -134,7 +134,7 @@ function canonicalWeights(
   }
   const missing = specs.map((s) => s.name).filter((n) => !out.has(n) && n !== 'score.weight');
   if (missing.length > 0) {
-    throw new ValidationError(
+    throw new ModelError(
       `Missing weights: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
       'model.weights',
       'invalid_model_weights',

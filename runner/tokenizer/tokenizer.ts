@@ -6,7 +6,7 @@
  * onnxruntime and ~2 MB of model code we do not need.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ValidationError } from '../../functions/errors';
+import { ModelError } from '../errors';
 
 export interface SpecialToken {
   id: number;
@@ -51,7 +51,7 @@ export function loadTokenizer(
   tokenizerConfig: Record<string, unknown> = {},
 ): TextTokenizer {
   if (!tokenizerJson || typeof tokenizerJson !== 'object' || !('model' in tokenizerJson)) {
-    throw new ValidationError(
+    throw new ModelError(
       'tokenizer.json must be a Hugging Face tokenizer with a "model" section.',
       'tokenizer',
       'invalid_tokenizer',
@@ -61,7 +61,7 @@ export function loadTokenizer(
   try {
     inner = new Tokenizer(tokenizerJson, tokenizerConfig);
   } catch (err) {
-    throw new ValidationError(
+    throw new ModelError(
       `tokenizer.json could not be loaded: ${(err as Error).message}`,
       'tokenizer',
       'invalid_tokenizer',
@@ -77,7 +77,7 @@ export function loadTokenizer(
     if (named !== undefined) {
       const id = inner.token_to_id(named);
       if (id === undefined) {
-        throw new ValidationError(
+        throw new ModelError(
           `tokenizer_config.json ${configKey} "${named}" is not in the vocabulary.`,
           `tokenizer.${configKey}`,
           'invalid_tokenizer',
@@ -93,7 +93,7 @@ export function loadTokenizer(
   };
   const eosId = find('eos_token', EOS_CANDIDATES);
   if (eosId === undefined) {
-    throw new ValidationError(
+    throw new ModelError(
       'The tokenizer has no end-of-sequence token (set eos_token in tokenizer_config.json).',
       'tokenizer.eos_token',
       'invalid_tokenizer',

@@ -8,7 +8,8 @@
  */
 import { resolveTrainerConfig, type TrainerConfig } from '../config';
 import type { Checkpointer } from '../checkpoint/state';
-import { DataError, encodeRecords, isJsonl, labelIndex, parseJsonl, textBlocks, type Dataset } from '../data';
+import { encodeRecords, isJsonl, labelIndex, parseJsonl, textBlocks, type Dataset } from '../data';
+import { DataError } from '../errors';
 import { loadPretrained } from '../io';
 import type { ModelFolderReader } from '../io';
 import { createModel, parseModelConfig, type DecoderModel } from '../model';

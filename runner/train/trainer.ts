@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { ValidationError } from '../../functions/errors';
+import { ConfigError } from '../errors';
 import type { TrainerConfig } from '../config';
 import { peakLearningRate } from '../config';
 import type { Checkpointer, ControlState, TrainingState } from '../checkpoint/state';
@@ -78,15 +78,15 @@ export class Trainer {
     this.vars = this.names.map((n) => o.model.weights.get(n)!);
     const es = h.early_stopping;
     if (es && !o.validation)
-      throw new ValidationError('early_stopping needs a validation file', 'hyperparameters.early_stopping');
+      throw new ConfigError('early_stopping needs a validation file', 'hyperparameters.early_stopping');
     if (es && es.metric === 'accuracy' && o.train.task !== 'classification') {
-      throw new ValidationError(
+      throw new ConfigError(
         'early_stopping.metric "accuracy" applies to classification data only',
         'hyperparameters.early_stopping.metric',
       );
     }
     if (h.sampling.strategy === 'stratified' && o.train.task !== 'classification') {
-      throw new ValidationError(
+      throw new ConfigError(
         'sampling "stratified" needs class labels (classification data)',
         'hyperparameters.sampling.strategy',
       );

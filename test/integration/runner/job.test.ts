@@ -73,6 +73,7 @@ async function queuedJob(
   trainingFile: string,
   validationFile: string | null,
   hp: object,
+  model = 'tiny-base',
 ): Promise<JobRecord> {
   const job: JobRecord = {
     id: ids.next('ftjob-'),
@@ -80,7 +81,7 @@ async function queuedJob(
     status: 'queued',
     version: 1,
     provider: 'local',
-    model: 'tiny-base',
+    model,
     trainingFile,
     validationFile,
     method: { type: 'supervised', hyperparameters: {} },
@@ -215,5 +216,30 @@ describe('runner job entry on the embedded stack', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error?.message).toMatch(/^line 2: .*completion/);
     expect(failed.error?.param).toBe('completion');
+  }, 60_000);
+
+  it('fails the job with the setting named when the hyperparameters cannot work together', async () => {
+    const early = { metric: 'valid_loss' as const, patience: 2, min_delta: 0, restore_best: false };
+    const job = await queuedJob(await putFile(jsonl(8)), null, { ...hp, early_stopping: early });
+    expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
+    const failed = (await env.stores.jobs.getById(job.id))!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toEqual({
+      code: 'invalid_value',
+      message: 'early_stopping needs a validation file',
+      param: 'hyperparameters.early_stopping',
+    });
+  }, 60_000);
+
+  it('fails the job naming the missing file when the base model folder is incomplete', async () => {
+    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+      await env.blobs.put(`models/no-weights/${name}`, await env.blobs.get(`models/tiny-base/${name}`));
+    const base = { id: 'no-weights', tenantId: 'system', createdAt: 0, ownedBy: 'tuneplane' };
+    await env.stores.models.put({ ...base, blobPrefix: 'models/no-weights/' });
+    const job = await queuedJob(await putFile(jsonl(8)), null, hp, 'no-weights');
+    expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
+    const failed = (await env.stores.jobs.getById(job.id))!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'invalid_model_folder', param: 'model.model.safetensors' });
   }, 60_000);
 });

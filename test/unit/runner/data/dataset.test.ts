@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collate, DataError, loadDataset, renderChat } from '../../../../runner/data';
+import { collate, loadDataset, renderChat } from '../../../../runner/data';
+import type { DataError } from '../../../../runner/errors';
 import { charTokenizer as tok } from '../train/helpers';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n');
