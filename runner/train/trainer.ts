@@ -1,29 +1,28 @@
 /**
- * The training loop. One optimizer step = `gradient_accumulation_steps` micro-batches whose summed
- * losses are divided by the step's total loss terms, so the gradient equals that of one big batch.
- * Everything random derives from (seed, step, micro-batch) or (seed, epoch), which makes a run
- * reproducible and a resumed run identical to an uninterrupted one.
+ * What training computes, step by step: the gradients of one optimizer step, the loss and accuracy
+ * over a dataset, the memory a step needs, the order an epoch reads the examples in. The loop that
+ * drives them is train/loop.ts.
+ *
+ * One optimizer step = `gradient_accumulation_steps` micro-batches whose summed losses are divided
+ * by the step's total loss terms, so the gradient equals that of one big batch. Everything random
+ * derives from (seed, step, micro-batch) or (seed, epoch), which makes a run reproducible and a
+ * resumed run identical to an uninterrupted one.
  */
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../errors';
 import type { TrainerConfig } from '../config';
-import { peakLearningRate } from '../config';
-import type { Checkpointer, ControlState, TrainingState } from '../checkpoint/state';
+import type { Checkpointer } from '../checkpoint/state';
+import { installFastCpuKernels } from '../cpu-kernels';
 import { collate } from '../data/batch';
 import type { Dataset } from '../data/dataset';
 import { mixSeed } from '../data/rng';
 import { epochOrder } from '../data/sampler';
-import { clipByGlobalNorm } from '../optim/clip';
+import { ConfigError } from '../errors';
 import { createOptimizer, type Optimizer } from '../optim/optimizers';
-import { learningRateAt, PlateauController } from '../optim/schedule';
-import { findLargestBatch } from './auto-batch';
-import { installFastCpuKernels } from '../cpu-kernels';
-import { EarlyStopping, higherIsBetter } from './early-stopping';
 import { disposeTensors, lossSum, toTensors } from './loss';
+import { TrainingLoop } from './loop';
 import type { TrainableModel } from './model';
-import { batchSizeAt, totalSteps, type Cursor } from './plan';
 import type { MetricsReport, ProgressSink } from './sink';
+import type { RunStatus } from './state';
 
 export interface TrainerOptions {
   config: TrainerConfig;
@@ -39,7 +38,7 @@ export interface TrainerOptions {
 }
 
 export interface TrainResult {
-  status: 'completed' | 'early_stopped' | 'interrupted';
+  status: RunStatus;
   /** Steps run in total (including those before a resume). */
   steps: number;
   totalSteps: number;
@@ -208,7 +207,8 @@ export class Trainer {
     return forward + gradBytes;
   }
 
-  private order(epoch: number): number[] {
+  /** The order epoch `epoch` reads the training examples in (the sampling strategy's, from the seed). */
+  order(epoch: number): number[] {
     let o = this.orders.get(epoch);
     if (!o) {
       const ex = this.o.train.examples;
@@ -224,241 +224,12 @@ export class Trainer {
     return o;
   }
 
-  async run(): Promise<TrainResult> {
-    const { model, train, validation, sink, checkpointer } = this.o;
-    const h = this.h;
-    const now = this.o.now ?? (() => performance.now());
-    const n = train.examples.length;
-    const k = h.gradient_accumulation_steps;
-
-    let cursor: Cursor = { step: 0, epoch: 0, position: 0 };
-    let batchSize = h.batch_size;
-    let control: ControlState = { trainLossSinceEval: { sum: 0, n: 0 }, finished: false };
-    let bestWeights: Map<string, tf.Tensor> | undefined;
-    const resumed = checkpointer ? await checkpointer.latest() : undefined;
-    if (resumed) {
-      for (const [name, t] of resumed.weights) model.weights.get(name)?.assign(t);
-      this.optimizer.load(resumed.optimizer);
-      cursor = { ...resumed.cursor };
-      batchSize = resumed.batchSize;
-      control = resumed.control;
-      bestWeights = resumed.bestWeights;
-      tf.dispose([...resumed.weights.values(), ...resumed.optimizer.tensors.values()]);
-      await sink?.message?.('info', `Resumed from the checkpoint at step ${cursor.step}.`, {
-        step: cursor.step,
-      });
-    } else if (this.o.config.autoBatchSize) {
-      const budget = this.o.config.memoryBudgetBytes ?? defaultBudget();
-      const found = findLargestBatch((s) => this.measureStepBytes(s), budget, Math.min(256, n));
-      batchSize = found.batchSize;
-      await sink?.message?.('info', `batch_size auto: ${batchSize} (memory budget ${budget} bytes).`, {
-        batch_size: batchSize,
-        probes: found.probes,
-      });
-    }
-    const total = totalSteps(n, h.n_epochs, batchSize, h);
-    const warmupSteps =
-      this.o.config.warmupRatio !== undefined
-        ? Math.floor(this.o.config.warmupRatio * total)
-        : h.warmup_steps;
-    const schedule = {
-      peak: peakLearningRate(h),
-      scheduler: h.lr_scheduler,
-      warmupSteps,
-      warmupType: h.warmup_type,
-      totalSteps: total,
-    };
-    const plateau = new PlateauController(h.reduce_on_plateau, schedule.peak);
-    if (control.plateau) plateau.state = control.plateau;
-    const early = h.early_stopping ? new EarlyStopping(h.early_stopping) : undefined;
-    if (early && control.earlyStopping) early.state = control.earlyStopping;
-    const evalBatch = Math.max(1, batchSize);
-    let last: MetricsReport | undefined;
-    let status: TrainResult['status'] = 'completed';
-    let windowTokens = 0;
-    let windowStart = now();
-
-    const snapshot = (): TrainingState => ({
-      cursor: { ...cursor },
-      batchSize,
-      totalSteps: total,
-      seed: h.seed,
-      weights: model.weights,
-      optimizer: this.optimizer.state(),
-      bestWeights,
-      control: {
-        ...control,
-        plateau: { ...plateau.state },
-        earlyStopping: early ? { ...early.state } : undefined,
-      },
-      config: this.o.config,
-      metrics: metricsRecord(last),
-    });
-    const save = async (): Promise<void> => {
-      if (!checkpointer) return;
-      const state = snapshot();
-      const score = scoreOf(last, h.early_stopping?.metric);
-      const { id } = await checkpointer.save(state, score);
-      tf.dispose([...state.optimizer.tensors.values()]);
-      await sink?.checkpoint?.({ id, step: cursor.step, metrics: state.metrics });
-    };
-
-    if (control.finished) {
-      if (h.early_stopping?.restore_best && bestWeights)
-        for (const [name, t] of bestWeights) model.weights.get(name)?.assign(t);
-      return {
-        status: 'completed',
-        steps: cursor.step,
-        totalSteps: total,
-        batchSize,
-        resumedFrom: cursor.step,
-      };
-    }
-    const resumedFrom = resumed ? cursor.step : undefined;
-
-    while (cursor.epoch < h.n_epochs) {
-      // Let the event loop run between steps: signal handlers (SIGTERM) and I/O only run then.
-      await new Promise((r) => setImmediate(r));
-      if (this.o.shouldStop?.(cursor.step)) {
-        await save();
-        status = 'interrupted';
-        break;
-      }
-      const b = batchSizeAt(cursor.step, batchSize, h.batch_size_schedule);
-      const indices = this.order(cursor.epoch).slice(cursor.position, cursor.position + b * k);
-      const lr = learningRateAt(cursor.step, schedule, plateau.rate);
-      const { grads, result } = await this.gradients(indices, b, cursor.step);
-      const clipped = await clipByGlobalNorm(grads, h.max_grad_norm);
-      this.optimizer.apply(model.weights, clipped.grads, lr);
-      tf.dispose([...clipped.grads.values()]);
-
-      const stepEpoch = cursor.epoch;
-      cursor.step++;
-      cursor.position += indices.length;
-      if (cursor.position >= n) {
-        cursor.epoch++;
-        cursor.position = 0;
-      }
-      const done = cursor.epoch >= h.n_epochs;
-      windowTokens += result.tokens;
-      control.trainLossSinceEval.sum += result.loss;
-      control.trainLossSinceEval.n++;
-
-      let report: MetricsReport | undefined;
-      if (cursor.step % h.metrics_interval_steps === 0 || done) {
-        const elapsed = (now() - windowStart) / 1000;
-        report = {
-          step: cursor.step,
-          epoch: stepEpoch + 1,
-          train_loss: result.loss,
-          train_mean_token_accuracy: result.correct / Math.max(1, result.count),
-          lr,
-          tokens_per_second: elapsed > 0 ? windowTokens / elapsed : 0,
-          grad_norm: clipped.norm,
-          batch_size: b * k,
-        };
-        if (validation) {
-          const v = await this.evaluate(
-            validation,
-            evalBatch,
-            1,
-            Math.floor(cursor.step / h.metrics_interval_steps),
-          );
-          report.valid_loss = v.loss;
-          report.valid_mean_token_accuracy = v.accuracy;
-        }
-        windowTokens = 0;
-        windowStart = now();
-      }
-      let stop = false;
-      if (cursor.step % h.eval_interval_steps === 0 || done) {
-        report ??= {
-          step: cursor.step,
-          epoch: stepEpoch + 1,
-          train_loss: result.loss,
-          train_mean_token_accuracy: result.correct / Math.max(1, result.count),
-          lr,
-          tokens_per_second: 0,
-          batch_size: b * k,
-        };
-        let monitored = control.trainLossSinceEval.sum / Math.max(1, control.trainLossSinceEval.n);
-        control.trainLossSinceEval = { sum: 0, n: 0 };
-        if (validation) {
-          const v = await this.evaluate(validation, evalBatch);
-          // At a full evaluation, valid_* are the full pass too (a single batch would only add noise).
-          Object.assign(report, {
-            valid_loss: v.loss,
-            valid_mean_token_accuracy: v.accuracy,
-            full_valid_loss: v.loss,
-            full_valid_mean_token_accuracy: v.accuracy,
-          });
-          if (train.task === 'classification') report.accuracy = v.accuracy;
-          monitored = v.loss;
-        }
-        if (h.lr_scheduler === 'reduce_on_plateau') plateau.observe(monitored);
-        if (early) {
-          const value = report[h.early_stopping!.metric]!;
-          const r = early.observe(value, cursor.step);
-          if (r.improved && h.early_stopping!.restore_best) {
-            tf.dispose([...(bestWeights?.values() ?? [])]);
-            bestWeights = new Map([...model.weights].map(([name, v]) => [name, tf.clone(v)]));
-          }
-          if (r.stop) {
-            stop = true;
-            status = 'early_stopped';
-            await sink?.message?.(
-              'info',
-              `Early stopping at step ${cursor.step}: ${h.early_stopping!.metric} did not improve by ${h.early_stopping!.min_delta} for ${h.early_stopping!.patience} evaluations; best ${early.state.best} at step ${early.state.bestStep}.`,
-            );
-          }
-        }
-      }
-      if (report) {
-        last = report;
-        await sink?.metrics?.(report);
-      }
-      if (done || stop) control.finished = true;
-      if (cursor.step % h.checkpoint_interval_steps === 0 || done || stop) await save();
-      if (stop) break;
-    }
-    if (status !== 'interrupted' && h.early_stopping?.restore_best && bestWeights) {
-      for (const [name, t] of bestWeights) model.weights.get(name)?.assign(t);
-    }
-    tf.dispose([...(bestWeights?.values() ?? [])]);
-    return {
-      status,
-      steps: cursor.step,
-      totalSteps: total,
-      batchSize,
-      last,
-      bestStep: early?.state.bestStep,
-      resumedFrom,
-    };
+  /** Trains to the end (or an early stop, or `shouldStop`); see train/loop.ts. */
+  run(): Promise<TrainResult> {
+    return new TrainingLoop(this, this.o).run();
   }
 
   dispose(): void {
     this.optimizer.dispose();
   }
-}
-
-function metricsRecord(m: MetricsReport | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, v] of Object.entries(m ?? {}))
-    if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
-  return out;
-}
-
-/** Checkpoint ranking, lower is better: the early-stopping metric, else full/valid loss, else train loss. */
-function scoreOf(m: MetricsReport | undefined, metric?: string): number | undefined {
-  if (!m) return undefined;
-  if (metric && m[metric as keyof MetricsReport] !== undefined) {
-    const v = m[metric as keyof MetricsReport] as number;
-    return higherIsBetter(metric) ? -v : v;
-  }
-  return m.full_valid_loss ?? m.valid_loss ?? m.train_loss;
-}
-
-/** Without a configured budget: a quarter of the machine's free memory. */
-function defaultBudget(): number {
-  return Math.floor(os.freemem() / 4);
 }
