@@ -4,7 +4,7 @@
  *   npx tsx test/bench/trainer-sentiment.ts [model config JSON] [hyperparameters JSON]
  */
 import { initBackend } from '../../runner/backend';
-import { buildWordTokenizerFiles } from '../../runner/scripts/word-tokenizer';
+import { buildWordTokenizerFiles } from '../../runner/tokenizer/word';
 import { heldOutAccuracy } from '../../runner/train/classify';
 import { runSession } from '../../runner/train/session';
 import { sentimentSplit, toJsonl } from '../integration/runner/fixtures';

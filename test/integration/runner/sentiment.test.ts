@@ -10,7 +10,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../runner/backend';
-import { buildWordTokenizerFiles } from '../../../runner/scripts/word-tokenizer';
+import { buildWordTokenizerFiles } from '../../../runner/tokenizer/word';
 import { heldOutAccuracy } from '../../../runner/train/classify';
 import { runSession } from '../../../runner/train/session';
 import { sentimentSplit, toJsonl } from './fixtures';

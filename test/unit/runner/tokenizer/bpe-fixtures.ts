@@ -3,6 +3,7 @@
  * style SentencePiece BPE with byte fallback. Their structure follows the files HF publishes for
  * gpt2 and llama-2; the vocabularies and merges are tiny and chosen so merge order is observable.
  */
+import { addedToken } from '../../../../runner/tokenizer/hf-json';
 
 /** GPT-2's reversible byte → printable-character map (bytes_to_unicode in the original encoder.py). */
 export function bytesToUnicode(): string[] {
@@ -34,17 +35,7 @@ export function gpt2StyleTokenizer(): {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: [
-        {
-          id: eosId,
-          content: '<|endoftext|>',
-          single_word: false,
-          lstrip: false,
-          rstrip: false,
-          normalized: true,
-          special: true,
-        },
-      ],
+      added_tokens: [addedToken(eosId, '<|endoftext|>', true)],
       normalizer: null,
       pre_tokenizer: byteLevel,
       post_processor: { ...byteLevel, trim_offsets: false },
@@ -80,21 +71,12 @@ export function llamaStyleTokenizer(): {
   for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = 3 + b;
   for (const ch of ['▁', 'a', 'd', 'e', 'h', 'l', 'o', 'r', 'w']) vocab[ch] = Object.keys(vocab).length;
   for (const merge of LLAMA_MERGES) vocab[merge.replace(' ', '')] ??= Object.keys(vocab).length;
-  const special = (id: number, content: string) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
   return {
     tokenizerJson: {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
+      added_tokens: [addedToken(0, '<unk>'), addedToken(1, '<s>'), addedToken(2, '</s>')],
       normalizer: {
         type: 'Sequence',
         normalizers: [
@@ -160,19 +142,10 @@ export function llama3StyleTokenizer(): {
   const { tokenizerJson } = gpt2StyleTokenizer();
   const vocab = { ...(tokenizerJson.model as { vocab: Record<string, number> }).vocab };
   const base = Object.keys(vocab).length;
-  const special = (id: number, content: string) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
   return {
     tokenizerJson: {
       ...tokenizerJson,
-      added_tokens: [special(base, '<|begin_of_text|>'), special(base + 1, '<|end_of_text|>')],
+      added_tokens: [addedToken(base, '<|begin_of_text|>'), addedToken(base + 1, '<|end_of_text|>')],
       pre_tokenizer: {
         type: 'Sequence',
         pretokenizers: [

@@ -6,8 +6,7 @@
  * token; an unknown word falls back to its characters (never to <unk> alone, so nothing is lost).
  * Both the Rust `tokenizers` library and tokenizers.js load it.
  */
-const EOS = '<|endoftext|>';
-const UNK = '<unk>';
+import { BUILT_EOS, BUILT_UNK, mergelessBpeFiles } from './hf-json';
 
 export function buildWordTokenizerFiles(
   corpus: Iterable<string>,
@@ -28,39 +27,14 @@ export function buildWordTokenizerFiles(
     .slice(0, maxWords)
     .map(([w]) => w);
   const vocab: Record<string, number> = {};
-  [EOS, UNK, ...[...chars].sort(), ...words].forEach((t) => (vocab[t] ??= Object.keys(vocab).length));
-  const json = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [EOS, UNK].map((content, id) => ({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+  [BUILT_EOS, BUILT_UNK, ...[...chars].sort(), ...words].forEach(
+    (t) => (vocab[t] ??= Object.keys(vocab).length),
+  );
+  return mergelessBpeFiles({
+    vocab,
     normalizer: { type: 'Lowercase' },
-    pre_tokenizer: { type: 'Whitespace' },
-    post_processor: null,
+    preTokenizer: { type: 'Whitespace' },
     decoder: null,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: UNK,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: true,
-      vocab,
-      merges: [],
-    },
-  };
-  return {
-    json,
-    config: { tokenizer_class: 'PreTrainedTokenizerFast', eos_token: EOS, pad_token: EOS, unk_token: UNK },
-  };
+    ignoreMerges: true,
+  });
 }
