@@ -58,31 +58,33 @@ const IDS = [
   [11, 4, 27, 6, 0, 19, 25, 7, 13, 28],
 ];
 
+const GPT2 = { model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4 };
+const LLAMA = {
+  model_type: 'llama',
+  vocab_size: 31,
+  hidden_size: 32,
+  intermediate_size: 56,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 16,
+};
+
 export const CASES: FidelityCase[] = [
   {
     name: 'GPT-2 causal LM (tied head, gelu_new)',
-    config: { model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4 },
+    config: GPT2,
     batch: { ids: IDS, task: 'lm' },
   },
   {
     name: 'GPT-2 causal LM with gradient checkpointing',
-    config: { model_type: 'gpt2', vocab_size: 31, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4 },
+    config: GPT2,
     batch: { ids: IDS, task: 'lm' },
     checkpointing: true,
   },
   {
     name: 'Llama causal LM (GQA 4:2, RoPE, SwiGLU, untied head)',
-    config: {
-      model_type: 'llama',
-      vocab_size: 31,
-      hidden_size: 32,
-      intermediate_size: 56,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 16,
-      rms_norm_eps: 1e-5,
-    },
+    config: { ...LLAMA, rms_norm_eps: 1e-5 },
     batch: { ids: IDS, task: 'lm' },
   },
   {
@@ -111,30 +113,12 @@ export const CASES: FidelityCase[] = [
   },
   {
     name: 'GPT-2 sequence classification (right padding)',
-    config: {
-      model_type: 'gpt2',
-      vocab_size: 31,
-      n_positions: 16,
-      n_embd: 32,
-      n_layer: 2,
-      n_head: 4,
-      num_labels: 3,
-    },
+    config: { ...GPT2, num_labels: 3 },
     batch: { ids: IDS, task: 'classify', last_index: [6, 9], labels: [2, 0] },
   },
   {
     name: 'Llama sequence classification',
-    config: {
-      model_type: 'llama',
-      vocab_size: 31,
-      hidden_size: 32,
-      intermediate_size: 56,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 16,
-      num_labels: 2,
-    },
+    config: { ...LLAMA, num_labels: 2 },
     batch: { ids: IDS, task: 'classify', last_index: [9, 4], labels: [1, 0] },
   },
 ];

@@ -1,4 +1,4 @@
-/** Deterministic splits of the fixture data (test/fixtures/README.md names sources and licences). */
+/** Deterministic splits of the fixture data (test/fixtures/README.md names sources and licences), and what the real-data tests share. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -36,3 +36,23 @@ export function sentimentSplit(): { train: Sentence[]; test: Sentence[] } {
 }
 
 export const toJsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+/** The tiny Llama the real-data tests train from scratch (untied output head, 32-token context). */
+export const TINY_LLAMA = {
+  model_type: 'llama',
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 1,
+  num_attention_heads: 4,
+  max_position_embeddings: 32,
+  tie_word_embeddings: false,
+};
+
+/** Entropy (nats) of the character distribution: the best loss without context. */
+export function unigramEntropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) h -= (n / text.length) * Math.log(n / text.length);
+  return h;
+}

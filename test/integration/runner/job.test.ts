@@ -15,6 +15,7 @@ import { createModel, parseModelConfig } from '../../../runner/model';
 import { buildCharTokenizer } from '../../../runner/tokenizer';
 import { runJob } from '../../../runner/entry/run-job';
 import { startEmbedded, type Embedded } from '../../support/embedded';
+import { fileRecord, jobRecord } from '../../support/records';
 import { shakespeare } from './fixtures';
 
 let env: Embedded;
@@ -54,19 +55,10 @@ beforeAll(async () => {
 afterAll(() => env?.stop());
 
 async function putFile(content: string): Promise<string> {
-  const id = ids.next('file-');
-  await env.blobs.put(`files/${tenant}/${id}`, content);
-  await env.stores.files.put({
-    id,
-    tenantId: tenant,
-    filename: 'train.jsonl',
-    bytes: content.length,
-    purpose: 'fine-tune',
-    createdAt: 0,
-    status: 'processed',
-    blobKey: `files/${tenant}/${id}`,
-  });
-  return id;
+  const file = fileRecord({ id: ids.next('file-'), tenantId: tenant, bytes: content.length });
+  await env.blobs.put(file.blobKey, content);
+  await env.stores.files.put(file);
+  return file.id;
 }
 
 async function queuedJob(
@@ -75,29 +67,17 @@ async function queuedJob(
   hp: object,
   model = 'tiny-base',
 ): Promise<JobRecord> {
-  const job: JobRecord = {
+  const job = jobRecord({
     id: ids.next('ftjob-'),
     tenantId: tenant,
-    status: 'queued',
-    version: 1,
-    provider: 'local',
     model,
     trainingFile,
     validationFile,
-    method: { type: 'supervised', hyperparameters: {} },
     resolvedHyperparameters: resolveTrainerConfig(hp).hyperparameters as unknown as Record<string, unknown>,
     suffix: 'demo',
     seed: 7,
-    metadata: {},
-    createdAt: 0,
-    finishedAt: null,
-    estimatedFinish: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    resultFiles: [],
-    error: null,
     progress: { step: 0, totalSteps: 0, epoch: 0 },
-  };
+  });
   await env.stores.jobs.create(job);
   return job;
 }

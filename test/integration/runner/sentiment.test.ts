@@ -13,7 +13,7 @@ import { initBackend } from '../../../runner/backend';
 import { buildWordTokenizerFiles } from '../../../runner/tokenizer/word';
 import { heldOutAccuracy } from '../../../runner/train/classify';
 import { runSession } from '../../../runner/train/session';
-import { sentimentSplit, toJsonl } from './fixtures';
+import { sentimentSplit, TINY_LLAMA, toJsonl } from './fixtures';
 
 // The backend the trainer would pick (runner/native kernels when built, else pure JS): both pass.
 beforeAll(() => initBackend({ log: () => undefined }));
@@ -26,15 +26,7 @@ describe('sentiment sentences, word-level Llama classifier', () => {
     const t0 = performance.now();
     const session = await runSession({
       model: {
-        config: {
-          model_type: 'llama',
-          hidden_size: 32,
-          intermediate_size: 64,
-          num_hidden_layers: 1,
-          num_attention_heads: 4,
-          max_position_embeddings: 32,
-          tie_word_embeddings: false,
-        },
+        config: TINY_LLAMA,
         tokenizer: buildWordTokenizerFiles(
           fit.map((s) => s.text),
           2000,

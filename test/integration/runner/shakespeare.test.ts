@@ -7,16 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../runner/backend';
 import { runSession } from '../../../runner/train/session';
 import type { MetricsReport } from '../../../runner/train';
-import { shakespeare } from './fixtures';
-
-/** Entropy (nats) of the character distribution: the best loss without context. */
-function unigramEntropy(text: string): number {
-  const counts = new Map<string, number>();
-  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) h -= (n / text.length) * Math.log(n / text.length);
-  return h;
-}
+import { shakespeare, TINY_LLAMA, unigramEntropy } from './fixtures';
 
 // The backend the trainer would pick (runner/native kernels when built, else pure JS): both pass.
 beforeAll(() => initBackend({ log: () => undefined }));
@@ -30,17 +21,7 @@ describe('tinyshakespeare, char-level Llama from scratch', () => {
     const metrics: MetricsReport[] = [];
     const t0 = performance.now();
     const { result, model } = await runSession({
-      model: {
-        config: {
-          model_type: 'llama',
-          hidden_size: 32,
-          intermediate_size: 64,
-          num_hidden_layers: 1,
-          num_attention_heads: 4,
-          max_position_embeddings: 32,
-          tie_word_embeddings: false,
-        },
-      },
+      model: { config: TINY_LLAMA },
       train,
       validation,
       hyperparameters: {

@@ -12,8 +12,9 @@ import {
   encodeSafetensors,
 } from '../../../../runner/checkpoint';
 import { loadDataset } from '../../../../runner/data';
-import { Trainer } from '../../../../runner/train';
-import type { BlobStore } from '../../../../functions/ports/blobs';
+import { Trainer, type TrainerOptions } from '../../../../runner/train';
+import type { CheckpointBlobs } from '../../../../runner/checkpoint';
+import type { Hyperparameters } from '../../../../openapi/schemas/hyperparameters';
 import { NotFoundError } from '../../../../functions/errors';
 import {
   charTokenizer as tok,
@@ -50,10 +51,18 @@ const hp = {
   early_stopping: { metric: 'full_valid_loss' as const, patience: 50, min_delta: 0, restore_best: false },
 };
 
-/** An in-memory BlobStore (the port's fake; the S3 adapter is tested against s3rver by its owner). */
-function memoryBlobs(): BlobStore & { keys(): string[] } {
+/** A Trainer on the training and validation data, checkpointing through `checkpointer` if given. */
+function trainer(
+  model: TinyModel,
+  h: Hyperparameters & { seed?: number },
+  more: Partial<TrainerOptions> = {},
+) {
+  return new Trainer({ config: config(h), model, train, validation: valid, padId: tok.padId, ...more });
+}
+
+/** In-memory blobs with the BlobStore port's semantics (the S3 adapter is tested against s3rver by its owner). */
+function memoryBlobs(): CheckpointBlobs & { keys(): string[] } {
   const m = new Map<string, Uint8Array>();
-  const unsupported = () => Promise.reject(new Error('not used'));
   return {
     keys: () => [...m.keys()],
     put: async (k, b) => void m.set(k, typeof b === 'string' ? new TextEncoder().encode(b) : b.slice()),
@@ -62,53 +71,25 @@ function memoryBlobs(): BlobStore & { keys(): string[] } {
       if (!v) throw new NotFoundError('blob', k);
       return v.slice();
     },
-    getStream: unsupported,
-    head: async (k) => (m.has(k) ? { bytes: m.get(k)!.length } : undefined),
     delete: async (k) => void m.delete(k),
     list: async (p) => [...m.keys()].filter((k) => k.startsWith(p)).sort(),
-    createMultipart: unsupported,
-    presignPart: unsupported,
-    listParts: unsupported,
-    completeMultipart: unsupported,
-    abortMultipart: unsupported,
   };
 }
 
 describe('resume', () => {
   it('a run interrupted at a random step and resumed ends with the same weights as an uninterrupted run', async () => {
     const full = new TinyModel(30, 8, 0, 1);
-    const r0 = await new Trainer({
-      config: config(hp),
-      model: full,
-      train,
-      validation: valid,
-      padId: tok.padId,
-    }).run();
+    const r0 = await trainer(full, hp).run();
     const expected = snapshotWeights(full);
 
     const ckpts = new CheckpointManager(localStorage(await tmp()), 2);
     const stopAt = 1 + Math.floor(Math.random() * (r0.totalSteps - 2));
     const first = new TinyModel(30, 8, 0, 1);
-    const r1 = await new Trainer({
-      config: config(hp),
-      model: first,
-      train,
-      validation: valid,
-      padId: tok.padId,
-      checkpointer: ckpts,
-      shouldStop: (next) => next === stopAt,
-    }).run();
+    const r1 = await trainer(first, hp, { checkpointer: ckpts, shouldStop: (next) => next === stopAt }).run();
     expect(r1.status).toBe('interrupted');
     // A new process: different fresh weights, everything comes from the checkpoint.
     const second = new TinyModel(30, 8, 0, 77);
-    const r2 = await new Trainer({
-      config: config(hp),
-      model: second,
-      train,
-      validation: valid,
-      padId: tok.padId,
-      checkpointer: ckpts,
-    }).run();
+    const r2 = await trainer(second, hp, { checkpointer: ckpts }).run();
     expect(r2.status).toBe('completed');
     expect(r2.resumedFrom).toBe(r1.steps);
     expect(r2.steps).toBe(r0.steps);
@@ -119,23 +100,9 @@ describe('resume', () => {
   it('a finished run restarted does not train further', async () => {
     const ckpts = new CheckpointManager(localStorage(await tmp()), 1);
     const m = new TinyModel(30);
-    await new Trainer({
-      config: config({ ...hp, n_epochs: 1 }),
-      model: m,
-      train,
-      validation: valid,
-      padId: tok.padId,
-      checkpointer: ckpts,
-    }).run();
+    await trainer(m, { ...hp, n_epochs: 1 }, { checkpointer: ckpts }).run();
     const w = snapshotWeights(m);
-    const again = await new Trainer({
-      config: config({ ...hp, n_epochs: 1 }),
-      model: m,
-      train,
-      validation: valid,
-      padId: tok.padId,
-      checkpointer: ckpts,
-    }).run();
+    const again = await trainer(m, { ...hp, n_epochs: 1 }, { checkpointer: ckpts }).run();
     expect(maxAbsDiff(snapshotWeights(m), w)).toBe(0);
     expect(again.resumedFrom).toBe(again.steps);
     m.dispose();
@@ -145,14 +112,8 @@ describe('resume', () => {
 describe('checkpoint storage', () => {
   async function trainWith(ckpts: CheckpointManager) {
     const m = new TinyModel(30);
-    await new Trainer({
-      config: config({ ...hp, n_epochs: 2, checkpoint_interval_steps: 2, keep_checkpoints: 2 }),
-      model: m,
-      train,
-      validation: valid,
-      padId: tok.padId,
-      checkpointer: ckpts,
-    }).run();
+    const h = { ...hp, n_epochs: 2, checkpoint_interval_steps: 2, keep_checkpoints: 2 };
+    await trainer(m, h, { checkpointer: ckpts }).run();
     m.dispose();
   }
 

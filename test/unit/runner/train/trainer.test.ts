@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../../runner/data';
-import { Trainer, findLargestBatch, type MetricsReport } from '../../../../runner/train';
+import { Trainer, findLargestBatch, type MetricsReport, type TrainerOptions } from '../../../../runner/train';
+import type { Hyperparameters } from '../../../../openapi/schemas/hyperparameters';
 import { charTokenizer as tok, config, maxAbsDiff, snapshotWeights, textLines, TinyModel } from './helpers';
 
 const lm = loadDataset(textLines(60), tok, { maxLength: 16 });
@@ -20,10 +21,28 @@ function collect() {
   };
 }
 
+type Settings = Hyperparameters & { seed?: number };
+
+/** A Trainer on the LM data, padded with the char tokenizer's pad id. */
+function trainer(model: TinyModel, h: Settings, more: Partial<TrainerOptions> = {}): Trainer {
+  return new Trainer({ config: config(h), model, train: lm, padId: tok.padId, ...more });
+}
+
+/**
+ * Trains a fresh TinyModel to the end, collecting the reports and messages (unless `more` brings
+ * its own sink). The caller disposes the model.
+ */
+async function train(h: Settings, more: Partial<TrainerOptions> = {}) {
+  const model = new TinyModel(30);
+  const c = collect();
+  const result = await trainer(model, h, { sink: c.sink, ...more }).run();
+  return { result, model, metrics: c.metrics, messages: c.messages };
+}
+
 describe('gradient accumulation', () => {
   it('k micro-batches of b give the gradients of one batch of k·b', async () => {
     const model = new TinyModel(30);
-    const t = new Trainer({ config: config({ batch_size: 8 }), model, train: lm, padId: tok.padId });
+    const t = trainer(model, { batch_size: 8 });
     const idx = [0, 5, 9, 13, 2, 7, 11, 20];
     const whole = await t.gradients(idx, 8, 0);
     const micro = await t.gradients(idx, 2, 0);
@@ -36,14 +55,8 @@ describe('gradient accumulation', () => {
   });
 
   it('a run with batch 2 × 4 accumulation ends where a run with batch 8 ends', async () => {
-    const run = async (h: object) => {
-      const model = new TinyModel(30);
-      await new Trainer({
-        config: config({ n_epochs: 1, learning_rate: 0.05, ...h }),
-        model,
-        train: lm,
-        padId: tok.padId,
-      }).run();
+    const run = async (h: Settings) => {
+      const { model } = await train({ n_epochs: 1, learning_rate: 0.05, ...h });
       const w = snapshotWeights(model);
       model.dispose();
       return w;
@@ -57,19 +70,13 @@ describe('gradient accumulation', () => {
 describe('reproducibility', () => {
   it('the same seed gives the identical run; another seed does not', async () => {
     const run = async (seed: number) => {
-      const model = new TinyModel(30);
-      const c = collect();
-      await new Trainer({
-        config: config({ seed, n_epochs: 2, batch_size: 4, dropout: 0.2, metrics_interval_steps: 1 }),
-        model,
-        train: lm,
-        validation: lmValid,
-        padId: tok.padId,
-        sink: c.sink,
-      }).run();
+      const { model, metrics } = await train(
+        { seed, n_epochs: 2, batch_size: 4, dropout: 0.2, metrics_interval_steps: 1 },
+        { validation: lmValid },
+      );
       const w = snapshotWeights(model);
       model.dispose();
-      return { w, losses: c.metrics.map((m) => m.train_loss) };
+      return { w, losses: metrics.map((m) => m.train_loss) };
     };
     const a = await run(1);
     const b = await run(1);
@@ -83,13 +90,13 @@ describe('reproducibility', () => {
 describe('dropout', () => {
   it('changes training-time outputs (with the seed) but never evaluation', async () => {
     const model = new TinyModel(30);
-    const t = new Trainer({ config: config({ dropout: 0.5 }), model, train: lm, padId: tok.padId });
+    const t = trainer(model, { dropout: 0.5 });
     const g1 = await t.gradients([0, 1, 2, 3], 4, 0);
     const g2 = await t.gradients([0, 1, 2, 3], 4, 1); // next step: another mask
     const g1again = await t.gradients([0, 1, 2, 3], 4, 0);
     expect(g1.result.loss).not.toBeCloseTo(g2.result.loss, 4);
     expect(g1again.result.loss).toBe(g1.result.loss);
-    const noDrop = new Trainer({ config: config({ dropout: 0 }), model, train: lm, padId: tok.padId });
+    const noDrop = trainer(model, { dropout: 0 });
     expect((await noDrop.gradients([0, 1, 2, 3], 4, 0)).result.loss).not.toBeCloseTo(g1.result.loss, 4);
     expect((await t.evaluate(lmValid, 4)).loss).toBe((await noDrop.evaluate(lmValid, 4)).loss);
     tf.dispose([...g1.grads.values(), ...g2.grads.values(), ...g1again.grads.values()]);
@@ -99,10 +106,12 @@ describe('dropout', () => {
 
 describe('the loop', () => {
   it('reports OpenAI-named metrics every metrics_interval_steps, with the scheduled lr, and learns', async () => {
-    const model = new TinyModel(30);
-    const c = collect();
-    const r = await new Trainer({
-      config: config({
+    const {
+      result: r,
+      model,
+      ...c
+    } = await train(
+      {
         n_epochs: 3,
         batch_size: 4,
         learning_rate: 0.05,
@@ -110,13 +119,9 @@ describe('the loop', () => {
         lr_scheduler: 'linear',
         metrics_interval_steps: 3,
         eval_interval_steps: 100,
-      }),
-      model,
-      train: lm,
-      validation: lmValid,
-      padId: tok.padId,
-      sink: c.sink,
-    }).run();
+      },
+      { validation: lmValid },
+    );
     expect(r.status).toBe('completed');
     expect(r.totalSteps).toBe(Math.ceil(lm.examples.length / 4) * 3);
     expect(c.metrics.map((m) => m.step)).toEqual([
@@ -144,47 +149,34 @@ describe('the loop', () => {
   });
 
   it('keeps the tensor count flat across steps', async () => {
-    const model = new TinyModel(30);
     const counts: number[] = [];
-    await new Trainer({
-      config: config({
+    const { model } = await train(
+      {
         n_epochs: 2,
         batch_size: 4,
         metrics_interval_steps: 1,
         eval_interval_steps: 3,
         gradient_accumulation_steps: 2,
         early_stopping: { metric: 'valid_loss', patience: 50, min_delta: 0, restore_best: true },
-      }),
-      model,
-      train: lm,
-      validation: lmValid,
-      padId: tok.padId,
-      sink: { metrics: () => void counts.push(tf.memory().numTensors) },
-    }).run();
+      },
+      { validation: lmValid, sink: { metrics: () => void counts.push(tf.memory().numTensors) } },
+    );
     // After the first evaluation has created the optimizer slots and best-weights copy.
     expect(new Set(counts.slice(3)).size).toBe(1);
     model.dispose();
   });
 
   it('follows batch_size_schedule (adaptive batch size) from the given steps on', async () => {
-    const model = new TinyModel(30);
-    const c = collect();
-    await new Trainer({
-      config: config({
-        n_epochs: 1,
-        batch_size: 2,
-        batch_size_schedule: [
-          { step: 3, batch_size: 4 },
-          { step: 6, batch_size: 8 },
-        ],
-        metrics_interval_steps: 1,
-      }),
-      model,
-      train: lm,
-      padId: tok.padId,
-      sink: c.sink,
-    }).run();
-    const sizes = c.metrics.map((m) => m.batch_size);
+    const { model, metrics } = await train({
+      n_epochs: 1,
+      batch_size: 2,
+      batch_size_schedule: [
+        { step: 3, batch_size: 4 },
+        { step: 6, batch_size: 8 },
+      ],
+      metrics_interval_steps: 1,
+    });
+    const sizes = metrics.map((m) => m.batch_size);
     expect(sizes.slice(0, 8)).toEqual([2, 2, 2, 4, 4, 4, 8, 8]);
     model.dispose();
   });
@@ -196,8 +188,9 @@ describe('early stopping', () => {
     const c = collect();
     const best: { step: number; w: Map<string, Float32Array> }[] = [];
     // A rate this high makes validation loss bounce: improvements stop quickly.
-    const r = await new Trainer({
-      config: config({
+    const r = await trainer(
+      model,
+      {
         n_epochs: 20,
         batch_size: 8,
         learning_rate: 0.8,
@@ -208,19 +201,18 @@ describe('early stopping', () => {
         eval_interval_steps: 2,
         metrics_interval_steps: 2,
         early_stopping: { metric: 'full_valid_loss', patience: 2, min_delta: 0.05, restore_best: true },
-      }),
-      model,
-      train: lm,
-      validation: lmValid,
-      padId: tok.padId,
-      sink: {
-        ...collect().sink,
-        metrics: (m) => {
-          c.metrics.push(m);
-          best.push({ step: m.step, w: snapshotWeights(model) });
+      },
+      {
+        validation: lmValid,
+        sink: {
+          ...collect().sink,
+          metrics: (m) => {
+            c.metrics.push(m);
+            best.push({ step: m.step, w: snapshotWeights(model) });
+          },
         },
       },
-    }).run();
+    ).run();
     expect(r.status).toBe('early_stopped');
     const evals = c.metrics.filter((m) => m.full_valid_loss !== undefined);
     // Find where the rule says to stop and check the trainer stopped there.
@@ -247,10 +239,8 @@ describe('early stopping', () => {
 
 describe('reduce on plateau in the loop', () => {
   it('lowers the rate when validation loss stops improving', async () => {
-    const model = new TinyModel(30);
-    const c = collect();
-    await new Trainer({
-      config: config({
+    const { model, metrics } = await train(
+      {
         n_epochs: 15,
         batch_size: 8,
         learning_rate: 0.8,
@@ -260,14 +250,10 @@ describe('reduce on plateau in the loop', () => {
         reduce_on_plateau: { factor: 0.5, patience: 0, min_lr: 0.01, threshold: 0.01 },
         eval_interval_steps: 2,
         metrics_interval_steps: 1,
-      }),
-      model,
-      train: lm,
-      validation: lmValid,
-      padId: tok.padId,
-      sink: c.sink,
-    }).run();
-    const rates = [...new Set(c.metrics.map((m) => m.lr))];
+      },
+      { validation: lmValid },
+    );
+    const rates = [...new Set(metrics.map((m) => m.lr))];
     expect(rates[0]).toBe(0.8);
     expect(rates.length).toBeGreaterThan(1);
     expect(rates.every((x, i) => i === 0 || x === rates[i - 1] * 0.5 || x === 0.01)).toBe(true);
@@ -278,20 +264,21 @@ describe('reduce on plateau in the loop', () => {
 describe('batch_size auto', () => {
   it('finds the largest batch whose step fits the budget', async () => {
     const model = new TinyModel(30);
-    const t = new Trainer({ config: config({}), model, train: lm, padId: tok.padId });
+    const t = trainer(model, {});
     const per = t.measureStepBytes(2) - t.measureStepBytes(1);
     const fixed = t.measureStepBytes(1) - per;
     expect(per).toBeGreaterThan(0);
     // A budget that fits exactly 11 rows.
     const budget = fixed + per * 11 + per / 2;
     const c = collect();
-    const r = await new Trainer({
-      config: config({ n_epochs: 1 }, { autoBatchSize: true, memoryBudgetBytes: budget }),
+    const r = await trainer(
       model,
-      train: lm,
-      padId: tok.padId,
-      sink: c.sink,
-    }).run();
+      {},
+      {
+        config: config({ n_epochs: 1 }, { autoBatchSize: true, memoryBudgetBytes: budget }),
+        sink: c.sink,
+      },
+    ).run();
     expect(r.batchSize).toBe(11);
     expect(t.measureStepBytes(11)).toBeLessThanOrEqual(budget);
     expect(t.measureStepBytes(12)).toBeGreaterThan(budget);
@@ -318,25 +305,21 @@ describe('batch_size auto', () => {
 
 describe('warmup_ratio in the loop', () => {
   it('warms up over ratio × total steps', async () => {
-    const model = new TinyModel(30);
-    const c = collect();
-    const r = await new Trainer({
-      config: config({
-        n_epochs: 1,
-        batch_size: 2,
-        warmup_ratio: 0.5,
-        learning_rate: 0.1,
-        lr_scheduler: 'constant',
-        metrics_interval_steps: 1,
-      }),
+    const {
+      result: r,
       model,
-      train: lm,
-      padId: tok.padId,
-      sink: c.sink,
-    }).run();
+      metrics,
+    } = await train({
+      n_epochs: 1,
+      batch_size: 2,
+      warmup_ratio: 0.5,
+      learning_rate: 0.1,
+      lr_scheduler: 'constant',
+      metrics_interval_steps: 1,
+    });
     const w = Math.floor(r.totalSteps / 2);
-    expect(c.metrics[1].lr).toBeCloseTo(0.1 * (1 / w), 10);
-    expect(c.metrics[w].lr).toBe(0.1);
+    expect(metrics[1].lr).toBeCloseTo(0.1 * (1 / w), 10);
+    expect(metrics[w].lr).toBe(0.1);
     model.dispose();
   });
 });
@@ -344,13 +327,7 @@ describe('warmup_ratio in the loop', () => {
 describe('weight decay in the loop', () => {
   it('leaves smaller weight matrices than the same run without it', async () => {
     const norm = async (weight_decay: number) => {
-      const model = new TinyModel(30);
-      await new Trainer({
-        config: config({ n_epochs: 2, batch_size: 8, learning_rate: 0.05, weight_decay }),
-        model,
-        train: lm,
-        padId: tok.padId,
-      }).run();
+      const { model } = await train({ n_epochs: 2, batch_size: 8, learning_rate: 0.05, weight_decay });
       const n = tf.tidy(() => tf.norm(model.weights.get('lm_head.weight')!).dataSync()[0]);
       model.dispose();
       return n;
