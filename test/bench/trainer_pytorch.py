@@ -1,8 +1,10 @@
-"""PyTorch side of test/bench/trainer.ts: the same GPT-2 (config B), the same initial weights
+"""PyTorch side of test/bench/trainer.ts: the same GPT-2 (configs A, B, C), the same initial weights
 (init.safetensors written by our side), the same token batches and the same step (mean token
 cross-entropy, clip_grad_norm_, AdamW with decay on matrices only). Prints one RESULT JSON line.
 
-Run by `npm run bench:trainer` with Debian's python3-torch (apt: python3-torch libopenblas0-openmp).
+Run by `npm run bench:trainer` with Debian's python3-torch (apt: python3-torch libopenblas0-openmp),
+with LD_LIBRARY_PATH selecting the OpenMP OpenBLAS build; the BLAS libraries this process actually
+mapped are reported (blasMapped) so the bench can refuse a run on the wrong one.
 """
 import json
 import math
@@ -108,13 +110,8 @@ def main():
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu_ms = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000 / steps
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    blas = "unknown"
-    try:
-        with open("/proc/self/maps") as maps:
-            libs = {line.split()[-1] for line in maps if "blas" in line}
-        blas = ", ".join(sorted(os.path.basename(x) for x in libs)) or "none mapped"
-    except OSError:
-        pass
+    with open("/proc/self/maps") as maps:
+        mapped = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1]})
     print("RESULT " + json.dumps({
         "engine": "pytorch",
         "tokensPerSecond": steps * B * T / seconds,
@@ -122,7 +119,8 @@ def main():
         "peakRssMiB": peak,
         "losses": losses,
         "cpuMsPerStep": cpu_ms,
-        "detail": f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS libs mapped: {blas}; "
+        "blasMapped": mapped,
+        "detail": f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {', '.join(os.path.basename(x) for x in mapped) or 'none'}; "
         f"{sum(p.numel() for p in model.params)} params; {steps} timed steps after {warm} warm-up",
     }))
 
