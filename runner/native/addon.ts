@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+type F32 = Float32Array;
+
 export interface NativeAddon {
   /** C[i] = op(A[i]) · op(B[i]) row-major, i < batch; batch strides in elements (0 = shared). */
   sgemm(
@@ -64,6 +66,129 @@ export interface NativeAddon {
     numSegments: number,
     rowLen: number,
   ): void;
+  // Fused sub-layer kernels (src/fused.h); arrays are written in place, null = absent.
+  layerNormFwd(x: F32, g: F32, b: F32, y: F32, stats: F32, rows: number, c: number, eps: number): void;
+  layerNormBwd(dy: F32, x: F32, g: F32, stats: F32, dx: F32, dg: F32, db: F32, rows: number, c: number): void;
+  rmsNormFwd(x: F32, w: F32, y: F32, rstd: F32, rows: number, c: number, eps: number): void;
+  rmsNormBwd(dy: F32, x: F32, w: F32, rstd: F32, dx: F32, dw: F32, rows: number, c: number): void;
+  denseFwd(
+    x: F32,
+    w: F32,
+    transW: number,
+    bias: F32 | null,
+    residual: F32 | null,
+    act: number,
+    y: F32,
+    pre: F32 | null,
+    m: number,
+    k: number,
+    n: number,
+  ): void;
+  denseBwd(
+    dy: F32,
+    x: F32,
+    w: F32,
+    transW: number,
+    pre: F32 | null,
+    act: number,
+    dx: F32 | null,
+    dw: F32,
+    dbias: F32 | null,
+    scratch: F32 | null,
+    m: number,
+    k: number,
+    n: number,
+  ): void;
+  attentionFwd(
+    qkv: F32,
+    out: F32,
+    probs: F32,
+    b: number,
+    t: number,
+    nh: number,
+    nkv: number,
+    hd: number,
+    scale: number,
+  ): void;
+  attentionBwd(
+    dout: F32,
+    qkv: F32,
+    probs: F32,
+    dqkv: F32,
+    b: number,
+    t: number,
+    nh: number,
+    nkv: number,
+    hd: number,
+    scale: number,
+  ): void;
+  rope(
+    qkv: F32,
+    out: F32,
+    cos: F32,
+    sin: F32,
+    rows: number,
+    t: number,
+    nh: number,
+    nkv: number,
+    hd: number,
+    inverse: number,
+  ): void;
+  swigluFwd(gate: F32, up: F32, out: F32, n: number): void;
+  swigluBwd(dout: F32, gate: F32, up: F32, dgate: F32, dup: F32, n: number): void;
+  /** result ← [loss, correct] */
+  xentFwd(
+    logits: F32,
+    targets: Int32Array,
+    mask: F32 | null,
+    lse: F32,
+    result: Float64Array,
+    rows: number,
+    v: number,
+  ): void;
+  xentBwd(
+    logits: F32,
+    targets: Int32Array,
+    mask: F32 | null,
+    lse: F32,
+    dloss: number,
+    dlogits: F32,
+    rows: number,
+    v: number,
+  ): void;
+  /** Returns -1, or the row of the first id outside [0, vocab). */
+  embedFwd(
+    ids: Int32Array,
+    wte: F32,
+    vocab: number,
+    wpe: F32 | null,
+    out: F32,
+    rows: number,
+    t: number,
+    h: number,
+  ): number;
+  embedBwd(
+    ids: Int32Array,
+    dout: F32,
+    dwte: F32,
+    vocab: number,
+    dwpe: F32 | null,
+    npos: number,
+    rows: number,
+    t: number,
+    h: number,
+  ): void;
+  /** hyper = [lr, beta1, beta2, eps, momentum, bc1, bc2, gradScale]; v empty for SGD. */
+  optimizerStep(
+    kind: number,
+    hyper: Float64Array,
+    params: F32[],
+    grads: F32[],
+    m: F32[],
+    v: F32[],
+    decay: F32,
+  ): void;
+  sumSquares(arrays: F32[]): number;
   setThreads(n: number): void;
   /** Bytes in use on the C heap (glibc mallinfo2), tensor data included: leak checks without RSS noise. */
   nativeHeapBytes(): number;
@@ -95,6 +220,7 @@ export const UnaryOp = {
   Reciprocal: 11,
 } as const;
 export const ReduceOp = { Sum: 0, Max: 1, Mean: 2, Min: 3 } as const;
+export const OptimizerKind = { adamw: 0, adam: 1, sgd: 2 } as const;
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
 
@@ -120,6 +246,12 @@ export function loadAddon(path: string = defaultAddonPath()): AddonLoad {
       'softmax',
       'gatherRows',
       'scatterAddRows',
+      'layerNormFwd',
+      'denseFwd',
+      'attentionFwd',
+      'xentFwd',
+      'optimizerStep',
+      'sumSquares',
     ]) {
       if (typeof (addon as unknown as Record<string, unknown>)[fn] !== 'function') {
         return {

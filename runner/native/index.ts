@@ -5,7 +5,10 @@ export {
   nativeStatus,
   setNativeThreads,
   NATIVE_KERNELS,
+  activeNativeAddon,
 } from './register';
 export type { NativeStatus, RegisterOptions } from './register';
 export { loadAddon, defaultAddonPath } from './addon';
 export type { NativeAddon, AddonLoad } from './addon';
+export { OptimizerKind } from './addon';
+export { readValues, writableValues, ownedVariable } from './buffers';

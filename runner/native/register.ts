@@ -8,6 +8,7 @@ import type { KernelFunc, NativeKernelFactory } from './kernels/common';
 import { copyKernels } from './kernels/copy';
 import { elementwiseKernels } from './kernels/elementwise';
 import { layoutKernels } from './kernels/layout';
+import { fusedKernels } from './kernels/fused';
 import { batchMatMul, fusedMatMul } from './kernels/matmul';
 
 const BACKEND = 'cpu';
@@ -41,6 +42,14 @@ export interface RegisterOptions {
 }
 
 const originals = new Map<string, tf.KernelConfig>();
+/** Kernels tfjs does not have (the fused sub-layers), registered fresh and removed on unregister. */
+const added: string[] = [];
+let activeAddon: NativeAddon | undefined;
+
+/** The loaded addon while the native kernels are active (the optimizer calls it directly). */
+export function activeNativeAddon(): NativeAddon | undefined {
+  return activeAddon;
+}
 let status: NativeStatus = { active: false, kernels: [], reason: 'not registered' };
 
 export function nativeStatus(): NativeStatus {
@@ -78,6 +87,13 @@ export function registerNativeKernels(options: RegisterOptions = {}): NativeStat
     tf.registerKernel({ ...original, kernelFunc: factory(addon, fallback) });
     kernels.push(name);
   }
+  for (const [name, factory] of Object.entries(fusedKernels)) {
+    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: factory(addon) });
+    added.push(name);
+    kernels.push(name);
+  }
+  activeAddon = addon;
   const info = addon.info();
   status = {
     active: true,
@@ -110,5 +126,8 @@ export function unregisterNativeKernels(): void {
     tf.registerKernel(original);
   }
   originals.clear();
+  for (const name of added) tf.unregisterKernel(name, BACKEND);
+  added.length = 0;
+  activeAddon = undefined;
   status = { active: false, kernels: [], reason: 'unregistered' };
 }

@@ -3,98 +3,24 @@
  * the loops in kernels.c. */
 #include <malloc.h>
 #include <node_api.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <string.h>
+#include "gemm.h"
 #include "kernels.h"
-
-/* OpenBLAS entry points (LP64 build as shipped by Debian's libopenblas-dev). */
-void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float *a,
-                 int lda, const float *b, int ldb, float beta, float *c, int ldc);
-void openblas_set_num_threads(int n);
-int openblas_get_num_threads(void);
-char *openblas_get_config(void);
-char *openblas_get_corename(void);
-
-#define CBLAS_ROW_MAJOR 101
-#define CBLAS_NO_TRANS 111
-#define CBLAS_TRANS 112
-
-#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "tuneplane native: N-API call failed: " #call); return NULL; } } while (0)
-#define FAIL(msg) do { napi_throw_error(env, NULL, msg); return NULL; } while (0)
-
-typedef struct { void *data; size_t length; napi_typedarray_type type; } typed_t;
-
-static int get_typed(napi_env env, napi_value v, typed_t *t) {
-  bool ok = false;
-  if (napi_is_typedarray(env, v, &ok) != napi_ok || !ok) return 0;
-  napi_value ab; size_t off;
-  return napi_get_typedarray_info(env, v, &t->type, &t->length, &t->data, &ab, &off) == napi_ok;
-}
-
-static int is_f32(const typed_t *t) { return t->type == napi_float32_array; }
-static int is_4byte(const typed_t *t) {
-  return t->type == napi_float32_array || t->type == napi_int32_array || t->type == napi_uint32_array;
-}
-
-static int get_i64(napi_env env, napi_value v, int64_t *out) { return napi_get_value_int64(env, v, out) == napi_ok; }
-
-static int get_int_array(napi_env env, napi_value v, int64_t *out, int max, int *len) {
-  uint32_t n;
-  if (napi_get_array_length(env, v, &n) != napi_ok || (int)n > max) return 0;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value e;
-    if (napi_get_element(env, v, i, &e) != napi_ok || !get_i64(env, e, &out[i])) return 0;
-  }
-  *len = (int)n;
-  return 1;
-}
-
-static napi_value args_of(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) return NULL;
-  return argv[0];
-}
+#include "napi_util.h"
+#include "pool.h"
 
 typedef struct {
-  int opa, opb, m, n, k, lda, ldb;
+  int ta, tb;
+  int64_t m, n, k, lda, ldb, as, bs;
   const float *A, *B;
   float *C;
-  int64_t as, bs, from, to;
-} gemm_range_t;
+} gemm_batch_t;
 
-static void *gemm_range(void *arg) {
-  const gemm_range_t *g = arg;
-  for (int64_t i = g->from; i < g->to; i++)
-    cblas_sgemm(CBLAS_ROW_MAJOR, g->opa, g->opb, g->m, g->n, g->k, 1.0f, g->A + i * g->as, g->lda, g->B + i * g->bs,
-                g->ldb, 0.0f, g->C + i * (int64_t)g->m * g->n, g->n);
-  return NULL;
-}
-
-/* Many small products (attention: batch*heads of [T, hd] x [hd, T]) are too small for OpenBLAS
- * to split well: its threads hand off per call. Splitting the batch across threads, each running
- * single-threaded sgemm (the concurrent use OpenBLAS supports), keeps both cores busy. */
-static void gemm_batched(gemm_range_t g, int64_t batch) {
-  const int threads = openblas_get_num_threads();
-  if (threads < 2 || batch < 2) { g.from = 0; g.to = batch; gemm_range(&g); return; }
-  enum { MAX_WORKERS = 16 };
-  const int workers = threads > MAX_WORKERS ? MAX_WORKERS : (int)(threads > batch ? batch : threads);
-  pthread_t tid[MAX_WORKERS];
-  gemm_range_t part[MAX_WORKERS];
-  int started[MAX_WORKERS] = {0};
-  openblas_set_num_threads(1);
-  for (int w = 0; w < workers; w++) {
-    part[w] = g;
-    part[w].from = batch * w / workers;
-    part[w].to = batch * (w + 1) / workers;
-    if (w > 0) started[w] = pthread_create(&tid[w], NULL, gemm_range, &part[w]) == 0;
-  }
-  gemm_range(&part[0]);
-  for (int w = 1; w < workers; w++) {
-    if (started[w]) pthread_join(tid[w], NULL);
-    else gemm_range(&part[w]); /* no thread to be had: do its share here */
-  }
-  openblas_set_num_threads(threads);
+static void gemm_batch_range(const void *p, int64_t from, int64_t to) {
+  const gemm_batch_t *g = p;
+  for (int64_t i = from; i < to; i++)
+    tp_sgemm_serial(g->ta, g->tb, g->m, g->n, g->k, 1.0f, g->A + i * g->as, g->lda, g->B + i * g->bs, g->ldb, 0.0f,
+                    g->C + i * g->m * g->n, g->n);
 }
 
 /* sgemm(transA, transB, batch, m, n, k, a, aBatchStride, b, bBatchStride, c): C[i] = op(A[i]) op(B[i]) */
@@ -121,16 +47,17 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   if (k == 0) { memset(c.data, 0, sizeof(float) * (size_t)(batch * m * n)); return NULL; }
   const float *A = a.data, *B = b.data;
   float *C = c.data;
-  const int lda = ta ? (int)m : (int)k, ldb = tb ? (int)k : (int)n;
-  const int opa = ta ? CBLAS_TRANS : CBLAS_NO_TRANS, opb = tb ? CBLAS_TRANS : CBLAS_NO_TRANS;
-  /* A shared right operand with row-major untransposed A stacks into one tall GEMM, which
-   * OpenBLAS runs far better than many small ones (the usual [batch*seq, d] x [d, f] case). */
-  if (batch > 1 && bs == 0 && !ta && as == m * k && batch * m <= 2147483647) {
-    cblas_sgemm(CBLAS_ROW_MAJOR, opa, opb, (int)(batch * m), (int)n, (int)k, 1.0f, A, lda, B, ldb, 0.0f, C, (int)n);
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  /* A shared right operand with row-major untransposed A stacks into one tall GEMM (the usual
+   * [batch*seq, d] x [d, f] case); otherwise many small products (attention: batch*heads of
+   * [T, hd] x [hd, T]) go to the pool one product per task. */
+  if (batch == 1 || (bs == 0 && !ta && as == m * k && batch * m <= 2147483647)) {
+    tp_sgemm(ta, tb, batch * m, n, k, 1.0f, A, lda, B, ldb, 0.0f, C, n, NULL, NULL);
     return NULL;
   }
-  gemm_range_t g = {opa, opb, (int)m, (int)n, (int)k, lda, ldb, A, B, C, as, bs, 0, 0};
-  gemm_batched(g, batch);
+  gemm_batch_t g = {ta, tb, m, n, k, lda, ldb, as, bs, A, B, C};
+  const double flops = 2.0 * (double)batch * (double)m * (double)n * (double)k;
+  tp_parallel_chunks(batch, flops < 4e6 ? 1 : batch, gemm_batch_range, &g);
   return NULL;
 }
 
@@ -290,8 +217,9 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t n;
   if (!args_of(env, info, 1, argv) || !get_i64(env, argv[0], &n) || n < 1 || n > 1024) FAIL("setThreads: bad count");
-  openblas_set_num_threads((int)n);
-  tp_set_threads((int)n);
+  /* OpenBLAS stays single-threaded: the pool splits GEMMs itself (see gemm.c). */
+  openblas_set_num_threads(1);
+  tp_pool_set_threads((int)n);
   return NULL;
 }
 
@@ -314,10 +242,12 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, obj, "blasConfig", v));
   CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v));
   CHECK(napi_set_named_property(env, obj, "blasCore", v));
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &v));
+  CHECK(napi_create_int32(env, tp_pool_threads(), &v));
   CHECK(napi_set_named_property(env, obj, "blasThreads", v));
   return obj;
 }
+
+void tp_register_fused(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback cb; } fns[] = {
@@ -330,6 +260,7 @@ static napi_value init(napi_env env, napi_value exports) {
     CHECK(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f));
     CHECK(napi_set_named_property(env, exports, fns[i].name, f));
   }
+  tp_register_fused(env, exports);
   return exports;
 }
 

@@ -2,6 +2,7 @@
  * it computes in double and stores float32, so sums accumulate in double here too, and
  * + - * / of two float32 values rounded once to float32 equal the double-then-round result. */
 #include "kernels.h"
+#include "pool.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -95,39 +96,6 @@ static int coalesce(int64_t *shape, int64_t *as, int64_t *bs, int rank) {
   }
   if (r == 0) { shape[0] = 1; as[0] = 0; bs[0] = 0; r = 1; }
   return r;
-}
-
-/* Elementwise work is split over this many threads (set with the BLAS thread count) when a call
- * is big enough to pay for starting a thread (~30 us). */
-static int tp_threads = 1;
-void tp_set_threads(int n) { tp_threads = n < 1 ? 1 : (n > 16 ? 16 : n); }
-
-typedef void (*tp_range_fn)(const void *ctx, int64_t from, int64_t to);
-typedef struct { tp_range_fn fn; const void *ctx; int64_t from, to; } tp_job_t;
-static void *tp_job_run(void *arg) {
-  const tp_job_t *j = arg;
-  j->fn(j->ctx, j->from, j->to);
-  return NULL;
-}
-
-/* Runs fn over [0, n) in up to tp_threads slices; `work` is n times a per-item cost estimate. */
-static void tp_parallel(int64_t n, double work, tp_range_fn fn, const void *ctx) {
-  int parts = tp_threads;
-  if (work < 1e6 || n < 2) parts = 1;
-  if (parts > n) parts = (int)n;
-  if (parts <= 1) { fn(ctx, 0, n); return; }
-  pthread_t tid[16];
-  tp_job_t job[16];
-  int started[16] = {0};
-  for (int p = 0; p < parts; p++) {
-    job[p] = (tp_job_t){fn, ctx, n * p / parts, n * (p + 1) / parts};
-    if (p > 0) started[p] = pthread_create(&tid[p], NULL, tp_job_run, &job[p]) == 0;
-  }
-  tp_job_run(&job[0]);
-  for (int p = 1; p < parts; p++) {
-    if (started[p]) pthread_join(tid[p], NULL);
-    else tp_job_run(&job[p]);
-  }
 }
 
 typedef struct {

@@ -17,8 +17,6 @@ enum tp_reduce_op { TP_RSUM, TP_RMAX, TP_RMEAN, TP_RMIN, TP_REDUCE_COUNT };
  * output dimension (0 where broadcast). */
 void tp_binary(int op, const float *a, const int64_t *astr, const float *b, const int64_t *bstr,
                float *out, const int64_t *shape, int rank);
-/* Threads for elementwise kernels (the addon keeps it equal to OpenBLAS's). */
-void tp_set_threads(int n);
 void tp_unary(int op, const float *x, float *out, int64_t n);
 /* x viewed as [outer, r, inner]; reduce the middle axis. */
 void tp_reduce(int op, const float *x, float *out, int64_t outer, int64_t r, int64_t inner);
