@@ -2,16 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims, type Gpt2Config } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
-import {
-  causalAttention,
-  dense,
-  gatherRows,
-  geluErf,
-  geluTanh,
-  layerNorm,
-  silu,
-  splitFusedHeads,
-} from './layers';
+import { causalSelfAttention, dense, embedTokens, layerNorm, type Activation } from './ops';
 
 const P = 'transformer.';
 
@@ -78,39 +69,30 @@ export function gpt2Family(config: Gpt2Config): Family {
       return { embedding: config.embd_pdrop, attention: config.attn_pdrop, residual: config.resid_pdrop };
     },
     embed(ids, w, ctx) {
-      const tok = tf.reshape(gatherRows(w(`${P}wte.weight`) as tf.Tensor2D, tf.reshape(ids, [-1])), [
-        ctx.batch,
-        ctx.seq,
-        H,
-      ]);
-      const pos = tf.slice(w(`${P}wpe.weight`), [0, 0], [ctx.seq, H]);
-      return ctx.drop(tf.add(tok, pos), 'embedding', ctx.rates.embedding) as tf.Tensor3D;
+      const x = embedTokens(ids, w(`${P}wte.weight`) as tf.Tensor2D, w(`${P}wpe.weight`) as tf.Tensor2D);
+      return ctx.drop(x, 'embedding', ctx.rates.embedding) as tf.Tensor3D;
     },
     block(x, ws, { mask }, ctx: BlockContext) {
       const [ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB] = ws;
-      const { batch: B, seq: T } = ctx;
-      const a = layerNorm(x, ln1w, ln1b, eps);
-      const [q, k, v] = splitFusedHeads(dense(a, attnW, false, attnB), B, T, 3, nHead, headDim);
-      const attn = causalAttention(
-        [q],
-        [k],
-        v,
-        mask,
+      const { batch: B, seq: T, rates } = ctx;
+      // The output projections add the residual stream in the same kernel unless dropout sits between.
+      const project = (input: tf.Tensor, w: tf.Tensor, b: tf.Tensor, residual: tf.Tensor, site: string) =>
+        rates.residual === 0
+          ? dense(input, w, false, b, { residual })
+          : tf.add(residual, ctx.drop(dense(input, w, false, b), site, rates.residual));
+      const qkv = dense(layerNorm(x, ln1w, ln1b, eps), attnW, false, attnB) as tf.Tensor3D;
+      const attn = causalSelfAttention(
+        qkv,
+        { batch: B, seq: T, nHead, nKvHead: nHead, headDim },
         {
-          batch: B,
-          seq: T,
-          nHead,
-          nKvHead: nHead,
-          headDim,
+          mask,
+          dropoutRate: rates.attention,
+          dropProbs: (p) => ctx.drop(p, 'attn_probs', rates.attention),
         },
-        (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention),
       );
-      const h = tf.add(x, ctx.drop(dense(attn, projW, false, projB), 'attn_out', ctx.rates.residual));
-      const m = act(dense(layerNorm(h, ln2w, ln2b, eps), fcW, false, fcB));
-      return tf.add(
-        h,
-        ctx.drop(dense(m, mlpProjW, false, mlpProjB), 'mlp_out', ctx.rates.residual),
-      ) as tf.Tensor3D;
+      const h = project(attn, projW, projB, x, 'attn_out');
+      const m = dense(layerNorm(h, ln2w, ln2b, eps), fcW, false, fcB, { activation: act });
+      return project(m, mlpProjW, mlpProjB, h, 'mlp_out') as tf.Tensor3D;
     },
     finalNorm(x, w) {
       return layerNorm(x, w(`${P}ln_f.weight`), w(`${P}ln_f.bias`), eps) as tf.Tensor3D;
@@ -119,16 +101,15 @@ export function gpt2Family(config: Gpt2Config): Family {
   };
 }
 
-function activation(name: Gpt2Config['activation_function']): (x: tf.Tensor) => tf.Tensor {
+function activation(name: Gpt2Config['activation_function']): Activation {
   switch (name) {
     case 'gelu_new':
     case 'gelu_pytorch_tanh':
-      return geluTanh;
+      return 'gelu_tanh';
     case 'gelu':
-      return geluErf;
+      return 'gelu_erf';
     case 'relu':
-      return tf.relu;
     case 'silu':
-      return silu;
+      return name;
   }
 }

@@ -1,30 +1,12 @@
 /**
- * The tensor building blocks both families share. Shapes in comments: B batch, T sequence,
- * H hidden, nh query heads, nkv key/value heads, hd head dim.
+ * The tensor building blocks both families share, composed of tfjs ops (the fused ops in ./ops fall
+ * back to these). Shapes in comments: B batch, T sequence, H hidden, nh query heads, nkv key/value
+ * heads, hd head dim.
  *
  * Matrix products use tf.matMul's transpose flags instead of explicit transposes: the native BLAS
  * kernels (runner/native) and TF's own kernels consume them without copying.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/**
- * Mean over the last axis, kept as size 1. Written as a sum times 1/n: tf.mean goes through a generic
- * custom-gradient op that the pure-JS cpu backend runs far slower than a plain sum.
- */
-function meanLast(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.sum(x, -1, true), 1 / x.shape[x.shape.length - 1]);
-}
-
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const centered = tf.sub(x, meanLast(x));
-  const variance = meanLast(tf.square(centered)); // biased, as torch layer_norm
-  return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
-}
-
-/** Llama RMSNorm: x / sqrt(mean(x²) + eps) * weight. */
-export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanLast(tf.square(x)), eps))), weight);
-}
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
@@ -200,18 +182,4 @@ export function splitHeads(
   headDim: number,
 ): tf.Tensor4D {
   return tf.transpose(tf.reshape(x, [batch, seq, n, headDim]), [0, 2, 1, 3]);
-}
-
-/** x [..., in] · W where W is [in, out] (GPT-2 Conv1D) or [out, in] with transposeW (nn.Linear). */
-export function dense(x: tf.Tensor, w: tf.Tensor, transposeW: boolean, bias?: tf.Tensor): tf.Tensor {
-  const inDim = x.shape[x.shape.length - 1];
-  const outDim = (transposeW ? w.shape[0] : w.shape[1]) as number;
-  let y: tf.Tensor = tf.matMul(
-    tf.reshape(x, [-1, inDim]) as tf.Tensor2D,
-    w as tf.Tensor2D,
-    false,
-    transposeW,
-  );
-  if (bias) y = tf.add(y, bias);
-  return tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
 }

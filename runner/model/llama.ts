@@ -2,16 +2,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims, type LlamaConfig } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
+import { causalAttention, ropeHalves, ropeTables, splitHeads } from './layers';
 import {
-  causalAttention,
+  causalSelfAttention,
   dense,
-  gatherRows,
+  embedTokens,
+  FUSED,
+  fusedAttentionAvailable,
+  hasKernel,
   rmsNorm,
-  ropeHalves,
-  ropeTables,
-  silu,
-  splitHeads,
-} from './layers';
+  ropePacked,
+  swiGlu,
+} from './ops';
 
 export function llamaFamily(config: LlamaConfig): Family {
   const d = dims(config);
@@ -69,33 +71,47 @@ export function llamaFamily(config: LlamaConfig): Family {
       if (override !== undefined) return { embedding: 0, attention: override, residual: override };
       return { embedding: 0, attention: config.attention_dropout, residual: 0 };
     },
-    embed(ids, w, ctx) {
-      return tf.reshape(gatherRows(w('model.embed_tokens.weight') as tf.Tensor2D, tf.reshape(ids, [-1])), [
-        ctx.batch,
-        ctx.seq,
-        H,
-      ]);
+    embed(ids, w) {
+      return embedTokens(ids, w('model.embed_tokens.weight') as tf.Tensor2D);
     },
     block(x, ws, { mask }, ctx: BlockContext) {
       const [inNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown] = ws;
-      const { batch: B, seq: T } = ctx;
-      const c = tf.slice(cos, [0, 0], [T, headDim / 2]);
-      const s = tf.slice(sin, [0, 0], [T, headDim / 2]);
-      // Separate projections rather than one matmul on stacked weights: stacking copies the weights
-      // every step and splitting the product is a strided slice, which costs more than it saves.
+      const { batch: B, seq: T, rates } = ctx;
+      const shape = { batch: B, seq: T, nHead, nKvHead, headDim };
+      const heads = { nHead, nKvHead, headDim };
       const a = rmsNorm(x, inNorm, eps);
-      const attn = causalAttention(
-        ropeHalves(dense(a, wq, true), B, T, nHead, headDim, c, s),
-        ropeHalves(dense(a, wk, true), B, T, nKvHead, headDim, c, s),
-        splitHeads(dense(a, wv, true), B, T, nKvHead, headDim),
-        mask,
-        { batch: B, seq: T, nHead, nKvHead, headDim },
-        (p) => ctx.drop(p, 'attn_probs', ctx.rates.attention),
-      );
-      const h = tf.add(x, ctx.drop(dense(attn, wo, true), 'attn_out', ctx.rates.residual));
+      let attn: tf.Tensor3D;
+      if (hasKernel(FUSED.Dense) && hasKernel(FUSED.Rope) && fusedAttentionAvailable(rates.attention)) {
+        // One projection on the stacked weights gives the packed layout the fused kernels read:
+        // stacking copies the weights (cheap next to the activations) and its gradient is a split
+        // into contiguous blocks (free).
+        const qkv = dense(a, tf.concat([wq, wk, wv], 0), true) as tf.Tensor3D;
+        attn = causalSelfAttention(ropePacked(qkv, cos, sin, heads), shape, {
+          mask,
+          dropoutRate: 0,
+          dropProbs: (p) => p,
+        });
+      } else {
+        // Separate projections: on the composed path stacking and splitting costs more than it saves.
+        const c = tf.slice(cos, [0, 0], [T, headDim / 2]);
+        const s = tf.slice(sin, [0, 0], [T, headDim / 2]);
+        attn = causalAttention(
+          ropeHalves(dense(a, wq, true), B, T, nHead, headDim, c, s),
+          ropeHalves(dense(a, wk, true), B, T, nKvHead, headDim, c, s),
+          splitHeads(dense(a, wv, true), B, T, nKvHead, headDim),
+          mask,
+          shape,
+          (p) => ctx.drop(p, 'attn_probs', rates.attention),
+        );
+      }
+      const project = (input: tf.Tensor, w: tf.Tensor, residual: tf.Tensor, site: string) =>
+        rates.residual === 0
+          ? dense(input, w, true, undefined, { residual })
+          : tf.add(residual, ctx.drop(dense(input, w, true), site, rates.residual));
+      const h = project(attn, wo, x, 'attn_out');
       const mIn = rmsNorm(h, postNorm, eps);
-      const m = dense(tf.mul(silu(dense(mIn, wGate, true)), dense(mIn, wUp, true)), wDown, true);
-      return tf.add(h, ctx.drop(m, 'mlp_out', ctx.rates.residual)) as tf.Tensor3D;
+      const m = swiGlu(dense(mIn, wGate, true), dense(mIn, wUp, true));
+      return project(m, wDown, h, 'mlp_out') as tf.Tensor3D;
     },
     finalNorm(x, w) {
       return rmsNorm(x, w('model.norm.weight'), eps) as tf.Tensor3D;

@@ -8,7 +8,8 @@ import type { ModelConfig } from './config';
 import { checkpointed } from './checkpoint';
 import type { BlockContext, Family, WeightSpec } from './family';
 import { gpt2Family } from './gpt2';
-import { causalMaskBias, dense, gatherRows } from './layers';
+import { causalMaskBias, gatherRows } from './layers';
+import { dense } from './ops';
 import { llamaFamily } from './llama';
 import { deriveSeed } from './seed';
 
@@ -198,7 +199,10 @@ class TransformerModel implements DecoderModel {
       throw new Error(`Sequence length ${seq} exceeds the model context ${this.contextLength}.`);
     const training = opts.training ?? false;
     const seed = opts.seed ?? 0;
-    const rates = this.family.dropoutRates(opts.dropout);
+    // Outside training every rate is zero, so the blocks pick the dropout-free (fused) paths.
+    const rates = training
+      ? this.family.dropoutRates(opts.dropout)
+      : { embedding: 0, attention: 0, residual: 0 };
     const dropFor =
       (layer: number) =>
       (x: tf.Tensor, site: string, rate: number): tf.Tensor =>

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/batch';
+import { softmaxCrossEntropy } from '../model/ops';
 import type { ForwardOptions, TrainableModel } from './model';
 
 export interface BatchTensors {
@@ -34,21 +35,9 @@ export function lossSum(
 ): { loss: tf.Scalar; correct: tf.Scalar } {
   if (t.lastIndex && t.labels) {
     const logits = model.classify(t.ids, t.lastIndex, opts);
-    const logp = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(t.labels, logits.shape[1]);
-    const loss = tf.neg(tf.sum(tf.mul(logp, onehot))) as tf.Scalar;
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), t.labels), 'float32')) as tf.Scalar;
-    return { loss, correct };
+    return softmaxCrossEntropy(logits, t.labels, tf.ones(t.labels.shape));
   }
-  const logits = model.logits(t.ids, opts);
-  const vocab = logits.shape[2];
-  const logp = tf.logSoftmax(logits);
-  const onehot = tf.oneHot(t.targets!, vocab);
-  const nll = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
-  const loss = tf.sum(tf.mul(nll, t.mask!)) as tf.Scalar;
-  const hit = tf.cast(tf.equal(tf.argMax(logits, -1), t.targets!), 'float32');
-  const correct = tf.sum(tf.mul(hit, t.mask!)) as tf.Scalar;
-  return { loss, correct };
+  return softmaxCrossEntropy(model.logits(t.ids, opts), t.targets!, t.mask!);
 }
 
 export function disposeTensors(t: BatchTensors): void {
