@@ -7,8 +7,12 @@
  *  - adam:  L2, g ← g + wd·p;
  *  - sgd:   L2, then momentum buffer b ← μ·b + g, p ← p − lr·b.
  * Weight decay applies to matrices (rank ≥ 2) only; biases and norm gains are not decayed (as nanoGPT, HF).
+ *
+ * With runner/native's kernels active, one native call updates every parameter and its state in
+ * place (the same formulas in float32); otherwise each update is a handful of tf ops per parameter.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeAddon, OptimizerKind, ownedVariable, readValues, writableValues } from '../native';
 
 export type OptimizerKind = 'adamw' | 'adam' | 'sgd';
 
@@ -25,8 +29,16 @@ export interface Optimizer {
   readonly settings: OptimizerSettings;
   /** Updates applied so far. */
   readonly steps: number;
-  /** One update of every parameter that has a gradient. Gradients are not disposed. */
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void;
+  /**
+   * One update of every parameter that has a gradient, the gradients first multiplied by
+   * `gradScale` (global-norm clipping: see clipCoefficient). Gradients are not disposed.
+   */
+  apply(
+    params: Map<string, tf.Variable>,
+    grads: Map<string, tf.Tensor>,
+    lr: number,
+    gradScale?: number,
+  ): void;
   /** State as named tensors (copies the caller disposes) for checkpoints. */
   state(): { tensors: Map<string, tf.Tensor>; steps: number };
   load(state: { tensors: Map<string, tf.Tensor>; steps: number }): void;
@@ -46,21 +58,23 @@ class TfOptimizer implements Optimizer {
   private slot(name: string, like: tf.Tensor): tf.Variable {
     let s = this.slots.get(name);
     if (!s) {
-      s = tf.variable(tf.zerosLike(like), false);
+      s = ownedVariable(like.shape);
       this.slots.set(name, s);
     }
     return s;
   }
 
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number, gradScale = 1): void {
     const { kind, beta1, beta2, epsilon, momentum, weightDecay } = this.settings;
     this.steps++;
     const t = this.steps;
     const bc1 = 1 - beta1 ** t;
     const bc2 = 1 - beta2 ** t;
+    if (this.applyNative(params, grads, [lr, beta1, beta2, epsilon, momentum, bc1, bc2, gradScale])) return;
     for (const [name, p] of params) {
-      const g0 = grads.get(name);
-      if (!g0) continue;
+      const raw = grads.get(name);
+      if (!raw) continue;
+      const g0 = gradScale === 1 ? raw : tf.mul(raw, gradScale);
       const decay = weightDecay > 0 && p.rank >= 2 ? weightDecay : 0;
       tf.tidy(() => {
         if (kind === 'sgd') {
@@ -80,7 +94,36 @@ class TfOptimizer implements Optimizer {
         const update = m.div(bc1).div(v.div(bc2).sqrt().add(epsilon)).mul(lr);
         p.assign(base.sub(update));
       });
+      if (g0 !== raw) g0.dispose();
     }
+  }
+
+  /** Every update in one native call; false (nothing changed) when a tensor is not on the cpu backend. */
+  private applyNative(
+    params: Map<string, tf.Variable>,
+    grads: Map<string, tf.Tensor>,
+    hyper: number[],
+  ): boolean {
+    const addon = activeNativeAddon();
+    if (!addon) return false;
+    const { kind, weightDecay } = this.settings;
+    const live = [...params].filter(([name]) => grads.has(name));
+    const g = live.map(([name]) => readValues(grads.get(name)!));
+    if (g.some((x) => x === null) || live.some(([, p]) => !readValues(p))) return false;
+    const prefix = kind === 'sgd' ? ['momentum/'] : ['exp_avg/', 'exp_avg_sq/'];
+    const state = prefix.map((pre) => live.map(([name, p]) => writableValues(this.slot(pre + name, p))!));
+    const p = live.map(([, v]) => writableValues(v)!);
+    const decay = Float32Array.from(live, ([, v]) => (weightDecay > 0 && v.rank >= 2 ? weightDecay : 0));
+    addon.optimizerStep(
+      OptimizerKind[kind],
+      Float64Array.from(hyper),
+      p,
+      g as Float32Array[],
+      state[0],
+      state[1] ?? [],
+      decay,
+    );
+    return true;
   }
 
   state(): { tensors: Map<string, tf.Tensor>; steps: number } {
