@@ -91,7 +91,7 @@ async function main(dir: string): Promise<void> {
   });
   const rows = run.tokens.length / (T + 1);
   const phases = [0, 0, 0]; // forward+backward, clip, optimizer (ms)
-  const step = (i: number): number => {
+  const step = async (i: number): Promise<number> => {
     const ids = new Int32Array(B * T),
       targets = new Int32Array(B * T);
     for (let r = 0; r < B; r++) {
@@ -113,7 +113,7 @@ async function main(dir: string): Promise<void> {
     const loss = value.dataSync()[0];
     const p1 = performance.now();
     const named = new Map(names.map((n, k) => [n, grads[vars[k].name]]));
-    const scale = clipCoefficient(globalNorm(named.values()), train.maxGradNorm);
+    const scale = clipCoefficient(await globalNorm(named.values()), train.maxGradNorm);
     const p2 = performance.now();
     optimizer.apply(model.weights, named, train.lr, scale);
     phases[0] += p1 - p0;
@@ -137,7 +137,7 @@ async function main(dir: string): Promise<void> {
       t0 = performance.now();
       cpu0 = process.cpuUsage();
     }
-    losses.push(step(i));
+    losses.push(await step(i));
     if (run.leakSteps > 0 && (i + 1) % Math.max(1, Math.floor(total / 10)) === 0)
       rssSamples.push(process.memoryUsage().rss / 2 ** 20);
   }
