@@ -153,6 +153,7 @@ export interface NativeAddon {
     lse: F32,
     dloss: number,
     dlogits: F32,
+    dmask: F32 | null,
     rows: number,
     v: number,
   ): void;

@@ -14,9 +14,10 @@ const fusedCrossEntropy = fusedOp(
     const [sums, lse] = runKernel(FUSED.SoftmaxCrossEntropy, { logits, targets, mask });
     return { value: sums, save: [logits, targets, mask, lse] };
   },
-  (dloss, [logits, targets, mask, lse]) => [
-    runKernel(FUSED.SoftmaxCrossEntropyGrad, { dloss, logits, targets, mask, lse })[0],
-  ],
+  (dloss, [logits, targets, mask, lse]) => {
+    const [dlogits, dmask] = runKernel(FUSED.SoftmaxCrossEntropyGrad, { dloss, logits, targets, mask, lse });
+    return [dlogits, undefined, dmask] as tf.Tensor[];
+  },
 );
 
 /**

@@ -48,7 +48,10 @@ export const FUSED = {
    * outside [0, v) contributes nothing
    */
   SoftmaxCrossEntropy: 'TuneplaneSoftmaxCrossEntropy',
-  /** {dloss ([2]: only dloss[0], the loss's gradient, is read), logits, targets, mask, lse} → [dlogits] */
+  /**
+   * {dloss ([2]: only dloss[0], the loss's gradient, is read), logits, targets, mask, lse}
+   * → [dlogits, dmask (each row's loss times dloss)]
+   */
   SoftmaxCrossEntropyGrad: 'TuneplaneSoftmaxCrossEntropyGrad',
   /** {ids int32 [b, t], wte [v, h], wpe? [>= t, h]} → [wte[ids] + wpe[position] as [b, t, h]] */
   Embedding: 'TuneplaneEmbedding',

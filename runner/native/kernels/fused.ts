@@ -325,7 +325,8 @@ const crossEntropyGrad: FusedKernelFactory = (addon) => (args: KernelArgs) => {
   const K = FUSED.SoftmaxCrossEntropyGrad;
   const v = last(logits.shape),
     rows = sizeOf(logits.shape) / v;
-  const d = allocF32(rows * v);
+  const d = allocF32(rows * v),
+    dmask = allocF32(rows);
   addon.xentBwd(
     values(b, logits, 'logits', K),
     ints(b, targets, 'targets', K),
@@ -333,10 +334,14 @@ const crossEntropyGrad: FusedKernelFactory = (addon) => (args: KernelArgs) => {
     values(b, lse, 'lse', K),
     values(b, dloss, 'dloss', K)[0],
     d,
+    dmask,
     rows,
     v,
   );
-  return [b.makeTensorInfo(logits.shape.slice(), 'float32', d)];
+  return [
+    b.makeTensorInfo(logits.shape.slice(), 'float32', d),
+    b.makeTensorInfo(mask.shape.slice(), 'float32', dmask),
+  ];
 };
 
 const embedding: FusedKernelFactory = (addon) => (args: KernelArgs) => {

@@ -243,16 +243,16 @@ static napi_value js_xent_fwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* xentBwd(logits, targets, mask|null, lse, dloss, dlogits, rows, v) */
+/* xentBwd(logits, targets, mask|null, lse, dloss, dlogits, dmask|null, rows, v) */
 static napi_value js_xent_bwd(napi_env env, napi_callback_info info) {
   call_t c;
-  if (!open_call(env, info, 8, "xentBwd", &c)) return NULL;
-  const int64_t rows = int_arg(&c, 6, 0), v = int_arg(&c, 7, 1);
+  if (!open_call(env, info, 9, "xentBwd", &c)) return NULL;
+  const int64_t rows = int_arg(&c, 7, 0), v = int_arg(&c, 8, 1);
   const float dloss = (float)num_arg(&c, 4);
   const float *logits = f32_arg(&c, 0, rows * v, 0), *mask = f32_arg(&c, 2, rows, 1), *lse = f32_arg(&c, 3, rows, 0);
   const int32_t *targets = i32_arg(&c, 1, rows);
-  float *d = f32_arg(&c, 5, rows * v, 0);
-  if (!c.failed) tp_xent_bwd(logits, targets, mask, lse, dloss, d, rows, v);
+  float *d = f32_arg(&c, 5, rows * v, 0), *dmask = f32_arg(&c, 6, rows, 1);
+  if (!c.failed) tp_xent_bwd(logits, targets, mask, lse, dloss, d, dmask, rows, v);
   return NULL;
 }
 

@@ -54,9 +54,10 @@ void tp_swiglu_bwd(const float *dout, const float *gate, const float *up, float 
  * contribute nothing (as a one-hot of them is all zeros). */
 void tp_xent_fwd(const float *logits, const int32_t *targets, const float *mask, float *lse, double *loss,
                  double *correct, int64_t rows, int64_t v);
-/* dlogits = dloss * mask[r] * (softmax - onehot(target)) */
+/* dlogits = dloss * mask[r] * (softmax - onehot(target)); dmask[r] = dloss * (lse - logit[target])
+ * (the row's loss; NULL to skip) */
 void tp_xent_bwd(const float *logits, const int32_t *targets, const float *mask, const float *lse, float dloss,
-                 float *dlogits, int64_t rows, int64_t v);
+                 float *dlogits, float *dmask, int64_t rows, int64_t v);
 
 /* --- embedding -------------------------------------------------------------------------------- */
 /* out[r] = wte[ids[r]] + wpe[r % t] (wpe may be NULL). Returns -1, or the first bad index's row. */

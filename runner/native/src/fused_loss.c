@@ -12,7 +12,7 @@ enum { XENT_CHUNKS = 32 };
 typedef struct {
   const float *logits, *mask, *lse_in;
   const int32_t *targets;
-  float *lse, *dlogits;
+  float *lse, *dlogits, *dmask;
   double *loss_part, *correct_part;
   float dloss;
   int64_t rows, v;
@@ -69,20 +69,22 @@ TP_CLONES static void xent_bwd_rows(const void *p, int64_t from, int64_t to) {
     float *d = k->dlogits + r * k->v;
     const int32_t target = k->targets[r];
     const float w = (k->mask ? k->mask[r] : 1.0f) * k->dloss;
-    if (target < 0 || target >= k->v || w == 0.0f) {
+    const int valid = target >= 0 && target < k->v;
+    const float lse = k->lse_in[r];
+    if (k->dmask) k->dmask[r] = valid ? k->dloss * (lse - x[target]) : 0.0f;
+    if (!valid || w == 0.0f) {
       memset(d, 0, sizeof(float) * (size_t)k->v);
       continue;
     }
-    const float lse = k->lse_in[r];
     for (int64_t j = 0; j < k->v; j++) d[j] = w * tp_expf(x[j] - lse);
     d[target] -= w;
   }
 }
 
 void tp_xent_bwd(const float *logits, const int32_t *targets, const float *mask, const float *lse, float dloss,
-                 float *dlogits, int64_t rows, int64_t v) {
+                 float *dlogits, float *dmask, int64_t rows, int64_t v) {
   xent_ctx_t k = {.logits = logits, .mask = mask, .targets = targets, .lse_in = lse, .dlogits = dlogits,
-                  .dloss = dloss, .rows = rows, .v = v};
+                  .dmask = dmask, .dloss = dloss, .rows = rows, .v = v};
   tp_parallel(rows, (double)rows * (double)v * 2.0, xent_bwd_rows, &k);
 }
 

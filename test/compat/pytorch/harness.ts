@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors, savePretrained } from '../../../runner/io';
 import { createModel, parseModelConfig, type DecoderModel } from '../../../runner/model';
+import { softmaxCrossEntropy } from '../../../runner/model/ops';
 import { buildCharTokenizer } from '../../../runner/tokenizer';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'reference.py');
@@ -140,17 +141,18 @@ export async function lossAndGrads(
   let logits: tf.Tensor | undefined;
   const { value, grads } = tf.variableGrads(() => {
     let loss: tf.Scalar;
+    // runner/model/ops' cross-entropy: the fused kernel where the backend has it, else composed ops
     if (batch.task === 'classify') {
       const out = model.classify(ids, tf.tensor1d(batch.last_index!, 'int32'), { checkpointing });
-      const labels = tf.oneHot(tf.tensor1d(batch.labels!, 'int32'), out.shape[1]);
-      loss = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(out), labels), -1))) as tf.Scalar;
+      const labels = tf.tensor1d(batch.labels!, 'int32');
+      loss = tf.div(softmaxCrossEntropy(out, labels, tf.ones([B])).loss, B) as tf.Scalar;
       logits = tf.keep(out);
     } else {
       const out = model.logits(ids, { checkpointing });
       const V = out.shape[2];
-      const targets = tf.oneHot(tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [-1]), V);
-      const lp = tf.logSoftmax(tf.reshape(tf.slice(out, [0, 0, 0], [B, T - 1, V]), [-1, V]));
-      loss = tf.neg(tf.mean(tf.sum(tf.mul(lp, targets), -1))) as tf.Scalar;
+      const targets = tf.slice(ids, [0, 1], [B, T - 1]);
+      const nll = softmaxCrossEntropy(tf.slice(out, [0, 0, 0], [B, T - 1, V]), targets, tf.ones([B, T - 1]));
+      loss = tf.div(nll.loss, B * (T - 1)) as tf.Scalar;
       logits = tf.keep(out);
     }
     return loss;
