@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { type NativeAddon, loadAddon } from './addon';
+import { installArena } from './arena';
 import type { KernelFunc, NativeKernelFactory } from './kernels/common';
 import { copyKernels } from './kernels/copy';
 import { elementwiseKernels } from './kernels/elementwise';
@@ -94,6 +95,8 @@ export function registerNativeKernels(options: RegisterOptions = {}): NativeStat
     kernels.push(name);
   }
   activeAddon = addon;
+  const backend = tf.findBackend(BACKEND);
+  if (backend) installArena(backend);
   const info = addon.info();
   status = {
     active: true,

@@ -2,6 +2,7 @@
 // arrays for every element (~100 ns each); AdamW's scalar-times-tensor updates, bias adds,
 // layer norm and attention masks all broadcast, so these dominate once matmuls are native.
 import { BinaryOp, UnaryOp } from '../addon';
+import { allocF32 } from '../arena';
 import {
   type KernelArgs,
   type KernelFunc,
@@ -23,7 +24,7 @@ function binary(op: number): NativeKernelFactory {
         bv = f32(backend, b);
       const outShape = av && bv ? broadcastShape(a.shape, b.shape) : null;
       if (!av || !bv || !outShape || outShape.length > 8) return fallback(args);
-      const out = new Float32Array(sizeOf(outShape));
+      const out = allocF32(sizeOf(outShape));
       addon.binary(
         op,
         av,
@@ -44,7 +45,7 @@ function unary(op: number): NativeKernelFactory {
       const { x } = args.inputs as { x: TensorInfo };
       const xv = f32(backend, x);
       if (!xv) return fallback(args);
-      const out = new Float32Array(xv.length);
+      const out = allocF32(xv.length);
       addon.unary(op, xv, out);
       return backend.makeTensorInfo(x.shape.slice(), 'float32', out);
     };

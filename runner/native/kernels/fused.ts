@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { FUSED, type Activation } from '../../model/ops/kernels';
 import type { NativeAddon } from '../addon';
-import { allocF32 } from '../arena';
+import { allocF32, recycleScratch } from '../arena';
 import { type CpuBackend, type KernelArgs, type TensorInfo, cpuBackend, f32, i32, sizeOf } from './common';
 
 export type FusedKernelFactory = (addon: NativeAddon) => tf.KernelFunc;
@@ -185,6 +185,7 @@ const denseGrad: FusedKernelFactory = (addon) => (args: KernelArgs) => {
     k,
     n,
   );
+  if (scratch) recycleScratch(scratch);
   const out = [
     b.makeTensorInfo(x!.shape.slice(), 'float32', dx),
     b.makeTensorInfo(w!.shape.slice(), 'float32', dw),

@@ -2,6 +2,7 @@
 // matmuls of a transformer, i.e. nearly all of its FLOPs.
 import type { NativeAddon } from '../addon';
 import { BinaryOp, UnaryOp } from '../addon';
+import { allocF32, recycleScratch } from '../arena';
 import {
   type CpuBackend,
   type KernelArgs,
@@ -60,7 +61,7 @@ function product(
     broadcastStrides(outerB, outer).some((s, i) => s === 0 && outer[i] > 1)
   )
     return null;
-  const values = new Float32Array(batch * m * n);
+  const values = batch > 0 ? allocF32(batch * m * n) : new Float32Array(0);
   if (batch > 0) {
     addon.sgemm(
       transposeA,
@@ -116,7 +117,7 @@ export const fusedMatMul: NativeKernelFactory =
     if (bias && biasValues) {
       const outShape = broadcastShape(shape, bias.shape);
       if (!outShape) return fallback(args);
-      const summed = new Float32Array(sizeOf(outShape));
+      const summed = allocF32(sizeOf(outShape));
       addon.binary(
         BinaryOp.Add,
         values,
@@ -126,13 +127,15 @@ export const fusedMatMul: NativeKernelFactory =
         summed,
         outShape,
       );
+      recycleScratch(values);
       values = summed;
       shape = outShape;
     }
     const op = ACTIVATIONS[act];
     if (op !== null) {
-      const activated = new Float32Array(values.length);
+      const activated = allocF32(values.length);
       addon.unary(op, values, activated);
+      recycleScratch(values);
       values = activated;
     }
     return backend.makeTensorInfo(shape, 'float32', values);
