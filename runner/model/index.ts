@@ -3,3 +3,4 @@ export { parseModelConfig, dims } from './config';
 export type { ModelConfig, Gpt2Config, LlamaConfig, ModelDims } from './config';
 export { createModel } from './model';
 export type { DecoderModel, ForwardOptions, HostTensor, CreateModelOptions } from './model';
+export { variableGrads } from './backprop';

@@ -4,14 +4,14 @@
  * PyTorch side, trains, and prints one RESULT JSON line (progress and profiles go to stderr).
  *
  * One step is a Trainer step's computation: runner/model's forward, runner/train/loss's summed
- * cross-entropy divided by the token count, tf.variableGrads, global-norm clipping (its coefficient
+ * cross-entropy divided by the token count, runner/model's variableGrads, global-norm clipping (its coefficient
  * handed to the optimizer) and the optimizer.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../runner/backend';
-import { createModel, parseModelConfig } from '../../runner/model';
+import { createModel, parseModelConfig, variableGrads } from '../../runner/model';
 import { nativeStatus, setNativeThreads } from '../../runner/native';
 import { clipCoefficient, createOptimizer, globalNorm } from '../../runner/optim';
 import { lossSum } from '../../runner/train/loss';
@@ -106,7 +106,7 @@ async function main(dir: string): Promise<void> {
     };
     // As Trainer.gradients: loss summed over tokens, divided by the step's token count.
     const p0 = performance.now();
-    const { value, grads } = tf.variableGrads(
+    const { value, grads } = variableGrads(
       () => tf.div(lossSum(model, t, { training: true, seed: i }).loss, B * T) as tf.Scalar,
       vars,
     );
