@@ -22,8 +22,10 @@ typedef struct {
 /* In-place causal softmax of row i (entries 0..i valid), zeros after it. */
 TP_CLONES static void causal_softmax_row(float *row, int64_t i, int64_t t) {
   float m = row[0];
+  #pragma omp simd reduction(max : m)
   for (int64_t j = 1; j <= i; j++) m = row[j] > m ? row[j] : m;
   float sum = 0.0f;
+  #pragma omp simd reduction(+ : sum)
   for (int64_t j = 0; j <= i; j++) {
     row[j] = tp_expf(row[j] - m);
     sum += row[j];
@@ -65,6 +67,7 @@ TP_CLONES static void softmax_grad_rows(const float *P, float *dS, int64_t i0, i
     const float *pr = P + i * t;
     float *dr = dS + i * t;
     float dot = 0.0f;
+    #pragma omp simd reduction(+ : dot)
     for (int64_t j = 0; j <= i; j++) dot += pr[j] * dr[j];
     for (int64_t j = 0; j <= i; j++) dr[j] = pr[j] * (dr[j] - dot);
     for (int64_t j = i + 1; j < i1; j++) dr[j] = 0.0f;

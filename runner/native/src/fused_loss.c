@@ -20,10 +20,12 @@ typedef struct {
 
 TP_CLONES static float row_lse(const float *x, int64_t v, int64_t *argmax) {
   float m = x[0];
+  #pragma omp simd reduction(max : m)
+  for (int64_t j = 1; j < v; j++) m = x[j] > m ? x[j] : m;
   int64_t am = 0;
-  for (int64_t j = 1; j < v; j++)
-    if (x[j] > m) { m = x[j]; am = j; }
+  while (am < v - 1 && x[am] != m) am++; /* the first maximum, as tfjs's argMax */
   float s = 0.0f;
+  #pragma omp simd reduction(+ : s)
   for (int64_t j = 0; j < v; j++) s += tp_expf(x[j] - m);
   *argmax = am;
   return m + logf(s);

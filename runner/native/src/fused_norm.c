@@ -30,9 +30,11 @@ TP_CLONES static void layernorm_fwd_rows(const void *p, int64_t from, int64_t to
     const float *x = k->x + r * c;
     float *y = k->y + r * c;
     double s = 0.0;
+    #pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < c; i++) s += x[i];
     const float mean = (float)(s / (double)c);
     double v = 0.0;
+    #pragma omp simd reduction(+ : v)
     for (int64_t i = 0; i < c; i++) {
       const double d = (double)(x[i] - mean);
       v += d * d;
@@ -61,6 +63,7 @@ TP_CLONES static void layernorm_bwd_rows(const void *p, int64_t from, int64_t to
     float *dx = k->dx + r * c;
     const float mean = k->stats[2 * r], rstd = k->stats[2 * r + 1];
     float sum_d = 0.0f, sum_dn = 0.0f;
+    #pragma omp simd reduction(+ : sum_d, sum_dn)
     for (int64_t i = 0; i < c; i++) {
       const float n = (x[i] - mean) * rstd;
       const float d = k->g[i] * dy[i];
@@ -107,6 +110,7 @@ TP_CLONES static void rmsnorm_fwd_rows(const void *p, int64_t from, int64_t to) 
     const float *x = k->x + r * c;
     float *y = k->y + r * c;
     double s = 0.0;
+    #pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < c; i++) s += (double)x[i] * x[i];
     const float rstd = (float)(1.0 / sqrt(s / (double)c + (double)k->eps));
     for (int64_t i = 0; i < c; i++) y[i] = k->g[i] * (x[i] * rstd);
@@ -129,6 +133,7 @@ TP_CLONES static void rmsnorm_bwd_rows(const void *p, int64_t from, int64_t to) 
     const float rstd = k->stats[r];
     /* y_i = w_i x_i r, r = (mean x^2 + eps)^-1/2: dx_j = r (w_j dy_j - x_j r^2 mean_i(w_i dy_i x_i)) */
     float s = 0.0f;
+    #pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < c; i++) {
       s += k->g[i] * dy[i] * x[i];
       dw[i] += (double)(dy[i] * x[i] * rstd);

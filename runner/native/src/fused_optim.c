@@ -83,6 +83,7 @@ void tp_optimizer_step(const tp_opt_params_t *hp, const tp_opt_tensor_t *tensors
 
 TP_CLONES static double sumsq_span(const float *restrict x, int64_t from, int64_t to) {
   double s = 0.0;
+  #pragma omp simd reduction(+ : s)
   for (int64_t i = from; i < to; i++) s += (double)x[i] * (double)x[i];
   return s;
 }
