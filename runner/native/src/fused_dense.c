@@ -137,13 +137,15 @@ void tp_dense_bwd(const float *dy, const float *x, const float *w, int trans_w, 
   } else {
     b.dpre = (float *)dy;
   }
-  /* dx = dpre op(W)^T */
+  /* dx = dpre op(W)^T and dW = x^T dpre ([k, n]) or dpre^T x ([n, k]), together */
+  tp_gemm_t jobs[2];
+  int count = 0;
   if (dx) {
-    if (trans_w) tp_sgemm(0, 0, m, k, n, 1.0f, dpre, n, w, k, 0.0f, dx, k, NULL, NULL);
-    else tp_sgemm(0, 1, m, k, n, 1.0f, dpre, n, w, n, 0.0f, dx, k, NULL, NULL);
+    jobs[count++] = trans_w ? (tp_gemm_t){0, 0, 0, m, k, n, n, k, k, 1.0f, 0.0f, dpre, w, dx, NULL, NULL}
+                            : (tp_gemm_t){0, 1, 0, m, k, n, n, n, k, 1.0f, 0.0f, dpre, w, dx, NULL, NULL};
   }
-  /* dW = x^T dpre ([k, n]) or dpre^T x ([n, k]) */
-  if (trans_w) tp_sgemm(1, 0, n, k, m, 1.0f, dpre, n, x, k, 0.0f, dw, k, NULL, NULL);
-  else tp_sgemm(1, 0, k, n, m, 1.0f, x, k, dpre, n, 0.0f, dw, n, NULL, NULL);
+  jobs[count++] = trans_w ? (tp_gemm_t){1, 0, 0, n, k, m, n, k, k, 1.0f, 0.0f, dpre, x, dw, NULL, NULL}
+                          : (tp_gemm_t){1, 0, 0, k, n, m, k, n, n, 1.0f, 0.0f, x, dpre, dw, NULL, NULL};
+  tp_sgemm_jobs(jobs, count);
   if (dbias) tp_parallel_chunks(n, n >= 512 ? 8 : 1, column_sums, &b);
 }
