@@ -108,13 +108,17 @@ function backprop(nodes: TapeNode[], y: tf.Tensor, xs: tf.Tensor[]): (tf.Tensor 
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
     const dys = node.outputs.map((o) => acc.get(o.id) ?? null);
-    if (!node.gradient) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
+    if (!node.gradient)
+      throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
     const inputGrads = node.gradient(dys);
     for (const [name, x] of Object.entries(node.inputs)) {
-      if (!(name in inputGrads)) throw new Error(`Cannot backprop through input ${name} of ${node.kernelName}.`);
+      if (!(name in inputGrads))
+        throw new Error(`Cannot backprop through input ${name} of ${node.kernelName}.`);
       const dx = tf.tidy(() => inputGrads[name]());
       if (dx.dtype !== 'float32')
-        throw new Error(`The gradient of input '${name}' of ${node.kernelName} must be float32, not ${dx.dtype}`);
+        throw new Error(
+          `The gradient of input '${name}' of ${node.kernelName} must be float32, not ${dx.dtype}`,
+        );
       if (!tf.util.arraysEqual(dx.shape, x.shape))
         throw new Error(
           `The gradient of input '${name}' of ${node.kernelName} has shape [${dx.shape}], the input [${x.shape}]`,
