@@ -4,10 +4,7 @@
  * @hono/node-server, with the background workers (infra/local/workers.ts): the local dispatcher
  * that runs jobs as runner processes, the webhook delivery worker, and OpenAI mirroring.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from '../../functions/api/app';
 import { DynamoSweepStore, createDynamoStores } from '../../functions/adapters/dynamodb';
 import { createAwsClients } from '../../functions/adapters/aws-clients';
@@ -20,6 +17,7 @@ import { systemClock } from '../../functions/ports/clock';
 import type { LocalConfig } from './config';
 import { ensureLocalApiKey } from './api-key';
 import { registerBaseModels } from './base-models';
+import { serveApi } from './http-server';
 import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedServices } from './services';
 import { createLocalWorkers } from './workers';
@@ -107,13 +105,7 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
       providers: workers.providers,
     });
 
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-        resolve(s as Server),
-      );
-      (s as Server).once('error', reject);
-    });
-    const port = (server.address() as AddressInfo).port;
+    const { server, port } = await serveApi(app.fetch, { port: config.port, hostname: config.host });
     const recovered = await workers.start();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     let stopped: Promise<void> | undefined;

@@ -7,6 +7,22 @@ export const FilePurposeSchema = z
   .enum(['fine-tune', 'fine-tune-results', 'assistants', 'batch', 'user_data', 'evals'])
   .openapi('FilePurpose');
 
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+/**
+ * A media type as HTTP defines it (RFC 9110 §8.3.1): `type/subtype` and `; name=value` parameters,
+ * printable ASCII only. It becomes the stored object's Content-Type header, where control and
+ * non-ASCII characters cannot go.
+ */
+const MEDIA_TYPE = new RegExp(
+  `^${TOKEN}/${TOKEN}(?: *; *${TOKEN}=(?:${TOKEN}|"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"))*$`,
+);
+
+export const MediaTypeSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(MEDIA_TYPE, 'must be a media type such as "application/jsonl" (printable ASCII, type/subtype)');
+
 export const FileFormatSchema = z.enum(FILE_FORMATS).openapi('FileFormat');
 export type { FileFormat } from '../enums';
 

@@ -4,7 +4,7 @@
  * bytes (the last may be shorter), then calls `complete`. Expired URLs are renewed with `/parts`.
  */
 import { z } from '@hono/zod-openapi';
-import { FilePurposeSchema, FileSchema } from './file';
+import { FilePurposeSchema, FileSchema, MediaTypeSchema } from './file';
 
 export const UploadIdParamSchema = z.object({
   upload_id: z
@@ -48,7 +48,7 @@ export const UploadCreateSchema = z
     filename: z.string().min(1).max(256),
     purpose: FilePurposeSchema,
     bytes: z.int().min(1),
-    mime_type: z.string().min(1).max(128),
+    mime_type: MediaTypeSchema,
   })
   .openapi('UploadCreate');
 

@@ -2,13 +2,12 @@
  * An API on the embedded stack (dynalite + s3rver over HTTP) with two tenants, each with a key,
  * and one base model registered the way the local stack registers them (record + config.json).
  */
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { createApp, type AppDeps } from '../../functions/api/app';
 import type { AppLogger } from '../../functions/api/deps';
 import { createApiKey } from '../../functions/domain/api-keys';
 import { timeSortedIds } from '../../functions/domain/ids';
 import { systemClock } from '../../functions/ports/clock';
+import { serveApi } from '../../infra/local/http-server';
 import { startEmbedded, type Embedded } from '../support/embedded';
 
 export const BASE_MODEL = 'tp-gpt2-tiny';
@@ -114,15 +113,17 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<ApiHar
       form.append('file', new File([content], opts.filename ?? 'train.jsonl', { type: 'application/jsonl' }));
       return call('POST', '/v1/files', { key: opts.key, body: form });
     },
-    listen() {
-      return new Promise((resolve) => {
-        const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-          resolve({
-            baseUrl: `http://127.0.0.1:${info.port}`,
-            close: () => new Promise<void>((done, fail) => server.close((err) => (err ? fail(err) : done()))),
-          });
-        });
-      });
+    /** The embedded stack's own server (infra/local/http-server.ts) on a free loopback port. */
+    async listen() {
+      const { server, port } = await serveApi(app.fetch, { port: 0, hostname: '127.0.0.1' });
+      return {
+        baseUrl: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            server.closeAllConnections();
+          }),
+      };
     },
     stop: () => env.stop(),
   };

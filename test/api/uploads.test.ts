@@ -184,4 +184,30 @@ describe('uploads (presigned multipart)', () => {
     expect((await api.call('POST', `/v1/uploads/${upload.id}/complete`, { key: api.keyB })).status).toBe(404);
     expect((await api.call('POST', `/v1/uploads/${upload.id}/cancel`, { key: api.keyB })).status).toBe(404);
   });
+
+  it('refuses a mime_type that is not a media type (control or non-ASCII characters) with a 400', async () => {
+    for (const mime_type of [
+      'text/jsonl\t',
+      'text/\njsonl',
+      'application/jsonl\u0000',
+      'text/jsönl',
+      'text/日本',
+      'jsonl',
+    ]) {
+      const res = await api.call('POST', '/v1/uploads', {
+        json: { filename: 'x.jsonl', purpose: 'fine-tune', bytes: 10, mime_type },
+      });
+      expect(res.status, JSON.stringify(mime_type)).toBe(400);
+      expect(await errorOf(res)).toMatchObject({ param: 'mime_type', type: 'invalid_request_error' });
+    }
+    const ok = await api.call('POST', '/v1/uploads', {
+      json: {
+        filename: 'x.jsonl',
+        purpose: 'fine-tune',
+        bytes: 10,
+        mime_type: 'application/jsonl; charset=utf-8',
+      },
+    });
+    expect(ok.status).toBe(200);
+  });
 });

@@ -6,8 +6,10 @@ import {
   listFilesRoute,
   retrieveFileRoute,
 } from '../../../openapi/routes/files';
+import { MediaTypeSchema } from '../../../openapi/schemas/file';
 import { createFile, deleteFile, fileContent, getFile, listFiles } from '../../domain/files';
 import { PayloadTooLargeError } from '../../errors';
+import { attachmentDisposition } from '../content-disposition';
 import type { ApiContext } from '../context';
 import type { ApiEnv } from '../env';
 import { presentFile, presentList } from '../present';
@@ -21,7 +23,8 @@ export function registerFileRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
       filename: file.name || 'upload.jsonl',
       purpose,
       bytes: new Uint8Array(await file.arrayBuffer()),
-      contentType: file.type,
+      // A part's Content-Type is the client's to choose; one that cannot be a header is not kept.
+      contentType: MediaTypeSchema.safeParse(file.type).success ? file.type : undefined,
     });
     return c.json(presentFile(record), 200);
   });
@@ -44,7 +47,7 @@ export function registerFileRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
       headers: {
         'content-type': 'application/octet-stream',
         'content-length': String(file.bytes),
-        'content-disposition': `attachment; filename="${file.filename.replace(/["\\\r\n]/g, '_')}"`,
+        'content-disposition': attachmentDisposition(file.filename),
       },
     }) as never;
   });

@@ -1,0 +1,136 @@
+/**
+ * The API over real HTTP on loopback, served by the embedded stack's own server (infra/local):
+ * what only shows on the wire — header encoding, connection reuse after an early answer.
+ */
+import { Agent, request, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatJsonl } from './data';
+import { startApi, type ApiHarness } from './support';
+
+let api: ApiHarness;
+let server: { baseUrl: string; close(): Promise<void> };
+beforeAll(async () => {
+  api = await startApi();
+  server = await api.listen();
+});
+afterAll(async () => {
+  await server.close();
+  await api.stop();
+});
+
+async function uploadOverHttp(content: string, filename: string) {
+  const form = new FormData();
+  form.append('purpose', 'fine-tune');
+  form.append('file', new File([content], filename, { type: 'application/jsonl' }));
+  return fetch(`${server.baseUrl}/v1/files`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.keyA}` },
+    body: form,
+  });
+}
+
+/** The filename a client reads from Content-Disposition: RFC 6266's filename* (UTF-8) when present. */
+function downloadName(header: string): string {
+  const ext = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (ext) return decodeURIComponent(ext[1]);
+  return /filename="([^"]*)"/.exec(header)![1];
+}
+
+describe('downloads keep the name as uploaded', () => {
+  for (const filename of [
+    'ü.jsonl',
+    '日本語.jsonl',
+    '😀.jsonl',
+    'nul\u0000byte.jsonl',
+    'quote"back\\slash.jsonl',
+  ]) {
+    it(`serves ${JSON.stringify(filename)}`, async () => {
+      const content = chatJsonl(10);
+      const up = await uploadOverHttp(content, filename);
+      expect(up.status).toBe(200);
+      const file = (await up.json()) as { id: string; filename: string };
+      expect(file.filename).toBe(filename);
+
+      const res = await fetch(`${server.baseUrl}/v1/files/${file.id}/content`, {
+        headers: { authorization: `Bearer ${api.keyA}` },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(content);
+      const disposition = res.headers.get('content-disposition')!;
+      // Header bytes are ASCII: nothing for a client to decode as Latin-1 and garble.
+      expect(disposition).toMatch(/^[\x20-\x7e]+$/);
+      expect(disposition).toMatch(/^attachment;/);
+      expect(downloadName(disposition)).toBe(filename);
+    });
+  }
+});
+
+/** One request on `agent`; resolves with the response, its body and whether the socket was reused. */
+function send(
+  agent: Agent,
+  opts: { method: string; path: string; headers?: Record<string, string | number>; body?: Buffer | 'slow' },
+): Promise<{ res: IncomingMessage; body: string; reused: boolean }> {
+  const url = new URL(server.baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method: opts.method,
+        path: opts.path,
+        headers: { authorization: `Bearer ${api.keyA}`, ...opts.headers },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ res, body, reused: req.reusedSocket }));
+      },
+    );
+    // Writing the rest of a body the server already answered may fail once it closes; the
+    // answer is what counts, and it arrived first.
+    req.on('error', (err) => (req.writableEnded ? undefined : reject(err)));
+    if (opts.body === 'slow') {
+      // 2 MB declared, sent in 64 KB pieces every 40 ms: the server answers long before the end.
+      let sent = 0;
+      const piece = Buffer.alloc(64 * 1024, 'a');
+      const tick = () => {
+        if (req.destroyed) return;
+        if (sent >= 2 * 1024 * 1024) return void req.end();
+        sent += piece.length;
+        req.write(piece, () => setTimeout(tick, 40));
+      };
+      tick();
+    } else {
+      req.end(opts.body);
+    }
+  });
+}
+
+describe('after a 413 the connection is either closed or still usable', () => {
+  for (const how of ['sent at once', 'sent slowly'] as const) {
+    it(`a too-large JSON body ${how}, then a second request on the same keep-alive agent`, async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const first = await send(agent, {
+          method: 'POST',
+          path: '/v1/fine_tuning/jobs',
+          headers: { 'content-type': 'application/json', 'content-length': 2 * 1024 * 1024 },
+          body: how === 'sent slowly' ? 'slow' : Buffer.alloc(2 * 1024 * 1024, 'a'),
+        });
+        expect(first.res.statusCode).toBe(413);
+        expect(JSON.parse(first.body).error.code).toBe('payload_too_large');
+        const keptAlive = first.res.headers.connection !== 'close';
+
+        const second = await send(agent, { method: 'GET', path: '/v1/files' });
+        expect(second.res.statusCode).toBe(200);
+        expect(JSON.parse(second.body).object).toBe('list');
+        // What the server said is what it did: a kept-alive socket carries the next request.
+        expect(second.reused).toBe(keptAlive);
+      } finally {
+        agent.destroy();
+      }
+    });
+  }
+});
