@@ -64,6 +64,21 @@ describe('files', () => {
     expect(await other.json()).toMatchObject({ purpose: 'user_data', status: 'processed', format: null });
   });
 
+  it('applies the per-line length limit to direct uploads too: a 5 MB line is refused, naming the line', async () => {
+    const lines = chatJsonl(12).split('\n');
+    lines[3] = JSON.stringify({
+      messages: [
+        { role: 'user', content: 'x'.repeat(5 * 1024 * 1024) },
+        { role: 'assistant', content: 'ok' },
+      ],
+    });
+    const res = await api.upload(lines.join('\n'));
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.param).toBe('file');
+    expect(err.message).toMatch(/line 4: longer than \d+ characters/);
+  });
+
   it('pages newest first with after/limit and filters by purpose', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)

@@ -49,10 +49,13 @@ export async function* readLines(
       lineNo++;
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
+      // Whole lines are checked too: a chunk can hold a long line entire (a direct upload is one chunk).
+      if (line.length > maxLineChars) throw new LineTooLongError(lineNo, maxLineChars);
       yield [lineNo, line.endsWith('\r') ? line.slice(0, -1) : line];
     }
     if (pending.length > maxLineChars) throw new LineTooLongError(lineNo + 1, maxLineChars);
   }
   pending += decoder.decode();
+  if (pending.length > maxLineChars) throw new LineTooLongError(lineNo + 1, maxLineChars);
   if (pending.length > 0) yield [lineNo + 1, pending.endsWith('\r') ? pending.slice(0, -1) : pending];
 }
