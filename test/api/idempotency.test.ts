@@ -90,6 +90,28 @@ describe('Idempotency-Key', () => {
     });
   });
 
+  it('compares JSON bodies by meaning: other whitespace or key order replays, another value is 422', async () => {
+    const send = (body: string) =>
+      api.call('POST', '/v1/fine_tuning/jobs', {
+        body,
+        headers: { 'Idempotency-Key': 'k-canonical', 'content-type': 'application/json' },
+      });
+    const first = await send(
+      JSON.stringify({ model: BASE_MODEL, training_file: trainingFile, metadata: { a: '1', b: '2' } }),
+    );
+    expect(first.status).toBe(200);
+    const reordered = await send(
+      `{\n  "metadata": {"b": "2", "a": "1"},\n  "training_file": "${trainingFile}",\t"model": "${BASE_MODEL}"\n}`,
+    );
+    expect(reordered.status).toBe(200);
+    expect(reordered.headers.get('Idempotent-Replayed')).toBe('true');
+    expect((await reordered.json()).id).toBe((await first.json()).id);
+    const changed = await send(
+      JSON.stringify({ model: BASE_MODEL, training_file: trainingFile, metadata: { a: '1', b: '3' } }),
+    );
+    expect(changed.status).toBe(422);
+  });
+
   it('answers 422 when the key is reused on another route', async () => {
     await createJob('k-route');
     const res = await api.call('POST', '/v1/uploads', {

@@ -7,8 +7,9 @@
  * A 5xx releases the key, so the client may retry the same request with it. A request whose
  * process died (Lambda timeout, crash) cannot release it: its claim is a short lease, far longer
  * than any request may run, and only a completed response is kept for `ttlSeconds`.
- * Multipart bodies are fingerprinted by their fields (name, filename, bytes), not their raw bytes,
- * because a client re-encoding the same form picks a new boundary.
+ * Bodies are compared by meaning, not bytes: JSON in a canonical form (keys sorted, no
+ * whitespace), so a client that re-serializes the same object matches; multipart by its fields
+ * (name, filename, bytes), because a client re-encoding the same form picks a new boundary.
  */
 import { createHash } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
@@ -32,6 +33,16 @@ const HEADER = 'idempotency-key';
 const REPLAYED = 'Idempotent-Replayed';
 /** How long an unfinished claim holds the key (the API Lambda times out after 29 s). */
 const IN_PROGRESS_LEASE_SECONDS = 5 * 60;
+
+/** JSON with object keys sorted and no whitespace: equal for equal values, whatever the spelling. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
 
 async function fingerprint(
   method: string,
@@ -58,6 +69,13 @@ async function fingerprint(
             .update('\u0000');
       }
       return h.digest('hex');
+    }
+  }
+  if (/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    try {
+      return h.update(`json:${canonicalJson(JSON.parse(new TextDecoder().decode(body)))}`).digest('hex');
+    } catch {
+      // Not JSON after all: the route refuses it; fingerprint the bytes.
     }
   }
   return h.update(new Uint8Array(body)).digest('hex');
