@@ -4,7 +4,8 @@
  * delivery in the same second. A scale factor compresses it for tests and local runs.
  *
  * The outcome of an attempt is a type (DESIGN §8.5): success, retry (perhaps after a delay the
- * receiver asked for), or gone (410: stop and disable the endpoint).
+ * receiver asked for), gone (410: stop and disable the endpoint), or refused (the address policy
+ * or the URL itself forbids the request: no retry can change that, so the delivery fails at once).
  */
 import type { OutboundResult } from '../../ports/webhooks';
 
@@ -38,11 +39,20 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 export type AttemptOutcome =
-  { kind: 'success' } | { kind: 'retry'; retryAfterMs: number | null } | { kind: 'gone' };
+  | { kind: 'success' }
+  | { kind: 'retry'; retryAfterMs: number | null }
+  | { kind: 'gone' }
+  | { kind: 'refused' };
 
-/** 2xx succeeds; 410 is gone; everything else (3xx included: redirects are never followed) is retried. */
+/**
+ * 2xx succeeds; 410 is gone; a target the policy blocks or a URL that cannot be requested is
+ * refused; everything else (3xx included: redirects are never followed) is retried.
+ */
 export function classify(result: OutboundResult, nowMs: number): AttemptOutcome {
-  if (result.kind === 'error') return { kind: 'retry', retryAfterMs: null };
+  if (result.kind === 'error') {
+    if (result.reason === 'blocked' || result.reason === 'invalid_url') return { kind: 'refused' };
+    return { kind: 'retry', retryAfterMs: null };
+  }
   const { statusCode } = result;
   if (statusCode >= 200 && statusCode < 300) return { kind: 'success' };
   if (statusCode === 410) return { kind: 'gone' };

@@ -223,4 +223,29 @@ describe('webhook delivery on the embedded table', () => {
     const [d] = await deliveries(endpoint.id);
     expect(d.status).toBe('cancelled');
   });
+
+  it('fails a delivery the address policy refuses at once, with the reason, and never retries it', async () => {
+    // The endpoint was accepted (its name resolved publicly then); at delivery time it resolves to
+    // a blocked address. A stack that may not reach loopback sends it nothing.
+    const strict = await startWebhookHarness({ policy: { scale: SCALE } }, { allowLoopback: false });
+    try {
+      const r = await strict.receiver(() => ({ status: 200 }));
+      const { endpoint } = await strict.service.create(TENANT, {
+        url: r.url.replace('127.0.0.1', 'localhost'),
+      });
+      await strict.emit(TENANT, 'fine_tuning.job.succeeded', 'ftjob-20', 'ftjob-20:succeeded');
+      await strict.engine.processDue();
+      for (let i = 0; i < 3; i++) {
+        strict.clock.advance(36_000_000 * SCALE);
+        await strict.engine.processDue();
+      }
+      expect(r.received).toHaveLength(0);
+      const [d] = (await strict.stores.deliveries.listByEndpoint(endpoint.id, { limit: 10 })).items;
+      expect(d).toMatchObject({ status: 'failed', attemptCount: 1, nextAttemptAtMs: null });
+      expect(d.attempts[0].error).toMatch(/^blocked: .*(loopback|127\.0\.0\.1|::1)/);
+      expect(d.attempts[0].nextAttemptAtMs).toBeNull();
+    } finally {
+      await strict.stop();
+    }
+  });
 });

@@ -78,7 +78,11 @@ export async function startReceiver(
   return r;
 }
 
-export async function startWebhookHarness(engineOptions: WebhookEngineOptions = {}) {
+export async function startWebhookHarness(
+  engineOptions: WebhookEngineOptions = {},
+  /** What the sender may reach; loopback by default (the receivers are on this machine). */
+  senderPolicy: { allowLoopback: boolean } = { allowLoopback: true },
+) {
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => db.listen(0, '127.0.0.1', resolve));
   const port = (db.address() as AddressInfo).port;
@@ -106,7 +110,7 @@ export async function startWebhookHarness(engineOptions: WebhookEngineOptions = 
   const secrets = aesGcmSecretBox(randomBytes(32));
   const ids = timeSortedIds(clock);
   const allowLoopback = true;
-  const sender = createHttpSender({ allowLoopback, timeoutMs: 2_000 });
+  const sender = createHttpSender({ ...senderPolicy, timeoutMs: 2_000 });
   const service = createEndpointService({
     ...stores,
     secrets,
