@@ -91,6 +91,9 @@ export function presentJob(j: JobRecord, organizationId: string): JobObject {
           loss: j.progress.loss ?? null,
         }
       : null,
+    resumed_from: j.resumedFrom
+      ? { fine_tuning_job_id: j.resumedFrom.jobId, step_number: j.resumedFrom.step }
+      : null,
   };
 }
 

@@ -100,6 +100,14 @@ export interface JobRecord {
   sweepId?: string | null;
   /** Which attempt at running the job this is (1 first); interrupted runs resume as the next. */
   attempt?: number;
+  /** This job continues a failed one from that job's checkpoint (`resume` of a failed job). */
+  resumedFrom?: { jobId: string; step: number } | null;
+  /** The job that continues this failed one, once `resume` created it. */
+  resumedAs?: string | null;
+  /** Interruptions in a row that saved no new checkpoint (functions/domain/dispatch/local-runs.ts). */
+  interruptionStreak?: number;
+  /** The newest checkpoint's step when the job was last interrupted. */
+  interruptedAtStep?: number;
   /** The newest progress the runner reported. */
   progress?: { step: number; totalSteps: number; epoch: number; loss?: number } | null;
   /**

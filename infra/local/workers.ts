@@ -32,6 +32,9 @@ import type { BlobStore } from '../../functions/ports/blobs';
 import type { Provider } from '../../functions/domain/records';
 import type { LocalConfig } from './config';
 
+/** Three interruptions in a row without a new checkpoint fail a local job, as do 72 h of interruptions. */
+const INTERRUPTION_POLICY = { maxAttempts: 3, maxWallMs: 72 * 3_600_000 };
+
 export interface LocalWorkers {
   /** Stores whose outbox nudges the webhook worker on every write. */
   stores: Stores;
@@ -111,7 +114,7 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
     maxConcurrent: config.maxConcurrentJobs,
     stopGraceMs: 30_000,
     onExit: async (exit) => {
-      const outcome = await onRunnerExit(deps, exit, (job) => local.submit(job), { maxAttempts: 3 });
+      const outcome = await onRunnerExit(deps, exit, (job) => local.submit(job), INTERRUPTION_POLICY);
       if (outcome !== 'ignored')
         inp.log(`job ${exit.jobId}: runner exited (${exit.code ?? exit.signal}), ${outcome}`);
     },

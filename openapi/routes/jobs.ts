@@ -75,7 +75,7 @@ export const pauseJobRoute = action(
 export const resumeJobRoute = action(
   'resume',
   'resumeFineTuningJob',
-  'Resume a paused job from its newest checkpoint.',
+  'Resume a paused job from its newest checkpoint; a failed job with checkpoints continues as a new job (answered here).',
 );
 
 export const listJobEventsRoute = createRoute({

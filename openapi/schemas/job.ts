@@ -106,6 +106,10 @@ export const JobSchema = z
     progress: z
       .object({ step: z.int(), total_steps: z.int(), epoch: z.number(), loss: z.number().nullable() })
       .nullable(),
+    resumed_from: z.object({ fine_tuning_job_id: z.string(), step_number: z.int() }).nullable().openapi({
+      description:
+        'Set when this job continues a failed job (`resume` of a failed job): the job and the checkpoint step it starts from.',
+    }),
   })
   .openapi('FineTuningJob');
 

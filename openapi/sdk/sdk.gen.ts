@@ -161,7 +161,7 @@ export const pauseFineTuningJob = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Resume a paused job from its newest checkpoint.
+ * Resume a paused job from its newest checkpoint; a failed job with checkpoints continues as a new job (answered here).
  */
 export const resumeFineTuningJob = <ThrowOnError extends boolean = false>(options: Options<ResumeFineTuningJobData, ThrowOnError>) => (options.client ?? client).post<ResumeFineTuningJobResponses, ResumeFineTuningJobErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

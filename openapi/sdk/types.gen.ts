@@ -417,6 +417,13 @@ export type FineTuningJob = {
         epoch: number;
         loss: number | null;
     } | null;
+    /**
+     * Set when this job continues a failed job (`resume` of a failed job): the job and the checkpoint step it starts from.
+     */
+    resumed_from: {
+        fine_tuning_job_id: string;
+        step_number: number;
+    } | null;
 };
 
 export type FineTuningJobError = {

@@ -84,6 +84,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   const checkpointer = new CheckpointManager(blobStorage(deps.blobs, `checkpoints/${job.id}/`), keep);
   const progress = jobSink(deps, job, { checkpointer, modelId });
   try {
+    if (job.resumedFrom) await adoptCheckpoint(deps, checkpointer, job.resumedFrom, keep);
     const session = await runSession({
       model: { folder: await modelFolder(deps, job) },
       train: await readText(deps, job, job.trainingFile, 'training_file'),
@@ -116,4 +117,28 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   } catch (err) {
     return failJob(deps, job, err, log);
   }
+}
+
+/**
+ * A job that continues a failed one starts from that job's checkpoint: copied once into this
+ * job's own checkpoints (manifest last, so a copy cut short does not count), after which resuming
+ * works as for any interrupted attempt. Skipped once this job has checkpoints of its own.
+ */
+async function adoptCheckpoint(
+  deps: JobDeps,
+  own: CheckpointManager,
+  from: NonNullable<JobRecord['resumedFrom']>,
+  keep: number,
+): Promise<void> {
+  if ((await own.manifests()).length > 0) return;
+  const source = new CheckpointManager(blobStorage(deps.blobs, `checkpoints/${from.jobId}/`), keep);
+  const manifest = (await source.manifests()).find((m) => m.step === from.step);
+  if (!manifest)
+    throw new DataError(
+      `the checkpoint at step ${from.step} of job ${from.jobId} is gone`,
+      null,
+      'resumed_from',
+    );
+  for (const name of [...Object.keys(manifest.files), 'manifest.json'])
+    await own.storage.write(`${manifest.id}/${name}`, await source.storage.read(`${manifest.id}/${name}`));
 }

@@ -175,6 +175,65 @@ describe('fine-tuning jobs', () => {
     expect((await api.env.stores.jobs.getById(job.id))?.providerJobId).toBe(`resumed-${job.id}`);
   });
 
+  it('resumes a failed job whose checkpoints exist as a new job; the failed one stays failed', async () => {
+    const job = await (await create({ provider: 'batch', seed: 7, metadata: { team: 'search' } })).json();
+    await runnerMoves(job.id, 'running');
+    for (const step of [10, 20])
+      await api.env.stores.checkpoints.put({
+        id: `ftckpt-${job.id.slice(6)}-${step}`,
+        jobId: job.id,
+        tenantId: 'tenant-a',
+        createdAt: 1_700_000_000 + step,
+        stepNumber: step,
+        metrics: {},
+        fineTunedModelCheckpoint: `ft:${BASE_MODEL}:tenant-a::${job.id}:ckpt-step-${step}`,
+        blobPrefix: `checkpoints/${job.id}/step-${String(step).padStart(8, '0')}/`,
+      });
+    await runnerMoves(job.id, 'failed');
+
+    const res = await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`);
+    expect(res.status).toBe(200);
+    const next = await res.json();
+    expect(next.id).not.toBe(job.id);
+    expect(next).toMatchObject({
+      status: 'queued',
+      resumed_from: { fine_tuning_job_id: job.id, step_number: 20 },
+      model: job.model,
+      training_file: job.training_file,
+      seed: 7,
+      metadata: { team: 'search' },
+      method: job.method,
+      progress: { step: 20 },
+    });
+    expect(batch.calls).toContainEqual({ action: 'submit', jobId: next.id, status: 'queued' });
+    // The failed job keeps its final status (and its one completion webhook) and says where it went.
+    const old = await (await api.call('GET', `/v1/fine_tuning/jobs/${job.id}`)).json();
+    expect(old.status).toBe('failed');
+    const events = await (await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/events`)).json();
+    expect(events.data[0].message).toMatch(
+      new RegExp(`Resumed as ${next.id} from its checkpoint at step 20`),
+    );
+    // Asking again answers the same continuation instead of starting a second one.
+    const again = await (await api.call('POST', `/v1/fine_tuning/jobs/${job.id}/resume`)).json();
+    expect(again.id).toBe(next.id);
+    expect(batch.calls.filter((c) => c.jobId === next.id && c.action === 'submit')).toHaveLength(1);
+  });
+
+  it('refuses to resume a failed job with no checkpoint, and succeeded or cancelled jobs', async () => {
+    const failed = await (await create({ provider: 'batch' })).json();
+    await runnerMoves(failed.id, 'running');
+    await runnerMoves(failed.id, 'failed');
+    const res = await api.call('POST', `/v1/fine_tuning/jobs/${failed.id}/resume`);
+    expect(res.status).toBe(409);
+    expect(await errorOf(res)).toMatchObject({ code: 'job_not_resumable' });
+    expect(
+      (await errorOf(await api.call('POST', `/v1/fine_tuning/jobs/${failed.id}/resume`))).message,
+    ).toMatch(/no checkpoint/);
+    const cancelled = await (await create({ provider: 'batch' })).json();
+    await api.call('POST', `/v1/fine_tuning/jobs/${cancelled.id}/cancel`);
+    expect((await api.call('POST', `/v1/fine_tuning/jobs/${cancelled.id}/resume`)).status).toBe(409);
+  });
+
   it('lists checkpoints newest first in OpenAI shape', async () => {
     const job = await (await create({})).json();
     for (const step of [10, 20, 30]) {

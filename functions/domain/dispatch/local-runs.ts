@@ -17,9 +17,17 @@ export type { RunnerExit };
 
 export type ExitOutcome = 'ignored' | 'retried' | 'failed';
 
+/**
+ * When an interrupted job is given up. Only attempts that saved no new checkpoint count: a job that
+ * keeps making progress between interruptions (Spot reclaims, a laptop put to sleep) is not failed
+ * for them, while one that dies before its first checkpoint again and again (a crash loop, a kill
+ * during start-up) is. The wall-time bound ends a job that progresses but never finishes.
+ */
 export interface ExitPolicy {
-  /** Attempts in all, the first included, before an interrupted job fails. */
+  /** Interruptions in a row without a new checkpoint, the last included, that fail the job. */
   maxAttempts: number;
+  /** Since the job first ran: an interruption after this long fails it, however far it got. */
+  maxWallMs: number;
 }
 
 async function fail(deps: DispatchDeps, job: JobRecord, code: string, message: string): Promise<ExitOutcome> {
@@ -66,18 +74,40 @@ export async function onRunnerExit(
       lastLine(exit.stderrTail) || `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ''}`;
     return fail(deps, job, 'runner_failed', why);
   }
-  const attempt = (job.attempt ?? 1) + 1;
-  if (attempt > policy.maxAttempts) {
-    return fail(deps, job, 'runner_interrupted', `interrupted ${policy.maxAttempts} times; giving up`);
+  const step = await resumeStep(deps, job.id);
+  const progressed = step > (job.interruptedAtStep ?? 0);
+  const streak = progressed ? 0 : (job.interruptionStreak ?? 0) + 1;
+  const resumable = step > 0 ? ` Resume the job to continue from its checkpoint at step ${step}.` : '';
+  if (streak >= policy.maxAttempts) {
+    return fail(
+      deps,
+      job,
+      'runner_interrupted',
+      `interrupted ${streak} times in a row without a new checkpoint; giving up.${resumable}`,
+    );
   }
+  const ranMs = job.startedAt ? deps.clock.nowMs() - job.startedAt * 1000 : 0;
+  if (ranMs > policy.maxWallMs) {
+    const hours = Math.round(policy.maxWallMs / 3_600_000);
+    return fail(
+      deps,
+      job,
+      'runner_interrupted',
+      `interrupted after running for more than ${hours} h.${resumable}`,
+    );
+  }
+  const attempt = (job.attempt ?? 1) + 1;
   let updated: JobRecord;
   try {
-    updated = await deps.stores.jobs.update(job.id, { version: job.version }, { attempt });
+    updated = await deps.stores.jobs.update(
+      job.id,
+      { version: job.version },
+      { attempt, interruptionStreak: streak, interruptedAtStep: step },
+    );
   } catch (err) {
     if (err instanceof ConflictError) return 'ignored';
     throw err;
   }
-  const step = await resumeStep(deps, job.id);
   await appendJobEvent(deps, job, {
     level: 'warn',
     message: `Interrupted (${exit.signal ?? `exit code ${exit.code}`}); resuming from step ${step}`,

@@ -6,8 +6,8 @@ export {
   listJobs,
   cancelJob,
   pauseJob,
-  resumeJob,
   listJobEvents,
   listJobCheckpoints,
 } from './service';
+export { resumeJob } from './resume';
 export type { CreateJobOptions, JobDeps } from './service';

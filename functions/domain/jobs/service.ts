@@ -51,7 +51,7 @@ export function listJobs(
  * wired) jobs wait in `queued`. An unreachable provider leaves the job queued for the reconciler;
  * one that refuses the job fails it with the provider's reason (functions/domain/dispatch).
  */
-async function submit(deps: JobDeps, job: JobRecord, opts: SubmitOptions = {}): Promise<JobRecord> {
+export async function submit(deps: JobDeps, job: JobRecord, opts: SubmitOptions = {}): Promise<JobRecord> {
   if (!deps.dispatchers) return job;
   try {
     return await submitQueuedJob(deps, deps.dispatchers, job, opts);
@@ -168,42 +168,6 @@ export async function pauseJob(deps: JobDeps, tenantId: TenantId, id: string): P
   if (dispatcher?.pause)
     await dispatcher.pause(paused).catch((err) => deps.onDispatchError?.(paused, 'pause', err));
   return paused;
-}
-
-/**
- * A resumed job goes back to `queued` and is dispatched again (the runner continues from its
- * newest checkpoint); the provider moves it to `running` when it actually runs.
- */
-export async function resumeJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
-  const job = await getJob(deps, tenantId, id);
-  if (job.status !== 'paused') {
-    throw new ConflictError(
-      `Only paused jobs can be resumed; job ${id} is ${job.status}.`,
-      'job_not_resumable',
-    );
-  }
-  const { job: queued } = await transitionJob(deps, id, 'queued', {
-    expectedStatus: 'paused',
-    reason: 'Fine-tuning job resumed by the user',
-  });
-  const dispatcher = deps.dispatchers?.[job.provider];
-  if (!dispatcher) return queued;
-  if (!dispatcher.resume) return submit(deps, queued, { resubmit: true });
-  try {
-    const out = await dispatcher.resume(queued);
-    if (out?.providerJobId) {
-      // Re-read: a late event of the attempt the pause stopped may have touched the job meanwhile.
-      const now = (await deps.stores.jobs.getById(id)) ?? queued;
-      return await deps.stores.jobs.update(
-        id,
-        { version: now.version, status: 'queued' },
-        { providerJobId: out.providerJobId },
-      );
-    }
-  } catch (err) {
-    deps.onDispatchError?.(queued, 'resume', err);
-  }
-  return (await deps.stores.jobs.getById(id)) ?? queued;
 }
 
 export async function listJobEvents(deps: JobDeps, tenantId: TenantId, id: string, opts: ListOptions) {

@@ -1,4 +1,12 @@
-export { JOB_STATUSES, TERMINAL_STATUSES, canTransition, isTerminal, nextStatuses } from './transitions';
+export {
+  JOB_STATUSES,
+  TERMINAL_STATUSES,
+  canTransition,
+  isTerminal,
+  nextStatuses,
+  resumeMode,
+} from './transitions';
+export type { ResumeMode } from './transitions';
 export {
   WEBHOOK_STATUSES,
   outboxIdFor,

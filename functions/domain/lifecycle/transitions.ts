@@ -17,6 +17,13 @@
  *    stays `running` across provider retries.
  *  - No status transitions to itself; a repeated transition is answered idempotently by
  *    `transitionJob`, not by this table.
+ *  - Terminal means terminal, also for `resume` (RESUME below). A failed job whose checkpoints
+ *    exist is resumed as a NEW job that continues from the newest checkpoint; the failed job keeps
+ *    its status, `error` and `finished_at`. Not `failed → queued`: OpenAI's clients treat `failed`
+ *    as final (they stop polling, record the failure, and got the job's one completion webhook),
+ *    the ids of terminal follow-ups (`<job>:failed` outbox entries) assume a terminal status is
+ *    reached once, and every late or duplicated report relies on no edge leaving a terminal status.
+ *    Continuing in a new job is also what OpenAI offers after a failure: fine-tune from a checkpoint.
  */
 import { JOB_STATUSES, TERMINAL_JOB_STATUSES, isTerminalJobStatus } from '../../../openapi/enums';
 import type { JobStatus } from '../records';
@@ -46,4 +53,25 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
 /** The statuses `from` may move to (for error messages and docs). */
 export function nextStatuses(from: JobStatus): readonly JobStatus[] {
   return NEXT[from];
+}
+
+/**
+ * What `POST …/resume` does in each status: `requeue` moves the same job back to `queued` (the
+ * runner continues from its newest checkpoint); `continue_as_new_job` leaves the job as it is and
+ * creates a new one that starts from its newest checkpoint (only when one exists); null refuses.
+ */
+export type ResumeMode = 'requeue' | 'continue_as_new_job' | null;
+
+const RESUME: Record<JobStatus, ResumeMode> = {
+  validating_files: null,
+  queued: null,
+  running: null,
+  paused: 'requeue',
+  succeeded: null,
+  failed: 'continue_as_new_job',
+  cancelled: null,
+};
+
+export function resumeMode(status: JobStatus): ResumeMode {
+  return RESUME[status];
 }

@@ -12,7 +12,7 @@ import { onRunnerExit, recoverLocalJobs, type DispatchDeps } from '../../../func
 import { transitionJob } from '../../../functions/domain/lifecycle';
 import type { JobRecord } from '../../../functions/domain/records';
 import { startEmbedded, type Embedded } from '../../support/embedded';
-import { jobRecord } from '../../support/records';
+import { jobRecord, manualClock } from '../../support/records';
 
 const RUNNER = path.resolve('test/fixtures/runners/scripted-runner.mjs');
 let embedded: Embedded;
@@ -44,7 +44,7 @@ function dispatcher(
     maxConcurrent,
     stopGraceMs: 2000,
     onExit: (exit) => {
-      const p = onRunnerExit(deps, exit, (j) => d.submit(j), { maxAttempts: 3 });
+      const p = onRunnerExit(deps, exit, (j) => d.submit(j), { maxAttempts: 3, maxWallMs: 3_600_000 });
       exits.push(p);
       return p.then(() => undefined);
     },
@@ -156,5 +156,82 @@ describe('local dispatcher', () => {
     );
     expect((await events(running.id)).some((e) => e.message.includes('service restarted'))).toBe(true);
     await after.d.shutdown();
+  });
+});
+
+describe('interruption accounting (the domain on the embedded store)', () => {
+  const HOUR = 3_600_000;
+  const interrupted = (jobId: string) => ({
+    jobId,
+    code: 75,
+    signal: null,
+    stoppedFor: null,
+    stderrTail: '',
+  });
+  async function checkpointAt(j: JobRecord, step: number) {
+    await embedded.stores.checkpoints.put({
+      id: `ftckpt-${j.id}-${step}`,
+      jobId: j.id,
+      tenantId: j.tenantId,
+      createdAt: Math.floor(Date.now() / 1000),
+      stepNumber: step,
+      metrics: {},
+      fineTunedModelCheckpoint: `ft:x:ckpt-step-${step}`,
+      blobPrefix: `checkpoints/${j.id}/step-${String(step).padStart(8, '0')}/`,
+    });
+  }
+
+  it('interruptions that each follow a new checkpoint never use up the attempts', async () => {
+    const j = await job('running');
+    const resubmitted: string[] = [];
+    for (let step = 10; step <= 60; step += 10) {
+      await checkpointAt(j, step);
+      const outcome = await onRunnerExit(deps, interrupted(j.id), async (x) => resubmitted.push(x.id), {
+        maxAttempts: 3,
+        maxWallMs: 72 * HOUR,
+      });
+      expect(outcome, `interruption after step ${step}`).toBe('retried');
+    }
+    expect(resubmitted).toHaveLength(6);
+    expect((await stored(j.id)).status).toBe('running');
+  });
+
+  it('interruptions with no progress since the last checkpoint are counted, and fail the job at the limit', async () => {
+    const j = await job('running');
+    const policy = { maxAttempts: 3, maxWallMs: 72 * HOUR };
+    const resubmit = async () => {};
+    // Two kills during start-up (no checkpoint yet) count…
+    expect(await onRunnerExit(deps, interrupted(j.id), resubmit, policy)).toBe('retried');
+    expect(await onRunnerExit(deps, interrupted(j.id), resubmit, policy)).toBe('retried');
+    // …an attempt that saved a checkpoint does not, and resets the count…
+    await checkpointAt(j, 5);
+    expect(await onRunnerExit(deps, interrupted(j.id), resubmit, policy)).toBe('retried');
+    expect(await onRunnerExit(deps, interrupted(j.id), resubmit, policy)).toBe('retried');
+    expect(await onRunnerExit(deps, interrupted(j.id), resubmit, policy)).toBe('retried');
+    // …and the third interruption in a row without progress fails the job.
+    expect(await onRunnerExit(deps, interrupted(j.id), resubmit, policy)).toBe('failed');
+    const failed = await stored(j.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'runner_interrupted' });
+    expect(failed.error!.message).toMatch(/3 times in a row without a new checkpoint/);
+  });
+
+  it('a job interrupted again and again with progress still ends after the wall-time bound', async () => {
+    const clock = manualClock(Date.now());
+    const timed = { ...deps, clock };
+    const j = await job('running');
+    await embedded.stores.jobs.update(
+      j.id,
+      { version: j.version },
+      { startedAt: Math.floor(clock.nowMs() / 1000) },
+    );
+    const policy = { maxAttempts: 3, maxWallMs: 72 * HOUR };
+    await checkpointAt(j, 10);
+    clock.advance(71 * HOUR);
+    expect(await onRunnerExit(timed, interrupted(j.id), async () => {}, policy)).toBe('retried');
+    await checkpointAt(j, 20);
+    clock.advance(2 * HOUR);
+    expect(await onRunnerExit(timed, interrupted(j.id), async () => {}, policy)).toBe('failed');
+    expect((await stored(j.id)).error!.message).toMatch(/running for more than 72 h/);
   });
 });

@@ -7,6 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeSortedIds } from '../../../functions/domain/ids';
+import { resumeJob } from '../../../functions/domain/jobs';
+import { modelCatalog } from '../../../functions/domain/models';
+import { transitionJob } from '../../../functions/domain/lifecycle';
 import type { JobRecord } from '../../../functions/domain/records';
 import { systemClock } from '../../../functions/ports/clock';
 import { resolveTrainerConfig } from '../../../runner/config';
@@ -160,6 +163,38 @@ describe('runner job entry on the embedded stack', () => {
     expect(
       events.some((e) => e.message.startsWith(`Resumed from the checkpoint at step ${ckpt.stepNumber}`)),
     ).toBe(true);
+  }, 240_000);
+
+  it('a failed job with a checkpoint, resumed, continues as a new job and ends where an uninterrupted run ends', async () => {
+    const train = await putFile(jsonl(24));
+    const settings = { ...hp, checkpoint_interval_steps: 100 };
+    const failed = await queuedJob(train, null, settings);
+    let calls = 0;
+    expect(await runJob(deps(), failed.id, { shouldStop: () => ++calls > 5, log: () => undefined })).toBe(75);
+    const ckpt = (await env.stores.checkpoints.list(failed.id, { limit: 1 })).items[0];
+    expect(ckpt.stepNumber).toBeGreaterThan(0);
+    // The dispatcher gave up on it (interrupted too often): the job failed, its checkpoint stays.
+    await transitionJob(deps(), failed.id, 'failed', {
+      patch: { error: { code: 'runner_interrupted', message: 'interrupted', param: null } },
+    });
+
+    const models = modelCatalog({ models: env.stores.models, blobs: env.blobs });
+    const next = await resumeJob({ ...deps(), models, defaultProvider: 'local' }, tenant, failed.id);
+    expect(next.id).not.toBe(failed.id);
+    expect(next.resumedFrom).toEqual({ jobId: failed.id, step: ckpt.stepNumber });
+    expect(await runJob(deps(), next.id, { log: () => undefined })).toBe(0);
+    const done = (await env.stores.jobs.getById(next.id))!;
+    expect(done.status).toBe('succeeded');
+    expect((await env.stores.jobs.getById(failed.id))!.status).toBe('failed');
+    const events = (await env.stores.events.list(next.id, { limit: 100 })).items;
+    expect(
+      events.some((e) => e.message.startsWith(`Resumed from the checkpoint at step ${ckpt.stepNumber}`)),
+    ).toBe(true);
+
+    const straight = await queuedJob(train, null, settings);
+    expect(await runJob(deps(), straight.id, { log: () => undefined })).toBe(0);
+    const reference = (await env.stores.jobs.getById(straight.id))!;
+    expect(done.progress).toEqual(reference.progress);
   }, 240_000);
 
   it('fine-tunes a classifier: sorted labels become the head, accuracy is reported', async () => {
