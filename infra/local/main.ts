@@ -2,6 +2,7 @@
  * `npm start`: boots the embedded stack and prints the base URL and an API key.
  * Ctrl-C / SIGTERM stop it cleanly (API server, s3rver, dynalite); data stays in the data dir.
  */
+import { buildDashboard, type BuiltDashboard } from '../../dashboard/build';
 import { parseLocalConfig } from './config';
 import { startLocalStack } from './stack';
 
@@ -14,7 +15,16 @@ try {
   process.exit(2);
 }
 
-const stack = await startLocalStack(config).catch((err: unknown) => {
+// The dashboard is built from source on every start (esbuild, a few hundred ms), so it always
+// matches the code and no built file is kept in git. Without it the API still starts.
+let dashboard: BuiltDashboard | undefined;
+try {
+  dashboard = await buildDashboard();
+} catch (err) {
+  console.error(`The dashboard could not be built, serving the API only: ${(err as Error).message}`);
+}
+
+const stack = await startLocalStack(config, { dashboard }).catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException;
   const message =
     e.code === 'EADDRINUSE'
@@ -35,6 +45,7 @@ if (resumed.length || requeued.length) {
   );
 }
 console.log(`API key${stack.apiKeyCreated ? ' (new)' : ''}: ${stack.apiKey}`);
+if (stack.dashboardUrl) console.log(`Dashboard: ${stack.dashboardUrl} (paste the API key)`);
 // performance.now() counts from process start: the first figure includes loading the code.
 console.log(
   `Tuneplane is ready at ${stack.baseUrl} ` +

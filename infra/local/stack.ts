@@ -14,7 +14,9 @@ import { timeSortedIds } from '../../functions/domain/ids';
 import { modelCatalog } from '../../functions/domain/models';
 import { startSweepWorker } from '../../functions/domain/sweeps/controller';
 import { systemClock } from '../../functions/ports/clock';
+import type { BuiltDashboard } from '../../dashboard/build';
 import type { LocalConfig } from './config';
+import { withDashboard } from './dashboard';
 import { ensureLocalApiKey } from './api-key';
 import { registerBaseModels } from './base-models';
 import { serveApi } from './http-server';
@@ -24,6 +26,8 @@ import { createLocalWorkers } from './workers';
 
 export interface LocalStack {
   baseUrl: string;
+  /** Where the dashboard is served (`/` beside the API), when one was given. */
+  dashboardUrl?: string;
   apiKey: string;
   apiKeyCreated: boolean;
   baseModels: string[];
@@ -34,7 +38,15 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export async function startLocalStack(config: LocalConfig): Promise<LocalStack> {
+export interface LocalStackOptions {
+  /** A built dashboard to serve at `/` (dashboard/build.ts); the API alone without it. */
+  dashboard?: BuiltDashboard;
+}
+
+export async function startLocalStack(
+  config: LocalConfig,
+  opts: LocalStackOptions = {},
+): Promise<LocalStack> {
   const unlock = await lockDataDir(config.dataDir);
   const services = await startEmbeddedServices({
     dynamoDir: path.join(config.dataDir, 'dynamodb'),
@@ -105,12 +117,14 @@ export async function startLocalStack(config: LocalConfig): Promise<LocalStack> 
       providers: workers.providers,
     });
 
-    const { server, port } = await serveApi(app.fetch, { port: config.port, hostname: config.host });
+    const fetch = opts.dashboard ? withDashboard((req) => app.fetch(req), opts.dashboard) : app.fetch;
+    const { server, port } = await serveApi(fetch, { port: config.port, hostname: config.host });
     const recovered = await workers.start();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     let stopped: Promise<void> | undefined;
     return {
       baseUrl: `http://${host}:${port}/v1`,
+      dashboardUrl: opts.dashboard ? `http://${host}:${port}/` : undefined,
       apiKey: key.key,
       apiKeyCreated: key.created,
       baseModels,
