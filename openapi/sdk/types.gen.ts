@@ -1951,6 +1951,9 @@ export type ListFineTuningJobEventsData = {
          * Id of the last item of the previous page.
          */
         after?: string;
+        /**
+         * 1 to 1000 events a page (default 20).
+         */
         limit?: number;
     };
     url: '/v1/fine_tuning/jobs/{fine_tuning_job_id}/events';

@@ -101,6 +101,14 @@ describe('fine-tuning jobs', () => {
     expect(messages.some((m: string) => /queued/.test(m))).toBe(true);
     expect(local.calls).toContainEqual({ action: 'submit', jobId: job.id, status: 'queued' });
     expect(events.data[0]).toMatchObject({ object: 'fine_tuning.job.event', level: 'info', type: 'message' });
+
+    // Events page up to 1,000 at a time (a long job's metrics); past that, a 400 naming `limit`.
+    const big = await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=1000`);
+    expect(big.status).toBe(200);
+    expect((await big.json()).data.length).toBe(events.data.length);
+    const tooBig = await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=1001`);
+    expect(tooBig.status).toBe(400);
+    expect((await tooBig.json()).error.param).toBe('limit');
   });
 
   it('refuses a provider this deployment has no dispatcher for, naming the field', async () => {

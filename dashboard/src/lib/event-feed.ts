@@ -7,7 +7,7 @@ import type { FineTuningJobEvent } from '../../../openapi/sdk/types.gen';
 import { listFineTuningJobEvents } from '../../../openapi/sdk/sdk.gen';
 import { api, unwrap } from './api';
 
-const PAGE = 100;
+const PAGE = 1000;
 
 export class EventFeed {
   /** Oldest first. */
@@ -26,8 +26,12 @@ export class EventFeed {
     );
   }
 
-  /** Reads what is new since the last call; returns the new events, oldest first. */
-  async update(): Promise<FineTuningJobEvent[]> {
+  /**
+   * Reads what is new since the last call; returns the new events, oldest first. `onPage` sees
+   * what has arrived so far while more pages follow (the first load of a long job), so the page
+   * can draw the newest points before the oldest have arrived.
+   */
+  async update(onPage?: (soFar: FineTuningJobEvent[]) => void): Promise<FineTuningJobEvent[]> {
     const fresh: FineTuningJobEvent[] = [];
     let after: string | undefined;
     for (;;) {
@@ -41,6 +45,7 @@ export class EventFeed {
         fresh.push(e);
       }
       if (metKnown || !page.has_more || !page.last_id) break;
+      onPage?.([...this.events, ...[...fresh].reverse()]);
       after = page.last_id;
     }
     fresh.reverse();

@@ -148,20 +148,48 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
     );
   };
 
+  let shown = false;
+  /** The status the head and hyperparameters were last drawn for. */
+  let renderedStatus: string | undefined;
+  const show = () => {
+    if (shown || gone) return;
+    shown = true;
+    fill(root, head, summary, h('h2', null, 'Metrics'), charts.element, checkpoints, events, hyper);
+  };
+  const drawMetrics = (all: typeof feed.events) => {
+    performance.mark('tuneplane:charts:start');
+    charts.update(metricsOf(all));
+    performance.measure('tuneplane:charts', 'tuneplane:charts:start');
+  };
+  /** The first load of a long job: draw what has come in at most every 150 ms while pages follow. */
+  let lastPartial = 0;
+  const partial = (soFar: typeof feed.events) => {
+    if (!job || performance.now() - lastPartial < 150) return;
+    lastPartial = performance.now();
+    show();
+    drawMetrics(soFar);
+  };
+
   const refresh = async () => {
     const [j, fresh, cpList] = await Promise.all([
-      unwrap(retrieveFineTuningJob({ client: api(), path })),
-      feed.update(),
+      unwrap(retrieveFineTuningJob({ client: api(), path })).then((x) => {
+        job ??= x;
+        renderHead();
+        renderSummary();
+        return x;
+      }),
+      feed.update(partial),
       unwrap(listFineTuningJobCheckpoints({ client: api(), path, query: { limit: 100 } })),
     ]);
-    const statusChanged = job?.status !== j.status;
+    const statusChanged = renderedStatus !== j.status;
+    renderedStatus = j.status;
     job = j;
     if (j.fine_tuned_model && !downloads)
       downloads = await modelDownloads(j.fine_tuned_model).catch(() => null);
     if (statusChanged) renderHead();
     renderSummary();
     if (fresh.length || !root.contains(charts.element)) {
-      charts.update(metricsOf(feed.events));
+      drawMetrics(feed.events);
       renderEvents();
     }
     if (JSON.stringify(cpList.data) !== JSON.stringify(cps)) {
@@ -178,7 +206,7 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
   refresh()
     .then((more) => {
       if (gone) return;
-      fill(root, head, summary, h('h2', null, 'Metrics'), charts.element, checkpoints, events, hyper);
+      show();
       root.dataset.ready = 'true';
       if (more) stop = poll(refresh, 2000);
     })
