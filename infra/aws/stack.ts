@@ -3,6 +3,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
+import { Dashboard } from './constructs/dashboard';
 import { JobEvents } from './constructs/events';
 import { Secrets } from './constructs/secrets';
 import { Storage } from './constructs/storage';
@@ -23,6 +24,7 @@ export class TuneplaneStack extends Stack {
   readonly secrets: Secrets;
   readonly training: Training;
   readonly api: Api;
+  readonly dashboard: Dashboard;
   readonly jobEvents: JobEvents;
   readonly webhooks: Webhooks;
   readonly alarms: Alarms;
@@ -34,6 +36,7 @@ export class TuneplaneStack extends Stack {
     this.training = new Training(this, 'Training', { storage: this.storage, maxvCpus: props.maxvCpus });
     const deps = { storage: this.storage, training: this.training, secrets: this.secrets };
     this.api = new Api(this, 'Api', deps);
+    this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api });
     this.jobEvents = new JobEvents(this, 'JobEvents', deps);
     this.webhooks = new Webhooks(this, 'Webhooks', { storage: this.storage, secrets: this.secrets });
 
@@ -47,6 +50,10 @@ export class TuneplaneStack extends Stack {
     this.alarms.deadLetters('WebhooksDlq', this.webhooks.deadLetterQueue);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: this.dashboard.url,
+      description: 'The dashboard (paste an API key); the API is also served under /v1 here',
+    });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'OpenAiSecretArn', { value: this.secrets.openAi.secretArn });

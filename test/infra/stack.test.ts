@@ -59,7 +59,14 @@ describe('storage', () => {
   });
 
   it('is one encrypted, private, TLS-only bucket that aborts stale multipart uploads and lets browsers PUT parts and read ETag', () => {
-    s.template.resourceCountIs('AWS::S3::Bucket', 1);
+    // The data bucket, plus the dashboard's site and access-log buckets (test/infra/dashboard.test.ts).
+    s.template.resourceCountIs('AWS::S3::Bucket', 3);
+    const buckets = Object.values(s.template.findResources('AWS::S3::Bucket'));
+    expect(buckets.filter((b) => b.Properties.CorsConfiguration)).toHaveLength(1);
+    for (const b of buckets) {
+      expect(b.Properties.BucketEncryption).toBeDefined();
+      expect(b.Properties.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
+    }
     s.template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: {
