@@ -13,6 +13,7 @@ import {
 } from './files';
 import {
   cancelJobRoute,
+  checkpointWeightsRoute,
   createJobRoute,
   estimateJobRoute,
   listJobCheckpointsRoute,
@@ -78,6 +79,7 @@ export const ROUTE_GROUPS = {
     resumeJobRoute,
     listJobEventsRoute,
     listJobCheckpointsRoute,
+    checkpointWeightsRoute,
   ],
   models: [listModelsRoute, retrieveModelRoute, deleteModelRoute, listModelFilesRoute, modelFileContentRoute],
   webhookEndpoints: [

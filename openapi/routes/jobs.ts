@@ -1,5 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import { CheckpointListQuerySchema, CheckpointListSchema } from '../schemas/checkpoint';
+import {
+  CheckpointListQuerySchema,
+  CheckpointListSchema,
+  CheckpointParamSchema,
+} from '../schemas/checkpoint';
 import { EstimateSchema } from '../schemas/estimate';
 import { JobEventListQuerySchema, JobEventListSchema } from '../schemas/event';
 import {
@@ -96,4 +100,22 @@ export const listJobCheckpointsRoute = createRoute({
   security,
   request: { params: JobIdParamSchema, query: CheckpointListQuerySchema },
   responses: { 200: json(CheckpointListSchema, 'Checkpoints, newest first.'), ...errorResponses },
+});
+
+export const checkpointWeightsRoute = createRoute({
+  operationId: 'retrieveFineTuningJobCheckpointWeights',
+  method: 'get',
+  path: '/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints/{checkpoint_id}/weights',
+  tags,
+  security,
+  summary:
+    "Download a checkpoint's weights (model.safetensors, Hugging Face tensor names); its config and tokenizer are the base model's (/v1/models/{model}/files).",
+  request: { params: CheckpointParamSchema },
+  responses: {
+    200: {
+      description: 'The safetensors file.',
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
+    ...errorResponses,
+  },
 });

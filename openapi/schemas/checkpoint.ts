@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { JobIdParamSchema } from './job';
 import { PageQuerySchema, listOf } from './list';
 
 export const CheckpointSchema = z
@@ -17,3 +18,11 @@ export const CheckpointSchema = z
 export const CheckpointListSchema = listOf(CheckpointSchema, 'FineTuningJobCheckpointList');
 export const CheckpointListQuerySchema = PageQuerySchema;
 export type CheckpointObject = z.infer<typeof CheckpointSchema>;
+
+export const CheckpointParamSchema = JobIdParamSchema.extend({
+  checkpoint_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .openapi({ param: { name: 'checkpoint_id', in: 'path' }, example: 'ftckpt-abc123' }),
+});

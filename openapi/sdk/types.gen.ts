@@ -2074,6 +2074,66 @@ export type ListFineTuningJobCheckpointsResponses = {
 
 export type ListFineTuningJobCheckpointsResponse = ListFineTuningJobCheckpointsResponses[keyof ListFineTuningJobCheckpointsResponses];
 
+export type RetrieveFineTuningJobCheckpointWeightsData = {
+    body?: never;
+    path: {
+        fine_tuning_job_id: string;
+        checkpoint_id: string;
+    };
+    query?: never;
+    url: '/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints/{checkpoint_id}/weights';
+};
+
+export type RetrieveFineTuningJobCheckpointWeightsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RetrieveFineTuningJobCheckpointWeightsError = RetrieveFineTuningJobCheckpointWeightsErrors[keyof RetrieveFineTuningJobCheckpointWeightsErrors];
+
+export type RetrieveFineTuningJobCheckpointWeightsResponses = {
+    /**
+     * The safetensors file.
+     */
+    200: Blob | File;
+};
+
+export type RetrieveFineTuningJobCheckpointWeightsResponse = RetrieveFineTuningJobCheckpointWeightsResponses[keyof RetrieveFineTuningJobCheckpointWeightsResponses];
+
 export type ListModelsData = {
     body?: never;
     path?: never;

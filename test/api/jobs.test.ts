@@ -270,6 +270,36 @@ describe('fine-tuning jobs', () => {
     expect(rest.data.map((c: { step_number: number }) => c.step_number)).toEqual([10]);
   });
 
+  it("serves a checkpoint's weights, and 404s naming checkpoint_id for one the job does not have", async () => {
+    const job = await (await create({})).json();
+    const id = `ftckpt-${job.id.slice(6)}-step-00000040`;
+    const prefix = `checkpoints/${job.id}/step-00000040/`;
+    await api.env.stores.checkpoints.put({
+      id,
+      jobId: job.id,
+      tenantId: 'tenant-a',
+      createdAt: 1_700_000_040,
+      stepNumber: 40,
+      metrics: { train_loss: 1.5 },
+      fineTunedModelCheckpoint: `ft:${BASE_MODEL}:tenant-a::${job.id}:ckpt-step-40`,
+      blobPrefix: prefix,
+    });
+    const weights = new Uint8Array(4096).map((_, i) => i % 251);
+    await api.env.blobs.put(`${prefix}model.safetensors`, weights, 'application/octet-stream');
+    const res = await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints/${id}/weights`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${id}.safetensors"`);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(weights);
+
+    const missing = await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints/ftckpt-nope/weights`);
+    expect(missing.status).toBe(404);
+    expect(await errorOf(missing)).toMatchObject({ param: 'checkpoint_id', code: 'not_found' });
+    const otherTenant = await api.call('GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints/${id}/weights`, {
+      key: api.keyB,
+    });
+    expect(otherTenant.status).toBe(404);
+  });
+
   it('lists jobs newest first, pages them, and filters by metadata', async () => {
     const tagged = [];
     for (let i = 0; i < 3; i++)

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,7 +247,20 @@ describe('the dashboard in Chromium', () => {
       return n;
     });
     expect(inked).toBeGreaterThan(200);
-    expect(await page.locator('section', { hasText: 'Checkpoints' }).locator('.badge.best').count()).toBe(1);
+    const checkpoints = page.locator('section', { hasText: 'Checkpoints' });
+    expect(await checkpoints.locator('.badge.best').count()).toBe(1);
+    // The best checkpoint's weights download through the API (a safetensors file: 8-byte header length, JSON header).
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      checkpoints
+        .locator('tr.best-row')
+        .getByRole('button', { name: /Download the weights/ })
+        .click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^ftckpt-.*\.safetensors$/);
+    const bytes = await readFile((await download.path())!);
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+    expect(Object.keys(header).length).toBeGreaterThan(1);
     expect(await page.locator('#hp-h + table').textContent()).toContain('auto:');
     await page.mouse.move(0, 0);
     await snapshot('job');

@@ -1,5 +1,6 @@
 /** A job's checkpoints with their metrics; the best one (by the metric the trainer keeps them by) is marked. */
 import type { FineTuningJob, FineTuningJobCheckpoint } from '../../../openapi/sdk/types.gen';
+import { checkpointDownload } from './download';
 import { h, table, tableWrap } from './dom';
 import { dateTime, num } from './format';
 
@@ -30,7 +31,7 @@ export function checkpointsTable(job: FineTuningJob, cps: FineTuningJobCheckpoin
       ? h('p', { class: 'help' }, `Best by ${metric} (${/accuracy/.test(metric) ? 'highest' : 'lowest'}).`)
       : null,
     table(
-      ['Step', ...keys, 'Checkpoint model', 'Created', ''],
+      ['Step', ...keys, 'Checkpoint model', 'Created', 'Best', 'Download'],
       sorted,
       (c) => [
         String(c.step_number),
@@ -38,6 +39,7 @@ export function checkpointsTable(job: FineTuningJob, cps: FineTuningJobCheckpoin
         h('code', null, c.fine_tuned_model_checkpoint),
         dateTime(c.created_at),
         c === best ? h('span', { class: 'badge best' }, '★ best') : '',
+        checkpointDownload(job.id, c.id, c.step_number),
       ],
       { caption: 'Checkpoints', rowProps: (c) => (c === best ? { class: 'best-row' } : {}) },
     ),

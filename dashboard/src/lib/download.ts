@@ -1,5 +1,9 @@
 /** Downloads through the API (the key goes in a header, so a plain link cannot fetch the file). */
-import { listModelFiles, retrieveModelFileContent } from '../../../openapi/sdk/sdk.gen';
+import {
+  listModelFiles,
+  retrieveFineTuningJobCheckpointWeights,
+  retrieveModelFileContent,
+} from '../../../openapi/sdk/sdk.gen';
 import type { ModelFileName } from '../../../openapi/sdk/types.gen';
 import { api, unwrap } from './api';
 import { actionButton, h } from './dom';
@@ -35,5 +39,23 @@ export async function modelDownloads(model: string): Promise<HTMLElement> {
         { class: 'small', attrs: { 'aria-label': `Download ${f.filename} of ${model}` } },
       ),
     ),
+  );
+}
+
+/** A checkpoint's weights (model.safetensors); its config and tokenizer are the base model's. */
+export function checkpointDownload(jobId: string, checkpointId: string, step: number): HTMLButtonElement {
+  return actionButton(
+    'weights',
+    async () => {
+      const blob = await unwrap(
+        retrieveFineTuningJobCheckpointWeights({
+          client: api(),
+          path: { fine_tuning_job_id: jobId, checkpoint_id: checkpointId },
+          parseAs: 'blob',
+        }),
+      );
+      save(blob as Blob, `${checkpointId}.safetensors`);
+    },
+    { class: 'small', attrs: { 'aria-label': `Download the weights of the checkpoint at step ${step}` } },
   );
 }

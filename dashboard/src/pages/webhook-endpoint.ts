@@ -26,7 +26,8 @@ function attemptsCell(d: WebhookDelivery): Node {
           ? h('span', { class: `code c${String(a.status_code)[0]}xx` }, `HTTP ${a.status_code}`)
           : h('span', { class: 'code c5xx' }, 'no response'),
         ` · ${a.duration_ms} ms`,
-        a.error ? h('div', { class: 'error small' }, a.error) : null,
+        // The sender's error repeats the status for HTTP failures; show it only when it says more.
+        a.error && a.error !== `HTTP ${a.status_code}` ? h('div', { class: 'error small' }, a.error) : null,
         a.response_snippet ? h('pre', { class: 'snippet' }, a.response_snippet) : null,
       ),
     ),

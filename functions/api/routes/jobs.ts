@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   cancelJobRoute,
+  checkpointWeightsRoute,
   createJobRoute,
   estimateJobRoute,
   listJobCheckpointsRoute,
@@ -13,6 +14,7 @@ import {
 import { estimateFromPlan } from '../../domain/estimate';
 import {
   cancelJob,
+  checkpointWeightsKey,
   createJob,
   getJob,
   listJobCheckpoints,
@@ -22,7 +24,7 @@ import {
   planJob,
   resumeJob,
 } from '../../domain/jobs';
-import { ValidationError } from '../../errors';
+import { NotFoundError, ValidationError } from '../../errors';
 import type { ApiContext } from '../context';
 import type { ApiEnv } from '../env';
 import { presentCheckpoint, presentEvent, presentJob, presentList } from '../present';
@@ -103,5 +105,21 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
       limit,
     });
     return c.json(presentList(page, presentCheckpoint), 200);
+  });
+
+  app.openapi(checkpointWeightsRoute, async (c) => {
+    const { fine_tuning_job_id: jobId, checkpoint_id: id } = c.req.valid('param');
+    const key = await checkpointWeightsKey(ctx, c.get('tenantId'), jobId, id);
+    const head = await ctx.blobs.head(key);
+    // A record whose files the checkpoint manager already pruned.
+    if (!head) throw new NotFoundError('checkpoint weights', id, 'checkpoint_id');
+    return new Response(await ctx.blobs.getStream(key), {
+      status: 200,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(head.bytes),
+        'content-disposition': `attachment; filename="${id}.safetensors"`,
+      },
+    }) as never;
   });
 }

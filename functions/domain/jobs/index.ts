@@ -8,6 +8,7 @@ export {
   pauseJob,
   listJobEvents,
   listJobCheckpoints,
+  checkpointWeightsKey,
 } from './service';
 export { resumeJob } from './resume';
 export type { CreateJobOptions, JobDeps } from './service';

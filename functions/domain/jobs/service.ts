@@ -179,3 +179,23 @@ export async function listJobCheckpoints(deps: JobDeps, tenantId: TenantId, id: 
   await getJob(deps, tenantId, id);
   return deps.stores.checkpoints.list(id, opts);
 }
+
+/** The blob key of a checkpoint's weights; a 404 naming the checkpoint when the job has no such one. */
+export async function checkpointWeightsKey(
+  deps: JobDeps,
+  tenantId: TenantId,
+  jobId: string,
+  checkpointId: string,
+): Promise<string> {
+  await getJob(deps, tenantId, jobId);
+  // A job keeps a handful of checkpoints (keep_checkpoints ≤ 20, plus the newest).
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.stores.checkpoints.list(jobId, { after, limit: 100 });
+    const found = page.items.find((c) => c.id === checkpointId);
+    if (found) return `${found.blobPrefix.replace(/\/+$/, '')}/model.safetensors`;
+    if (!page.hasMore || page.items.length === 0) break;
+    after = page.items.at(-1)!.id;
+  }
+  throw new NotFoundError('checkpoint', checkpointId, 'checkpoint_id');
+}
