@@ -96,6 +96,8 @@ export function actionButton(
       on: {
         click: async () => {
           btn.disabled = true;
+          // A new attempt: the last one's message no longer applies.
+          clearFlash();
           try {
             await action();
           } catch (err) {
