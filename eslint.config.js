@@ -8,8 +8,31 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
-  // The dashboard runs in the browser.
-  { files: ['dashboard/src/**'], languageOptions: { globals: { ...globals.browser } } },
+  // The dashboard runs in the browser and knows the service only through the generated SDK.
+  {
+    files: ['dashboard/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/functions/**',
+                '**/runner/**',
+                '**/infra/**',
+                '**/openapi/*',
+                '!**/openapi/sdk',
+                'node:*',
+              ],
+              message: 'The dashboard talks to the API through the generated SDK (openapi/sdk) only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
