@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { clipByGlobalNorm } from '../optim/clip';
+import { clipCoefficient, globalNorm } from '../optim/clip';
 import { learningRateAt } from '../optim/schedule';
 import { findLargestBatch } from './auto-batch';
 import { batchSizeAt } from './plan';
@@ -44,7 +44,7 @@ export class TrainingLoop {
   async run(): Promise<TrainResult> {
     const s = await this.restore();
     const h = this.h;
-    while (!s.finished && s.cursor.epoch < h.n_epochs) {
+    while (!s.finished && s.cursor.epoch < h.n_epochs && s.cursor.step < stepLimit(h)) {
       // Let the event loop run between steps: signal handlers (SIGTERM) and I/O only run then.
       await new Promise((r) => setImmediate(r));
       if (this.o.shouldStop?.(s.cursor.step)) {
@@ -108,9 +108,10 @@ export class TrainingLoop {
     const indices = this.trainer.order(cursor.epoch).slice(cursor.position, cursor.position + rows);
     const lr = learningRateAt(cursor.step, s.schedule, s.plateau.rate);
     const { grads, result } = await this.trainer.gradients(indices, b, cursor.step);
-    const clipped = await clipByGlobalNorm(grads, h.max_grad_norm);
-    this.trainer.optimizer.apply(this.o.model.weights, clipped.grads, lr);
-    tf.dispose([...clipped.grads.values()]);
+    // Clipping is the optimizer's gradient scale: no scaled copy of every gradient.
+    const gradNorm = await globalNorm(grads.values());
+    this.trainer.optimizer.apply(this.o.model.weights, grads, lr, clipCoefficient(gradNorm, h.max_grad_norm));
+    tf.dispose([...grads.values()]);
 
     const epoch = cursor.epoch + 1;
     cursor.step++;
@@ -122,7 +123,8 @@ export class TrainingLoop {
     s.window.tokens += result.tokens;
     s.trainLossSinceEval.sum += result.loss;
     s.trainLossSinceEval.n++;
-    return { ...result, lr, gradNorm: clipped.norm, rows, epoch, done: cursor.epoch >= h.n_epochs };
+    const done = cursor.epoch >= h.n_epochs || cursor.step >= stepLimit(h);
+    return { ...result, lr, gradNorm, rows, epoch, done };
   }
 
   /**
@@ -228,4 +230,9 @@ function figures(at: number, step: StepOutcome, tokensPerSecond: number, gradNor
     ...(gradNorm === undefined ? {} : { grad_norm: gradNorm }),
     batch_size: step.rows,
   };
+}
+
+/** `max_steps` ends training after that many optimizer steps, whatever n_epochs says. */
+function stepLimit(h: { max_steps?: number | null }): number {
+  return h.max_steps ?? Number.POSITIVE_INFINITY;
 }

@@ -17,6 +17,7 @@ import type { Dataset } from '../data/dataset';
 import { mixSeed } from '../data/rng';
 import { epochOrder } from '../data/sampler';
 import { ConfigError } from '../errors';
+import { variableGrads } from '../model/backprop';
 import { createOptimizer, type Optimizer } from '../optim/optimizers';
 import { disposeTensors, lossSum, toTensors } from './loss';
 import { TrainingLoop } from './loop';
@@ -135,7 +136,8 @@ export class Trainer {
       tokens += b.size * b.length;
       const t = toTensors(b);
       let c: tf.Scalar | undefined;
-      const { value, grads } = tf.variableGrads(() => {
+      // runner/model's variableGrads: tfjs's, but freeing each node's activations once differentiated
+      const { value, grads } = variableGrads(() => {
         const r = lossSum(this.o.model, t, this.forward(step, j));
         c = tf.keep(r.correct);
         return tf.div(r.loss, Math.max(1, count)) as tf.Scalar;
