@@ -111,6 +111,16 @@ export const HyperparametersSchema = z
       .union([auto, z.int().min(1).max(50)])
       .optional()
       .openapi(d('Passes over the training examples. `auto`: chosen from the number of examples.')),
+    max_steps: z
+      .union([z.int().min(1), z.null()])
+      .optional()
+      .openapi(
+        d(
+          'End training after this many optimizer steps even if n_epochs would run longer (Hugging Face ' +
+            "Trainer's max_steps), so runs compare at an equal step budget; the schedules span these steps. " +
+            'null = off: n_epochs decides.',
+        ),
+      ),
     batch_size: z
       .union([auto, z.int().min(1).max(256)])
       .optional()
@@ -225,6 +235,7 @@ export const HyperparametersSchema = z
 export const ResolvedHyperparametersSchema = z
   .strictObject({
     n_epochs: z.int().min(1).max(50),
+    max_steps: z.union([z.int().min(1), z.null()]),
     batch_size: z.int().min(1).max(256),
     learning_rate_multiplier: z.number().gt(0),
     learning_rate: z.number().gt(0),
@@ -277,6 +288,7 @@ export type ResolvedHyperparameters = z.infer<typeof ResolvedHyperparametersSche
  */
 export const DEFAULT_HYPERPARAMETERS: ResolvedHyperparameters = {
   n_epochs: 3, // passes over the training examples
+  max_steps: null, // end after this many optimizer steps, even within an epoch; null = n_epochs decides
   batch_size: 8, // examples per optimizer step (before accumulation multiplies it)
   learning_rate_multiplier: 1, // scales learning_rate (OpenAI's knob)
   learning_rate: 1e-3, // peak rate; the effective rate is learning_rate × learning_rate_multiplier

@@ -141,6 +141,7 @@ export type Provider = 'local' | 'batch' | 'openai';
 
 export type ResolvedHyperparameters = {
     n_epochs: number;
+    max_steps: number | null;
     batch_size: number;
     learning_rate_multiplier: number;
     learning_rate: number;
@@ -231,6 +232,10 @@ export type Hyperparameters = {
      * Passes over the training examples. `auto`: chosen from the number of examples.
      */
     n_epochs?: 'auto' | number;
+    /**
+     * End training after this many optimizer steps even if n_epochs would run longer (Hugging Face Trainer's max_steps), so runs compare at an equal step budget; the schedules span these steps. null = off: n_epochs decides.
+     */
+    max_steps?: number | null;
     /**
      * Examples per optimizer step (before gradient accumulation multiplies it). `auto`: the largest that suits the data and fits the memory.
      */

@@ -7,6 +7,7 @@ import { ConflictError } from '../../functions/errors';
 import { transitionJob } from '../../functions/domain/lifecycle';
 import type { JobRecord } from '../../functions/domain/records';
 import { memoryModelFolder, savePretrained } from '../io';
+import { totalSteps } from '../train/plan';
 import type { Session } from '../train/session';
 import type { MetricsReport } from '../train/sink';
 import type { JobDeps } from './run-job';
@@ -90,9 +91,11 @@ export async function markSucceeded(
   produced: { modelId: string; resultFile: string },
 ): Promise<boolean> {
   const { result } = session;
-  // Tokens of the examples times the epochs actually run (early stopping ends before the plan).
-  const epochsRun =
-    session.config.hyperparameters.n_epochs * Math.min(1, result.steps / Math.max(1, result.totalSteps));
+  // Tokens of the examples times the epochs actually run (early stopping or max_steps end before
+  // the n_epochs plan, which result.totalSteps already caps at max_steps).
+  const h = session.config.hyperparameters;
+  const planned = totalSteps(session.train.examples.length, h.n_epochs, result.batchSize, h);
+  const epochsRun = h.n_epochs * Math.min(1, result.steps / Math.max(1, planned));
   const trainedTokens = Math.round(session.train.examples.reduce((s, e) => s + e.ids.length, 0) * epochsRun);
   try {
     await transitionJob(deps, job.id, 'succeeded', {

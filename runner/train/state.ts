@@ -60,7 +60,8 @@ export function loopState(
   startedAt: number,
 ): LoopState {
   const h = config.hyperparameters;
-  const total = totalSteps(examples, h.n_epochs, start.batchSize, h);
+  // max_steps cuts the run short, and the schedules span what is actually trained
+  const total = Math.min(totalSteps(examples, h.n_epochs, start.batchSize, h), h.max_steps ?? Infinity);
   const warmupSteps =
     config.warmupRatio !== undefined ? Math.floor(config.warmupRatio * total) : h.warmup_steps;
   const schedule: ScheduleSettings = {

@@ -451,4 +451,32 @@ describe('estimate (dry run)', () => {
     );
     expect((await (await api.call('GET', '/v1/fine_tuning/jobs?limit=100')).json()).data.length).toBe(before);
   });
+
+  it('follows max_steps: the step count, the tokens trained and the explanation', async () => {
+    const res = await api.call('POST', '/v1/fine_tuning/jobs/estimate', {
+      json: {
+        model: BASE_MODEL,
+        training_file: trainingFile,
+        method: { type: 'supervised', supervised: { hyperparameters: { batch_size: 4, max_steps: 12 } } },
+      },
+    });
+    expect(res.status).toBe(200);
+    const e = await res.json();
+    expect(e).toMatchObject({ steps_per_epoch: 10, total_steps: 12 });
+    expect(e.hyperparameters.max_steps).toBe(12);
+    expect(e.trained_tokens).toBeLessThan(e.training_tokens * 2);
+    expect(e.hyperparameter_explanations.max_steps).toMatch(/ends after 12 steps, before the 30/);
+  });
+
+  it('refuses a max_steps that is not a positive integer, naming the field', async () => {
+    const res = await api.call('POST', '/v1/fine_tuning/jobs/estimate', {
+      json: {
+        model: BASE_MODEL,
+        training_file: trainingFile,
+        method: { type: 'supervised', supervised: { hyperparameters: { max_steps: 0 } } },
+      },
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.param).toBe('method.supervised.hyperparameters.max_steps');
+  });
 });

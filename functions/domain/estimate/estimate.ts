@@ -53,7 +53,12 @@ export function estimateDuration(plan: JobPlan, trainedTokens: number): { second
 export function estimateFromPlan(plan: JobPlan): EstimateObject {
   const r = plan.resolution;
   const trainingTokens = plan.trainingFile.tokenCount ?? 0;
-  const trainedTokens = trainingTokens * r.hyperparameters.n_epochs;
+  // Tokens of the examples the run sees: n_epochs passes, or fewer when max_steps ends it sooner.
+  const examples = plan.trainingFile.exampleCount ?? 0;
+  const trainedTokens =
+    examples > 0
+      ? Math.round((trainingTokens * r.examplesSeen) / examples)
+      : trainingTokens * r.hyperparameters.n_epochs;
   const duration = estimateDuration(plan, trainedTokens);
   return {
     object: 'fine_tuning.job.estimate',

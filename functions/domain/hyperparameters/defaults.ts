@@ -23,6 +23,7 @@ const FIXED_KEYS = [
   'sampling',
   'batch_size_schedule',
   'keep_checkpoints',
+  'max_steps',
 ] as const;
 
 export const FIXED_DEFAULTS = Object.fromEntries(

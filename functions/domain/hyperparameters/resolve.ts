@@ -162,7 +162,10 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
 
   const accumulation = h.gradient_accumulation_steps ?? FIXED_DEFAULTS.gradient_accumulation_steps;
   const schedule = h.batch_size_schedule ?? [];
-  const steps = countSteps(n, epochs.value, batch.value, accumulation, schedule);
+  const planned = countSteps(n, epochs.value, batch.value, accumulation, schedule);
+  const steps = capSteps(planned, h.max_steps ?? null);
+  why.max_steps = steps.maxStepsWhy;
+  if (steps.totalSteps < planned.totalSteps) why.n_epochs += `; max_steps ends training sooner`;
   checkStepRules(h, steps.totalSteps, steps.why, prefix);
 
   let warmup = 0;
@@ -264,6 +267,7 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     sampling: { ...FIXED_DEFAULTS.sampling, ...h.sampling },
     batch_size_schedule: schedule,
     max_sequence_length: seqLen,
+    max_steps: h.max_steps ?? FIXED_DEFAULTS.max_steps,
     eval_interval_steps: evalEvery,
     checkpoint_interval_steps: checkpointEvery,
     keep_checkpoints: h.keep_checkpoints ?? FIXED_DEFAULTS.keep_checkpoints,
@@ -275,6 +279,42 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     explanations: why,
     stepsPerEpoch: steps.stepsPerEpoch,
     totalSteps: total,
-    examplesSeen: n * epochs.value,
+    examplesSeen: Math.min(n * epochs.value, examplesInSteps(total, batch.value, accumulation, schedule)),
   };
+}
+
+/** `max_steps` (when set) caps the steps n_epochs would take. */
+export function capSteps(
+  planned: { stepsPerEpoch: number; totalSteps: number; why: string },
+  maxSteps: number | null,
+): { stepsPerEpoch: number; totalSteps: number; why: string; maxStepsWhy: string } {
+  if (maxSteps === null)
+    return { ...planned, maxStepsWhy: 'default: off (n_epochs decides how long training runs)' };
+  if (maxSteps >= planned.totalSteps) {
+    return {
+      ...planned,
+      maxStepsWhy: `requested; n_epochs ends training first, after ${planned.totalSteps} steps (${planned.why})`,
+    };
+  }
+  return {
+    ...planned,
+    totalSteps: maxSteps,
+    why: `max_steps ${maxSteps} (n_epochs alone: ${planned.why} = ${planned.totalSteps})`,
+    maxStepsWhy: `requested: training ends after ${maxSteps} steps, before the ${planned.totalSteps} that n_epochs would run`,
+  };
+}
+
+/** Examples the first `steps` optimizer steps take (the batch size schedule included). */
+function examplesInSteps(
+  steps: number,
+  batchSize: number,
+  accumulation: number,
+  schedule: { step: number; batch_size: number }[],
+): number {
+  let examples = 0;
+  for (let step = 0, i = -1; step < steps; step++) {
+    while (i + 1 < schedule.length && schedule[i + 1].step <= step) i++;
+    examples += (i >= 0 ? schedule[i].batch_size : batchSize) * accumulation;
+  }
+  return examples;
 }

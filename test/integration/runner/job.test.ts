@@ -148,6 +148,20 @@ describe('runner job entry on the embedded stack', () => {
     );
   }, 240_000);
 
+  it('max_steps ends the job after that many steps, mid-epoch, and its last checkpoint and report are there', async () => {
+    // 24 examples in batches of 4: 6 steps an epoch, 12 over n_epochs 2; max_steps stops at 5
+    const job = await queuedJob(await putFile(jsonl(24)), null, { ...hp, max_steps: 5 });
+    expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
+    const done = (await env.stores.jobs.getById(job.id))!;
+    expect(done.status).toBe('succeeded');
+    expect(done.progress?.step).toBe(5);
+    const events = (await env.stores.events.list(job.id, { limit: 100 })).items;
+    const steps = events.filter((e) => e.type === 'metrics').map((e) => e.data?.step);
+    expect(Math.max(...(steps as number[]))).toBe(5);
+    const ckpts = (await env.stores.checkpoints.list(job.id, { limit: 10 })).items;
+    expect(ckpts.map((c) => c.stepNumber)).toContain(5);
+  }, 240_000);
+
   it('an interrupted attempt exits 75 after a checkpoint and the next attempt resumes and finishes', async () => {
     const job = await queuedJob(await putFile(jsonl(24)), null, { ...hp, checkpoint_interval_steps: 100 });
     let calls = 0;

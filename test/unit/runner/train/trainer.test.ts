@@ -324,6 +324,29 @@ describe('warmup_ratio in the loop', () => {
   });
 });
 
+describe('max_steps in the loop', () => {
+  it('ends after max_steps optimizer steps, mid-epoch, with the linear schedule spanning them', async () => {
+    // 60 examples in batches of 4: 15 steps an epoch, 45 over n_epochs 3
+    const {
+      result: r,
+      model,
+      metrics,
+    } = await train({
+      n_epochs: 3,
+      batch_size: 4,
+      max_steps: 5,
+      learning_rate: 0.1,
+      lr_scheduler: 'linear',
+      metrics_interval_steps: 1,
+    });
+    expect(r).toMatchObject({ status: 'completed', steps: 5, totalSteps: 5 });
+    expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(metrics.map((m) => m.epoch)).toEqual([1, 1, 1, 1, 1]);
+    expect(metrics[4].lr).toBeCloseTo(0.1 * (1 / 5), 10); // the last step's rate, one fifth of the way from 0
+    model.dispose();
+  });
+});
+
 describe('weight decay in the loop', () => {
   it('leaves smaller weight matrices than the same run without it', async () => {
     const norm = async (weight_decay: number) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateFromPlan, THROUGHPUT } from '../../../../../functions/domain/estimate';
 import { resolveHyperparameters } from '../../../../../functions/domain/hyperparameters';
+import type { Hyperparameters } from '../../../../../openapi/schemas/hyperparameters';
 import type { JobPlan } from '../../../../../functions/domain/jobs';
 import { describeConfig, estimateParameters } from '../../../../../functions/domain/models';
 import type { FileRecord, Provider } from '../../../../../functions/domain/records';
@@ -27,10 +28,14 @@ const file: FileRecord = {
   blobKey: 'k',
 };
 
-function plan(provider: Provider, config: Record<string, unknown> = gpt2Config): JobPlan {
+function plan(
+  provider: Provider,
+  config: Record<string, unknown> = gpt2Config,
+  requested: Hyperparameters = {},
+): JobPlan {
   const model = describeConfig('m', config, 'config.json of m');
   const resolution = resolveHyperparameters({
-    requested: { n_epochs: 2, batch_size: 4 },
+    requested: { n_epochs: 2, batch_size: 4, ...requested },
     prefix: 'method.supervised.hyperparameters',
     provider,
     model,
@@ -80,6 +85,19 @@ describe('estimate', () => {
     );
     expect(e.estimated_duration_seconds).toBe(expected);
     expect(e.duration_explanation).toMatch(/6 × 124\.4M parameters × 200000 trained tokens/);
+  });
+
+  it('follows max_steps: fewer steps, the tokens of the examples those steps see, a shorter run', () => {
+    const full = estimateFromPlan(plan('local'));
+    const capped = estimateFromPlan(plan('local', gpt2Config, { max_steps: 50 }));
+    expect(capped).toMatchObject({ steps_per_epoch: 125, total_steps: 50, trained_tokens: 40_000 });
+    expect(capped.hyperparameters.max_steps).toBe(50);
+    expect(capped.estimated_duration_seconds).toBeLessThan(full.estimated_duration_seconds / 4);
+    // a cap beyond what n_epochs runs changes nothing
+    expect(estimateFromPlan(plan('local', gpt2Config, { max_steps: 1000 }))).toMatchObject({
+      total_steps: 250,
+      trained_tokens: 200_000,
+    });
   });
 
   it('expects a GPU to be much faster than the local CPU', () => {

@@ -111,6 +111,32 @@ describe('resolving auto hyperparameters', () => {
     expect(r.totalSteps).toBe(14);
   });
 
+  it('max_steps ends training early: fewer total steps, the schedules and intervals span them, explained', () => {
+    const r = resolve(
+      { n_epochs: 3, batch_size: 10, max_steps: 40, warmup_ratio: 0.25 },
+      { trainingExamples: 1000 },
+    );
+    expect(r.stepsPerEpoch).toBe(100);
+    expect(r.totalSteps).toBe(40); // n_epochs alone: 300
+    expect(r.hyperparameters.max_steps).toBe(40);
+    expect(r.hyperparameters.warmup_steps).toBe(10);
+    expect(r.hyperparameters.checkpoint_interval_steps).toBeLessThanOrEqual(40);
+    expect(r.examplesSeen).toBe(400);
+    expect(r.explanations.max_steps).toMatch(/training ends after 40 steps, before the 300/);
+    expect(r.explanations.n_epochs).toMatch(/max_steps ends training sooner/);
+    expect(ResolvedHyperparametersSchema.parse(r.hyperparameters)).toEqual(r.hyperparameters);
+  });
+
+  it('max_steps beyond what n_epochs runs, or null, leaves the plan alone', () => {
+    const beyond = resolve({ n_epochs: 1, batch_size: 10, max_steps: 500 }, { trainingExamples: 1000 });
+    expect(beyond.totalSteps).toBe(100);
+    expect(beyond.explanations.max_steps).toMatch(/n_epochs ends training first, after 100 steps/);
+    const off = resolve({ n_epochs: 1, batch_size: 10, max_steps: null }, { trainingExamples: 1000 });
+    expect(off.totalSteps).toBe(100);
+    expect(off.hyperparameters.max_steps).toBeNull();
+    expect(resolve({}).hyperparameters.max_steps).toBeNull();
+  });
+
   it('turns warmup_ratio into warm-up steps', () => {
     const r = resolve({ n_epochs: 1, batch_size: 10, warmup_ratio: 0.1 }, { trainingExamples: 1000 });
     expect(r.hyperparameters.warmup_steps).toBe(10);
@@ -123,6 +149,17 @@ describe('cross-field rules', () => {
     const e = rejection({ n_epochs: 1, batch_size: 10, warmup_steps: 100 }, { trainingExamples: 1000 });
     expect(e.param).toBe(`${PREFIX}.warmup_steps`);
     expect(e.message).toMatch(/warmup_steps \(100\) must be less than the total steps \(100; ⌈1000 examples/);
+  });
+
+  it('max_steps is a positive integer, and warm-up must fit in it', () => {
+    for (const bad of [0, -3, 2.5, '10'])
+      expect(HyperparametersSchema.safeParse({ max_steps: bad }).success, String(bad)).toBe(false);
+    const e = rejection(
+      { n_epochs: 1, batch_size: 10, max_steps: 20, warmup_steps: 20 },
+      { trainingExamples: 1000 },
+    );
+    expect(e.param).toBe(`${PREFIX}.warmup_steps`);
+    expect(e.message).toMatch(/less than the total steps \(20; max_steps 20/);
   });
 
   it('warmup_steps and warmup_ratio are mutually exclusive', () => {
@@ -185,6 +222,7 @@ describe('cross-field rules', () => {
       resolve({ n_epochs: 2, batch_size: 4, learning_rate_multiplier: 0.5 }, {}, 'openai'),
     ).not.toThrow();
     expect(rejection({}, { format: 'classification' }, 'openai').param).toBe('training_file');
+    expect(rejection({ max_steps: 10 }, {}, 'openai').param).toBe(`${PREFIX}.max_steps`);
   });
 
   it('uses the prefix the request used', () => {
