@@ -117,6 +117,15 @@ void tp_parallel_chunks(int64_t n, int64_t chunks, tp_range_fn fn, const void *c
     return;
   }
   pthread_mutex_lock(&lock);
+  /* A worker that woke after the previous job settled may still hold a copy of it (it counted
+   * itself active under this lock, after the caller stopped waiting). It finds that job's chunks
+   * all claimed and leaves, unless this job resets the counter first: then it would run this job's
+   * chunks with the previous job's function and its (gone) context. Wait for it to leave. */
+  while (atomic_load(&active) > 0) {
+    waiting_caller = 1;
+    pthread_cond_wait(&settled, &lock);
+  }
+  waiting_caller = 0;
   job = (job_t){fn, ctx, n, chunks};
   atomic_store(&next_chunk, 0);
   atomic_store(&done_chunks, 0);
