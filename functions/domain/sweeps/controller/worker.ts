@@ -2,6 +2,7 @@
  * Runs controller passes on a timer (every active sweep) and on demand (one sweep, after a trial
  * event or an API call), never two runs at once: kicks during a run are served right after it.
  */
+import { startWorkerLoop } from '../../worker-loop';
 import { advanceSweep, type AdvanceOutcome } from './advance';
 import type { ControllerDeps } from './deps';
 
@@ -26,47 +27,26 @@ export function startSweepWorker(
   deps: ControllerDeps,
   opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
 ): SweepWorker {
-  const intervalMs = opts.intervalMs ?? 5000;
+  // What the next pass does: every active sweep (at start and on each tick), or the sweeps asked for.
   const pending = new Set<string>();
   let all = true;
-  let running: Promise<void> | null = null;
-  let stopped = false;
-
-  async function drain(): Promise<void> {
-    while (!stopped && (all || pending.size > 0)) {
+  const loop = startWorkerLoop(
+    async () => {
       const ids = [...pending];
       const everyone = all;
       pending.clear();
       all = false;
-      try {
-        if (everyone) await tickSweeps(deps);
-        else for (const id of ids) await advanceSweep(deps, id);
-      } catch (err) {
-        opts.onError?.(err);
-      }
-    }
-  }
-
-  function run(): void {
-    if (stopped || running) return;
-    running = drain().finally(() => {
-      running = null;
-      if (!stopped && (all || pending.size > 0)) run();
-    });
-  }
-
-  const timer = setInterval(() => {
-    all = true;
-    run();
-  }, intervalMs);
-  timer.unref();
-  run();
+      if (everyone) await tickSweeps(deps);
+      else for (const id of ids) await advanceSweep(deps, id);
+    },
+    { intervalMs: opts.intervalMs ?? 5000, onTimer: () => (all = true), onError: opts.onError },
+  );
 
   return {
     kick(sweepId) {
       if (sweepId) pending.add(sweepId);
       else all = true;
-      run();
+      loop.kick();
     },
     onJobEvent(jobId) {
       void deps.stores.jobs
@@ -74,18 +54,12 @@ export function startSweepWorker(
         .then((job) => {
           if (job?.sweepId) {
             pending.add(job.sweepId);
-            run();
+            loop.kick();
           }
         })
         .catch((err) => opts.onError?.(err));
     },
-    async idle() {
-      while (running) await running;
-    },
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      while (running) await running;
-    },
+    idle: () => loop.idle(),
+    stop: () => loop.stop(),
   };
 }
