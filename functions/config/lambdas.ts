@@ -1,7 +1,7 @@
 /**
  * One schema per Lambda: exactly the variables its composition root needs, the names the stack
- * sets (infra/aws/constructs) and COMMON.md fixes. test/infra checks the synthesized template's
- * environments against these schemas.
+ * sets (infra/aws/constructs; docs/ARCHITECTURE.md, "Storage: table, bucket, environment").
+ * test/infra checks the synthesized template's environments against these schemas.
  */
 import * as z from 'zod/mini';
 import {
@@ -16,35 +16,34 @@ import {
 } from './fields';
 import { parseEnv, type Env } from './parse';
 
-const storage = {
+/** The variable groups several Lambdas share, each with the config it becomes below. */
+const storageEnv = {
   TUNEPLANE_TABLE: TableName,
   AWS_REGION: Region,
   TUNEPLANE_DYNAMODB_ENDPOINT: Endpoint,
 };
+const blobEnv = { TUNEPLANE_BUCKET: BucketName, TUNEPLANE_S3_ENDPOINT: Endpoint };
+const batchEnv = { TUNEPLANE_BATCH_JOB_QUEUE: JobQueueArn, TUNEPLANE_BATCH_JOB_DEFINITION: JobDefinitionArn };
 
 export const ApiEnvSchema = z.object({
-  ...storage,
-  TUNEPLANE_BUCKET: BucketName,
-  TUNEPLANE_S3_ENDPOINT: Endpoint,
-  TUNEPLANE_BATCH_JOB_QUEUE: JobQueueArn,
-  TUNEPLANE_BATCH_JOB_DEFINITION: JobDefinitionArn,
+  ...storageEnv,
+  ...blobEnv,
+  ...batchEnv,
   TUNEPLANE_OPENAI_SECRET_ARN: SecretArn,
   TUNEPLANE_WEBHOOK_SECRET_ARN: SecretArn,
 });
 
-export const BatchEventsEnvSchema = z.object({ ...storage });
+export const BatchEventsEnvSchema = z.object({ ...storageEnv });
 
 export const ReconcilerEnvSchema = z.object({
-  ...storage,
-  TUNEPLANE_BUCKET: BucketName,
-  TUNEPLANE_S3_ENDPOINT: Endpoint,
-  TUNEPLANE_BATCH_JOB_QUEUE: JobQueueArn,
-  TUNEPLANE_BATCH_JOB_DEFINITION: JobDefinitionArn,
+  ...storageEnv,
+  ...blobEnv,
+  ...batchEnv,
   TUNEPLANE_OPENAI_SECRET_ARN: SecretArn,
 });
 
 export const WebhookDeliveryEnvSchema = z.object({
-  ...storage,
+  ...storageEnv,
   TUNEPLANE_WEBHOOK_SECRET_ARN: SecretArn,
   TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: Flag,
 });
@@ -79,19 +78,28 @@ export interface WebhookDeliveryLambdaConfig extends StorageConfig {
   allowLoopback: boolean;
 }
 
-const storageOf = (e: z.output<typeof BatchEventsEnvSchema>): StorageConfig => ({
+type Parsed<Shape extends z.core.$ZodLooseShape> = z.output<z.ZodMiniObject<Shape>>;
+
+const storageOf = (e: Parsed<typeof storageEnv>): StorageConfig => ({
   region: e.AWS_REGION,
   tableName: e.TUNEPLANE_TABLE,
   dynamodbEndpoint: e.TUNEPLANE_DYNAMODB_ENDPOINT,
+});
+const blobsOf = (e: Parsed<typeof blobEnv>): BlobConfig => ({
+  bucketName: e.TUNEPLANE_BUCKET,
+  s3Endpoint: e.TUNEPLANE_S3_ENDPOINT,
+});
+const batchOf = (e: Parsed<typeof batchEnv>): BatchConfig => ({
+  jobQueue: e.TUNEPLANE_BATCH_JOB_QUEUE,
+  jobDefinition: e.TUNEPLANE_BATCH_JOB_DEFINITION,
 });
 
 export function loadApiConfig(env: Env): ApiLambdaConfig {
   const e = parseEnv('the api Lambda', ApiEnvSchema, env);
   return {
     ...storageOf(e),
-    bucketName: e.TUNEPLANE_BUCKET,
-    s3Endpoint: e.TUNEPLANE_S3_ENDPOINT,
-    batch: { jobQueue: e.TUNEPLANE_BATCH_JOB_QUEUE, jobDefinition: e.TUNEPLANE_BATCH_JOB_DEFINITION },
+    ...blobsOf(e),
+    batch: batchOf(e),
     openAiSecretArn: e.TUNEPLANE_OPENAI_SECRET_ARN,
     webhookSecretArn: e.TUNEPLANE_WEBHOOK_SECRET_ARN,
   };
@@ -105,9 +113,8 @@ export function loadReconcilerConfig(env: Env): ReconcilerLambdaConfig {
   const e = parseEnv('the reconciler Lambda', ReconcilerEnvSchema, env);
   return {
     ...storageOf(e),
-    bucketName: e.TUNEPLANE_BUCKET,
-    s3Endpoint: e.TUNEPLANE_S3_ENDPOINT,
-    batch: { jobQueue: e.TUNEPLANE_BATCH_JOB_QUEUE, jobDefinition: e.TUNEPLANE_BATCH_JOB_DEFINITION },
+    ...blobsOf(e),
+    batch: batchOf(e),
     openAiSecretArn: e.TUNEPLANE_OPENAI_SECRET_ARN,
   };
 }
