@@ -4,7 +4,9 @@ import type { EstimateObject } from '../../openapi/schemas/estimate';
 import type { FileObject } from '../../openapi/schemas/file';
 import type { ResolvedHyperparameters } from '../../openapi/schemas/hyperparameters';
 import type { JobObject } from '../../openapi/schemas/job';
+import type { SweepObject, TrialObject } from '../../openapi/schemas/sweep-resource';
 import type { UploadObject } from '../../openapi/schemas/upload';
+import type { WebhookDeliveryObject, WebhookEndpointObject } from '../../openapi/schemas/webhook-endpoint';
 import type {
   CheckpointRecord,
   FileRecord,
@@ -13,9 +15,16 @@ import type {
   ModelRecord,
   Page,
 } from '../domain/records';
+import { trialRequest } from '../domain/sweeps/controller';
 import type { UploadView } from '../domain/uploads';
+import type { DeliveryAttempt, WebhookDeliveryRecord, WebhookEndpointRecord } from '../domain/webhooks';
+import type { SweepRecord, TrialRecord } from '../ports/sweeps';
 
 export type { EstimateObject };
+
+/** Our records keep milliseconds where a schedule needs them; objects show Unix seconds, like OpenAI's. */
+const sec = (ms: number) => Math.floor(ms / 1000);
+const secOrNull = (ms: number | null) => (ms === null ? null : sec(ms));
 
 export function presentFile(f: FileRecord): FileObject {
   return {
@@ -134,5 +143,106 @@ export function presentList<R, O extends { id: string }>(page: Page<R>, map: (r:
     has_more: page.hasMore,
     first_id: data[0]?.id ?? null,
     last_id: data[data.length - 1]?.id ?? null,
+  };
+}
+
+const hyperparametersOf = (s: SweepRecord, t: { number: number; params: TrialRecord['params'] }) =>
+  trialRequest(s, t).method!.supervised!.hyperparameters!;
+
+export function presentSweep(s: SweepRecord): SweepObject {
+  const c = s.config;
+  return {
+    id: s.id,
+    object: 'fine_tuning.sweep',
+    created_at: s.createdAt,
+    started_at: secOrNull(s.startedAtMs),
+    finished_at: s.finishedAt,
+    status: s.status,
+    status_reason: s.statusReason,
+    error: s.error,
+    base_job: s.baseJob,
+    search_space: c.search_space,
+    objective: c.objective,
+    strategy: c.strategy,
+    early_stopping: c.early_stopping,
+    limits: c.limits,
+    completion: c.completion ?? null,
+    warm_start: c.warm_start ?? null,
+    stale_after_seconds: s.staleAfterSeconds,
+    metadata: Object.keys(s.metadata).length ? s.metadata : null,
+    trial_counts: { total: s.trialCount, ...s.counts },
+    best_trial: s.best
+      ? {
+          trial_number: s.best.number,
+          fine_tuning_job_id: s.best.jobId,
+          parameters: s.best.params,
+          hyperparameters: hyperparametersOf(s, s.best),
+          objective_value: s.best.value,
+          fine_tuned_model: s.best.fineTunedModel,
+        }
+      : null,
+  };
+}
+
+export function presentTrial(s: SweepRecord, t: TrialRecord, job: JobRecord | undefined): TrialObject {
+  return {
+    id: t.jobId,
+    object: 'fine_tuning.sweep.trial',
+    sweep_id: t.sweepId,
+    number: t.number,
+    state: t.state,
+    job_status: job?.status ?? null,
+    parameters: t.params,
+    hyperparameters: hyperparametersOf(s, t),
+    objective_value: t.value,
+    reports: t.reports.map((r) => ({ step: r.step, value: r.value })),
+    fine_tuned_model: t.fineTunedModel ?? job?.fineTunedModel ?? null,
+    previous_job_ids: t.previousJobIds,
+    created_at: Math.floor(t.createdAtMs / 1000),
+    finished_at: secOrNull(t.finishedAtMs),
+    error: t.error,
+  };
+}
+
+export function presentWebhookEndpoint(e: WebhookEndpointRecord): WebhookEndpointObject {
+  const previous = e.secrets.find((s) => s.expiresAtMs !== null);
+  return {
+    id: e.id,
+    object: 'webhook_endpoint',
+    url: e.url,
+    description: e.description,
+    enabled_events: e.enabledEvents,
+    status: e.status,
+    disabled_reason: e.disabledReason,
+    created_at: sec(e.createdAtMs),
+    updated_at: sec(e.updatedAtMs),
+    previous_secret_expires_at: previous?.expiresAtMs ? sec(previous.expiresAtMs) : null,
+  };
+}
+
+function presentAttempt(a: DeliveryAttempt) {
+  return {
+    attempted_at: sec(a.attemptedAtMs),
+    status_code: a.statusCode,
+    response_snippet: a.responseSnippet,
+    error: a.error,
+    duration_ms: a.durationMs,
+    next_attempt_at: a.nextAttemptAtMs === null ? null : sec(a.nextAttemptAtMs),
+  };
+}
+
+export function presentWebhookDelivery(d: WebhookDeliveryRecord): WebhookDeliveryObject {
+  return {
+    id: d.id,
+    object: 'webhook_delivery',
+    endpoint_id: d.endpointId,
+    event: JSON.parse(d.payload),
+    status: d.status,
+    attempt_count: d.attemptCount,
+    // While an attempt is in flight the stored time is its lease; it is still "due".
+    next_attempt_at: d.status === 'pending' && d.nextAttemptAtMs !== null ? sec(d.nextAttemptAtMs) : null,
+    created_at: sec(d.createdAtMs),
+    updated_at: sec(d.updatedAtMs),
+    attempts: d.attempts.map(presentAttempt),
   };
 }

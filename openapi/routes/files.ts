@@ -73,3 +73,12 @@ export const deleteFileRoute = createRoute({
   request: { params: FileIdParamSchema },
   responses: { 200: json(FileDeletedSchema, 'Deleted.'), ...errorResponses },
 });
+
+/** Every operation of this group, in the order the document lists them. */
+export const fileRoutes = [
+  createFileRoute,
+  listFilesRoute,
+  retrieveFileRoute,
+  fileContentRoute,
+  deleteFileRoute,
+] as const;

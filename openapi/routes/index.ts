@@ -4,59 +4,12 @@
  * (functions/api/routes) and test/api/openapi-drift.test.ts checks it serves exactly these.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
-import {
-  createFileRoute,
-  deleteFileRoute,
-  fileContentRoute,
-  listFilesRoute,
-  retrieveFileRoute,
-} from './files';
-import {
-  cancelJobRoute,
-  checkpointWeightsRoute,
-  createJobRoute,
-  estimateJobRoute,
-  listJobCheckpointsRoute,
-  listJobEventsRoute,
-  listJobsRoute,
-  pauseJobRoute,
-  resumeJobRoute,
-  retrieveJobRoute,
-} from './jobs';
-import {
-  deleteModelRoute,
-  listModelFilesRoute,
-  listModelsRoute,
-  modelFileContentRoute,
-  retrieveModelRoute,
-} from './models';
-import {
-  cancelSweepRoute,
-  createSweepRoute,
-  listSweepTrialsRoute,
-  listSweepsRoute,
-  pauseSweepRoute,
-  resumeSweepRoute,
-  retrieveSweepRoute,
-} from './sweeps';
-import {
-  cancelUploadRoute,
-  completeUploadRoute,
-  createUploadRoute,
-  retrieveUploadRoute,
-  uploadPartsRoute,
-} from './uploads';
-import {
-  createWebhookEndpointRoute,
-  deleteWebhookEndpointRoute,
-  disableWebhookEndpointRoute,
-  listWebhookDeliveriesRoute,
-  listWebhookEndpointsRoute,
-  redeliverWebhookRoute,
-  retrieveWebhookEndpointRoute,
-  rotateWebhookSecretRoute,
-  updateWebhookEndpointRoute,
-} from './webhook-endpoints';
+import { fileRoutes } from './files';
+import { jobRoutes } from './jobs';
+import { modelRoutes } from './models';
+import { sweepRoutes } from './sweeps';
+import { uploadRoutes } from './uploads';
+import { webhookEndpointRoutes } from './webhook-endpoints';
 
 export * from './common';
 export * from './files';
@@ -67,41 +20,12 @@ export * from './webhook-endpoints';
 export * from './sweeps';
 
 export const ROUTE_GROUPS = {
-  files: [createFileRoute, listFilesRoute, retrieveFileRoute, fileContentRoute, deleteFileRoute],
-  uploads: [createUploadRoute, retrieveUploadRoute, uploadPartsRoute, completeUploadRoute, cancelUploadRoute],
-  jobs: [
-    estimateJobRoute,
-    createJobRoute,
-    listJobsRoute,
-    retrieveJobRoute,
-    cancelJobRoute,
-    pauseJobRoute,
-    resumeJobRoute,
-    listJobEventsRoute,
-    listJobCheckpointsRoute,
-    checkpointWeightsRoute,
-  ],
-  models: [listModelsRoute, retrieveModelRoute, deleteModelRoute, listModelFilesRoute, modelFileContentRoute],
-  webhookEndpoints: [
-    createWebhookEndpointRoute,
-    listWebhookEndpointsRoute,
-    retrieveWebhookEndpointRoute,
-    updateWebhookEndpointRoute,
-    disableWebhookEndpointRoute,
-    rotateWebhookSecretRoute,
-    deleteWebhookEndpointRoute,
-    listWebhookDeliveriesRoute,
-    redeliverWebhookRoute,
-  ],
-  sweeps: [
-    createSweepRoute,
-    listSweepsRoute,
-    retrieveSweepRoute,
-    cancelSweepRoute,
-    pauseSweepRoute,
-    resumeSweepRoute,
-    listSweepTrialsRoute,
-  ],
+  files: fileRoutes,
+  uploads: uploadRoutes,
+  jobs: jobRoutes,
+  models: modelRoutes,
+  webhookEndpoints: webhookEndpointRoutes,
+  sweeps: sweepRoutes,
 } as const satisfies Record<string, readonly RouteConfig[]>;
 
 export type RouteGroupName = keyof typeof ROUTE_GROUPS;

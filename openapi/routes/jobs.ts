@@ -119,3 +119,17 @@ export const checkpointWeightsRoute = createRoute({
     ...errorResponses,
   },
 });
+
+/** Every operation of this group, in the order the document lists them. */
+export const jobRoutes = [
+  estimateJobRoute,
+  createJobRoute,
+  listJobsRoute,
+  retrieveJobRoute,
+  cancelJobRoute,
+  pauseJobRoute,
+  resumeJobRoute,
+  listJobEventsRoute,
+  listJobCheckpointsRoute,
+  checkpointWeightsRoute,
+] as const;

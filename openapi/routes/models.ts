@@ -73,3 +73,12 @@ export const modelFileContentRoute = createRoute({
     ...errorResponses,
   },
 });
+
+/** Every operation of this group, in the order the document lists them. */
+export const modelRoutes = [
+  listModelsRoute,
+  retrieveModelRoute,
+  deleteModelRoute,
+  listModelFilesRoute,
+  modelFileContentRoute,
+] as const;

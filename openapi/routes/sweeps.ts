@@ -81,3 +81,14 @@ export const listSweepTrialsRoute = createRoute({
   request: { params: SweepIdParamSchema, query: TrialListQuerySchema },
   responses: { 200: json(TrialListSchema, 'Trials, first started first.'), ...errorResponses },
 });
+
+/** Every operation of this group, in the order the document lists them. */
+export const sweepRoutes = [
+  createSweepRoute,
+  listSweepsRoute,
+  retrieveSweepRoute,
+  cancelSweepRoute,
+  pauseSweepRoute,
+  resumeSweepRoute,
+  listSweepTrialsRoute,
+] as const;

@@ -70,3 +70,12 @@ export const cancelUploadRoute = createRoute({
   request: { params: UploadIdParamSchema, headers: IdempotencyHeadersSchema },
   responses: { 200: json(UploadSchema, 'The cancelled upload.'), ...errorResponses },
 });
+
+/** Every operation of this group, in the order the document lists them. */
+export const uploadRoutes = [
+  createUploadRoute,
+  retrieveUploadRoute,
+  uploadPartsRoute,
+  completeUploadRoute,
+  cancelUploadRoute,
+] as const;

@@ -135,3 +135,16 @@ export const redeliverWebhookRoute = createRoute({
   request: { params: WebhookDeliveryParamsSchema, headers: IdempotencyHeadersSchema },
   responses: { 202: json(WebhookDeliverySchema, 'Scheduled.'), ...errorResponses },
 });
+
+/** Every operation of this group, in the order the document lists them. */
+export const webhookEndpointRoutes = [
+  createWebhookEndpointRoute,
+  listWebhookEndpointsRoute,
+  retrieveWebhookEndpointRoute,
+  updateWebhookEndpointRoute,
+  disableWebhookEndpointRoute,
+  rotateWebhookSecretRoute,
+  deleteWebhookEndpointRoute,
+  listWebhookDeliveriesRoute,
+  redeliverWebhookRoute,
+] as const;

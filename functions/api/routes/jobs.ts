@@ -28,6 +28,7 @@ import { NotFoundError, ValidationError } from '../../errors';
 import type { ApiContext } from '../context';
 import type { ApiEnv } from '../env';
 import { presentCheckpoint, presentEvent, presentJob, presentList } from '../present';
+import { byPathId } from './by-id';
 
 /** `metadata[key]=value` query pairs (OpenAI's deepObject filter). */
 function metadataFilter(queries: Record<string, string[]>): Record<string, string> | undefined {
@@ -73,37 +74,21 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
     return c.json(presentList(page, job), 200);
   });
 
-  app.openapi(retrieveJobRoute, async (c) => {
-    return c.json(job(await getJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
-  });
+  const byId = byPathId('fine_tuning_job_id', ctx, job);
+  app.openapi(retrieveJobRoute, byId(getJob));
+  app.openapi(cancelJobRoute, byId(cancelJob));
+  app.openapi(pauseJobRoute, byId(pauseJob));
+  app.openapi(resumeJobRoute, byId(resumeJob));
 
-  app.openapi(cancelJobRoute, async (c) => {
-    return c.json(job(await cancelJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
-  });
-
-  app.openapi(pauseJobRoute, async (c) => {
-    return c.json(job(await pauseJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
-  });
-
-  app.openapi(resumeJobRoute, async (c) => {
-    return c.json(job(await resumeJob(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id)), 200);
-  });
-
+  // Pages of the job named in the path (its existence and tenant checked first).
   app.openapi(listJobEventsRoute, async (c) => {
-    const { after, limit } = c.req.valid('query');
-    const page = await listJobEvents(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, {
-      after,
-      limit,
-    });
+    const id = c.req.valid('param').fine_tuning_job_id;
+    const page = await listJobEvents(ctx, c.get('tenantId'), id, c.req.valid('query'));
     return c.json(presentList(page, presentEvent), 200);
   });
-
   app.openapi(listJobCheckpointsRoute, async (c) => {
-    const { after, limit } = c.req.valid('query');
-    const page = await listJobCheckpoints(ctx, c.get('tenantId'), c.req.valid('param').fine_tuning_job_id, {
-      after,
-      limit,
-    });
+    const id = c.req.valid('param').fine_tuning_job_id;
+    const page = await listJobCheckpoints(ctx, c.get('tenantId'), id, c.req.valid('query'));
     return c.json(presentList(page, presentCheckpoint), 200);
   });
 

@@ -10,6 +10,7 @@ import { cancelUpload, completeUpload, createUpload, getUpload, signUploadParts 
 import type { ApiContext } from '../context';
 import type { ApiEnv } from '../env';
 import { presentUpload } from '../present';
+import { byPathId } from './by-id';
 
 export function registerUploadRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
   app.openapi(createUploadRoute, async (c) => {
@@ -23,12 +24,8 @@ export function registerUploadRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) 
     return c.json(presentUpload(view), 200);
   });
 
-  app.openapi(retrieveUploadRoute, async (c) => {
-    return c.json(
-      presentUpload(await getUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)),
-      200,
-    );
-  });
+  const byId = byPathId('upload_id', ctx, presentUpload);
+  app.openapi(retrieveUploadRoute, byId(getUpload));
 
   app.openapi(uploadPartsRoute, async (c) => {
     const body = c.req.valid('json');
@@ -41,17 +38,6 @@ export function registerUploadRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) 
     return c.json(presentUpload(view), 200);
   });
 
-  app.openapi(completeUploadRoute, async (c) => {
-    return c.json(
-      presentUpload(await completeUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)),
-      200,
-    );
-  });
-
-  app.openapi(cancelUploadRoute, async (c) => {
-    return c.json(
-      presentUpload(await cancelUpload(ctx, c.get('tenantId'), c.req.valid('param').upload_id)),
-      200,
-    );
-  });
+  app.openapi(completeUploadRoute, byId(completeUpload));
+  app.openapi(cancelUploadRoute, byId(cancelUpload));
 }

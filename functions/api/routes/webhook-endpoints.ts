@@ -17,63 +17,11 @@ import {
   rotateWebhookSecretRoute,
   updateWebhookEndpointRoute,
 } from '../../../openapi/routes/webhook-endpoints';
-import type { WebhookDeliveryObject, WebhookEndpointObject } from '../../../openapi/schemas/webhook-endpoint';
-import {
-  DEFAULT_ROTATION_GRACE_SECONDS,
-  type DeliveryAttempt,
-  type WebhookDeliveryRecord,
-  type WebhookEndpointRecord,
-  createEndpointService,
-} from '../../domain/webhooks';
+import { DEFAULT_ROTATION_GRACE_SECONDS, createEndpointService } from '../../domain/webhooks';
 import type { ApiContext } from '../context';
 import type { WebhookApiDeps } from '../deps';
 import type { ApiEnv } from '../env';
-import { presentList } from '../present';
-
-const sec = (ms: number) => Math.floor(ms / 1000);
-
-export function presentWebhookEndpoint(e: WebhookEndpointRecord): WebhookEndpointObject {
-  const previous = e.secrets.find((s) => s.expiresAtMs !== null);
-  return {
-    id: e.id,
-    object: 'webhook_endpoint',
-    url: e.url,
-    description: e.description,
-    enabled_events: e.enabledEvents,
-    status: e.status,
-    disabled_reason: e.disabledReason,
-    created_at: sec(e.createdAtMs),
-    updated_at: sec(e.updatedAtMs),
-    previous_secret_expires_at: previous?.expiresAtMs ? sec(previous.expiresAtMs) : null,
-  };
-}
-
-function presentAttempt(a: DeliveryAttempt) {
-  return {
-    attempted_at: sec(a.attemptedAtMs),
-    status_code: a.statusCode,
-    response_snippet: a.responseSnippet,
-    error: a.error,
-    duration_ms: a.durationMs,
-    next_attempt_at: a.nextAttemptAtMs === null ? null : sec(a.nextAttemptAtMs),
-  };
-}
-
-export function presentWebhookDelivery(d: WebhookDeliveryRecord): WebhookDeliveryObject {
-  return {
-    id: d.id,
-    object: 'webhook_delivery',
-    endpoint_id: d.endpointId,
-    event: JSON.parse(d.payload),
-    status: d.status,
-    attempt_count: d.attemptCount,
-    // While an attempt is in flight the stored time is its lease; it is still "due".
-    next_attempt_at: d.status === 'pending' && d.nextAttemptAtMs !== null ? sec(d.nextAttemptAtMs) : null,
-    created_at: sec(d.createdAtMs),
-    updated_at: sec(d.updatedAtMs),
-    attempts: d.attempts.map(presentAttempt),
-  };
-}
+import { presentList, presentWebhookDelivery, presentWebhookEndpoint } from '../present';
 
 export function registerWebhookEndpointRoutes(
   app: OpenAPIHono<ApiEnv>,
