@@ -3,49 +3,30 @@
  * (embedded DynamoDB and S3 behind it), through the generated SDK.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { transitionJob } from '../../functions/domain/lifecycle';
 import { BASE_MODEL, startApi, type ApiHarness } from '../api/support';
 import { chatJsonl } from '../api/data';
+import { runCli } from '../support/cli';
 
 let api: ApiHarness;
-let server: ServerType;
+let server: { baseUrl: string; close(): Promise<void> };
 let baseUrl: string;
 let dir: string;
 
-function cli(args: string[], key = api.keyA): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['infra/cli/tuneplane.mjs', '--base-url', baseUrl, '--api-key', key, ...args],
-      {
-        env: { ...process.env, NO_COLOR: '1' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (args: string[], key = api.keyA) => runCli(baseUrl, key, args);
 
 beforeAll(async () => {
   api = await startApi();
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  server = await api.listen();
+  baseUrl = `${server.baseUrl}/v1`;
   dir = await mkdtemp(path.join(tmpdir(), 'tp-cli-'));
 });
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   await api?.stop();
 });
 

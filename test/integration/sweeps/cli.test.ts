@@ -4,12 +4,9 @@
  * runner moves them (running → metrics events → succeeded) while the sweep controller runs passes,
  * so `follow` has a live sweep to show until it ends.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSweepStore } from '../../../functions/adapters/dynamodb';
 import { recordMetrics, transitionJob } from '../../../functions/domain/lifecycle';
@@ -19,9 +16,10 @@ import { systemClock } from '../../../functions/ports/clock';
 import type { SweepStore } from '../../../functions/ports/sweeps';
 import { classificationJsonl } from '../../api/data';
 import { BASE_MODEL, startApi, type ApiHarness } from '../../api/support';
+import { runCli } from '../../support/cli';
 
 let api: ApiHarness;
-let server: ServerType;
+let server: { baseUrl: string; close(): Promise<void> };
 let baseUrl: string;
 let dir: string;
 let controller: ControllerDeps;
@@ -33,22 +31,7 @@ const store = new Proxy({} as SweepStore, {
       (real[prop as keyof SweepStore] as (...a: unknown[]) => unknown).apply(real, args),
 });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['infra/cli/tuneplane.mjs', '--base-url', baseUrl, '--api-key', api.keyA, ...args],
-      {
-        env: { ...process.env, NO_COLOR: '1' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(baseUrl, api.keyA, args);
 
 beforeAll(async () => {
   api = await startApi({ sweeps: { store } });
@@ -59,14 +42,12 @@ beforeAll(async () => {
     defaultProvider: 'local',
     sweeps: real,
   };
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  server = await api.listen();
+  baseUrl = `${server.baseUrl}/v1`;
   dir = await mkdtemp(path.join(tmpdir(), 'tp-sweep-cli-'));
 }, 60_000);
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   await api?.stop();
 });
 

@@ -12,31 +12,17 @@ import {
 } from '../../../../../functions/domain/lifecycle';
 import type { JobRecord } from '../../../../../functions/domain/records';
 import { ConflictError, NotFoundError } from '../../../../../functions/errors';
+import { jobRecord } from '../../../../support/records';
 
 function job(over: Partial<JobRecord> = {}): JobRecord {
-  return {
+  return jobRecord({
     id: 'ftjob-1',
     tenantId: 't1',
-    status: 'queued',
-    version: 1,
-    provider: 'local',
     model: 'base',
     trainingFile: 'file-1',
-    validationFile: null,
-    method: { type: 'supervised', hyperparameters: {} },
-    resolvedHyperparameters: {},
-    suffix: null,
     seed: 1,
-    metadata: {},
-    createdAt: 1_700_000_000,
-    finishedAt: null,
-    estimatedFinish: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    resultFiles: [],
-    error: null,
     ...over,
-  };
+  });
 }
 
 const now = 1_700_000_100_000;
