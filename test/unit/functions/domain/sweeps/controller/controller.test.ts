@@ -32,6 +32,41 @@ const trialsOf = (deps: ControllerDeps, id: string): Promise<TrialRecord[]> => d
 const outbox = async (type: string, subject: string) =>
   (await h.env.stores.outbox.listPending(1000)).filter((o) => o.type === type && o.subjectId === subject);
 
+/**
+ * A one-trial sweep whose trial 0 (learning_rate 0.01, job `jobId`) a pass recorded before
+ * crashing: the trial is pending, its job may or may not exist.
+ */
+async function sweepWithRecordedTrial(deps: ControllerDeps, jobId: string): Promise<SweepRecord> {
+  const sweep = await createSweep(
+    deps,
+    TENANT,
+    h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }),
+  );
+  const cur = await sweepOf(deps, sweep.id);
+  await deps.sweeps.update(sweep.id, { version: cur.version }, { trialCount: 1 });
+  await deps.sweeps.createTrial({
+    sweepId: sweep.id,
+    tenantId: TENANT,
+    number: 0,
+    version: 1,
+    jobId,
+    previousJobIds: [],
+    params: { learning_rate: 0.01 },
+    state: 'pending',
+    value: null,
+    reports: [],
+    lastJobStep: 0,
+    lastProgressAtMs: h.clock.nowMs(),
+    lastProgressStep: 0,
+    pausedBySweep: false,
+    fineTunedModel: null,
+    error: null,
+    createdAtMs: h.clock.nowMs(),
+    finishedAtMs: null,
+  });
+  return sweep;
+}
+
 describe('sweep controller', () => {
   it('starts trials up to the parallel limit as ordinary jobs tagged with the sweep, hyperparameters = base + suggestion', async () => {
     const deps = h.deps();
@@ -379,33 +414,7 @@ describe('sweep controller', () => {
 
   it('recreates a trial job that was recorded but never created (a crash between the two writes)', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(
-      deps,
-      TENANT,
-      h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }),
-    );
-    const cur = await sweepOf(deps, sweep.id);
-    await deps.sweeps.update(sweep.id, { version: cur.version }, { trialCount: 1 });
-    await deps.sweeps.createTrial({
-      sweepId: sweep.id,
-      tenantId: TENANT,
-      number: 0,
-      version: 1,
-      jobId: 'ftjob-recorded0000000000000',
-      previousJobIds: [],
-      params: { learning_rate: 0.01 },
-      state: 'pending',
-      value: null,
-      reports: [],
-      lastJobStep: 0,
-      lastProgressAtMs: h.clock.nowMs(),
-      lastProgressStep: 0,
-      pausedBySweep: false,
-      fineTunedModel: null,
-      error: null,
-      createdAtMs: h.clock.nowMs(),
-      finishedAtMs: null,
-    });
+    const sweep = await sweepWithRecordedTrial(deps, 'ftjob-recorded0000000000000');
     await advanceSweep(deps, sweep.id);
     const job = await h.job('ftjob-recorded0000000000000');
     expect(job).toMatchObject({ sweepId: sweep.id, status: 'queued' });
@@ -557,14 +566,8 @@ describe('sweep controller: repairs', () => {
 describe('sweep controller: a trial job left half-created', () => {
   it('is queued and submitted when it has sat in validating_files for a minute', async () => {
     const deps = h.deps();
-    const sweep = await createSweep(
-      deps,
-      TENANT,
-      h.request({ limits: { max_trials: 1, max_parallel_trials: 1 } }),
-    );
-    const cur = await sweepOf(deps, sweep.id);
-    await deps.sweeps.update(sweep.id, { version: cur.version }, { trialCount: 1 });
     const jobId = 'ftjob-halfcreated000000000000';
+    const sweep = await sweepWithRecordedTrial(deps, jobId);
     await h.env.stores.jobs.create(
       jobRecord({
         id: jobId,
@@ -573,26 +576,6 @@ describe('sweep controller: a trial job left half-created', () => {
         createdAt: Math.floor(h.clock.nowMs() / 1000),
       }),
     );
-    await deps.sweeps.createTrial({
-      sweepId: sweep.id,
-      tenantId: TENANT,
-      number: 0,
-      version: 1,
-      jobId,
-      previousJobIds: [],
-      params: { learning_rate: 0.01 },
-      state: 'pending',
-      value: null,
-      reports: [],
-      lastJobStep: 0,
-      lastProgressAtMs: h.clock.nowMs(),
-      lastProgressStep: 0,
-      pausedBySweep: false,
-      fineTunedModel: null,
-      error: null,
-      createdAtMs: h.clock.nowMs(),
-      finishedAtMs: null,
-    });
     await advanceSweep(deps, sweep.id);
     expect((await h.job(jobId)).status).toBe('validating_files'); // may still be on its way
     h.clock.advance(61_000);
