@@ -30,7 +30,7 @@ export interface ApiConfig {
   presignExpiresSeconds: number;
   /** A pending upload expires after this long. */
   uploadTtlSeconds: number;
-  /** Idempotency records are kept at least this long (DESIGN §3: ≥ 24 h). */
+  /** Idempotency records are kept at least this long (≥ 24 h: docs/ARCHITECTURE.md, "The contract"). */
   idempotencyTtlSeconds: number;
   /** Shown as `organization_id` on jobs. */
   organizationId: string;

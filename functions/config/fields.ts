@@ -1,5 +1,6 @@
 /**
- * The environment variables the Lambdas share (names fixed in COMMON.md), one schema each.
+ * The environment variables the Lambdas share, one schema each (the names: docs/ARCHITECTURE.md,
+ * "Storage: table, bucket, environment").
  *
  * zod/mini rather than zod: config is parsed at every cold start, before any request, and
  * zod/mini tree-shakes to the few checks used here (~12 KB) where importing zod's classic API

@@ -2,7 +2,7 @@
  * The storage port: the operations the domain needs, nothing about how they are stored.
  *
  * Adapters (DynamoDB single table in production and on the embedded stack) implement it.
- * Rules every adapter keeps (DESIGN §4):
+ * Rules every adapter keeps (docs/ARCHITECTURE.md, "Job lifecycle and its guarantees"):
  *  - every job status write is a single-item conditional write on the expected status and version;
  *    a failed condition throws `ConflictError` from `functions/errors`;
  *  - follow-up writes (events, outbox entries) use deterministic ids and are idempotent puts, so

@@ -4,6 +4,6 @@ import { join } from 'node:path';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The Lambda entry points (composition roots); COMMON.md fixes these names. */
+/** The Lambda entry points (composition roots; docs/ARCHITECTURE.md, "The embedded stack and AWS"). */
 export const handlerEntry = (name: 'api' | 'batch-events' | 'reconciler' | 'webhook-delivery'): string =>
   join(repoRoot, 'functions', 'handlers', `${name}.ts`);

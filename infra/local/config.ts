@@ -1,6 +1,7 @@
 /**
- * The embedded stack's configuration: parsed once from the environment at `npm start`
- * (COMMON.md names). Nothing else on the local stack reads process.env.
+ * The embedded stack's configuration: parsed once from the environment at `npm start` (the names:
+ * docs/ARCHITECTURE.md, "Storage: table, bucket, environment"). Nothing else on the local stack
+ * reads process.env.
  */
 import path from 'node:path';
 import { z } from 'zod';

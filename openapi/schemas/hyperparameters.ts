@@ -2,10 +2,11 @@
  * Hyperparameters: the one schema that the API validates, the OpenAPI document describes, the SDK
  * types, and the trainer reads (after resolution).
  *
- * OpenAI's three (`n_epochs`, `batch_size`, `learning_rate_multiplier`) keep their names and `"auto"`;
- * everything else is our additive extension (DESIGN §5). A requested value may be `"auto"` or omitted;
- * `functions/domain` resolves every one before the job starts, and the resolved set
- * (`ResolvedHyperparameters`) is what jobs show and the trainer runs with.
+ * OpenAI's three (`n_epochs`, `batch_size`, `learning_rate_multiplier`) keep their names and
+ * `"auto"`; everything else is our additive extension (docs/ARCHITECTURE.md, "The contract"). A
+ * requested value may be `"auto"` or omitted; `functions/domain` resolves every one before the job
+ * starts, and the resolved set (`ResolvedHyperparameters`) is what jobs show and the trainer runs
+ * with.
  *
  * Ranges are checked here; rules that span fields or need the data (warm-up shorter than training,
  * early stopping needs validation data, …) are checked in `functions/domain`.

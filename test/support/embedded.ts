@@ -33,7 +33,10 @@ export interface Embedded {
   blobs: BlobStore;
   clients: AwsClients;
   config: EmbeddedConfig;
-  /** Environment variables (COMMON.md names) that point another process at this instance. */
+  /**
+   * Environment variables (docs/ARCHITECTURE.md, "Storage: table, bucket, environment") that point
+   * another process at this instance.
+   */
   env: Record<string, string>;
   stop(): Promise<void>;
 }

@@ -1,9 +1,9 @@
 /**
  * The single table every store shares, and the small helpers the stores build on.
  *
- * Table (COMMON.md): `pk` S / `sk` S; GSIs `gsi1` (`gsi1pk`, `gsi1sk`) and `gsi2` (`gsi2pk`,
- * `gsi2sk`), projection ALL; TTL attribute `expiresAt` (epoch seconds). Each store documents its
- * own key prefixes at the top of its file:
+ * Table (docs/ARCHITECTURE.md, "Storage: table, bucket, environment"): `pk` S / `sk` S; GSIs
+ * `gsi1` (`gsi1pk`, `gsi1sk`) and `gsi2` (`gsi2pk`, `gsi2sk`), projection ALL; TTL attribute
+ * `expiresAt` (epoch seconds). Each store documents its own key prefixes at the top of its file:
  *
  *   APIKEY#<hash>          APIKEY        api-keys.ts
  *   FILE#<id>              FILE          files.ts       gsi1 TENANT#<t>#FILES / <id>
@@ -46,7 +46,7 @@ export function isConditionalFailure(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
-/** Runs `write`; a failed condition becomes ConflictError (DESIGN §8.3). */
+/** Runs `write`; a failed condition becomes ConflictError (docs/ARCHITECTURE.md, "Errors"). */
 export async function conditional<T>(write: () => Promise<T>, message: string): Promise<T> {
   try {
     return await write();

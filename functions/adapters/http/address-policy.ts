@@ -1,8 +1,9 @@
 /**
- * Which addresses a webhook may reach: public unicast only (DESIGN §6). Every resolved address is
- * checked, including the IPv4 address hidden inside IPv6 forms (IPv4-mapped, IPv4-compatible,
- * NAT64, 6to4). Literal hosts are checked after the WHATWG URL parser has normalised them, which
- * turns `2130706433`, `0x7f.1`, `0177.0.0.1` and `127.1` into `127.0.0.1`.
+ * Which addresses a webhook may reach: public unicast only (docs/ARCHITECTURE.md, "Webhooks").
+ * Every resolved address is checked, including the IPv4 address hidden inside IPv6 forms
+ * (IPv4-mapped, IPv4-compatible, NAT64, 6to4). Literal hosts are checked after the WHATWG URL
+ * parser has normalised them, which turns `2130706433`, `0x7f.1`, `0177.0.0.1` and `127.1` into
+ * `127.0.0.1`.
  */
 import { BlockList, isIP, isIPv4 } from 'node:net';
 

@@ -1,7 +1,8 @@
 /**
- * The blob port on S3 (one bucket; key prefixes per COMMON.md: files/, uploads/, checkpoints/,
- * models/, results/). Large uploads go straight from the client to S3 through presigned
- * multipart part URLs; the API only creates, lists and completes the upload.
+ * The blob port on S3 (one bucket; key prefixes files/, uploads/, checkpoints/, models/, results/:
+ * docs/ARCHITECTURE.md, "Storage: table, bucket, environment"). Large uploads go straight from the
+ * client to S3 through presigned multipart part URLs; the API only creates, lists and completes
+ * the upload.
  */
 import {
   AbortMultipartUploadCommand,

@@ -1,5 +1,5 @@
 /**
- * Idempotency-Key on POSTs (DESIGN §3), per tenant:
+ * Idempotency-Key on POSTs (docs/ARCHITECTURE.md, "The contract"), per tenant:
  *  - first use: the request runs and its response (status < 500) is stored for `ttlSeconds`;
  *  - same key, same request: the stored response is replayed with `Idempotent-Replayed: true`;
  *  - same key, different request (method, path or body): 422;

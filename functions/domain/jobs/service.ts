@@ -47,9 +47,10 @@ export function listJobs(
 }
 
 /**
- * Hands a queued job to its provider (DESIGN §1). Without dispatchers (an API with no workers
- * wired) jobs wait in `queued`. An unreachable provider leaves the job queued for the reconciler;
- * one that refuses the job fails it with the provider's reason (functions/domain/dispatch).
+ * Hands a queued job to its provider (docs/ARCHITECTURE.md, "The shape of the system"). Without
+ * dispatchers (an API with no workers wired) jobs wait in `queued`. An unreachable provider leaves
+ * the job queued for the reconciler; one that refuses the job fails it with the provider's reason
+ * (functions/domain/dispatch).
  */
 export async function submit(deps: JobDeps, job: JobRecord, opts: SubmitOptions = {}): Promise<JobRecord> {
   if (!deps.dispatchers) return job;

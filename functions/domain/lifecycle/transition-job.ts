@@ -1,5 +1,6 @@
 /**
- * Moving a job between statuses safely on a store without transactions (DESIGN §4).
+ * Moving a job between statuses safely on a store without transactions (docs/ARCHITECTURE.md,
+ * "Job lifecycle and its guarantees").
  *
  * The status write is ONE conditional update (expected status AND version). The follow-ups
  * (the transition's event, and the outbox entry for webhook-worthy statuses) are separate
@@ -43,7 +44,7 @@ export interface TransitionResult {
   changed: boolean;
 }
 
-/** Statuses that produce an outbox entry (and so a webhook): those the contract has a `fine_tuning.job.<status>` event for. */
+/** Statuses that produce an outbox entry (a webhook): those with a `fine_tuning.job.<status>` event type. */
 export const WEBHOOK_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((s) =>
   (WEBHOOK_EVENT_TYPES as readonly string[]).includes(`fine_tuning.job.${s}`),
 );

@@ -3,9 +3,10 @@
  * 30 min, 2 h, 5 h, 10 h, 10 h), with jitter so a receiver coming back up is not hit by every
  * delivery in the same second. A scale factor compresses it for tests and local runs.
  *
- * The outcome of an attempt is a type (DESIGN §8.5): success, retry (perhaps after a delay the
- * receiver asked for), gone (410: stop and disable the endpoint), or refused (the address policy
- * or the URL itself forbids the request: no retry can change that, so the delivery fails at once).
+ * The outcome of an attempt is a type (docs/ARCHITECTURE.md, "Errors"): success, retry (perhaps
+ * after a delay the receiver asked for), gone (410: stop and disable the endpoint), or refused (the
+ * address policy or the URL itself forbids the request: no retry can change that, so the delivery
+ * fails at once).
  */
 import type { OutboundResult } from '../../ports/webhooks';
 

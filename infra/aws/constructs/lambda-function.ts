@@ -15,7 +15,10 @@ export type HandlerName = Parameters<typeof handlerEntry>[0];
 export interface TuneplaneFunctionProps {
   readonly handler: HandlerName;
   readonly description: string;
-  /** Names from COMMON.md; the values are parsed by the matching schema in functions/config. */
+  /**
+   * Names from docs/ARCHITECTURE.md, "Storage: table, bucket, environment"; the values are parsed by
+   * the matching schema in functions/config.
+   */
   readonly environment: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
@@ -55,7 +58,7 @@ export class TuneplaneFunction extends lambda.Function {
         {
           id: 'AwsSolutions-L1',
           reason:
-            'Node.js 22 is the runtime the project targets and tests (DESIGN: Lambda/GPU image target Node 22); ' +
+            'Node.js 22 is the runtime the project targets and tests (the Lambdas and GPU image run it); ' +
             'moving to 24 is a deliberate upgrade, not a default.',
         },
       ],

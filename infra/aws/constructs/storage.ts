@@ -1,7 +1,7 @@
 /**
- * The single DynamoDB table and the single S3 bucket (COMMON.md conventions), and the grants
- * other constructs ask for. Grants name exact actions (never `dynamodb:*` / `s3:*`) and, for S3,
- * the key prefixes the grantee works under.
+ * The single DynamoDB table and the single S3 bucket (docs/ARCHITECTURE.md, "Storage: table,
+ * bucket, environment"), and the grants other constructs ask for. Grants name exact actions (never
+ * `dynamodb:*` / `s3:*`) and, for S3, the key prefixes the grantee works under.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
-/** The bucket's key prefixes (COMMON.md). */
+/** The bucket's key prefixes (docs/ARCHITECTURE.md, "Storage: table, bucket, environment"). */
 export type BlobPrefix = 'files' | 'uploads' | 'checkpoints' | 'models' | 'results';
 
 export interface StorageProps {

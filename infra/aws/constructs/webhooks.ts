@@ -6,8 +6,9 @@
  * Why a scheduled sweeper and not SQS delays, Scheduler one-time schedules or Step Functions:
  *  - SQS delays cap at 15 minutes and the retry schedule waits hours between late attempts;
  *  - the engine already keeps each delivery's next-attempt time and leases attempts with
- *    conditional writes (DESIGN §4), so the durable timer IS the table: a per-attempt schedule or
- *    state machine would be a second copy of that state to keep consistent, with its own costs;
+ *    conditional writes (docs/ARCHITECTURE.md, "Webhooks"), so the durable timer IS the table: a
+ *    per-attempt schedule or state machine would be a second copy of that state to keep
+ *    consistent, with its own costs;
  *  - a one-minute sweep bounds lateness to about a minute, costs ~43k small invocations a month
  *    (inside the Lambda free tier) and is safe to overlap: leases stop double sends.
  * A run that fails is not retried (the next tick does the same work); it lands in the DLQ so the
