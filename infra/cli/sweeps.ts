@@ -4,8 +4,7 @@
  * trials (parameters, objective, state) redrawn in place on a terminal, printed on each change
  * otherwise, until the sweep ends.
  */
-import { readFile } from 'node:fs/promises';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { isTerminalSweepStatus } from '../../openapi/enums';
 import type { Client } from '../../openapi/sdk/client';
 import {
@@ -22,7 +21,9 @@ import type {
   FineTuningSweepCreate,
   FineTuningSweepTrial,
 } from '../../openapi/sdk/types.gen';
-import { CliError, unwrap } from './client';
+import { intArg, jsonArg } from './args';
+import { unwrap } from './client';
+import { print, textTable } from './output';
 
 function fmt(v: unknown): string {
   if (typeof v === 'number')
@@ -33,16 +34,6 @@ function fmt(v: unknown): string {
           .replace(/\.?0+$/, '')
           .replace(/\.?0+e/, 'e');
   return String(v);
-}
-
-function textTable(rows: string[][], header: string[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (vals: string[]) =>
-    vals
-      .map((v, i) => v.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** The follow view: one header line for the sweep, one row per trial, the best trial marked with *. */
@@ -114,26 +105,7 @@ export async function followSweep(client: Client, id: string, opts: FollowSweepO
   }
 }
 
-async function readJson(v: string): Promise<Record<string, unknown>> {
-  const text = v.startsWith('@') ? await readFile(v.slice(1), 'utf8') : v;
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new CliError(`--config is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function intArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
-  return n;
-}
-
-export function registerSweepCommands(
-  program: Command,
-  client: () => Client,
-  print: (v: unknown) => void,
-): void {
+export function registerSweepCommands(program: Command, client: () => Client): void {
   const sweeps = program.command('sweeps').description('Hyperparameter sweeps');
   sweeps
     .command('create')
@@ -155,7 +127,7 @@ export function registerSweepCommands(
         follow?: boolean;
         interval: number;
       }) => {
-        const body = (await readJson(o.config)) as unknown as FineTuningSweepCreate;
+        const body = (await jsonArg('config', o.config)) as unknown as FineTuningSweepCreate;
         body.base_job = {
           ...(body.base_job ?? {}),
           ...(o.trainingFile ? { training_file: o.trainingFile } : {}),
