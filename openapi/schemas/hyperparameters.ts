@@ -302,13 +302,13 @@ export const DEFAULT_HYPERPARAMETERS: ResolvedHyperparameters = {
   warmup_steps: 0, // steps of warm-up from 0 to the peak rate
   warmup_type: 'linear', // shape of the warm-up: linear | cosine
   lr_scheduler: 'linear', // after warm-up: constant | linear (to 0) | cosine (to 0) | reduce_on_plateau
-  reduce_on_plateau: { factor: 0.5, patience: 1, min_lr: 0, threshold: 1e-4 },
+  reduce_on_plateau: ReduceOnPlateauSchema.parse({}), // the schema's defaults, above
   gradient_accumulation_steps: 1, // micro-batches of batch_size per optimizer step
   gradient_checkpointing: false, // recompute activations in the backward pass (less memory, more time)
   max_grad_norm: 1, // clip the global gradient norm to this; null = no clipping
   dropout: 0, // dropout rate while training (never at evaluation)
   early_stopping: null, // { metric, patience, min_delta, restore_best } or null
-  sampling: { strategy: 'shuffle', weight_field: 'sample_weight' },
+  sampling: SamplingSchema.parse({}), // the schema's defaults, above
   batch_size_schedule: [], // [{ step, batch_size }]: batch size from `step` on (adaptive batch size)
   max_sequence_length: 256, // tokens per example after truncation
   eval_interval_steps: 50, // full validation pass every this many steps (and at the end)

@@ -2,7 +2,11 @@
  * Resolving every `auto` (and every omitted field) to a concrete value, with the reason for each.
  * Pure: the same request, data facts and model give the same result.
  */
-import type { Hyperparameters, ResolvedHyperparameters } from '../../../openapi/schemas/hyperparameters';
+import {
+  EarlyStoppingSchema,
+  type Hyperparameters,
+  type ResolvedHyperparameters,
+} from '../../../openapi/schemas/hyperparameters';
 import type { BaseModelInfo } from '../models';
 import { formatCount } from '../models';
 import type { Provider } from '../records';
@@ -234,14 +238,8 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     }
   }
 
-  const earlyStopping = h.early_stopping
-    ? {
-        metric: h.early_stopping.metric ?? 'valid_loss',
-        patience: h.early_stopping.patience ?? 3,
-        min_delta: h.early_stopping.min_delta ?? 0,
-        restore_best: h.early_stopping.restore_best ?? true,
-      }
-    : null;
+  // The contract's defaults for whatever the request left out of it.
+  const earlyStopping = h.early_stopping ? EarlyStoppingSchema.parse(h.early_stopping) : null;
 
   const hyperparameters: ResolvedHyperparameters = {
     ...FIXED_DEFAULTS,

@@ -5,7 +5,7 @@
 import type { Hyperparameters } from '../../../openapi/schemas/hyperparameters';
 import { ValidationError } from '../../errors';
 import type { FileFormat, Provider } from '../records';
-import { OPENAI_SUPPORTED } from './defaults';
+import { FIXED_DEFAULTS, OPENAI_SUPPORTED } from './defaults';
 
 export interface DataFacts {
   format: FileFormat;
@@ -102,7 +102,7 @@ export function checkRules(h: Hyperparameters, ctx: RuleContext): void {
     );
   }
   if (strategy === 'weighted' && !ctx.data.hasWeightField) {
-    const field = h.sampling?.weight_field ?? 'sample_weight';
+    const field = h.sampling?.weight_field ?? FIXED_DEFAULTS.sampling.weight_field;
     fail(
       'sampling.weight_field',
       `weighted sampling needs the weight field "${field}" (a non-negative number) on every training example`,

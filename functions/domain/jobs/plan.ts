@@ -9,7 +9,7 @@ import { ValidationError } from '../../errors';
 import type { BlobStore } from '../../ports/blobs';
 import type { FileStore } from '../../ports/store';
 import { everyExampleHasWeight } from '../files';
-import { resolveHyperparameters, type Resolution } from '../hyperparameters';
+import { FIXED_DEFAULTS, resolveHyperparameters, type Resolution } from '../hyperparameters';
 import type { BaseModelCatalog, BaseModelInfo } from '../models';
 import type { FileRecord, Provider, TenantId } from '../records';
 
@@ -113,7 +113,7 @@ export async function planJob(
   if (requested.sampling?.strategy === 'weighted') {
     hasWeightField = await everyExampleHasWeight(
       await deps.blobs.getStream(trainingFile.blobKey),
-      requested.sampling.weight_field ?? 'sample_weight',
+      requested.sampling.weight_field ?? FIXED_DEFAULTS.sampling.weight_field,
     );
   }
   const resolution = resolveHyperparameters({
