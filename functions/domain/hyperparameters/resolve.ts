@@ -136,74 +136,72 @@ export function countSteps(
   };
 }
 
-export function resolveHyperparameters(input: ResolveInput): Resolution {
-  const { requested: h, model, data, provider, prefix } = input;
-  checkRules(h, { provider, data, prefix, contextLength: model.contextLength });
-  const why: Record<string, string> = {};
-  const n = data.trainingExamples;
+/** A resolved value and why it is what it is. */
+interface Resolved<T> {
+  value: T;
+  why: string;
+}
 
-  const epochs =
-    h.n_epochs === undefined || h.n_epochs === 'auto'
-      ? autoEpochs(n)
-      : { value: h.n_epochs, why: 'requested' };
-  why.n_epochs = epochs.why;
+const isAuto = (v: unknown) => v === undefined || v === 'auto';
 
-  const seqLen =
-    h.max_sequence_length === undefined || h.max_sequence_length === 'auto'
-      ? model.contextLength
-      : h.max_sequence_length;
-  why.max_sequence_length =
-    h.max_sequence_length === undefined || h.max_sequence_length === 'auto'
-      ? `auto: the model's context length (${model.contextLength}, from ${model.source})`
-      : 'requested';
+function sequenceLength(h: Hyperparameters, model: BaseModelInfo): Resolved<number> {
+  if (!isAuto(h.max_sequence_length)) return { value: h.max_sequence_length as number, why: 'requested' };
+  return {
+    value: model.contextLength,
+    why: `auto: the model's context length (${model.contextLength}, from ${model.source})`,
+  };
+}
 
-  const checkpointing = h.gradient_checkpointing ?? FIXED_DEFAULTS.gradient_checkpointing;
-  const batch =
-    h.batch_size === undefined || h.batch_size === 'auto'
-      ? autoBatchSize(n, model, provider, seqLen, checkpointing)
-      : { value: h.batch_size, why: 'requested' };
-  why.batch_size = batch.why;
-
-  const accumulation = h.gradient_accumulation_steps ?? FIXED_DEFAULTS.gradient_accumulation_steps;
-  const schedule = h.batch_size_schedule ?? [];
-  const planned = countSteps(n, epochs.value, batch.value, accumulation, schedule);
-  const steps = capSteps(planned, h.max_steps ?? null);
-  why.max_steps = steps.maxStepsWhy;
-  if (steps.totalSteps < planned.totalSteps) why.n_epochs += `; max_steps ends training sooner`;
-  checkStepRules(h, steps.totalSteps, steps.why, prefix);
-
-  let warmup = 0;
-  if (typeof h.warmup_steps === 'number') {
-    warmup = h.warmup_steps;
-    why.warmup_steps = 'requested';
-  } else if (typeof h.warmup_ratio === 'number') {
-    warmup = Math.round(h.warmup_ratio * steps.totalSteps);
-    why.warmup_steps = `warmup_ratio ${h.warmup_ratio} × ${steps.totalSteps} total steps, rounded`;
-  } else {
-    why.warmup_steps = 'default: no warm-up';
+function warmupSteps(h: Hyperparameters, totalSteps: number): Resolved<number> {
+  if (typeof h.warmup_steps === 'number') return { value: h.warmup_steps, why: 'requested' };
+  if (typeof h.warmup_ratio === 'number') {
+    return {
+      value: Math.round(h.warmup_ratio * totalSteps),
+      why: `warmup_ratio ${h.warmup_ratio} × ${totalSteps} total steps, rounded`,
+    };
   }
+  return { value: 0, why: 'default: no warm-up' };
+}
 
-  let learningRate: number;
-  let multiplier: number;
+/** The peak rate is learning_rate × learning_rate_multiplier: an absolute rate fixes the multiplier at 1. */
+function learningRate(
+  h: Hyperparameters,
+  model: BaseModelInfo,
+): { learningRate: number; multiplier: number; why: Record<string, string> } {
   if (typeof h.learning_rate === 'number') {
-    learningRate = h.learning_rate;
-    multiplier = 1;
-    why.learning_rate = 'requested (absolute; the multiplier is 1)';
-    why.learning_rate_multiplier = 'fixed at 1 because learning_rate was given';
-  } else {
-    multiplier = typeof h.learning_rate_multiplier === 'number' ? h.learning_rate_multiplier : 1;
-    learningRate = model.defaultLearningRate;
-    why.learning_rate_multiplier =
-      typeof h.learning_rate_multiplier === 'number'
-        ? 'requested'
-        : 'auto: 1 (the base model default rate as is)';
-    why.learning_rate =
-      `auto: the base model's default ${model.defaultLearningRate} (${model.learningRateSource}); ` +
-      `the peak rate is learning_rate × learning_rate_multiplier = ${+(learningRate * multiplier).toPrecision(6)}`;
+    return {
+      learningRate: h.learning_rate,
+      multiplier: 1,
+      why: {
+        learning_rate: 'requested (absolute; the multiplier is 1)',
+        learning_rate_multiplier: 'fixed at 1 because learning_rate was given',
+      },
+    };
   }
+  const multiplier = typeof h.learning_rate_multiplier === 'number' ? h.learning_rate_multiplier : 1;
+  return {
+    learningRate: model.defaultLearningRate,
+    multiplier,
+    why: {
+      learning_rate_multiplier:
+        typeof h.learning_rate_multiplier === 'number'
+          ? 'requested'
+          : 'auto: 1 (the base model default rate as is)',
+      learning_rate:
+        `auto: the base model's default ${model.defaultLearningRate} (${model.learningRateSource}); ` +
+        `the peak rate is learning_rate × learning_rate_multiplier = ${+(model.defaultLearningRate * multiplier).toPrecision(6)}`,
+    },
+  };
+}
 
+/** How often the run evaluates, checkpoints and reports metrics, scaled to its length. */
+function intervals(
+  h: Hyperparameters,
+  steps: { totalSteps: number; stepsPerEpoch: number },
+  hasValidation: boolean,
+): { evalEvery: number; checkpointEvery: number; metricsEvery: number; why: Record<string, string> } {
   const total = steps.totalSteps;
-  const hasValidation = data.validationExamples !== null;
+  const why: Record<string, string> = {};
   let evalEvery: number;
   if (typeof h.eval_interval_steps === 'number') {
     evalEvery = h.eval_interval_steps;
@@ -228,32 +226,62 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
   why.metrics_interval_steps = h.metrics_interval_steps
     ? 'requested'
     : `default: every ${metricsEvery} steps (at most 10, about 100 reports per run)`;
+  return { evalEvery, checkpointEvery, metricsEvery, why };
+}
+
+export function resolveHyperparameters(input: ResolveInput): Resolution {
+  const { requested: h, model, data, provider, prefix } = input;
+  checkRules(h, { provider, data, prefix, contextLength: model.contextLength });
+  const why: Record<string, string> = {};
+  const n = data.trainingExamples;
+
+  const epochs = isAuto(h.n_epochs) ? autoEpochs(n) : { value: h.n_epochs as number, why: 'requested' };
+  why.n_epochs = epochs.why;
+  const seqLen = sequenceLength(h, model);
+  why.max_sequence_length = seqLen.why;
+  const checkpointing = h.gradient_checkpointing ?? FIXED_DEFAULTS.gradient_checkpointing;
+  const batch = isAuto(h.batch_size)
+    ? autoBatchSize(n, model, provider, seqLen.value, checkpointing)
+    : { value: h.batch_size as number, why: 'requested' };
+  why.batch_size = batch.why;
+
+  const accumulation = h.gradient_accumulation_steps ?? FIXED_DEFAULTS.gradient_accumulation_steps;
+  const schedule = h.batch_size_schedule ?? [];
+  const planned = countSteps(n, epochs.value, batch.value, accumulation, schedule);
+  const steps = capSteps(planned, h.max_steps ?? null);
+  why.max_steps = steps.maxStepsWhy;
+  if (steps.totalSteps < planned.totalSteps) why.n_epochs += `; max_steps ends training sooner`;
+  checkStepRules(h, steps.totalSteps, steps.why, prefix);
+
+  const warmup = warmupSteps(h, steps.totalSteps);
+  why.warmup_steps = warmup.why;
+  const rate = learningRate(h, model);
+  Object.assign(why, rate.why);
+  const every = intervals(h, steps, data.validationExamples !== null);
+  Object.assign(why, every.why);
   why.seed = 'the job seed (request `seed`, or drawn at random when omitted)';
   if (provider === 'openai') {
     // The OpenAI dispatcher sends only explicit values; OpenAI resolves each auto itself.
     for (const k of ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const) {
-      if (h[k] === undefined || h[k] === 'auto')
+      if (isAuto(h[k]))
         why[k] =
           `${why[k]}; an estimate: OpenAI resolves auto itself and the job mirrors its value once it runs`;
     }
   }
 
-  // The contract's defaults for whatever the request left out of it.
-  const earlyStopping = h.early_stopping ? EarlyStoppingSchema.parse(h.early_stopping) : null;
-
   const hyperparameters: ResolvedHyperparameters = {
     ...FIXED_DEFAULTS,
     n_epochs: epochs.value,
     batch_size: batch.value,
-    learning_rate_multiplier: multiplier,
-    learning_rate: learningRate,
+    learning_rate_multiplier: rate.multiplier,
+    learning_rate: rate.learningRate,
     optimizer: h.optimizer ?? FIXED_DEFAULTS.optimizer,
     momentum: h.momentum ?? FIXED_DEFAULTS.momentum,
     beta1: h.beta1 ?? FIXED_DEFAULTS.beta1,
     beta2: h.beta2 ?? FIXED_DEFAULTS.beta2,
     epsilon: h.epsilon ?? FIXED_DEFAULTS.epsilon,
     weight_decay: h.weight_decay ?? FIXED_DEFAULTS.weight_decay,
-    warmup_steps: warmup,
+    warmup_steps: warmup.value,
     warmup_type: h.warmup_type ?? FIXED_DEFAULTS.warmup_type,
     lr_scheduler: h.lr_scheduler ?? FIXED_DEFAULTS.lr_scheduler,
     reduce_on_plateau: { ...FIXED_DEFAULTS.reduce_on_plateau, ...h.reduce_on_plateau },
@@ -261,23 +289,27 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     gradient_checkpointing: checkpointing,
     max_grad_norm: h.max_grad_norm === undefined ? FIXED_DEFAULTS.max_grad_norm : h.max_grad_norm,
     dropout: h.dropout ?? FIXED_DEFAULTS.dropout,
-    early_stopping: earlyStopping,
+    // The contract's defaults for whatever the request left out of it.
+    early_stopping: h.early_stopping ? EarlyStoppingSchema.parse(h.early_stopping) : null,
     sampling: { ...FIXED_DEFAULTS.sampling, ...h.sampling },
     batch_size_schedule: schedule,
-    max_sequence_length: seqLen,
+    max_sequence_length: seqLen.value,
     max_steps: h.max_steps ?? FIXED_DEFAULTS.max_steps,
-    eval_interval_steps: evalEvery,
-    checkpoint_interval_steps: checkpointEvery,
+    eval_interval_steps: every.evalEvery,
+    checkpoint_interval_steps: every.checkpointEvery,
     keep_checkpoints: h.keep_checkpoints ?? FIXED_DEFAULTS.keep_checkpoints,
-    metrics_interval_steps: metricsEvery,
+    metrics_interval_steps: every.metricsEvery,
     seed: input.seed,
   };
   return {
     hyperparameters,
     explanations: why,
     stepsPerEpoch: steps.stepsPerEpoch,
-    totalSteps: total,
-    examplesSeen: Math.min(n * epochs.value, examplesInSteps(total, batch.value, accumulation, schedule)),
+    totalSteps: steps.totalSteps,
+    examplesSeen: Math.min(
+      n * epochs.value,
+      examplesInSteps(steps.totalSteps, batch.value, accumulation, schedule),
+    ),
   };
 }
 
