@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { FoundAdapter } from './adapters';
+import { boundBufferPool, type BufferManagerLike, type BufferPoolBound } from './buffer-pool';
 import type { GpuDevice } from './dawn';
 import { installWebGpuKernels } from './kernels';
 
@@ -18,6 +19,8 @@ export interface WebGpuSession {
   /** Uncaptured device errors so far (shader compilation, validation): any one means wrong results. */
   errors: string[];
   kernels: string[];
+  /** The bound on tfjs's buffer pool (./buffer-pool.ts). */
+  pool: BufferPoolBound;
 }
 
 let active: WebGpuSession | undefined;
@@ -58,6 +61,7 @@ export async function initWebGpuBackend(
   // tfjs never looks at WebGPU validation errors: a pipeline that fails to compile or a buffer past
   // a device limit just yields zeros. Every read of a tensor (each training step reads its loss)
   // fails instead once the device has reported one, so a job stops rather than train on garbage.
+  const pool = boundBufferPool((backend as unknown as { bufferManager: BufferManagerLike }).bufferManager);
   const read = backend.read.bind(backend);
   backend.read = async (dataId: object) => {
     const values = await read(dataId);
@@ -71,7 +75,7 @@ export async function initWebGpuBackend(
   // the model runs on the GPU, which is what the fidelity tests check.
   tf.env().set('WEBGPU_CPU_FORWARD', false);
   const kernels = installWebGpuKernels();
-  active = { device, errors, kernels };
+  active = { device, errors, kernels, pool };
   return active;
 }
 

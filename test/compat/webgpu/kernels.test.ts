@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebGpuDeviceError } from '../../../runner/webgpu';
+import { createModel, parseModelConfig } from '../../../runner/model';
+import { lossSum } from '../../../runner/train/loss';
+import { webGpuSession, WebGpuDeviceError } from '../../../runner/webgpu';
 import { deviceErrors, useWebGpu } from './setup';
 
 const webgpu = await useWebGpu('test/compat/webgpu kernels');
@@ -64,6 +66,64 @@ describe.skipIf(!webgpu)('WebGPU kernel fixes', () => {
     expect((await got.data())[0]).toBeCloseTo(expected[0], 3);
     got.dispose();
   });
+
+  it('GPU memory stays bounded when batch lengths vary (tfjs kept every freed buffer, by exact size, forever)', async () => {
+    const config = parseModelConfig({
+      model_type: 'gpt2',
+      vocab_size: 64,
+      n_positions: 64,
+      n_embd: 32,
+      n_layer: 2,
+      n_head: 4,
+    });
+    const lengths = Array.from({ length: 8 }, (_, i) => 8 + ((i * 13) % 50));
+    const batch = (T: number) => ({
+      ids: tf.tensor2d(
+        Int32Array.from({ length: 4 * T }, (_, i) => (i * 5) % 64),
+        [4, T],
+        'int32',
+      ),
+      targets: tf.tensor2d(
+        Int32Array.from({ length: 4 * T }, (_, i) => (i * 3) % 64),
+        [4, T],
+        'int32',
+      ),
+      mask: tf.ones([4, T]) as tf.Tensor2D,
+    });
+    const losses = async () => {
+      const model = createModel(config, { seed: 5 });
+      const out: number[] = [];
+      const allocated: number[] = [];
+      for (const T of lengths) {
+        const t = batch(T);
+        const { value, grads } = tf.variableGrads(
+          () => lossSum(model, t, { training: false }).loss,
+          [...model.weights.values()],
+        );
+        out.push((await value.data())[0]);
+        tf.dispose([value, ...Object.values(grads), t.ids, t.targets, t.mask]);
+        allocated.push((tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU ?? 0);
+      }
+      model.dispose();
+      return { out, allocated };
+    };
+    await tf.setBackend('cpu');
+    const cpu = await losses();
+    await tf.setBackend('webgpu');
+    const pool = webGpuSession()!.pool;
+    const floor = pool.floorBytes;
+    pool.floorBytes = 0; // bound at twice the peak in use, however small this model is
+    try {
+      const gpu = await losses();
+      expect(pool.trims).toBeGreaterThan(0);
+      for (const bytes of gpu.allocated) expect(bytes).toBeLessThanOrEqual(2 * pool.peakUsedBytes);
+      gpu.out.forEach((l, i) =>
+        expect(Math.abs(l - cpu.out[i]) / cpu.out[i], `T=${lengths[i]}`).toBeLessThan(1e-5),
+      );
+    } finally {
+      pool.floorBytes = floor;
+    }
+  }, 180_000);
 
   it('a device error (here a shader that does not compile) fails the next read instead of reading zeros', async () => {
     const x = tf.tensor1d([1, 2, 3, 4]);
