@@ -1,6 +1,7 @@
 /**
  * The HTTP API: routes from the contract in openapi/ whose handlers call the domain. Middleware
- * order: auth (tenant) → body limit → Idempotency-Key → route validators (zod) → handler. One
+ * order: request id and access log → auth (tenant) → body limit → Idempotency-Key → route
+ * validators (zod) → handler. One
  * onError renders every failure as the OpenAI error envelope. The routes come in groups loaded on
  * their first request (route-groups.ts says why); the main app holds only the middleware.
  */
@@ -11,6 +12,7 @@ import type { ApiEnv } from './env';
 import { envelope, errorHandler } from './errors';
 import { bearerAuth } from './middleware/auth';
 import { limitBody } from './middleware/body-limit';
+import { requestLog } from './middleware/request-log';
 import { idempotency } from './middleware/idempotency';
 import { routeGroups, type RouteGroup } from './route-groups';
 
@@ -34,6 +36,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     });
   app.onError(onError);
   app.notFound(notFound);
+  app.use('*', requestLog(ctx.logger));
 
   const auth = bearerAuth(ctx.stores.apiKeys);
   const directUploadLimit = limitBody(ctx.config.maxDirectUploadBytes + MULTIPART_OVERHEAD_BYTES);

@@ -51,6 +51,8 @@ export const DEFAULT_API_CONFIG: ApiConfig = {
 export interface AppLogger {
   error(message: string, detail?: Record<string, unknown>): void;
   warn(message: string, detail?: Record<string, unknown>): void;
+  /** The access log (one line per request) and other routine lines. */
+  info(message: string, detail?: Record<string, unknown>): void;
 }
 
 export interface AppDeps {
@@ -97,4 +99,5 @@ export interface ProviderWebhookDeps {
 export const consoleLogger: AppLogger = {
   error: (message, detail) => console.error(JSON.stringify({ level: 'error', message, ...detail })),
   warn: (message, detail) => console.warn(JSON.stringify({ level: 'warn', message, ...detail })),
+  info: (message, detail) => console.log(JSON.stringify({ level: 'info', message, ...detail })),
 };

@@ -52,11 +52,15 @@ const INTERNAL = {
   code: 'internal_error',
 } as const;
 
+/** The request's id (middleware/request-log.ts) on every error line, to find it from a client's report. */
+const requestIdOf = (c: Context): string | null => (c.var as { requestId?: string }).requestId ?? null;
+
 export function errorHandler(logger: AppLogger) {
   return (err: Error, c: Context) => {
     if (err instanceof ApiError) {
       if (err.status >= 500)
         logger.error('request failed upstream', {
+          request_id: requestIdOf(c),
           path: c.req.path,
           code: err.code,
           cause: String(err.cause ?? err.message),
@@ -77,7 +81,12 @@ export function errorHandler(logger: AppLogger) {
           param: err.param,
           code: err.code,
         });
-      logger.error('unmapped error', { path: c.req.path, code: err.code, error: err.stack ?? String(err) });
+      logger.error('unmapped error', {
+        request_id: requestIdOf(c),
+        path: c.req.path,
+        code: err.code,
+        error: err.stack ?? String(err),
+      });
       return envelope(c, 500, INTERNAL);
     }
     if (err instanceof HTTPException && err.status < 500) {
@@ -94,6 +103,7 @@ export function errorHandler(logger: AppLogger) {
       });
     }
     logger.error('unhandled error', {
+      request_id: requestIdOf(c),
       path: c.req.path,
       method: c.req.method,
       error: err.stack ?? String(err),

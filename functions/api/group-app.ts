@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ErrorHandler, NotFoundHandler } from 'hono';
+import { routePath } from 'hono/route';
 import type { ApiEnv } from './env';
 import { validationErrorFrom } from './errors';
 
@@ -24,9 +25,13 @@ export function groupApp(handlers: {
   app.notFound(handlers.notFound);
   app.use('*', async (c, next) => {
     for (const [name, value] of Object.entries(forwardedVariables.get(c.req.raw) ?? {})) {
-      c.set(name as keyof ApiEnv['Variables'], value);
+      c.set(name as keyof ApiEnv['Variables'], value as never);
     }
     await next();
+    // The pattern that matched (`/v1/files/:file_id`), for the main app's access log.
+    const route = routePath(c, -1);
+    const seen = c.get('requestLog');
+    if (seen && route && route !== '*') seen.route = route;
   });
   return app;
 }

@@ -32,11 +32,12 @@ export function presentFile(f: FileRecord): FileObject {
     object: 'file',
     bytes: f.bytes,
     created_at: f.createdAt,
-    expires_at: null,
+    // OpenAI leaves these out when unset rather than sending null.
+    ...(f.expiresAt !== undefined ? { expires_at: f.expiresAt } : {}),
     filename: f.filename,
     purpose: f.purpose,
     status: f.status,
-    status_details: f.statusDetails ?? null,
+    ...(f.statusDetails !== undefined ? { status_details: f.statusDetails } : {}),
     format: f.format ?? null,
     example_count: f.exampleCount ?? null,
     token_count: f.tokenCount ?? null,
@@ -114,7 +115,8 @@ export function presentEvent(e: JobEventRecord) {
     level: e.level,
     message: e.message,
     type: e.type,
-    data: e.data ?? null,
+    // OpenAI's events always carry an object: a message event's is empty.
+    data: e.data ?? {},
   };
 }
 
@@ -141,8 +143,7 @@ export function presentList<R, O extends { id: string }>(page: Page<R>, map: (r:
     object: 'list' as const,
     data,
     has_more: page.hasMore,
-    first_id: data[0]?.id ?? null,
-    last_id: data[data.length - 1]?.id ?? null,
+    ...(data.length ? { first_id: data[0].id, last_id: data[data.length - 1].id } : {}),
   };
 }
 

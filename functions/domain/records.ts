@@ -30,6 +30,11 @@ export interface FileRecord {
   bytes: number;
   purpose: string; // 'fine-tune' | 'fine-tune-results' | …
   createdAt: number;
+  /**
+   * When the file expires (`expires_after`): hidden from then on, deleted with its bytes by the
+   * reconciler. Not the table's TTL attribute: the item must outlive its bytes' deletion.
+   */
+  expiresAt?: number;
   /** `processed` once validated; `error` when validation failed (the file cannot start a job). */
   status: FileObject['status'];
   statusDetails?: string;
@@ -59,6 +64,8 @@ export interface UploadRecord {
   /** The S3 multipart upload id. */
   multipartId: string;
   fileId?: string;
+  /** `expires_after.seconds` for the File the upload creates. */
+  fileExpiresAfterSeconds?: number;
 }
 
 export interface JobError {

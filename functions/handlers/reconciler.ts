@@ -2,8 +2,10 @@
  * Lambda entry point: the reconciler, every few minutes (infra/aws/constructs/events.ts). Repairs
  * what events missed: Batch jobs whose state-change events were lost or whose submission failed
  * (`reconcileBatchJobs`), OpenAI jobs, whose state is polled (`pollMirroredJobs`), transitions whose
- * event or outbox entry a crash cut off (`repairRecentFollowUps`); and it advances every active
- * sweep (`tickSweeps`: evaluations reported since the last pass, pruning, new trials).
+ * event or outbox entry a crash cut off (`repairRecentFollowUps`); it deletes files past their
+ * `expires_after` with their bytes (`deleteExpiredFiles`: the table's TTL cannot reach S3); and
+ * it advances every active sweep (`tickSweeps`: evaluations reported since the last pass,
+ * pruning, new trials).
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import type { Context, ScheduledEvent } from 'aws-lambda';
@@ -13,6 +15,7 @@ import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { batchDispatcher } from '../adapters/batch/dispatcher';
 import { DynamoSweepStore } from '../adapters/dynamodb';
 import { pollMirroredJobs, reconcileBatchJobs, submitUnsubmittedJobs } from '../domain/dispatch';
+import { deleteExpiredFiles } from '../domain/files';
 import { timeSortedIds } from '../domain/ids';
 import { failAbandonedCreations, repairRecentFollowUps } from '../domain/lifecycle';
 import { modelCatalog } from '../domain/models';
@@ -58,6 +61,8 @@ const ABANDONED_CREATION_MS = 10 * 60_000;
 const RESULT_GRACE_MS = 10 * 60_000;
 /** A queued Batch or OpenAI job with no provider id this long after queuing had its submit lost: submit again. */
 const SUBMIT_RETRY_AFTER_MS = 5 * 60_000;
+/** Expired files deleted per pass; the rest wait for the next (they are hidden meanwhile). */
+const EXPIRED_FILES_PER_PASS = 500;
 
 export async function handler(_event: ScheduledEvent, context: Context) {
   obs.begin(context);
@@ -76,6 +81,9 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       : [];
     const repaired = await repairRecentFollowUps(deps, { windowMs: REPAIR_WINDOW_MS });
     const abandoned = await failAbandonedCreations(deps, { afterMs: ABANDONED_CREATION_MS });
+    const expiredFiles = (
+      await deleteExpiredFiles({ stores, blobs, clock: systemClock }, { limit: EXPIRED_FILES_PER_PASS })
+    ).length;
     const sweeps = await tickSweeps(sweepDeps);
     const changed = Object.keys(batchReport.outcomes).length + Object.keys(openAiReport).length;
     obs.count(Metric.JobsReconciled, changed);
@@ -85,9 +93,18 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       openAiResubmitted,
       repaired,
       abandoned,
+      expiredFiles,
       sweeps,
     });
-    return { batch: batchReport, openai: openAiReport, openAiResubmitted, repaired, abandoned, sweeps };
+    return {
+      batch: batchReport,
+      openai: openAiReport,
+      openAiResubmitted,
+      repaired,
+      abandoned,
+      expiredFiles,
+      sweeps,
+    };
   } catch (err) {
     obs.logger.error('reconcile failed', err as Error);
     throw err;

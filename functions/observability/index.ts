@@ -58,6 +58,7 @@ export function appLogger(logger: Logger) {
   return {
     error: (message: string, detail?: Record<string, unknown>) => logger.error(message, { ...detail }),
     warn: (message: string, detail?: Record<string, unknown>) => logger.warn(message, { ...detail }),
+    info: (message: string, detail?: Record<string, unknown>) => logger.info(message, { ...detail }),
   };
 }
 

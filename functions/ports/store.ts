@@ -37,10 +37,15 @@ export interface ApiKeyStore {
 
 export interface FileStore {
   put(file: FileRecord): Promise<void>;
-  /** Undefined when absent, deleted, or another tenant's. */
+  /** Undefined when absent, deleted, expired, or another tenant's. */
   get(tenantId: TenantId, id: string): Promise<FileRecord | undefined>;
-  /** Newest first. */
-  list(tenantId: TenantId, opts: ListOptions & { purpose?: string }): Promise<Page<FileRecord>>;
+  /** Newest first (`order: 'asc'`: oldest first); deleted and expired files left out. */
+  list(
+    tenantId: TenantId,
+    opts: ListOptions & { purpose?: string; order?: 'asc' | 'desc' },
+  ): Promise<Page<FileRecord>>;
+  /** Files whose `expiresAt` has passed and that are not deleted yet, soonest expired first. */
+  listExpired(nowSeconds: number, limit: number): Promise<FileRecord[]>;
   markDeleted(tenantId: TenantId, id: string): Promise<void>;
 }
 

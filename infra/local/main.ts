@@ -4,6 +4,7 @@
  */
 import { buildDashboard, type BuiltDashboard } from '../../dashboard/build';
 import { parseLocalConfig } from './config';
+import { localLogger } from './logger';
 import { startLocalStack } from './stack';
 
 const t0 = performance.now();
@@ -15,24 +16,30 @@ try {
   process.exit(2);
 }
 
+const logger = localLogger();
+// Whatever escapes goes through the logger too (one JSON line with the stack), then ends the process.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+  process.on(event, (err: unknown) => {
+    logger.error(event, { error: (err as Error)?.stack ?? String(err) });
+    process.exit(1);
+  });
+
 // The dashboard is built from source on every start (esbuild, a few hundred ms), so it always
 // matches the code and no built file is kept in git. Without it the API still starts.
 let dashboard: BuiltDashboard | undefined;
 try {
   dashboard = await buildDashboard();
 } catch (err) {
-  console.error(`The dashboard could not be built, serving the API only: ${(err as Error).message}`);
+  logger.warn('the dashboard could not be built, serving the API only', { error: (err as Error).message });
 }
 
-const stack = await startLocalStack(config, { dashboard }).catch((err: unknown) => {
+const stack = await startLocalStack(config, { dashboard, logger }).catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException;
-  const message =
-    e.code === 'EADDRINUSE'
-      ? `Port ${config.port} is in use; set PORT to another port.`
-      : e.message?.startsWith('The data directory')
-        ? `${e.message} Stop it, or set TUNEPLANE_DATA_DIR to another directory.`
-        : (e.stack ?? String(e));
-  console.error(message);
+  // What a user can fix is said plainly; anything else goes through the logger, stack and all.
+  if (e.code === 'EADDRINUSE') console.error(`Port ${config.port} is in use; set PORT to another port.`);
+  else if (e.message?.startsWith('The data directory'))
+    console.error(`${e.message} Stop it, or set TUNEPLANE_DATA_DIR to another directory.`);
+  else logger.error('the stack failed to start', { error: e.stack ?? String(e) });
   process.exit(1);
 });
 
@@ -67,7 +74,7 @@ async function shutdown(signal: string): Promise<void> {
     console.log('Stopped.');
     process.exit(0);
   } catch (err) {
-    console.error(err);
+    logger.error('the stack failed to stop cleanly', { error: (err as Error).stack ?? String(err) });
     process.exit(1);
   }
 }

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { createApp } from '../../functions/api/app';
+import type { AppLogger } from '../../functions/api/deps';
 import { DynamoSweepStore, createDynamoStores } from '../../functions/adapters/dynamodb';
 import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { createTable } from '../../functions/adapters/dynamodb/create-table';
@@ -20,6 +21,7 @@ import { withDashboard } from './dashboard';
 import { ensureLocalApiKey } from './api-key';
 import { registerBaseModels } from './base-models';
 import { serveApi } from './http-server';
+import { localLogger } from './logger';
 import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedServices } from './services';
 import { createLocalWorkers } from './workers';
@@ -41,12 +43,15 @@ export interface LocalStack {
 export interface LocalStackOptions {
   /** A built dashboard to serve at `/` (dashboard/build.ts); the API alone without it. */
   dashboard?: BuiltDashboard;
+  /** Where the stack's lines go (JSON, Powertools); a fresh local logger by default. */
+  logger?: AppLogger;
 }
 
 export async function startLocalStack(
   config: LocalConfig,
   opts: LocalStackOptions = {},
 ): Promise<LocalStack> {
+  const logger = opts.logger ?? localLogger();
   const unlock = await lockDataDir(config.dataDir);
   const services = await startEmbeddedServices({
     dynamoDir: path.join(config.dataDir, 'dynamodb'),
@@ -89,7 +94,7 @@ export async function startLocalStack(
         TUNEPLANE_DYNAMODB_ENDPOINT: services.dynamodbEndpoint,
         TUNEPLANE_S3_ENDPOINT: services.s3Endpoint,
       },
-      log: (line) => console.log(line),
+      logger,
     });
     // The sweep controller: a pass per sweep on API changes, and over every active sweep each second.
     const sweepStore = new DynamoSweepStore({ doc: clients.doc, table: config.table, clock });
@@ -104,7 +109,7 @@ export async function startLocalStack(
         defaultProvider: 'local',
         sweeps: sweepStore,
       },
-      { intervalMs: 1000, onError: (err) => console.log(`sweep controller: ${(err as Error).message}`) },
+      { intervalMs: 1000, onError: (err) => logger.error('sweep controller failed', { error: String(err) }) },
     );
     const app = createApp({
       sweeps: { store: sweepStore, onChange: (id) => sweepWorker.kick(id) },
@@ -115,6 +120,7 @@ export async function startLocalStack(
       dispatchers: workers.dispatchers,
       webhooks: workers.webhooks,
       providers: workers.providers,
+      logger,
     });
 
     const fetch = opts.dashboard ? withDashboard((req) => app.fetch(req), opts.dashboard) : app.fetch;

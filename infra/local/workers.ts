@@ -4,7 +4,9 @@
  *    process (at most `maxConcurrentJobs`); its exits go through the domain (retry, fail);
  *  - the webhook delivery worker, nudged after every outbox write;
  *  - OpenAI mirroring by polling, when an OpenAI key is configured;
- *  - recovery at start: local jobs left queued or running by a previous run are started again.
+ *  - recovery at start: local jobs left queued or running by a previous run are started again;
+ *  - files past their `expires_after` deleted with their bytes, at start and every minute
+ *    (dynalite has no TTL; the store already hides them).
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -15,7 +17,7 @@ import { localDispatcher, type LocalDispatcher } from '../../functions/adapters/
 import { openAiDispatcher } from '../../functions/adapters/openai/dispatcher';
 import { createDynamoWebhookStores } from '../../functions/adapters/dynamodb/webhooks';
 import type { TableContext } from '../../functions/adapters/dynamodb/table';
-import type { ProviderWebhookDeps, WebhookApiDeps } from '../../functions/api/deps';
+import type { AppLogger, ProviderWebhookDeps, WebhookApiDeps } from '../../functions/api/deps';
 import {
   onRunnerExit,
   pollMirroredJobs,
@@ -23,6 +25,7 @@ import {
   submitUnsubmittedJobs,
   type DispatchDeps,
 } from '../../functions/domain/dispatch';
+import { deleteExpiredFiles } from '../../functions/domain/files';
 import { failAbandonedCreations } from '../../functions/domain/lifecycle';
 import { aesGcmSecretBox, createWebhookEngine, startWebhookWorker } from '../../functions/domain/webhooks';
 import type { Dispatcher } from '../../functions/ports/dispatcher';
@@ -34,6 +37,8 @@ import type { LocalConfig } from './config';
 
 /** Three interruptions in a row without a new checkpoint fail a local job, as do 72 h of interruptions. */
 const INTERRUPTION_POLICY = { maxAttempts: 3, maxWallMs: 72 * 3_600_000 };
+/** How often expired files are deleted. */
+const EXPIRY_INTERVAL_MS = 60_000;
 
 export interface LocalWorkers {
   /** Stores whose outbox nudges the webhook worker on every write. */
@@ -55,7 +60,8 @@ export interface WorkerInputs {
   clock: Clock;
   /** Environment that points a runner process at this stack's DynamoDB and S3. */
   runnerEnv: Record<string, string>;
-  log: (line: string) => void;
+  /** JSON lines: what the workers did (info) and what went wrong (error, with the cause). */
+  logger: AppLogger;
 }
 
 /** The key that seals webhook secrets at rest: made once, kept in the data dir. */
@@ -96,7 +102,7 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
   );
   const worker = startWebhookWorker(engine, {
     intervalMs: 1000,
-    onError: (err) => inp.log(`webhook worker: ${(err as Error).message}`),
+    onError: (err) => inp.logger.error('webhook worker failed', { error: String(err) }),
   });
   kick = () => worker.kick();
 
@@ -116,11 +122,17 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
     onExit: async (exit) => {
       const outcome = await onRunnerExit(deps, exit, (job) => local.submit(job), INTERRUPTION_POLICY);
       if (outcome !== 'ignored')
-        inp.log(`job ${exit.jobId}: runner exited (${exit.code ?? exit.signal}), ${outcome}`);
+        inp.logger.info('runner exited', {
+          job_id: exit.jobId,
+          code: exit.code,
+          signal: exit.signal,
+          outcome,
+        });
     },
     onOutput: (jobId, stream, chunk) => {
       if (config.runnerLogs)
-        for (const line of chunk.split('\n')) if (line) inp.log(`[${jobId} ${stream}] ${line}`);
+        for (const line of chunk.split('\n'))
+          if (line) inp.logger.info('runner output', { job_id: jobId, stream, line });
     },
   });
 
@@ -137,10 +149,16 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
     const poll = () =>
       void pollMirroredJobs(deps, openai, 'openai')
         .then(() => submitUnsubmittedJobs(deps, { openai }, 'openai', { afterMs: 5 * 60_000 }))
-        .catch((err) => inp.log(`openai poll: ${(err as Error).message}`));
+        .catch((err) => inp.logger.error('openai poll failed', { error: String(err) }));
     openAiPoll = setInterval(poll, config.openai.pollIntervalMs);
     openAiPoll.unref();
   }
+
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const deleteExpired = () =>
+    deleteExpiredFiles({ stores, blobs: inp.blobs, clock }, { limit: 500 }).catch((err) =>
+      inp.logger.error('file expiry failed', { error: String(err) }),
+    );
 
   return {
     stores,
@@ -153,10 +171,14 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
       // Jobs a previous run left half-created (validating_files) fail, saying why; those created
       // since this boot (a request in flight right now) are not touched.
       await failAbandonedCreations(deps, { afterMs: clock.nowMs() - bootMs + 1000 });
+      await deleteExpired();
+      expiryTimer = setInterval(() => void deleteExpired(), EXPIRY_INTERVAL_MS);
+      expiryTimer.unref();
       return recoverLocalJobs(deps, (job) => local.submit(job));
     },
     async stop() {
       if (openAiPoll) clearInterval(openAiPoll);
+      if (expiryTimer) clearInterval(expiryTimer);
       await local.shutdown();
       await worker.stop();
     },

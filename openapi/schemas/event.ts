@@ -9,7 +9,9 @@ export const JobEventSchema = z
     level: z.enum(['info', 'warn', 'error']),
     message: z.string(),
     type: z.enum(['message', 'metrics']),
-    data: z.record(z.string(), z.unknown()).nullable(),
+    data: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'Metrics of a metrics event; an empty object for a message event.' }),
   })
   .openapi('FineTuningJobEvent');
 

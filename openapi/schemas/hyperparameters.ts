@@ -132,10 +132,12 @@ export const HyperparametersSchema = z
         ),
       ),
     learning_rate_multiplier: z
-      .union([auto, z.number().gt(0).max(100)])
+      .union([auto, z.number().gt(0)])
       .optional()
       .openapi(
-        d("Scales the base model's default learning rate (OpenAI's knob). Exclusive with learning_rate."),
+        d(
+          "Scales the base model's default learning rate (OpenAI's knob). Exclusive with learning_rate. No upper bound (OpenAI has none) beyond the trainer's float32 range: the peak rate must stay below 3.4e38.",
+        ),
       ),
     learning_rate: z
       .union([auto, z.number().gt(0).max(1)])

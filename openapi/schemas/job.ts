@@ -28,7 +28,7 @@ export const LegacyHyperparametersSchema = z
   .strictObject({
     n_epochs: autoOr(z.int().min(1).max(50)).optional(),
     batch_size: autoOr(z.int().min(1).max(256)).optional(),
-    learning_rate_multiplier: autoOr(z.number().gt(0).max(100)).optional(),
+    learning_rate_multiplier: autoOr(z.number().gt(0)).optional(),
   })
   .openapi('LegacyHyperparameters');
 
@@ -53,16 +53,17 @@ export const JobCreateSchema = z
     /** Deprecated by OpenAI in favour of `method`; accepted when `method` does not also set hyperparameters. */
     hyperparameters: LegacyHyperparametersSchema.optional(),
     method: MethodRequestSchema.optional(),
-    suffix: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "-", "_" and "." only')
-      .nullable()
-      .optional(),
+    suffix: z.string().min(1).max(64).nullable().optional().openapi({
+      description:
+        "Up to 64 characters added to the fine-tuned model's name (as OpenAI's). In the model id, runs of characters other than letters, digits, `_`, `.` and `-` become `-`; the job shows the suffix as given.",
+    }),
     seed: z.int().min(0).max(2_147_483_647).nullable().optional(),
     metadata: MetadataSchema.nullable().optional(),
-    integrations: z.array(z.unknown()).max(0, 'integrations are not supported').nullable().optional(),
+    integrations: z
+      .array(z.unknown())
+      .max(0, 'integrations (Weights & Biases) are not supported yet: omit the field or send []')
+      .nullable()
+      .optional(),
     provider: ProviderSchema.optional(),
   })
   .openapi('FineTuningJobCreate');

@@ -1,4 +1,8 @@
-/** Cursor lists, OpenAI's shape: `{ object: "list", data, has_more, first_id, last_id }`; `after` is the last id seen. */
+/**
+ * Cursor lists, OpenAI's shape: `{ object: "list", data, has_more, first_id, last_id }`; `after` is
+ * the last id seen. `first_id` and `last_id` are strings, left out of an empty page (OpenAI's files
+ * list declares them strings; its other lists have no such field or make it optional).
+ */
 import { z } from '@hono/zod-openapi';
 
 export function listOf<T extends z.ZodType>(item: T, name: string) {
@@ -7,8 +11,13 @@ export function listOf<T extends z.ZodType>(item: T, name: string) {
       object: z.literal('list'),
       data: z.array(item),
       has_more: z.boolean(),
-      first_id: z.string().nullable(),
-      last_id: z.string().nullable(),
+      first_id: z
+        .string()
+        .optional()
+        .openapi({ description: 'Id of the first item; absent when `data` is empty.' }),
+      last_id: z.string().optional().openapi({
+        description: 'Id of the last item (the next page’s `after`); absent when `data` is empty.',
+      }),
     })
     .openapi(name);
 }

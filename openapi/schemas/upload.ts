@@ -4,7 +4,7 @@
  * bytes (the last may be shorter), then calls `complete`. Expired URLs are renewed with `/parts`.
  */
 import { z } from '@hono/zod-openapi';
-import { FilePurposeSchema, FileSchema, MediaTypeSchema } from './file';
+import { FileExpiresAfterSchema, FilePurposeSchema, FileSchema, MediaTypeSchema } from './file';
 
 export const UploadIdParamSchema = z.object({
   upload_id: z
@@ -49,6 +49,9 @@ export const UploadCreateSchema = z
     purpose: FilePurposeSchema,
     bytes: z.int().min(1),
     mime_type: MediaTypeSchema,
+    expires_after: FileExpiresAfterSchema.optional().openapi({
+      description: 'The File the upload creates expires this long after its `created_at`.',
+    }),
   })
   .openapi('UploadCreate');
 

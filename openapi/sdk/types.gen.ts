@@ -9,11 +9,17 @@ export type File = {
     object: 'file';
     bytes: number;
     created_at: number;
-    expires_at: number | null;
+    /**
+     * When the file expires; absent when it does not.
+     */
+    expires_at?: number;
     filename: string;
     purpose: string;
     status: 'uploaded' | 'processed' | 'error';
-    status_details: string | null;
+    /**
+     * Why the file cannot train (status `error`); absent otherwise.
+     */
+    status_details?: string;
     format: FileFormat;
     example_count: number | null;
     /**
@@ -46,16 +52,30 @@ export type Error = {
 export type FileUpload = {
     file: Blob | File;
     purpose: FilePurpose;
+    /**
+     * Expiration anchor: `created_at` (with `expires_after[seconds]`).
+     */
+    'expires_after[anchor]'?: 'created_at';
+    /**
+     * Seconds after the anchor, 3600 to 2592000.
+     */
+    'expires_after[seconds]'?: number;
 };
 
-export type FilePurpose = 'fine-tune' | 'fine-tune-results' | 'assistants' | 'batch' | 'user_data' | 'evals';
+export type FilePurpose = 'assistants' | 'batch' | 'fine-tune' | 'vision' | 'user_data' | 'evals';
 
 export type FileList = {
     object: 'list';
     data: Array<File>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type FileDeleted = {
@@ -99,6 +119,15 @@ export type UploadCreate = {
     purpose: FilePurpose;
     bytes: number;
     mime_type: string;
+    expires_after?: FileExpiresAfter;
+};
+
+/**
+ * The File the upload creates expires this long after its `created_at`.
+ */
+export type FileExpiresAfter = {
+    anchor: 'created_at';
+    seconds: number;
 };
 
 export type UploadPartsRequest = {
@@ -207,6 +236,9 @@ export type FineTuningJobCreate = {
     validation_file?: string | null;
     hyperparameters?: LegacyHyperparameters;
     method?: FineTuningMethod;
+    /**
+     * Up to 64 characters added to the fine-tuned model's name (as OpenAI's). In the model id, runs of characters other than letters, digits, `_`, `.` and `-` become `-`; the job shows the suffix as given.
+     */
     suffix?: string | null;
     seed?: number | null;
     metadata?: Metadata;
@@ -241,7 +273,7 @@ export type Hyperparameters = {
      */
     batch_size?: 'auto' | number;
     /**
-     * Scales the base model's default learning rate (OpenAI's knob). Exclusive with learning_rate.
+     * Scales the base model's default learning rate (OpenAI's knob). Exclusive with learning_rate. No upper bound (OpenAI has none) beyond the trainer's float32 range: the peak rate must stay below 3.4e38.
      */
     learning_rate_multiplier?: 'auto' | number;
     /**
@@ -443,16 +475,28 @@ export type FineTuningJobList = {
     object: 'list';
     data: Array<FineTuningJob>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type FineTuningJobEventList = {
     object: 'list';
     data: Array<FineTuningJobEvent>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type FineTuningJobEvent = {
@@ -462,17 +506,26 @@ export type FineTuningJobEvent = {
     level: 'info' | 'warn' | 'error';
     message: string;
     type: 'message' | 'metrics';
+    /**
+     * Metrics of a metrics event; an empty object for a message event.
+     */
     data: {
         [key: string]: unknown;
-    } | null;
+    };
 };
 
 export type FineTuningJobCheckpointList = {
     object: 'list';
     data: Array<FineTuningJobCheckpoint>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type FineTuningJobCheckpoint = {
@@ -556,8 +609,14 @@ export type WebhookEndpointList = {
     object: 'list';
     data: Array<WebhookEndpoint>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type WebhookEndpointUpdate = {
@@ -593,8 +652,14 @@ export type WebhookDeliveryList = {
     object: 'list';
     data: Array<WebhookDelivery>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type WebhookDelivery = {
@@ -833,16 +898,28 @@ export type FineTuningSweepList = {
     object: 'list';
     data: Array<FineTuningSweep>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type FineTuningSweepTrialList = {
     object: 'list';
     data: Array<FineTuningSweepTrial>;
     has_more: boolean;
-    first_id: string | null;
-    last_id: string | null;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
 };
 
 export type FineTuningSweepTrial = {
@@ -883,9 +960,9 @@ export type ListFilesData = {
         limit?: number;
         purpose?: string;
         /**
-         * Newest first (the only order kept).
+         * By `created_at`: `desc` newest first (the default), `asc` oldest first.
          */
-        order?: 'desc';
+        order?: 'asc' | 'desc';
     };
     url: '/v1/files';
 };

@@ -4,6 +4,7 @@
  * the job marked succeeded with its trained tokens and final progress.
  */
 import { ConflictError } from '../../functions/errors';
+import { fineTunedModelId } from '../../functions/domain/jobs/model-id';
 import { transitionJob } from '../../functions/domain/lifecycle';
 import type { JobRecord } from '../../functions/domain/records';
 import { memoryModelFolder, savePretrained } from '../io';
@@ -23,10 +24,8 @@ const CSV_COLUMNS = [
   'accuracy',
 ] as const;
 
-/** OpenAI's shape: ft:<base>:<org>:<suffix>:<id>. */
-export function fineTunedModelId(job: Pick<JobRecord, 'id' | 'model' | 'tenantId' | 'suffix'>): string {
-  return `ft:${job.model}:${job.tenantId}:${job.suffix ?? ''}:${job.id.replace(/^ftjob-/, '')}`;
-}
+/** OpenAI's shape, ft:<base>:<org>:<suffix>:<id>, built by the domain (the API shows the same id). */
+export { fineTunedModelId };
 
 /** The trained model into the blob store, config.json last (a reader that sees it can rely on the rest), then its record. */
 export async function publishModel(

@@ -120,10 +120,10 @@ const cases: Case[] = [
     param: 'provider',
   },
   {
-    name: 'bad suffix',
+    name: 'suffix longer than 64 characters (OpenAI takes any 1 to 64)',
     method: 'POST',
     path: '/v1/fine_tuning/jobs',
-    body: job({ suffix: 'has spaces' }),
+    body: job({ suffix: 'x'.repeat(65) }),
     status: 400,
     param: 'suffix',
   },

@@ -56,6 +56,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}): Promise<ApiHar
   const logger: AppLogger = {
     error: (message, detail) => logs.push({ level: 'error', message, detail }),
     warn: (message, detail) => logs.push({ level: 'warn', message, detail }),
+    info: (message, detail) => logs.push({ level: 'info', message, detail }),
   };
   const deps: AppDeps = {
     stores: env.stores,

@@ -73,6 +73,19 @@ describe('npm start (embedded stack)', () => {
     expect(await anonymous.json()).toMatchObject({ error: { type: 'authentication_error' } });
     expect((await get(r, '/models', 'tp_wrong')).status).toBe(401);
 
+    // Every request leaves one JSON access-log line, found by the id the response carries.
+    const requestId = anonymous.headers.get('x-request-id')!;
+    expect(requestId).toMatch(/^req_[0-9a-f]{32}$/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const line = r
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.request_id === requestId);
+    expect(line).toMatchObject({ level: 'INFO', message: 'request', path: '/v1/files', status: 401 });
+    expect(line!.ms).toBeTypeOf('number');
+
     const form = new FormData();
     form.set('purpose', 'fine-tune');
     form.set('file', new Blob([TRAINING], { type: 'application/jsonl' }), 'train.jsonl');

@@ -6,7 +6,7 @@
  * `expiresAt` (epoch seconds). Each store documents its own key prefixes at the top of its file:
  *
  *   APIKEY#<hash>          APIKEY        api-keys.ts
- *   FILE#<id>              FILE          files.ts       gsi1 TENANT#<t>#FILES / <id>
+ *   FILE#<id>              FILE          files.ts       gsi1 TENANT#<t>#FILES / <id>, gsi2 FILES#EXPIRING / <at>#<id>
  *   UPLOAD#<id>            UPLOAD        uploads.ts
  *   JOB#<id>               JOB           jobs.ts        gsi1 TENANT#<t>#JOBS / <id>, gsi2 STATUS#<s> / <id>
  *   JOB#<jobId>            EVENT#<id>    events.ts      gsi1 JOB#<jobId>#EVENTS / <seq>#<id>

@@ -16,7 +16,8 @@ import { presentFile, presentList } from '../present';
 
 export function registerFileRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
   app.openapi(createFileRoute, async (c) => {
-    const { file, purpose } = c.req.valid('form');
+    const form = c.req.valid('form');
+    const { file, purpose } = form;
     if (file.size > ctx.config.maxDirectUploadBytes)
       throw new PayloadTooLargeError(ctx.config.maxDirectUploadBytes);
     const record = await createFile(ctx, c.get('tenantId'), {
@@ -25,13 +26,14 @@ export function registerFileRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
       bytes: new Uint8Array(await file.arrayBuffer()),
       // A part's Content-Type is the client's to choose; one that cannot be a header is not kept.
       contentType: MediaTypeSchema.safeParse(file.type).success ? file.type : undefined,
+      expiresAfterSeconds: form['expires_after[seconds]'],
     });
     return c.json(presentFile(record), 200);
   });
 
   app.openapi(listFilesRoute, async (c) => {
-    const { after, limit, purpose } = c.req.valid('query');
-    const page = await listFiles(ctx, c.get('tenantId'), { after, limit, purpose });
+    const { after, limit, purpose, order } = c.req.valid('query');
+    const page = await listFiles(ctx, c.get('tenantId'), { after, limit, purpose, order });
     return c.json(presentList(page, presentFile), 200);
   });
 

@@ -20,6 +20,7 @@ export function registerUploadRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) 
       purpose: body.purpose,
       bytes: body.bytes,
       mimeType: body.mime_type,
+      fileExpiresAfterSeconds: body.expires_after?.seconds,
     });
     return c.json(presentUpload(view), 200);
   });

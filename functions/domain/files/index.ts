@@ -14,3 +14,5 @@ export {
   VALIDATED_PURPOSES,
 } from './service';
 export type { FileDeps } from './service';
+export { deleteExpiredFiles } from './expiry';
+export type { ExpiryDeps } from './expiry';

@@ -18,6 +18,11 @@ export const fileBlobKey = (tenantId: TenantId, fileId: string) => `files/${tena
 /** Purposes whose content the trainer reads, so it is validated as training data. */
 export const VALIDATED_PURPOSES = new Set(['fine-tune']);
 
+/** `expires_after` with anchor `created_at`: the file's expiry, when it has one. */
+function expiry(createdAt: number, seconds: number | undefined): Pick<FileRecord, 'expiresAt'> {
+  return seconds === undefined ? {} : { expiresAt: createdAt + seconds };
+}
+
 function applyReport(record: FileRecord, report: TrainingFileReport): FileRecord {
   return {
     ...record,
@@ -37,15 +42,24 @@ function applyReport(record: FileRecord, report: TrainingFileReport): FileRecord
 export async function createFile(
   deps: FileDeps,
   tenantId: TenantId,
-  input: { filename: string; purpose: string; bytes: Uint8Array; contentType?: string },
+  input: {
+    filename: string;
+    purpose: string;
+    bytes: Uint8Array;
+    contentType?: string;
+    /** `expires_after.seconds` (anchor `created_at`). */
+    expiresAfterSeconds?: number;
+  },
 ): Promise<FileRecord> {
+  const createdAt = Math.floor(deps.clock.nowMs() / 1000);
   let record: FileRecord = {
     id: deps.ids.next('file-'),
     tenantId,
     filename: input.filename,
     bytes: input.bytes.byteLength,
     purpose: input.purpose,
-    createdAt: Math.floor(deps.clock.nowMs() / 1000),
+    createdAt,
+    ...expiry(createdAt, input.expiresAfterSeconds),
     status: 'processed',
     blobKey: '',
   };
@@ -74,15 +88,24 @@ export async function createFile(
 export async function createFileFromBlob(
   deps: FileDeps,
   tenantId: TenantId,
-  input: { fileId: string; filename: string; purpose: string; bytes: number; blobKey: string },
+  input: {
+    fileId: string;
+    filename: string;
+    purpose: string;
+    bytes: number;
+    blobKey: string;
+    expiresAfterSeconds?: number;
+  },
 ): Promise<FileRecord> {
+  const createdAt = Math.floor(deps.clock.nowMs() / 1000);
   let record: FileRecord = {
     id: input.fileId,
     tenantId,
     filename: input.filename,
     bytes: input.bytes,
     purpose: input.purpose,
-    createdAt: Math.floor(deps.clock.nowMs() / 1000),
+    createdAt,
+    ...expiry(createdAt, input.expiresAfterSeconds),
     status: 'processed',
     blobKey: input.blobKey,
   };
@@ -106,7 +129,7 @@ export async function getFile(
 export function listFiles(
   deps: Pick<FileDeps, 'stores'>,
   tenantId: TenantId,
-  opts: ListOptions & { purpose?: string },
+  opts: ListOptions & { purpose?: string; order?: 'asc' | 'desc' },
 ): Promise<Page<FileRecord>> {
   return deps.stores.files.list(tenantId, opts);
 }

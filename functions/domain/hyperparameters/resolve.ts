@@ -185,7 +185,7 @@ function learningRate(
     why: {
       learning_rate_multiplier:
         typeof h.learning_rate_multiplier === 'number'
-          ? 'requested'
+          ? 'requested; no upper bound (as at OpenAI) beyond the float32 range the trainer computes in (the peak rate must stay below 3.4e38); rates far above the default usually diverge'
           : 'auto: 1 (the base model default rate as is)',
       learning_rate:
         `auto: the base model's default ${model.defaultLearningRate} (${model.learningRateSource}); ` +
@@ -231,7 +231,13 @@ function intervals(
 
 export function resolveHyperparameters(input: ResolveInput): Resolution {
   const { requested: h, model, data, provider, prefix } = input;
-  checkRules(h, { provider, data, prefix, contextLength: model.contextLength });
+  checkRules(h, {
+    provider,
+    data,
+    prefix,
+    contextLength: model.contextLength,
+    defaultLearningRate: model.defaultLearningRate,
+  });
   const why: Record<string, string> = {};
   const n = data.trainingExamples;
 

@@ -23,7 +23,12 @@ export interface RuleContext {
   /** Field path the hyperparameters came in under, e.g. `method.supervised.hyperparameters`. */
   prefix: string;
   contextLength: number;
+  /** The base model's default peak learning rate, which learning_rate_multiplier scales. */
+  defaultLearningRate: number;
 }
+
+/** The largest float32: the trainer's arithmetic overflows past it. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 const present = (v: unknown) => v !== undefined;
 
@@ -65,6 +70,15 @@ export function checkRules(h: Hyperparameters, ctx: RuleContext): void {
       'learning_rate',
       'learning_rate (absolute) and learning_rate_multiplier (relative to the model default) are mutually exclusive; set one',
     );
+  }
+  if (typeof h.learning_rate_multiplier === 'number') {
+    // No upper bound (OpenAI has none) but what the trainer can compute: a finite float32 rate.
+    const peak = ctx.defaultLearningRate * h.learning_rate_multiplier;
+    if (!(peak < FLOAT32_MAX))
+      fail(
+        'learning_rate_multiplier',
+        `the peak learning rate (the base model's ${ctx.defaultLearningRate} × ${h.learning_rate_multiplier} = ${peak}) must stay below 3.4e38, the largest float32 the trainer computes in`,
+      );
   }
   if (present(h.warmup_steps) && present(h.warmup_ratio)) {
     fail('warmup_ratio', 'warmup_steps and warmup_ratio are mutually exclusive; set one');

@@ -12,3 +12,4 @@ export {
 } from './service';
 export { resumeJob } from './resume';
 export type { CreateJobOptions, JobDeps } from './service';
+export { fineTunedModelId, modelIdSuffix } from './model-id';

@@ -80,7 +80,14 @@ async function view(deps: UploadDeps, upload: UploadRecord, parts: PartUrl[] | n
 export async function createUpload(
   deps: UploadDeps,
   tenantId: TenantId,
-  input: { filename: string; purpose: string; bytes: number; mimeType: string },
+  input: {
+    filename: string;
+    purpose: string;
+    bytes: number;
+    mimeType: string;
+    /** `expires_after.seconds` of the File the upload creates. */
+    fileExpiresAfterSeconds?: number;
+  },
 ): Promise<UploadView> {
   if (input.bytes > deps.config.maxUploadBytes) {
     throw new ValidationError(
@@ -105,6 +112,9 @@ export async function createUpload(
     expiresAt: now + deps.config.uploadTtlSeconds,
     blobKey,
     multipartId,
+    ...(input.fileExpiresAfterSeconds !== undefined
+      ? { fileExpiresAfterSeconds: input.fileExpiresAfterSeconds }
+      : {}),
   };
   await deps.stores.uploads.put(upload);
   const { partCount } = partLayout(input.bytes, deps.config.uploadPartBytes);
@@ -211,6 +221,7 @@ export async function completeUpload(deps: UploadDeps, tenantId: TenantId, id: s
     purpose: upload.purpose,
     bytes: size,
     blobKey: upload.blobKey,
+    expiresAfterSeconds: upload.fileExpiresAfterSeconds,
   });
   const done = await deps.stores.uploads.setStatus(tenantId, id, 'pending', 'completed', { fileId });
   return view(deps, done, null);

@@ -17,6 +17,7 @@ function appThrowing(err: Error) {
     errorHandler({
       error: (message, detail) => logged.push({ message, detail }),
       warn: (message, detail) => logged.push({ message, detail }),
+      info: () => {},
     }),
   );
   app.get('/x', () => {

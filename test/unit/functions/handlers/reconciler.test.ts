@@ -9,7 +9,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBatchStandin, type BatchStandin } from '../../../support/batch-standin';
 import { startEmbedded, type Embedded } from '../../../support/embedded';
-import { jobRecord } from '../../../support/records';
+import { fileRecord, jobRecord } from '../../../support/records';
 
 const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/tuneplane';
 const JOBDEF = 'arn:aws:batch:us-east-1:123456789012:job-definition/runner:1';
@@ -72,4 +72,25 @@ it('submits a Batch job whose submission was lost, then applies the state Batch 
   batch.setStatus(job!.providerJobId!, 'RUNNING');
   await handler({} as ScheduledEvent, context);
   expect((await env.stores.jobs.getById('ftjob-lost'))?.status).toBe('running');
+});
+
+it('deletes files past their expires_after, bytes first, and reports how many', async () => {
+  const past = Math.floor(Date.now() / 1000) - 60;
+  await env.blobs.put('files/t1/file-expired', 'bytes');
+  await env.stores.files.put(
+    fileRecord({ id: 'file-expired', tenantId: 't1', blobKey: 'files/t1/file-expired', expiresAt: past }),
+  );
+  await env.blobs.put('files/t1/file-kept', 'bytes');
+  await env.stores.files.put(
+    fileRecord({ id: 'file-kept', tenantId: 't1', blobKey: 'files/t1/file-kept', expiresAt: past + 3600 }),
+  );
+  const { handler } = await import('../../../../functions/handlers/reconciler');
+  const result = await handler(
+    {} as ScheduledEvent,
+    { awsRequestId: 'req-2', functionName: 'reconciler' } as Context,
+  );
+  expect(result.expiredFiles).toBe(1);
+  expect(await env.blobs.head('files/t1/file-expired')).toBeUndefined();
+  expect(await env.blobs.head('files/t1/file-kept')).toBeDefined();
+  expect(await env.stores.files.get('t1', 'file-kept')).toBeDefined();
 });
