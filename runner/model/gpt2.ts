@@ -101,7 +101,7 @@ export function gpt2Family(config: Gpt2Config): Family {
   };
 }
 
-function activation(name: Gpt2Config['activation_function']): Activation {
+export function activation(name: Gpt2Config['activation_function']): Activation {
   switch (name) {
     case 'gelu_new':
     case 'gelu_pytorch_tanh':

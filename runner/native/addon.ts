@@ -190,6 +190,35 @@ export interface NativeAddon {
     decay: F32,
   ): void;
   sumSquares(arrays: F32[]): number;
+  /**
+   * Incremental decoding (src/decode.h): t new positions of b rows attend over a key/value cache
+   * [b, nkv, cap, hd], whose entries [pos, pos+t) receive the new keys (RoPE-rotated when cos/sin
+   * are given) and values; q/k/v rows start at their offsets and advance by their strides.
+   */
+  attentionCached(
+    q: F32,
+    qOffset: number,
+    qStride: number,
+    k: F32,
+    kOffset: number,
+    kStride: number,
+    v: F32,
+    vOffset: number,
+    vStride: number,
+    kCache: F32,
+    vCache: F32,
+    out: F32,
+    cos: F32 | null,
+    sin: F32 | null,
+    b: number,
+    t: number,
+    pos: number,
+    cap: number,
+    nh: number,
+    nkv: number,
+    hd: number,
+    scale: number,
+  ): void;
   setThreads(n: number): void;
   /** Bytes in use on the C heap (glibc mallinfo2), tensor data included: leak checks without RSS noise. */
   nativeHeapBytes(): number;
@@ -253,6 +282,7 @@ export function loadAddon(path: string = defaultAddonPath()): AddonLoad {
       'xentFwd',
       'optimizerStep',
       'sumSquares',
+      'attentionCached',
     ]) {
       if (typeof (addon as unknown as Record<string, unknown>)[fn] !== 'function') {
         return {

@@ -9,6 +9,7 @@ import type { KernelFunc, NativeKernelFactory } from './kernels/common';
 import { copyKernels } from './kernels/copy';
 import { elementwiseKernels } from './kernels/elementwise';
 import { layoutKernels } from './kernels/layout';
+import { decodeKernels } from './kernels/decode';
 import { fusedKernels } from './kernels/fused';
 import { batchMatMul, fusedMatMul } from './kernels/matmul';
 
@@ -88,7 +89,7 @@ export function registerNativeKernels(options: RegisterOptions = {}): NativeStat
     tf.registerKernel({ ...original, kernelFunc: factory(addon, fallback) });
     kernels.push(name);
   }
-  for (const [name, factory] of Object.entries(fusedKernels)) {
+  for (const [name, factory] of Object.entries({ ...fusedKernels, ...decodeKernels })) {
     if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
     tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: factory(addon) });
     added.push(name);

@@ -6,3 +6,4 @@ export { causalSelfAttention, fusedAttentionAvailable, ropePacked, type Attentio
 export { embedTokens } from './embedding';
 export { softmaxCrossEntropy } from './cross-entropy';
 export { swiGlu } from './swiglu';
+export { cachedAttention, type NewPositions, type Rotary } from './cached-attention';

@@ -57,6 +57,16 @@ export const FUSED = {
   Embedding: 'TuneplaneEmbedding',
   /** {dy [b, t, h], ids}, {vocab, positions (0 without wpe)} → [dwte] or [dwte, dwpe] */
   EmbeddingGrad: 'TuneplaneEmbeddingGrad',
+  /**
+   * Inference only (no gradient): {q [b, t, ≥ nh·hd], k [b, t, ≥ nkv·hd], v, kCache, vCache
+   * [b, nkv, capacity, hd], cos?, sin? [≥ position + t, hd/2]}, {nHead, nKvHead, headDim, scale,
+   * position, qOffset, kOffset, vOffset} → [out [b, t, nh·hd]]: the t new positions (absolute
+   * position…position+t-1) attend causally over the cache. The kernel WRITES the new keys (rotated
+   * when cos/sin are given) and values into kCache and vCache at [position, position + t): the
+   * caches are buffers the decoder owns (runner/model/kv-cache.ts), never shared tensors. q, k and v
+   * may be one packed tensor read at different offsets within each row.
+   */
+  CachedAttention: 'TuneplaneCachedAttention',
 } as const;
 
 export type Activation = 'linear' | 'gelu_tanh' | 'gelu_erf' | 'relu' | 'silu';

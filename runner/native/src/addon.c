@@ -248,6 +248,7 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 }
 
 void tp_register_fused(napi_env env, napi_value exports);
+void tp_register_decode(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback cb; } fns[] = {
@@ -261,6 +262,7 @@ static napi_value init(napi_env env, napi_value exports) {
     CHECK(napi_set_named_property(env, exports, fns[i].name, f));
   }
   tp_register_fused(env, exports);
+  tp_register_decode(env, exports);
   return exports;
 }
 
