@@ -7,6 +7,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelError } from '../errors';
+import { charLevelEncoder } from './char-level';
 
 export interface SpecialToken {
   id: number;
@@ -105,6 +106,14 @@ export function loadTokenizer(
     (t) => t.special,
   );
   const specialTokens = added.map((t) => ({ id: t.id, content: t.content }));
+  const general = (text: string, addSpecialTokens: boolean) =>
+    inner.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  const direct = charLevelEncoder(
+    tokenizerJson,
+    tokenizerConfig,
+    (t) => inner.token_to_id(t),
+    (text) => general(text, false),
+  );
 
   return {
     vocabSize,
@@ -112,7 +121,8 @@ export function loadTokenizer(
     padId,
     bosId,
     specialTokens,
-    encode: (text, opts) => inner.encode(text, { add_special_tokens: opts?.addSpecialTokens ?? false }).ids,
+    encode: (text, opts) =>
+      direct && !opts?.addSpecialTokens ? direct(text) : general(text, opts?.addSpecialTokens ?? false),
     // tokenizers.js rejects an empty id list; an empty sequence decodes to the empty string.
     decode: (ids, opts) =>
       ids.length === 0

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
 import { buildCharTokenizer, CHAR_EOS, loadTokenizer } from '../../../../runner/tokenizer';
 import { GPT2_MERGES, gpt2StyleTokenizer, llama3StyleTokenizer, llamaStyleTokenizer } from './bpe-fixtures';
@@ -106,6 +109,42 @@ describe('character tokenizer', () => {
     expect(files['tokenizer.json'].model).toMatchObject({ type: 'BPE', merges: [], unk_token: '<unk>' });
     expect(files['tokenizer.json'].decoder).toEqual({ type: 'Fuse' });
   });
+});
+
+describe('character-level tokenizers encode directly, exactly as tokenizers.js does', () => {
+  const dir = path.resolve(import.meta.dirname, '../../../../runner/base-models/tuneplane-tiny-char');
+  const builtIn = {
+    json: JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')) as Record<string, unknown>,
+    config: JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >,
+  };
+  const built = JSON.parse(JSON.stringify(buildCharTokenizer(['hello world\n', 'héllo 😀']).files()));
+  // Known characters, unknown ones (accents, CJK, emoji), lone surrogates, the added tokens' text.
+  const alphabet = [...'abc XYZ\n\t{}":,.éöß中😀🎉', '\ud800', '\udc00', '<|endoftext|>', '<unk>', '<', '|'];
+  let seed = 12345;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const texts = Array.from({ length: 400 }, () =>
+    Array.from(
+      { length: Math.floor(rand() * 40) },
+      () => alphabet[Math.floor(rand() * alphabet.length)],
+    ).join(''),
+  );
+
+  for (const [name, files] of [
+    ['the built-in base model', builtIn],
+    ['a built char tokenizer', { json: built['tokenizer.json'], config: built['tokenizer_config.json'] }],
+  ] as const) {
+    it(`${name}: the same ids for ${texts.length} random texts`, () => {
+      const ours = loadTokenizer(files.json, files.config);
+      const reference = new Tokenizer(files.json, files.config);
+      for (const text of texts)
+        expect(ours.encode(text), JSON.stringify(text)).toEqual(
+          reference.encode(text, { add_special_tokens: false }).ids,
+        );
+    });
+  }
 });
 
 describe('loadTokenizer', () => {
