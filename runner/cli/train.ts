@@ -37,6 +37,13 @@ async function modelSource(arg: string): Promise<ModelSource> {
   };
 }
 
+/** A data file, read as a stream by the session (never whole in memory). */
+async function dataFile(file: string, option: string): Promise<{ path: string }> {
+  const s = await stat(file).catch(() => undefined);
+  if (!s?.isFile()) throw new UsageError(`${option}: ${file} is not a file`);
+  return { path: file };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('train')
@@ -78,8 +85,8 @@ export async function main(argv: string[]): Promise<number> {
     );
     const session = await runSession({
       model: await modelSource(String(opts.model)),
-      train: await readFile(String(opts.train), 'utf8'),
-      validation: opts.validation ? await readFile(String(opts.validation), 'utf8') : undefined,
+      train: await dataFile(String(opts.train), '--train'),
+      validation: opts.validation ? await dataFile(String(opts.validation), '--validation') : undefined,
       hyperparameters,
       memoryBudgetBytes: opts.memoryBudget as number | undefined,
       checkpointer,

@@ -58,10 +58,14 @@ export function detectFormat(firstRecord: Record<string, unknown>): JsonlFormat 
 
 /** JSONL when the first non-blank line is a JSON object, else plain text. */
 export function isJsonl(content: string): boolean {
-  const first = content.split('\n').find((l) => l.trim() !== '');
-  if (!first) return false;
+  return isJsonObjectLine(content.split('\n').find((l) => l.trim() !== ''));
+}
+
+/** Whether a (first non-blank) line is a JSON object, which makes its file JSONL. */
+export function isJsonObjectLine(line: string | undefined): boolean {
+  if (!line) return false;
   try {
-    const v = JSON.parse(first);
+    const v = JSON.parse(line);
     return typeof v === 'object' && v !== null && !Array.isArray(v);
   } catch {
     return false;
@@ -72,23 +76,29 @@ export function parseJsonl(content: string, expected?: JsonlFormat): RawExample[
   const out: RawExample[] = [];
   let format = expected;
   content.split('\n').forEach((line, idx) => {
-    if (line.trim() === '') return;
-    const lineNo = idx + 1;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (e) {
-      throw new DataError(`not valid JSON (${(e as Error).message})`, lineNo, null);
-    }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new DataError('each line must be a JSON object', lineNo, null);
-    }
-    const rec = record as Record<string, unknown>;
-    format ??= detectFormat(rec);
-    out.push(parseRecord(format, rec, lineNo));
+    const r = parseJsonlLine(line, idx + 1, format);
+    if (!r) return;
+    format ??= r.format;
+    out.push(r);
   });
   if (out.length === 0) throw new DataError('the file holds no examples', null, null);
   return out;
+}
+
+/** One line of a JSONL file: its example, or undefined when blank. `format` defaults to the line's own. */
+export function parseJsonlLine(line: string, lineNo: number, format?: JsonlFormat): RawExample | undefined {
+  if (line.trim() === '') return undefined;
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch (e) {
+    throw new DataError(`not valid JSON (${(e as Error).message})`, lineNo, null);
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    throw new DataError('each line must be a JSON object', lineNo, null);
+  }
+  const rec = record as Record<string, unknown>;
+  return parseRecord(format ?? detectFormat(rec), rec, lineNo);
 }
 
 function parseRecord(format: JsonlFormat, rec: Record<string, unknown>, line: number): RawExample {

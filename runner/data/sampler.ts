@@ -10,9 +10,9 @@ export type SamplingStrategy = ResolvedHyperparameters['sampling']['strategy'];
 export interface SamplerInput {
   n: number;
   /** Class id per example (stratified). */
-  labels?: number[];
+  labels?: ArrayLike<number>;
   /** Non-negative weight per example (weighted). */
-  weights?: number[];
+  weights?: ArrayLike<number>;
 }
 
 export function epochOrder(
@@ -43,7 +43,7 @@ function range(n: number): number[] {
 }
 
 /** n draws with replacement, P(i) ∝ weights[i] (inverse CDF by binary search). */
-function weightedDraws(weights: number[], n: number, rand: () => number): number[] {
+function weightedDraws(weights: ArrayLike<number>, n: number, rand: () => number): number[] {
   if (weights.length !== n) throw new Error('weighted sampling needs one weight per example');
   const cdf = new Float64Array(n);
   let total = 0;
@@ -75,13 +75,14 @@ function weightedDraws(weights: number[], n: number, rand: () => number): number
  * the batch size: each class is shuffled, its i-th member gets the position (i + jitter) / n_class,
  * and the examples are sorted by position. A window of b examples then holds b·n_c/n ± 1 of class c.
  */
-function stratifiedOrder(labels: number[], rand: () => number): number[] {
+function stratifiedOrder(labels: ArrayLike<number>, rand: () => number): number[] {
   if (labels.length === 0) return [];
   const byClass = new Map<number, number[]>();
-  labels.forEach((l, i) => {
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
     if (!byClass.has(l)) byClass.set(l, []);
     byClass.get(l)!.push(i);
-  });
+  }
   const keyed: { pos: number; i: number }[] = [];
   const jitter = rand();
   for (const members of byClass.values()) {

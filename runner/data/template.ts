@@ -19,28 +19,48 @@ export function messageText(m: ChatMessage): string {
   return m.tool_calls ? JSON.stringify(m.tool_calls) : '';
 }
 
-/** Token ids and, per token, whether it is a loss target. */
-export function renderChat(messages: ChatMessage[], tok: TextTokenizer): { ids: number[]; target: number[] } {
+/**
+ * Token ids and, per token, whether it is a loss target. With a `limit`, rendering stops after the
+ * message that takes the sequence past `limit` tokens (the first `limit` + 1 are then exactly those
+ * of the whole rendering).
+ */
+export function renderChat(
+  messages: ChatMessage[],
+  tok: TextTokenizer,
+  limit = Infinity,
+): { ids: number[]; target: number[] } {
   const ids: number[] = [];
   const target: number[] = [];
   for (const m of messages) {
-    const header = tok.encode(`${m.role}: `);
-    ids.push(...header);
-    target.push(...header.map(() => 0));
+    if (ids.length > limit) break;
+    append(ids, target, tok.encode(`${m.role}: `), 0);
     const learn = m.role === 'assistant' && m.weight !== 0 ? 1 : 0;
-    const body = [...tok.encode(messageText(m)), tok.eosId];
-    ids.push(...body);
-    target.push(...body.map(() => learn));
+    append(ids, target, tok.encode(messageText(m)), learn);
+    append(ids, target, [tok.eosId], learn);
   }
   return { ids, target };
 }
 
+/** Appends tokens one by one (spreading a long message's tokens into push() overflows the stack). */
+function append(ids: number[], target: number[], tokens: number[], learn: number): void {
+  for (const t of tokens) {
+    ids.push(t);
+    target.push(learn);
+  }
+}
+
+/** Like renderChat: with a `limit`, a prompt already longer than it is all that is rendered. */
 export function renderPromptCompletion(
   prompt: string,
   completion: string,
   tok: TextTokenizer,
+  limit = Infinity,
 ): { ids: number[]; target: number[] } {
-  const p = tok.encode(prompt);
-  const c = [...tok.encode(completion), tok.eosId];
-  return { ids: [...p, ...c], target: [...p.map(() => 0), ...c.map(() => 1)] };
+  const ids: number[] = [];
+  const target: number[] = [];
+  append(ids, target, tok.encode(prompt), 0);
+  if (ids.length > limit) return { ids, target };
+  append(ids, target, tok.encode(completion), 1);
+  append(ids, target, [tok.eosId], 1);
+  return { ids, target };
 }

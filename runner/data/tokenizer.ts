@@ -3,4 +3,6 @@ export interface TextTokenizer {
   encode(text: string): number[];
   readonly eosId: number;
   readonly padId: number;
+  /** One more than the largest id it gives (sizes a disk store's ids); unknown → the widest ids. */
+  readonly vocabSize?: number;
 }

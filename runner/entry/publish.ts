@@ -95,7 +95,7 @@ export async function markSucceeded(
   const h = session.config.hyperparameters;
   const planned = totalSteps(session.train.examples.length, h.n_epochs, result.batchSize, h);
   const epochsRun = h.n_epochs * Math.min(1, result.steps / Math.max(1, planned));
-  const trainedTokens = Math.round(session.train.examples.reduce((s, e) => s + e.ids.length, 0) * epochsRun);
+  const trainedTokens = Math.round(session.train.examples.tokens * epochsRun);
   try {
     await transitionJob(deps, job.id, 'succeeded', {
       expectedStatus: 'running',

@@ -2,7 +2,9 @@
  * One job, start to finish, through the ports only (the container entry chooses DynamoDB/S3
  * adapters; tests pass in-memory ones):
  *
- *  read the job → mark it running → fetch its files and base model from the blob store → train
+ *  read the job → mark it running → download its files (streamed to a work folder on disk, which
+ *  the session reads as streams: a training file may be larger than memory) and fetch the base
+ *  model from the blob store → train
  *  (resuming from the newest complete checkpoint under checkpoints/<jobId>/) while the job sink
  *  (sink.ts) writes metrics events, progress and checkpoint records → publish the model under
  *  models/<fine-tuned id>/ and a results CSV, mark it succeeded (publish.ts) → or fail it with the
@@ -14,6 +16,13 @@
  * interrupted by SIGTERM after saving a checkpoint, `failed` (1) for unexpected errors (store
  * unreachable, bugs), which a retry may fix.
  */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { RUNNER_EXIT } from '../../openapi/runner';
 import { ConflictError } from '../../functions/errors';
 import { isTerminal, transitionJob } from '../../functions/domain/lifecycle';
@@ -42,10 +51,20 @@ export interface RunJobOptions {
   log?: (line: string) => void;
 }
 
-async function readText(deps: JobDeps, job: JobRecord, fileId: string, param: string): Promise<string> {
+/** Streams a job's file from the blob store into `dir`. */
+async function download(
+  deps: JobDeps,
+  job: JobRecord,
+  fileId: string,
+  param: string,
+  dir: string,
+): Promise<{ path: string }> {
   const file = await deps.stores.files.get(job.tenantId, fileId);
   if (!file) throw new DataError(`file ${fileId} not found`, null, param);
-  return new TextDecoder().decode(await deps.blobs.get(file.blobKey));
+  const target = path.join(dir, `${param}.data`);
+  const body = (await deps.blobs.getStream(file.blobKey)) as WebReadableStream<Uint8Array>;
+  await pipeline(Readable.fromWeb(body), createWriteStream(target));
+  return { path: target };
 }
 
 async function modelFolder(deps: JobDeps, job: JobRecord) {
@@ -83,14 +102,16 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   const keep = Number((job.resolvedHyperparameters as { keep_checkpoints?: number }).keep_checkpoints ?? 2);
   const checkpointer = new CheckpointManager(blobStorage(deps.blobs, `checkpoints/${job.id}/`), keep);
   const progress = jobSink(deps, job, { checkpointer, modelId });
+  const work = await mkdtemp(path.join(tmpdir(), 'tuneplane-job-'));
   try {
     if (job.resumedFrom) await adoptCheckpoint(deps, checkpointer, job.resumedFrom, keep);
     const session = await runSession({
       model: { folder: await modelFolder(deps, job) },
-      train: await readText(deps, job, job.trainingFile, 'training_file'),
+      train: await download(deps, job, job.trainingFile, 'training_file', work),
       validation: job.validationFile
-        ? await readText(deps, job, job.validationFile, 'validation_file')
+        ? await download(deps, job, job.validationFile, 'validation_file', work)
         : undefined,
+      dataDir: work,
       hyperparameters: { ...job.resolvedHyperparameters, seed: job.seed },
       memoryBudgetBytes: opts.memoryBudgetBytes,
       checkpointer,
@@ -116,6 +137,8 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
     return RUNNER_EXIT.done;
   } catch (err) {
     return failJob(deps, job, err, log);
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -1,14 +1,27 @@
 /**
- * One training session from inputs a user gives (a model folder or a bare config, file contents,
+ * One training session from inputs a user gives (a model folder or a bare config, training data,
  * requested hyperparameters) to a trained model in memory. Shared by the CLI and the container entry.
  *
- * Order matters: the training file is parsed first (its format decides the task, and a
- * classification file's labels decide the model's head), then the model is loaded, then examples
- * are tokenized with the model's tokenizer.
+ * Order matters: the training file's first line decides the task (and a classification file's
+ * labels, one pass over it, decide the model's head), then the model is loaded, then examples are
+ * tokenized with the model's tokenizer. Data given as a file is read as a stream and its examples
+ * kept on disk (runner/data/store.ts) for the session's length; data given as a string stays in
+ * memory. Both train alike.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { resolveTrainerConfig, type TrainerConfig } from '../config';
 import type { Checkpointer } from '../checkpoint/state';
-import { encodeRecords, isJsonl, labelIndex, parseJsonl, textBlocks, type Dataset } from '../data';
+import {
+  encodeSource,
+  ExampleStore,
+  sourceCharacters,
+  sourceLabels,
+  sourceTask,
+  type DataSource,
+  type Dataset,
+} from '../data';
 import { DataError } from '../errors';
 import { loadPretrained } from '../io';
 import type { ModelFolderReader } from '../io';
@@ -25,8 +38,11 @@ export type ModelSource =
 
 export interface SessionInput {
   model: ModelSource;
-  train: string;
-  validation?: string;
+  /** The data's text, or a file (streamed; its examples are kept on disk while training). */
+  train: DataSource;
+  validation?: DataSource;
+  /** Where a file's examples are kept while training (default: a new temporary folder, removed after). */
+  dataDir?: string;
   /** Requested (with `auto`) or resolved hyperparameters, `seed` included. */
   hyperparameters: unknown;
   memoryBudgetBytes?: number;
@@ -40,25 +56,36 @@ export interface Session {
   model: DecoderModel;
   tokenizer: TextTokenizer;
   config: TrainerConfig;
+  /** After the session a file's examples are gone from disk; their counts remain. */
   train: Dataset;
   validation?: Dataset;
 }
 
 export async function runSession(input: SessionInput): Promise<Session> {
+  const fromFile = typeof input.train !== 'string' || typeof input.validation === 'object';
+  const ownDir = fromFile && !input.dataDir;
+  const dataDir = ownDir ? await mkdtemp(path.join(tmpdir(), 'tuneplane-examples-')) : input.dataDir;
+  const datasets: Dataset[] = [];
+  try {
+    return await train(input, dataDir, datasets);
+  } finally {
+    for (const d of datasets) if (d.examples instanceof ExampleStore) d.examples.close();
+    if (ownDir) await rm(dataDir!, { recursive: true, force: true });
+  }
+}
+
+async function train(
+  input: SessionInput,
+  dataDir: string | undefined,
+  datasets: Dataset[],
+): Promise<Session> {
   const requested = (input.hyperparameters ?? {}) as Record<string, unknown>;
   const config = resolveTrainerConfig(requested, { memoryBudgetBytes: input.memoryBudgetBytes });
   const h = config.hyperparameters;
 
   // 1. The task and, for classification, the labels.
-  const jsonl = isJsonl(input.train);
-  const rawTrain = jsonl ? parseJsonl(input.train) : undefined;
-  const task = rawTrain ? rawTrain[0].format : 'text';
-  const rawValid =
-    input.validation !== undefined && jsonl ? parseJsonl(input.validation, rawTrain![0].format) : undefined;
-  const labels =
-    task === 'classification'
-      ? labelIndex(rawTrain!.map((r) => (r.format === 'classification' ? r.label : '')))
-      : undefined;
+  const task = await sourceTask(input.train);
+  const labels = task === 'classification' ? await sourceLabels(input.train) : undefined;
   const head = labels
     ? {
         num_labels: labels.length,
@@ -78,7 +105,7 @@ export async function runSession(input: SessionInput): Promise<Session> {
   } else {
     tokenizer = input.model.tokenizer
       ? loadTokenizer(input.model.tokenizer.json, input.model.tokenizer.config ?? {})
-      : buildCharTokenizer([input.train, input.validation ?? '']);
+      : buildCharTokenizer(await sourceCharacters([input.train, input.validation ?? '']));
     // A char tokenizer built here sets the vocabulary; a given tokenizer does when the config leaves it out.
     const vocab = input.model.tokenizer
       ? (input.model.config.vocab_size ?? tokenizer.vocabSize)
@@ -98,16 +125,15 @@ export async function runSession(input: SessionInput): Promise<Session> {
   const autoLength = requested.max_sequence_length === undefined || requested.max_sequence_length === 'auto';
   const maxLength = autoLength ? model.contextLength : Math.min(h.max_sequence_length, model.contextLength);
   config.hyperparameters = { ...h, max_sequence_length: maxLength };
-  const opts = { maxLength, weightField: h.sampling.weight_field, labels };
-  const train = rawTrain
-    ? encodeRecords(rawTrain, tokenizer, opts)
-    : textBlocks(input.train, tokenizer, maxLength);
+  const opts = { task, maxLength, weightField: h.sampling.weight_field, labels };
+  const store = (name: string) => (dataDir ? path.join(dataDir, `${name}.examples`) : undefined);
+  const train = await encodeSource(input.train, tokenizer, { ...opts, storePath: store('train') });
+  datasets.push(train);
   const validation =
     input.validation === undefined
       ? undefined
-      : rawValid
-        ? encodeRecords(rawValid, tokenizer, opts)
-        : textBlocks(input.validation, tokenizer, maxLength);
+      : await encodeSource(input.validation, tokenizer, { ...opts, storePath: store('validation') });
+  if (validation) datasets.push(validation);
   config.task = train.task;
   if (train.dropped || train.truncated) {
     await input.sink?.message?.(

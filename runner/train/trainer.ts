@@ -14,6 +14,7 @@ import type { Checkpointer } from '../checkpoint/state';
 import { installFastCpuKernels } from '../cpu-kernels';
 import { collate } from '../data/batch';
 import type { Dataset } from '../data/dataset';
+import { exampleRange } from '../data/examples';
 import { mixSeed } from '../data/rng';
 import { epochOrder } from '../data/sampler';
 import { ConfigError } from '../errors';
@@ -121,7 +122,7 @@ export class Trainer {
     for (let i = 0; i < indices.length; i += batchSize) {
       batches.push(
         collate(
-          indices.slice(i, i + batchSize).map((j) => ds.examples[j]),
+          indices.slice(i, i + batchSize).map((j) => ds.examples.get(j)),
           ds.task,
           this.o.padId,
         ),
@@ -174,7 +175,7 @@ export class Trainer {
     const batches = limitBatches ? Math.min(limitBatches, nb) : nb;
     for (let k = 0; k < batches; k++) {
       const start = ((firstBatch + k) % nb) * batchSize;
-      const b = collate(ds.examples.slice(start, start + batchSize), ds.task, this.o.padId);
+      const b = collate(exampleRange(ds.examples, start, start + batchSize), ds.task, this.o.padId);
       const t = toTensors(b);
       const r = tf.tidy(() => lossSum(this.o.model, t, { training: false }));
       disposeTensors(t);
@@ -189,7 +190,7 @@ export class Trainer {
   /** Bytes one training step of `size` rows of the longest example holds: activations plus gradients. */
   measureStepBytes(size: number): number {
     const ds = this.o.train;
-    const longest = ds.examples.reduce((a, e) => (e.ids.length > a.ids.length ? e : a));
+    const longest = ds.examples.get(ds.examples.longest);
     const b = collate(
       Array.from({ length: size }, () => longest),
       ds.task,
@@ -214,9 +215,15 @@ export class Trainer {
     let o = this.orders.get(epoch);
     if (!o) {
       const ex = this.o.train.examples;
+      const strategy = this.h.sampling.strategy;
+      // Only the strategy's own inputs are gathered (a large disk store has them in memory anyway).
       o = epochOrder(
-        this.h.sampling.strategy,
-        { n: ex.length, labels: ex.map((e) => e.label ?? 0), weights: ex.map((e) => e.weight) },
+        strategy,
+        {
+          n: ex.length,
+          labels: strategy === 'stratified' ? ex.labelIds() : undefined,
+          weights: strategy === 'weighted' ? ex.weights() : undefined,
+        },
         this.h.seed,
         epoch,
       );

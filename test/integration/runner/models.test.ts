@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CheckpointManager, localStorage } from '../../../runner/checkpoint';
-import { loadDataset } from '../../../runner/data';
+import { exampleRange, ExampleList, loadDataset } from '../../../runner/data';
 import { createModel, parseModelConfig } from '../../../runner/model';
 import { buildCharTokenizer } from '../../../runner/tokenizer';
 import { Trainer } from '../../../runner/train';
@@ -88,7 +88,7 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
         gradient_checkpointing: true,
       }),
       model,
-      train: { ...ds, examples: ds.examples.slice(0, 96) },
+      train: { ...ds, examples: new ExampleList(exampleRange(ds.examples, 0, 96)) },
       padId: tok.padId,
       sink: { metrics: () => void counts.push(tf.memory().numTensors) },
     }).run();
@@ -108,7 +108,7 @@ describe.each(Object.entries(configs))('%s', (_name, cfg) => {
       lr_scheduler: 'cosine',
       seed: 5,
     });
-    const small = { ...ds, examples: ds.examples.slice(0, 40) };
+    const small = { ...ds, examples: new ExampleList(exampleRange(ds.examples, 0, 40)) };
     const full = createModel(parseModelConfig(cfg), { seed: 3 });
     const r0 = await new Trainer({ config: hp, model: full, train: small, padId: tok.padId }).run();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tp-resume-'));

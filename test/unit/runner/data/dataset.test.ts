@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { collate, loadDataset, renderChat } from '../../../../runner/data';
+import { collate, exampleRange, loadDataset, renderChat, type Examples } from '../../../../runner/data';
 import type { DataError } from '../../../../runner/errors';
 import { charTokenizer as tok } from '../train/helpers';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n');
 const learned = (ids: number[], target: number[]) => ids.filter((_, i) => target[i] === 1);
+const all = (examples: Examples) => exampleRange(examples, 0, examples.length);
 
 describe('chat examples', () => {
   it('learn only the assistant tokens (and the assistant turn end), never system/user/headers', () => {
@@ -71,7 +72,7 @@ describe('prompt/completion examples', () => {
   it('learn only the completion and its end token', () => {
     const ds = loadDataset(jsonl({ prompt: 'ab ', completion: 'cd' }), tok, { maxLength: 64 });
     expect(ds.task).toBe('prompt_completion');
-    const e = ds.examples[0];
+    const e = ds.examples.get(0);
     expect(learned(e.ids, e.target)).toEqual([...tok.encode('cd'), tok.eosId]);
   });
 
@@ -83,7 +84,7 @@ describe('prompt/completion examples', () => {
     );
     expect(ds.examples).toHaveLength(1);
     expect(ds.dropped).toBe(1);
-    expect(ds.examples[0].ids).toHaveLength(5);
+    expect(ds.examples.get(0).ids).toHaveLength(5);
   });
 });
 
@@ -95,14 +96,14 @@ describe('classification examples', () => {
       { maxLength: 16 },
     );
     expect(train.labels).toEqual(['mid', 'neg', 'pos']);
-    expect(train.examples.map((e) => e.label)).toEqual([2, 1, 0]);
+    expect(all(train.examples).map((e) => e.label)).toEqual([2, 1, 0]);
     // The classifier reads the closing end token.
-    expect(train.examples[0].ids.at(-1)).toBe(tok.eosId);
+    expect(train.examples.get(0).ids.at(-1)).toBe(tok.eosId);
     const valid = loadDataset(jsonl({ text: 'z', label: 'neg' }), tok, {
       maxLength: 16,
       labels: train.labels,
     });
-    expect(valid.examples[0].label).toBe(1);
+    expect(valid.examples.get(0).label).toBe(1);
     expect(() =>
       loadDataset(jsonl({ text: 'z', label: 'other' }), tok, { maxLength: 16, labels: train.labels }),
     ).toThrow(/label 'other'/);
@@ -119,9 +120,9 @@ describe('plain text', () => {
     const text = 'abcdefghijklmnopqrstuvwxyz';
     const ds = loadDataset(text, tok, { maxLength: 8 });
     expect(ds.task).toBe('text');
-    const predicted = ds.examples.flatMap((e) => learned(e.ids, e.target));
+    const predicted = all(ds.examples).flatMap((e) => learned(e.ids, e.target));
     expect(predicted).toEqual(tok.encode(text).slice(1));
-    expect(Math.max(...ds.examples.map((e) => e.ids.length))).toBe(8);
+    expect(Math.max(...all(ds.examples).map((e) => e.ids.length))).toBe(8);
   });
 });
 
@@ -132,7 +133,7 @@ describe('batches', () => {
       tok,
       { maxLength: 64 },
     );
-    const b = collate(ds.examples, ds.task, tok.padId);
+    const b = collate(all(ds.examples), ds.task, tok.padId);
     expect([b.size, b.length]).toEqual([2, 6]);
     // Row 0: a b c <eos> → inputs a b c, targets b c <eos>, all learned; then padding.
     expect([...b.ids.slice(0, 6)]).toEqual([0, 1, 2, tok.padId, tok.padId, tok.padId]);
