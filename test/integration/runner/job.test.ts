@@ -162,6 +162,29 @@ describe('runner job entry on the embedded stack', () => {
     expect(ckpts.map((c) => c.stepNumber)).toContain(5);
   }, 240_000);
 
+  it('streams its data files from the blob store (a file larger than memory is never read whole)', async () => {
+    const train = await putFile(jsonl(24));
+    const validation = await putFile(jsonl(8, 40));
+    const dataKeys = new Set(
+      await Promise.all(
+        [train, validation].map(async (f) => (await env.stores.files.get(tenant, f))!.blobKey),
+      ),
+    );
+    const streamed: string[] = [];
+    // The blob store as the runner sees it: reading a data file whole fails the job.
+    const blobs = Object.create(env.blobs) as typeof env.blobs;
+    blobs.get = (key) =>
+      dataKeys.has(key) ? Promise.reject(new Error(`${key} read whole`)) : env.blobs.get(key);
+    blobs.getStream = (key) => {
+      streamed.push(key);
+      return env.blobs.getStream(key);
+    };
+    const job = await queuedJob(train, validation, { ...hp, max_steps: 2 });
+    expect(await runJob({ ...deps(), blobs }, job.id, { log: () => undefined })).toBe(0);
+    expect((await env.stores.jobs.getById(job.id))!.status).toBe('succeeded');
+    expect(streamed.filter((k) => dataKeys.has(k)).sort()).toEqual([...dataKeys].sort());
+  }, 240_000);
+
   it('an interrupted attempt exits 75 after a checkpoint and the next attempt resumes and finishes', async () => {
     const job = await queuedJob(await putFile(jsonl(24)), null, { ...hp, checkpoint_interval_steps: 100 });
     let calls = 0;
