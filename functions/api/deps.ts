@@ -3,7 +3,6 @@
  * optional route groups' parts included. A leaf: it names ports and domain types only, so the
  * route modules can import it without the wiring importing them back.
  */
-import type OpenAI from 'openai';
 import type { Clock, IdGenerator } from '../ports/clock';
 import type { BlobStore } from '../ports/blobs';
 import type { Dispatcher } from '../ports/dispatcher';
@@ -93,8 +92,18 @@ export interface SweepApiDeps {
 
 /** What the provider webhook routes need, by provider (AppDeps.providers). */
 export interface ProviderWebhookDeps {
-  openai?: { client: OpenAI; webhookSecret: string; mirror: ProviderMirror };
+  openai?: { verify: ProviderWebhookVerifier; mirror: ProviderMirror };
 }
+
+/**
+ * Checks a provider's webhook signature and returns the provider job id the event is about, or
+ * null for events we do not mirror; throws when the signature does not verify. The composition
+ * root builds it (with the provider's SDK and secret), so the API never imports an adapter.
+ */
+export type ProviderWebhookVerifier = (
+  rawBody: string,
+  headers: Record<string, string>,
+) => Promise<string | null>;
 
 export const consoleLogger: AppLogger = {
   error: (message, detail) => console.error(JSON.stringify({ level: 'error', message, ...detail })),

@@ -6,12 +6,14 @@
  * full CPU); secrets are fetched on first use and cached (functions/config/secrets.ts).
  */
 import type { Context } from 'aws-lambda';
+import type OpenAI from 'openai';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { cachedSecret, decodeOpenAiSecret, decodeWebhookMasterKey, loadApiConfig } from '../config';
 import { DynamoSweepStore, createDynamoStores, documentClientFor } from '../adapters/dynamodb';
 import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
+import { openAiWebhookJobId } from '../adapters/openai/webhook';
 import { createApp } from '../api/app';
 import type { ProviderWebhookDeps } from '../api/deps';
 import { timeSortedIds } from '../domain/ids';
@@ -35,25 +37,23 @@ const webhookSecrets = loadableSecretBox(
 );
 const openai = lazyOpenAi(openAiSecret, { files: stores.files, blobs });
 /**
- * OpenAI's webhooks (POST /v1/providers/openai/webhook). The route takes its client and secret
- * synchronously, but both come from Secrets Manager: `loadOpenAiWebhook` fills them in before a
- * request to that route is handed to the app. With no webhook secret configured, verification
- * fails and the route answers 400.
+ * OpenAI's webhooks (POST /v1/providers/openai/webhook), verified with the webhook secret from
+ * Secrets Manager (fetched on first use, cached). Verifying needs no API key; with no webhook
+ * secret configured, verification fails and the route answers 400.
  */
+let webhookClient: { client: OpenAI; apiKey: string } | undefined;
 const openAiWebhook: NonNullable<ProviderWebhookDeps['openai']> = {
-  client: null as unknown as NonNullable<ProviderWebhookDeps['openai']>['client'],
-  webhookSecret: '',
   mirror: openai,
+  verify: async (rawBody, headers) => {
+    const { apiKey, webhookSecret } = await openAiSecret();
+    const key = apiKey ?? 'not-configured';
+    if (webhookClient?.apiKey !== key) {
+      const { default: OpenAIClient } = await import('openai');
+      webhookClient = { client: new OpenAIClient({ apiKey: key }), apiKey: key };
+    }
+    return openAiWebhookJobId(webhookClient.client, rawBody, headers, webhookSecret ?? '');
+  },
 };
-async function loadOpenAiWebhook(): Promise<void> {
-  const { apiKey, webhookSecret } = await openAiSecret();
-  if (!openAiWebhook.client || openAiWebhook.webhookSecret !== (webhookSecret ?? '')) {
-    const { default: OpenAI } = await import('openai');
-    // Verifying a signature needs only the webhook secret; the key may be unset.
-    openAiWebhook.client = new OpenAI({ apiKey: apiKey ?? 'not-configured' });
-  }
-  openAiWebhook.webhookSecret = webhookSecret ?? '';
-}
 
 const app = createApp({
   stores,
@@ -90,7 +90,6 @@ export async function handler(event: LambdaEvent, context: Context) {
     // Endpoint secrets are sealed/opened inside the request: have the master key ready for those routes.
     const path = pathOf(event);
     if (path.startsWith('/v1/webhook_endpoints')) await webhookSecrets.load();
-    if (path === '/v1/providers/openai/webhook') await loadOpenAiWebhook();
     return await honoHandler(event, context);
   } finally {
     obs.flush();

@@ -15,6 +15,7 @@ import OpenAI from 'openai';
 import { createHttpSender, webhookUrlChecker } from '../../functions/adapters/http';
 import { localDispatcher, type LocalDispatcher } from '../../functions/adapters/local/dispatcher';
 import { openAiDispatcher } from '../../functions/adapters/openai/dispatcher';
+import { openAiWebhookJobId } from '../../functions/adapters/openai/webhook';
 import { createDynamoWebhookStores } from '../../functions/adapters/dynamodb/webhooks';
 import type { TableContext } from '../../functions/adapters/dynamodb/table';
 import type { AppLogger, ProviderWebhookDeps, WebhookApiDeps } from '../../functions/api/deps';
@@ -143,8 +144,13 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
     const client = new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl });
     const openai = openAiDispatcher({ client, files: stores.files, blobs: inp.blobs });
     dispatchers.openai = openai;
-    if (config.openai.webhookSecret)
-      providers.openai = { client, webhookSecret: config.openai.webhookSecret, mirror: openai };
+    if (config.openai.webhookSecret) {
+      const secret = config.openai.webhookSecret;
+      providers.openai = {
+        verify: (body, headers) => openAiWebhookJobId(client, body, headers, secret),
+        mirror: openai,
+      };
+    }
     // Jobs whose submit met an OpenAI outage have no OpenAI id (polling skips them): submit again.
     const poll = () =>
       void pollMirroredJobs(deps, openai, 'openai')

@@ -50,7 +50,7 @@ function routingDeps(): AppDeps {
     },
     sweeps: { store: placeholder('sweeps.store') },
     providers: {
-      openai: { client: placeholder('openai'), webhookSecret: '', mirror: placeholder('mirror') },
+      openai: { verify: placeholder('openai.verify'), mirror: placeholder('mirror') },
     },
   };
 }

@@ -1,10 +1,10 @@
 /**
  * Webhooks from providers (OpenAI's fine-tuning events). Not under the tenant's API key: the
  * request authenticates itself with the provider's Standard Webhooks signature, checked with the
- * `openai` SDK's verifier against the secret configured for our endpoint at OpenAI.
+ * `openai` SDK's verifier (supplied by the composition root) against the secret configured for our
+ * endpoint at OpenAI.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { openAiWebhookJobId } from '../../adapters/openai/webhook';
 import { syncByProviderJobId } from '../../domain/dispatch';
 import { ValidationError } from '../../errors';
 import type { ApiContext } from '../context';
@@ -23,7 +23,7 @@ export function registerProviderRoutes(
     const headers = Object.fromEntries(c.req.raw.headers.entries());
     let providerJobId: string | null;
     try {
-      providerJobId = await openAiWebhookJobId(openai.client, body, headers, openai.webhookSecret);
+      providerJobId = await openai.verify(body, headers);
     } catch (err) {
       throw new ValidationError(
         `Webhook signature verification failed: ${(err as Error).message}`,

@@ -176,7 +176,12 @@ describe('OpenAI dispatch and mirroring', () => {
       blobs: embedded.blobs,
       clock: { nowMs: () => Date.now() },
       ids: timeSortedIds({ nowMs: () => Date.now() }),
-      providers: { openai: { client, webhookSecret: openai.webhookSecret, mirror: dispatcher } },
+      providers: {
+        openai: {
+          verify: (body, headers) => openAiWebhookJobId(client, body, headers, openai.webhookSecret),
+          mirror: dispatcher,
+        },
+      },
     });
     const job = await submitQueuedJob(deps, { openai: dispatcher }, await queuedJob());
     const rid = job.providerJobId!;
