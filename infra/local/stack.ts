@@ -24,6 +24,7 @@ import { serveApi } from './http-server';
 import { localLogger } from './logger';
 import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedServices } from './services';
+import { runnerCommand } from './runner-bundle';
 import { createLocalWorkers } from './workers';
 
 export interface LocalStack {
@@ -52,6 +53,8 @@ export async function startLocalStack(
   opts: LocalStackOptions = {},
 ): Promise<LocalStack> {
   const logger = opts.logger ?? localLogger();
+  // The runner bundle builds (when stale) while the embedded services start.
+  const runner = runnerCommand(path.resolve('.'));
   const unlock = await lockDataDir(config.dataDir);
   const services = await startEmbeddedServices({
     dynamoDir: path.join(config.dataDir, 'dynamodb'),
@@ -81,6 +84,10 @@ export async function startLocalStack(
       config.baseModelsDir,
     );
     const key = await ensureLocalApiKey({ apiKeys: stores.apiKeys, clock }, config.dataDir, config.apiKey);
+    const { command, how } = await runner;
+    if (how === 'built' || how === 'reused')
+      logger.info('local jobs run the runner bundle', { bundle: command.at(-1), how });
+    else logger.warn('local jobs run the runner sources through tsx', { reason: how });
     const workers = await createLocalWorkers({
       config,
       stores,
@@ -95,6 +102,7 @@ export async function startLocalStack(
         TUNEPLANE_S3_ENDPOINT: services.s3Endpoint,
       },
       logger,
+      runnerCommand: command,
     });
     // The sweep controller: a pass per sweep on API changes, and over every active sweep each second.
     const sweepStore = new DynamoSweepStore({ doc: clients.doc, table: config.table, clock });

@@ -63,6 +63,8 @@ export interface WorkerInputs {
   runnerEnv: Record<string, string>;
   /** JSON lines: what the workers did (info) and what went wrong (error, with the cause). */
   logger: AppLogger;
+  /** argv of one runner process (runner-bundle.ts: the compiled bundle, or tsx). */
+  runnerCommand: string[];
 }
 
 /** The key that seals webhook secrets at rest: made once, kept in the data dir. */
@@ -109,14 +111,7 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
 
   const deps: DispatchDeps = { stores, clock };
   const local: LocalDispatcher = localDispatcher({
-    // s3rver's paged listings need the legacy OpenSSL provider in the runner too.
-    command: [
-      process.execPath,
-      '--openssl-legacy-provider',
-      '--import',
-      'tsx',
-      path.resolve('runner/entry/job.ts'),
-    ],
+    command: inp.runnerCommand,
     env: inp.runnerEnv,
     maxConcurrent: config.maxConcurrentJobs,
     stopGraceMs: 30_000,

@@ -23,6 +23,7 @@ import {
   retrieveFineTuningJob,
   retrieveModelFileContent,
 } from '../../../openapi/sdk/sdk.gen';
+import { loadAddon } from '../../../runner/native/addon';
 import { jsonl, sentiment } from '../../api/data';
 import { freePort, start, stop, type Running } from '../../support/npm-start';
 
@@ -59,6 +60,8 @@ beforeAll(async () => {
     TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true',
     // 5 s and 5 min between the first attempts become 2.5 ms and 150 ms.
     TUNEPLANE_WEBHOOK_RETRY_SCALE: '0.0005',
+    // The runner's own lines (its backend), logged with the job id.
+    TUNEPLANE_RUNNER_LOGS: 'true',
   });
   client = createClient({
     baseUrl: stack.baseUrl.replace(/\/v1$/, ''),
@@ -150,6 +153,24 @@ describe('a fine-tuning job on the embedded stack, end to end', () => {
       expect(loss).toBeGreaterThan(0);
     }
     expect(events.some((e) => e.message.includes('started'))).toBe(true);
+
+    // It ran as the compiled runner bundle (not TypeScript through tsx), on the native kernels
+    // where they are built: the bundle finds the addon beside runner/native's sources.
+    const logged = stack
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    const runner = logged.find((l) => l.message === 'local jobs run the runner bundle');
+    expect(runner, 'the stack runs jobs from the runner bundle').toBeDefined();
+    expect(runner!.bundle).toMatch(/runner\/dist\/job\.mjs$/);
+    expect(runner!.how).toMatch(/^(built|reused)$/);
+    const backend = logged.find(
+      (l) =>
+        l.message === 'runner output' && l.job_id === jobId && l.line.includes('tensorflow backend selected'),
+    )?.line;
+    expect(backend, 'the runner logged its backend').toBeDefined();
+    if (loadAddon().ok) expect(backend).toContain('native kernels via');
 
     // The receiver was down for two attempts; the third is the one and only success.
     const ok = await until('a delivered webhook', async () => received.find((r) => r.status === 200), 30_000);
