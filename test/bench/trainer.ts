@@ -72,7 +72,7 @@ const num = (name: string, fallback: number) => Number(arg(name) ?? fallback);
 const flag = (name: string) => process.argv.includes(`--${name}`);
 
 /** Deterministic token stream (LCG), rows of seq+1 tokens: ids = row[0..seq), targets = row[1..seq]. */
-function makeTokens(rows: number, seq: number, vocab: number): Int32Array {
+export function makeTokens(rows: number, seq: number, vocab: number): Int32Array {
   const out = new Int32Array(rows * (seq + 1));
   let s = 12345;
   for (let i = 0; i < out.length; i++) {
@@ -87,7 +87,7 @@ function withLibraryPath(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, LD_LIBRARY_PATH: prev ? `${dir}:${prev}` : dir };
 }
 
-function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): EngineResult {
+export function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): EngineResult {
   const r = spawnSync(cmd, args, {
     encoding: 'utf8',
     env,

@@ -1,0 +1,240 @@
+/**
+ * A `provider: local` job as a user runs it, against the trainer bench's step on the same shape.
+ *
+ * `npm start` (the embedded stack, a child process as in test/support/npm-start) serves a base
+ * model of config B's shape (test/bench/trainer.ts: GPT-2, vocab 512, 4 layers, d_model 256,
+ * batch 8, 128 positions per row), written here with runner/io's savePretrained and the built-in
+ * model's character tokenizer. The model has 129 positions: the trainer predicts each row's
+ * tokens after the first, so rows of 129 tokens train on 128 positions, config B's step. Through
+ * the generated SDK the bench uploads prompt/completion examples long enough to be cut to 129
+ * tokens, creates a job (batch 8, max_steps, a metrics event every step) and polls it.
+ *
+ * Figures:
+ *  - queued → first step: from sending the create request (the job is `queued` when it answers)
+ *    to the first metrics event (step 1 done), split at the job turning `running`;
+ *  - ms per step inside the job: each metrics event's tokens_per_second covers the steps since the
+ *    previous one (here one step, plus the runner's writing of the previous event and progress);
+ *    the median over the steps after the warm-up;
+ *  - ms per step in the bench: test/bench/trainer-ours.ts on the same shape, run before and after
+ *    the job (the stack stopped): the mean of their seconds per timed step.
+ *
+ * Last line: queued_to_first_step_s=… queued_to_running_s=… job_ms_per_step=… bench_ms_per_step=… step_ratio=…
+ *
+ *   npm run bench:job -- [--steps N] [--bench-steps N]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '../../openapi/sdk/client';
+import {
+  createFile,
+  createFineTuningJob,
+  listFineTuningJobEvents,
+  retrieveFineTuningJob,
+} from '../../openapi/sdk/sdk.gen';
+import { initBackend } from '../../runner/backend';
+import { loadPretrained, savePretrained } from '../../runner/io';
+import { createModel, parseModelConfig } from '../../runner/model';
+import { freePort, ROOT, start, stop } from '../support/npm-start';
+import { CONFIGS, makeTokens, runChild, TRAIN, type EngineResult, type RunSpec } from './trainer';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+};
+const STEPS = arg('steps') ?? 40;
+/** Timed steps of each bench run (0: no bench runs, the job alone). */
+const BENCH_STEPS = arg('bench-steps') ?? 20;
+const WARMUP = 3;
+const B = CONFIGS.B;
+const MODEL = { ...B.model, n_positions: B.seq + 1 };
+const ROW_TOKENS = B.seq + 1;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** trainer-ours.ts on the job's shape: its seconds per timed step. */
+function benchStep(): EngineResult {
+  const dir = mkdtempSync(join(tmpdir(), 'tuneplane-jobbench-'));
+  try {
+    const steps = BENCH_STEPS;
+    writeFileSync(join(dir, 'tokens.bin'), makeTokens(B.batch * (WARMUP + steps), B.seq, MODEL.vocab_size));
+    const spec: RunSpec = {
+      config: MODEL,
+      batch: B.batch,
+      seq: B.seq,
+      train: TRAIN,
+      warmup: WARMUP,
+      steps,
+      leakSteps: 0,
+      native: true,
+      profile: false,
+      threads: 0,
+    };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(spec));
+    const here = fileURLToPath(new URL('.', import.meta.url));
+    return runChild(process.execPath, [...process.execArgv, join(here, 'trainer-ours.ts'), dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A base-models folder holding one model of the job's shape. */
+async function baseModels(): Promise<{ dir: string; id: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tuneplane-jobbench-models-'));
+  const id = 'bench-gpt2-config-b';
+  await initBackend({ prefer: 'cpu', log: () => {} });
+  const { tokenizer } = await loadPretrained(join(ROOT, 'runner/base-models/tuneplane-tiny-char'));
+  const model = createModel(parseModelConfig(MODEL), { seed: TRAIN.seed });
+  await mkdir(join(dir, id));
+  await savePretrained(join(dir, id), model, tokenizer);
+  return { dir, id };
+}
+
+/** Deterministic English-like text from the tokenizer's alphabet. */
+function text(i: number, chars: number): string {
+  const words = [
+    'the',
+    'model',
+    'learns',
+    'a',
+    'small',
+    'shape',
+    'of',
+    'text',
+    'quickly',
+    'and',
+    'then',
+    'more',
+  ];
+  let s = i * 7919 + 17;
+  let out = '';
+  while (out.length < chars) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out += `${words[(s >>> 8) % words.length]} `;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const before = BENCH_STEPS > 0 ? benchStep() : undefined;
+  if (before)
+    console.log(`bench (before): ${(before.secondsPerStep * 1000).toFixed(1)} ms/step; ${before.detail}`);
+
+  const models = await baseModels();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tuneplane-jobbench-data-'));
+  const stack = await start({
+    PORT: String(await freePort()),
+    TUNEPLANE_DATA_DIR: dataDir,
+    TUNEPLANE_BASE_MODELS_DIR: models.dir,
+    TUNEPLANE_API_KEY: 'tp_bench_job_start_0123456789',
+  });
+  const runnerLine = stack
+    .output()
+    .split('\n')
+    .find((l) => l.includes('local jobs run the runner'));
+  console.log(runnerLine ?? 'no runner line in the stack output');
+  let job: { queuedToRunning: number; queuedToFirst: number; msPerStep: number[] };
+  try {
+    const client = createClient({
+      baseUrl: stack.baseUrl.replace(/\/v1$/, ''),
+      headers: { Authorization: `Bearer ${stack.apiKey}` },
+    });
+    const rows = B.batch * (STEPS + 2);
+    const lines = Array.from({ length: rows }, (_, i) =>
+      JSON.stringify({ prompt: `doc ${i}:`, completion: ` ${text(i, ROW_TOKENS * 2)}` }),
+    );
+    const upload = await createFile({
+      client,
+      body: {
+        purpose: 'fine-tune',
+        file: new File([lines.join('\n')], 'bench.jsonl', { type: 'application/jsonl' }),
+      },
+    });
+    const file = upload.data;
+    if (file?.status !== 'processed')
+      throw new Error(`file not processed: ${JSON.stringify(upload.error ?? file)}`);
+
+    const t0 = performance.now();
+    const created = await createFineTuningJob({
+      client,
+      body: {
+        model: models.id,
+        training_file: file.id,
+        provider: 'local',
+        seed: 3,
+        method: {
+          type: 'supervised',
+          supervised: {
+            hyperparameters: {
+              batch_size: B.batch,
+              max_steps: STEPS,
+              max_sequence_length: ROW_TOKENS,
+              metrics_interval_steps: 1,
+            },
+          },
+        },
+      },
+    });
+    if (!created.data) throw new Error(`job not created: ${JSON.stringify(created.error)}`);
+    const id = created.data.id;
+    let running: number | undefined;
+    let first: number | undefined;
+    let status = created.data.status;
+    for (;;) {
+      const now = performance.now();
+      if (now - t0 > 600_000)
+        throw new Error(`job ${id} did not finish in 10 min:\n${stack.output().slice(-3000)}`);
+      status = (await retrieveFineTuningJob({ client, path: { fine_tuning_job_id: id } })).data!.status;
+      if (running === undefined && status !== 'queued') running = now;
+      if (first === undefined) {
+        const ev = (
+          await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: id }, query: { limit: 5 } })
+        ).data!.data;
+        if (ev.some((e) => e.type === 'metrics')) first = performance.now();
+      }
+      if (['succeeded', 'failed', 'cancelled'].includes(status)) break;
+      await new Promise((r) => setTimeout(r, first === undefined ? 50 : 500));
+    }
+    if (status !== 'succeeded') throw new Error(`job ${id} ${status}:\n${stack.output().slice(-3000)}`);
+    const events = (
+      await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: id }, query: { limit: 1000 } })
+    ).data!.data;
+    const metrics = events
+      .filter((e) => e.type === 'metrics')
+      .map((e) => e.data as { step: number; tokens_per_second: number; batch_size: number })
+      .sort((a, b) => a.step - b.step);
+    if (metrics.length !== STEPS) throw new Error(`expected ${STEPS} metrics events, got ${metrics.length}`);
+    const perStep = metrics
+      .filter((m) => m.step > WARMUP)
+      .map((m) => ((m.batch_size * B.seq) / m.tokens_per_second) * 1000);
+    job = {
+      queuedToRunning: (running! - t0) / 1000,
+      queuedToFirst: (first! - t0) / 1000,
+      msPerStep: perStep,
+    };
+  } finally {
+    await stop(stack);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(models.dir, { recursive: true, force: true });
+  }
+
+  const after = BENCH_STEPS > 0 ? benchStep() : undefined;
+  if (after) console.log(`bench (after):  ${(after.secondsPerStep * 1000).toFixed(1)} ms/step`);
+  const benchMs = before && after ? ((before.secondsPerStep + after.secondsPerStep) / 2) * 1000 : NaN;
+  const jobMs = median(job.msPerStep);
+  console.log(
+    `job: queued → running ${job.queuedToRunning.toFixed(2)} s, queued → first step ${job.queuedToFirst.toFixed(2)} s; ` +
+      `ms/step over steps ${WARMUP + 1}–${STEPS}: median ${jobMs.toFixed(1)}, min ${Math.min(...job.msPerStep).toFixed(1)}, max ${Math.max(...job.msPerStep).toFixed(1)}`,
+  );
+  console.log(
+    `queued_to_first_step_s=${job.queuedToFirst.toFixed(2)} queued_to_running_s=${job.queuedToRunning.toFixed(2)} ` +
+      `job_ms_per_step=${jobMs.toFixed(1)} bench_ms_per_step=${benchMs.toFixed(1)} step_ratio=${(jobMs / benchMs).toFixed(3)}`,
+  );
+}
+
+await main();
