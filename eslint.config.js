@@ -61,7 +61,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
-  // The dashboard runs in the browser and knows the service only through the generated SDK.
+  // The dashboard runs in the browser and knows the service only through the generated SDK (and the
+  // contract's plain name lists in openapi/enums.ts, which import nothing).
   {
     files: ['dashboard/src/**'],
     languageOptions: { globals: { ...globals.browser } },
@@ -77,9 +78,11 @@ export default tseslint.config(
                 '**/infra/**',
                 '**/openapi/*',
                 '!**/openapi/sdk',
+                '!**/openapi/enums',
                 'node:*',
               ],
-              message: 'The dashboard talks to the API through the generated SDK (openapi/sdk) only.',
+              message:
+                'The dashboard talks to the API through the generated SDK (openapi/sdk) only; openapi/enums holds the shared name lists.',
             },
           ],
         },

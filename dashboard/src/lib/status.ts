@@ -1,19 +1,8 @@
-/** Status badges and the terminal set, as the API names them. */
+/** Status badges; the status names and the terminal set are the contract's (openapi/enums.ts). */
 import type { FineTuningJob } from '../../../openapi/sdk/types.gen';
 import { h } from './dom';
 
-export const JOB_STATUSES = [
-  'validating_files',
-  'queued',
-  'running',
-  'paused',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-export const isTerminal = (status: string) => TERMINAL.has(status);
+export { JOB_STATUSES, isTerminalJobStatus as isTerminal } from '../../../openapi/enums';
 
 export function badge(status: string): HTMLElement {
   return h('span', { class: `badge s-${status}` }, status.replace(/_/g, ' '));
