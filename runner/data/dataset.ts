@@ -11,6 +11,7 @@ import type { Task } from '../config';
 import { DataError } from '../errors';
 import { ExampleList, type Example, type Examples } from './examples';
 import { isJsonl, labelIndex, parseJsonl, type RawExample } from './formats';
+import type { ChatFormat } from './chat-format';
 import { renderChat, renderPromptCompletion } from './template';
 import type { TextTokenizer } from './tokenizer';
 
@@ -34,6 +35,8 @@ export interface EncodeOptions {
   labels?: string[];
   /** Force a task (else detected). */
   task?: Task;
+  /** How chat examples become tokens (the model's chat_template, or ours when absent). */
+  chat?: ChatFormat;
 }
 
 /** Where encoded examples go. */
@@ -94,7 +97,7 @@ export class RecordEncoder {
     // Rendering stops once past L tokens: what follows would be cut anyway.
     const { ids, target } =
       r.format === 'chat'
-        ? renderChat(r.messages, this.tok, L)
+        ? (this.opts.chat?.renderTraining(r.messages) ?? renderChat(r.messages, this.tok, L))
         : renderPromptCompletion(r.prompt, r.completion, this.tok, L);
     if (ids.length > L) this.truncated++;
     const keepIds = ids.slice(0, L);

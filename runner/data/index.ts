@@ -1,6 +1,7 @@
 export * from './formats';
 export * from './template';
 export * from './examples';
+export * from './chat-format';
 export * from './dataset';
 export * from './source';
 export * from './store';

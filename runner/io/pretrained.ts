@@ -12,6 +12,7 @@ import {
   type HostTensor,
   type ModelConfig,
 } from '../model';
+import { TUNEPLANE_CHAT_TEMPLATE } from '../data/chat-format';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer';
 import { localModelFolder, type ModelFolderReader, type ModelFolderWriter } from './folder';
 import { encodeSafetensorsHeader, readSafetensorsFrom } from './safetensors';
@@ -155,7 +156,12 @@ export async function savePretrained(
   await dir.write('model.safetensors', chunks());
   const files = tokenizer.files();
   await dir.write('tokenizer.json', JSON.stringify(files['tokenizer.json']));
-  await dir.write('tokenizer_config.json', JSON.stringify(files['tokenizer_config.json'], null, 2));
+  // A language model is served with the chat template it was trained with: the folder's own, or ours
+  // written out in Jinja so Hugging Face's apply_chat_template renders the same text.
+  const tokenizerConfig = { ...files['tokenizer_config.json'] };
+  if (model.config.num_labels === undefined && tokenizerConfig.chat_template == null)
+    tokenizerConfig.chat_template = TUNEPLANE_CHAT_TEMPLATE;
+  await dir.write('tokenizer_config.json', JSON.stringify(tokenizerConfig, null, 2));
   // config.json last: a folder with a config is complete.
   await dir.write('config.json', JSON.stringify(hfConfigJson(model, tokenizer), null, 2));
 }

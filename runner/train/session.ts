@@ -14,6 +14,7 @@ import path from 'node:path';
 import { resolveTrainerConfig, type TrainerConfig } from '../config';
 import type { Checkpointer } from '../checkpoint/state';
 import {
+  chatFormatFor,
   encodeSource,
   ExampleStore,
   sourceCharacters,
@@ -125,7 +126,10 @@ async function train(
   const autoLength = requested.max_sequence_length === undefined || requested.max_sequence_length === 'auto';
   const maxLength = autoLength ? model.contextLength : Math.min(h.max_sequence_length, model.contextLength);
   config.hyperparameters = { ...h, max_sequence_length: maxLength };
-  const opts = { task, maxLength, weightField: h.sampling.weight_field, labels };
+  // Chat examples are rendered with the model's chat_template when its folder has one (and the
+  // tuned model keeps it: savePretrained writes it back), else with ours.
+  const chat = task === 'chat' ? chatFormatFor(tokenizer) : undefined;
+  const opts = { task, maxLength, weightField: h.sampling.weight_field, labels, chat };
   const store = (name: string) => (dataDir ? path.join(dataDir, `${name}.examples`) : undefined);
   const train = await encodeSource(input.train, tokenizer, { ...opts, storePath: store('train') });
   datasets.push(train);
