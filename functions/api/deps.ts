@@ -6,6 +6,7 @@
 import type { Clock, IdGenerator } from '../ports/clock';
 import type { BlobStore } from '../ports/blobs';
 import type { Dispatcher } from '../ports/dispatcher';
+import type { Inference } from '../ports/inference';
 import type { Stores } from '../ports/store';
 import type { SweepStore } from '../ports/sweeps';
 import type { SecretBox, WebhookStores } from '../ports/webhooks';
@@ -71,6 +72,8 @@ export interface AppDeps {
   sweeps?: SweepApiDeps;
   /** Mounts /v1/providers/<provider>/webhook for the providers given (their own signatures). */
   providers?: ProviderWebhookDeps;
+  /** Mounts /v1/chat/completions and /v1/completions when given (functions/ports/inference.ts). */
+  inference?: Inference;
 }
 
 /** What the composition root gives the webhook routes (AppDeps.webhooks). */

@@ -10,6 +10,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { TuneplaneError } from '../../openapi/errors';
+import { UNSUPPORTED_PREFIX } from '../../openapi/schemas/generation';
 import { ApiError, ValidationError, type ErrorType } from '../errors';
 import type { AppLogger } from './deps';
 
@@ -180,6 +181,10 @@ export function validationErrorFrom(error: ZodError, prefix: readonly PropertyKe
   return new ValidationError(
     `${param ?? 'request'}: ${message}${more}`,
     param,
-    issue.code === 'unrecognized_keys' ? 'unknown_parameter' : 'invalid_value',
+    issue.code === 'unrecognized_keys'
+      ? 'unknown_parameter'
+      : message.startsWith(UNSUPPORTED_PREFIX)
+        ? 'unsupported_parameter'
+        : 'invalid_value',
   );
 }

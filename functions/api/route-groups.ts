@@ -55,7 +55,16 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
       register: async (app, ctx) => (await import('./routes/models')).registerModelRoutes(app, ctx),
     },
   ];
-  const { webhooks, sweeps, providers } = deps;
+  const { webhooks, sweeps, providers, inference } = deps;
+  if (inference) {
+    groups.push({
+      name: 'inference',
+      contract: 'inference',
+      prefixes: ['/v1/chat/completions', '/v1/completions'],
+      register: async (app, ctx) =>
+        (await import('./routes/inference')).registerInferenceRoutes(app, ctx, inference),
+    });
+  }
   if (webhooks) {
     groups.push({
       name: 'webhook endpoints',

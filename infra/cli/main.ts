@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import type { Client } from '../../openapi/sdk/client';
 import { CliError, connect } from './client';
 import { registerFileCommands } from './files';
+import { registerChatCommand } from './chat';
 import { registerJobCommands } from './jobs';
 import { registerSweepCommands } from './sweeps';
 import { registerWebhookCommands } from './webhooks';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerJobCommands(program, client);
   registerWebhookCommands(program, client);
   registerSweepCommands(program, client);
+  registerChatCommand(program, client);
   return program;
 }
 export async function main(argv: string[]): Promise<void> {

@@ -11,6 +11,7 @@ import { DynamoSweepStore, createDynamoStores } from '../../functions/adapters/d
 import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { createTable } from '../../functions/adapters/dynamodb/create-table';
 import { S3BlobStore } from '../../functions/adapters/s3';
+import { localInference } from '../../functions/adapters/local/inference';
 import { timeSortedIds } from '../../functions/domain/ids';
 import { modelCatalog } from '../../functions/domain/models';
 import { startSweepWorker } from '../../functions/domain/sweeps/controller';
@@ -119,7 +120,27 @@ export async function startLocalStack(
       },
       { intervalMs: 1000, onError: (err) => logger.error('sweep controller failed', { error: String(err) }) },
     );
+    // Generation runs in a worker process (runner/entry/serve.ts), started on the first request.
+    const inference = localInference({
+      command: [
+        process.execPath,
+        '--openssl-legacy-provider',
+        '--import',
+        'tsx',
+        path.resolve('runner/entry/serve.ts'),
+      ],
+      env: {
+        TUNEPLANE_BUCKET: config.bucket,
+        AWS_REGION: config.region,
+        TUNEPLANE_S3_ENDPOINT: services.s3Endpoint,
+      },
+      onOutput: (stream, chunk) => {
+        if (config.runnerLogs)
+          for (const line of chunk.split('\n')) if (line) console.log(`[inference ${stream}] ${line}`);
+      },
+    });
     const app = createApp({
+      inference,
       sweeps: { store: sweepStore, onChange: (id) => sweepWorker.kick(id) },
       stores: workers.stores,
       blobs,
@@ -152,6 +173,7 @@ export async function startLocalStack(
             server.closeAllConnections();
           });
           await sweepWorker.stop();
+          await inference.shutdown();
           // Runner processes get SIGTERM and checkpoint; their jobs resume on the next start.
           await workers.stop();
           await cleanup();

@@ -5,6 +5,7 @@
  */
 import type { RouteConfig } from '@hono/zod-openapi';
 import { fileRoutes } from './files';
+import { inferenceRoutes } from './inference';
 import { jobRoutes } from './jobs';
 import { modelRoutes } from './models';
 import { sweepRoutes } from './sweeps';
@@ -18,12 +19,14 @@ export * from './jobs';
 export * from './models';
 export * from './webhook-endpoints';
 export * from './sweeps';
+export * from './inference';
 
 export const ROUTE_GROUPS = {
   files: fileRoutes,
   uploads: uploadRoutes,
   jobs: jobRoutes,
   models: modelRoutes,
+  inference: inferenceRoutes,
   webhookEndpoints: webhookEndpointRoutes,
   sweeps: sweepRoutes,
 } as const satisfies Record<string, readonly RouteConfig[]>;

@@ -8,3 +8,6 @@ export * from './event';
 export * from './checkpoint';
 export * from './model';
 export * from './estimate';
+export * from './generation';
+export * from './chat';
+export * from './completions';

@@ -571,6 +571,351 @@ export type ModelFile = {
 
 export type ModelFileName = 'config.json' | 'model.safetensors' | 'tokenizer.json' | 'tokenizer_config.json' | 'generation_config.json';
 
+export type ChatCompletion = {
+    id: string;
+    object: 'chat.completion';
+    created: number;
+    model: string;
+    system_fingerprint: string | null;
+    choices: Array<{
+        index: number;
+        message: {
+            role: 'assistant';
+            content: string | null;
+            refusal: string | null;
+        };
+        logprobs: {
+            content: Array<ChatCompletionTokenLogprob> | null;
+            refusal: Array<ChatCompletionTokenLogprob> | null;
+        } | null;
+        finish_reason: FinishReason;
+    }>;
+    usage: CompletionUsage;
+};
+
+export type ChatCompletionTokenLogprob = {
+    token: string;
+    logprob: number;
+    bytes: Array<number> | null;
+    top_logprobs: Array<{
+        token: string;
+        logprob: number;
+        bytes: Array<number> | null;
+    }>;
+};
+
+export type FinishReason = 'stop' | 'length';
+
+export type CompletionUsage = {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+};
+
+/**
+ * With stream: true, server-sent events `data: <chat.completion.chunk>` ending in `data: [DONE]`.
+ */
+export type ChatCompletionChunk = {
+    id: string;
+    object: 'chat.completion.chunk';
+    created: number;
+    model: string;
+    system_fingerprint: string | null;
+    choices: Array<{
+        index: number;
+        delta: {
+            role?: 'assistant';
+            content?: string | null;
+            refusal?: string | null;
+        };
+        logprobs?: {
+            content: Array<ChatCompletionTokenLogprob> | null;
+            refusal: Array<ChatCompletionTokenLogprob> | null;
+        } | null;
+        finish_reason: FinishReason & (string | null);
+    }>;
+    usage?: CompletionUsage & ({
+        [key: string]: unknown;
+    } | null);
+};
+
+export type CreateChatCompletionRequest = {
+    model: string;
+    /**
+     * 0 = greedy. Default 1.
+     */
+    temperature?: number | null;
+    /**
+     * Nucleus sampling mass. Default 1.
+     */
+    top_p?: number | null;
+    /**
+     * Choices to generate (1–16).
+     */
+    n?: number | null;
+    /**
+     * Same seed and request → same output.
+     */
+    seed?: number | null;
+    /**
+     * Up to 4 sequences where generation stops; the returned text does not contain them.
+     */
+    stop?: string | Array<string> | null;
+    presence_penalty?: number | null;
+    frequency_penalty?: number | null;
+    /**
+     * Token id → bias in [-100, 100] added to its logit before sampling.
+     */
+    logit_bias?: {
+        [key: string]: number;
+    } | null;
+    user?: string;
+    /**
+     * Server-sent events ending in `data: [DONE]`.
+     */
+    stream?: boolean | null;
+    /**
+     * With stream: a last chunk with `usage` (and empty choices) before [DONE].
+     */
+    stream_options?: {
+        include_usage?: boolean;
+        include_obfuscation?: boolean;
+    } | null;
+    messages: Array<ChatCompletionMessage>;
+    /**
+     * Deprecated alias of max_completion_tokens.
+     */
+    max_tokens?: number | null;
+    /**
+     * New tokens per choice at most; default: what is left of the context after the prompt.
+     */
+    max_completion_tokens?: number | null;
+    logprobs?: boolean | null;
+    top_logprobs?: number | null;
+    metadata?: Metadata;
+    /**
+     * Not supported: storing completions. A request that sets it is a 400.
+     */
+    store?: unknown;
+    /**
+     * Not supported: response formats other than text. A request that sets it is a 400.
+     */
+    response_format?: unknown;
+    /**
+     * Not supported: output modalities other than text. A request that sets it is a 400.
+     */
+    modalities?: unknown;
+    /**
+     * Not supported: service tiers. A request that sets it is a 400.
+     */
+    service_tier?: unknown;
+    /**
+     * Not supported: tools. A request that sets it is a 400.
+     */
+    tools?: unknown;
+    /**
+     * Not supported: tools. A request that sets it is a 400.
+     */
+    tool_choice?: unknown;
+    /**
+     * Not supported: tools. A request that sets it is a 400.
+     */
+    parallel_tool_calls?: unknown;
+    /**
+     * Not supported: functions. A request that sets it is a 400.
+     */
+    functions?: unknown;
+    /**
+     * Not supported: functions. A request that sets it is a 400.
+     */
+    function_call?: unknown;
+    /**
+     * Not supported: audio output. A request that sets it is a 400.
+     */
+    audio?: unknown;
+    /**
+     * Not supported: predicted outputs. A request that sets it is a 400.
+     */
+    prediction?: unknown;
+    /**
+     * Not supported: web search. A request that sets it is a 400.
+     */
+    web_search_options?: unknown;
+    /**
+     * Not supported: reasoning models. A request that sets it is a 400.
+     */
+    reasoning_effort?: unknown;
+    /**
+     * Not supported: verbosity. A request that sets it is a 400.
+     */
+    verbosity?: unknown;
+    safety_identifier?: string;
+    prompt_cache_key?: string;
+};
+
+export type ChatCompletionMessage = {
+    role: 'system';
+    content: string | Array<{
+        type: 'text';
+        text: string;
+    } | {
+        type: string;
+        [key: string]: unknown;
+    }>;
+    name?: string;
+} | {
+    role: 'developer';
+    content: string | Array<{
+        type: 'text';
+        text: string;
+    } | {
+        type: string;
+        [key: string]: unknown;
+    }>;
+    name?: string;
+} | {
+    role: 'user';
+    content: string | Array<{
+        type: 'text';
+        text: string;
+    } | {
+        type: string;
+        [key: string]: unknown;
+    }>;
+    name?: string;
+} | {
+    role: 'assistant';
+    content?: string | Array<{
+        type: 'text';
+        text: string;
+    } | {
+        type: string;
+        [key: string]: unknown;
+    }> | null;
+    name?: string;
+    refusal?: string | null;
+    /**
+     * Not supported: tool calls (no tools). A request that sets it is a 400.
+     */
+    tool_calls?: unknown;
+    /**
+     * Not supported: function calls. A request that sets it is a 400.
+     */
+    function_call?: unknown;
+    /**
+     * Not supported: audio. A request that sets it is a 400.
+     */
+    audio?: unknown;
+} | {
+    role: 'tool';
+    /**
+     * Not supported: tool messages (no tools). A request that sets it is a 400.
+     */
+    content?: unknown;
+    tool_call_id?: string;
+} | {
+    role: 'function';
+    /**
+     * Not supported: function messages. A request that sets it is a 400.
+     */
+    content?: unknown;
+    name?: string;
+};
+
+export type Completion = {
+    id: string;
+    object: 'text_completion';
+    created: number;
+    model: string;
+    system_fingerprint: string | null;
+    choices: Array<{
+        index: number;
+        text: string;
+        logprobs: CompletionLogprobs;
+        finish_reason: FinishReason & (string | null);
+    }>;
+    usage?: CompletionUsage & ({
+        [key: string]: unknown;
+    } | null);
+};
+
+export type CompletionLogprobs = {
+    tokens: Array<string>;
+    token_logprobs: Array<number>;
+    top_logprobs: Array<{
+        [key: string]: number;
+    }> | null;
+    text_offset: Array<number>;
+} | null;
+
+export type CreateCompletionRequest = {
+    model: string;
+    /**
+     * 0 = greedy. Default 1.
+     */
+    temperature?: number | null;
+    /**
+     * Nucleus sampling mass. Default 1.
+     */
+    top_p?: number | null;
+    /**
+     * Choices to generate (1–16).
+     */
+    n?: number | null;
+    /**
+     * Same seed and request → same output.
+     */
+    seed?: number | null;
+    /**
+     * Up to 4 sequences where generation stops; the returned text does not contain them.
+     */
+    stop?: string | Array<string> | null;
+    presence_penalty?: number | null;
+    frequency_penalty?: number | null;
+    /**
+     * Token id → bias in [-100, 100] added to its logit before sampling.
+     */
+    logit_bias?: {
+        [key: string]: number;
+    } | null;
+    user?: string;
+    /**
+     * Server-sent events ending in `data: [DONE]`.
+     */
+    stream?: boolean | null;
+    /**
+     * With stream: a last chunk with `usage` (and empty choices) before [DONE].
+     */
+    stream_options?: {
+        include_usage?: boolean;
+        include_obfuscation?: boolean;
+    } | null;
+    /**
+     * Text or token ids; a list holding exactly one of them is accepted too.
+     */
+    prompt: string | Array<string> | Array<number> | Array<Array<number>>;
+    /**
+     * New tokens per choice at most (default 16).
+     */
+    max_tokens?: number | null;
+    /**
+     * Alternatives per token (0–5).
+     */
+    logprobs?: number | null;
+    /**
+     * Not supported: echoing the prompt. A request that sets it is a 400.
+     */
+    echo?: unknown;
+    /**
+     * Not supported: best_of other than 1. A request that sets it is a 400.
+     */
+    best_of?: unknown;
+    /**
+     * Not supported: suffixes (insertion). A request that sets it is a 400.
+     */
+    suffix?: unknown;
+};
+
 export type WebhookEndpointWithSecret = WebhookEndpoint & {
     /**
      * Shown once. Verify signatures with it.
@@ -2509,6 +2854,120 @@ export type RetrieveModelFileContentResponses = {
 };
 
 export type RetrieveModelFileContentResponse = RetrieveModelFileContentResponses[keyof RetrieveModelFileContentResponses];
+
+export type CreateChatCompletionData = {
+    body: CreateChatCompletionRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/chat/completions';
+};
+
+export type CreateChatCompletionErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CreateChatCompletionError = CreateChatCompletionErrors[keyof CreateChatCompletionErrors];
+
+export type CreateChatCompletionResponses = {
+    /**
+     * The completion, or its chunks as server-sent events when stream is true.
+     */
+    200: ChatCompletion;
+};
+
+export type CreateChatCompletionResponse = CreateChatCompletionResponses[keyof CreateChatCompletionResponses];
+
+export type CreateCompletionData = {
+    body: CreateCompletionRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/completions';
+};
+
+export type CreateCompletionErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CreateCompletionError = CreateCompletionErrors[keyof CreateCompletionErrors];
+
+export type CreateCompletionResponses = {
+    /**
+     * The completion, or its chunks as server-sent events when stream is true.
+     */
+    200: Completion;
+};
+
+export type CreateCompletionResponse = CreateCompletionResponses[keyof CreateCompletionResponses];
 
 export type ListWebhookEndpointsData = {
     body?: never;

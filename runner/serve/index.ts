@@ -1,0 +1,5 @@
+/** Public surface of serving: the model cache and the request scheduler (runner/entry/serve.ts runs it). */
+export { InferenceServer, failureOf } from './server';
+export type { ServerOptions } from './server';
+export { ModelCache, ServeFailure } from './models';
+export type { ServeBlobs, ServedModel } from './models';
