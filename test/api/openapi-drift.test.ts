@@ -49,6 +49,7 @@ function routingDeps(): AppDeps {
       checkUrl: () => null,
     },
     sweeps: { store: placeholder('sweeps.store') },
+    inference: placeholder('inference'),
     providers: {
       openai: { verify: placeholder('openai.verify'), mirror: placeholder('mirror') },
     },
