@@ -39,6 +39,9 @@ interface Active {
 export class InferenceServer {
   readonly models: ModelCache;
   private readonly queues = new Map<string, Waiting[]>();
+  /** When each tenant was last admitted (a counter): the one served longest ago goes next. */
+  private readonly lastServed = new Map<string, number>();
+  private admitted = 0;
   private readonly active: Active[] = [];
   private looping = false;
 
@@ -75,9 +78,8 @@ export class InferenceServer {
         }
       };
       const queue = this.queues.get(job.tenantId) ?? [];
-      // Re-inserted at the end: tenants take turns in the order they last asked.
-      this.queues.delete(job.tenantId);
-      this.queues.set(job.tenantId, [...queue, { tenantId: job.tenantId, start, signal, settle }]);
+      queue.push({ tenantId: job.tenantId, start, signal, settle });
+      this.queues.set(job.tenantId, queue);
       void this.loop();
     });
   }
@@ -92,14 +94,23 @@ export class InferenceServer {
     return this.active.length;
   }
 
+  /**
+   * The next request: the oldest of the tenant admitted longest ago (a tenant never served first),
+   * so a tenant with a backlog takes one turn in each round, however early it queued.
+   */
   private nextWaiting(): Waiting | undefined {
+    let pick: string | undefined;
     for (const [tenant, queue] of this.queues) {
-      const w = queue.shift();
-      this.queues.delete(tenant);
-      if (queue.length > 0) this.queues.set(tenant, queue); // to the back of the turn order
-      if (w) return w;
+      if (queue.length === 0) continue;
+      if (pick === undefined || (this.lastServed.get(tenant) ?? 0) < (this.lastServed.get(pick) ?? 0))
+        pick = tenant;
     }
-    return undefined;
+    if (pick === undefined) return undefined;
+    const queue = this.queues.get(pick)!;
+    const w = queue.shift()!;
+    if (queue.length === 0) this.queues.delete(pick);
+    this.lastServed.set(pick, ++this.admitted);
+    return w;
   }
 
   private async loop(): Promise<void> {
