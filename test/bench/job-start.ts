@@ -14,7 +14,9 @@
  *    to the first metrics event (step 1 done), split at the job turning `running`;
  *  - ms per step inside the job: each metrics event's tokens_per_second covers the steps since the
  *    previous one (here one step, plus the runner's writing of the previous event and progress);
- *    the median over the steps after the warm-up;
+ *    the median over the steps after the warm-up. Cross-checked by the wall clock: the time between
+ *    the bench first seeing the first step after the warm-up and the last step, per step (polled
+ *    every 50 ms);
  *  - ms per step in the bench: test/bench/trainer-ours.ts on the same shape, run before and after
  *    the job (the stack stopped): the mean of their seconds per timed step.
  *
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
     .split('\n')
     .find((l) => l.includes('local jobs run the runner'));
   console.log(runnerLine ?? 'no runner line in the stack output');
-  let job: { queuedToRunning: number; queuedToFirst: number; msPerStep: number[] };
+  let job: { queuedToRunning: number; queuedToFirst: number; msPerStep: number[]; wallMsPerStep: number };
   try {
     const client = createClient({
       baseUrl: stack.baseUrl.replace(/\/v1$/, ''),
@@ -184,6 +186,8 @@ async function main(): Promise<void> {
     const id = created.data.id;
     let running: number | undefined;
     let first: number | undefined;
+    // The newest step seen and when it was first seen: the wall clock's cross-check of the events.
+    const seen: { step: number; at: number }[] = [];
     let status = created.data.status;
     for (;;) {
       const now = performance.now();
@@ -191,14 +195,18 @@ async function main(): Promise<void> {
         throw new Error(`job ${id} did not finish in 10 min:\n${stack.output().slice(-3000)}`);
       status = (await retrieveFineTuningJob({ client, path: { fine_tuning_job_id: id } })).data!.status;
       if (running === undefined && status !== 'queued') running = now;
-      if (first === undefined) {
-        const ev = (
-          await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: id }, query: { limit: 5 } })
-        ).data!.data;
-        if (ev.some((e) => e.type === 'metrics')) first = performance.now();
+      const ev = (
+        await listFineTuningJobEvents({ client, path: { fine_tuning_job_id: id }, query: { limit: 5 } })
+      ).data!.data;
+      const steps = ev.filter((e) => e.type === 'metrics').map((e) => (e.data as { step: number }).step);
+      if (steps.length > 0) {
+        const at = performance.now();
+        first ??= at;
+        const newest = Math.max(...steps);
+        if (newest > (seen.at(-1)?.step ?? 0)) seen.push({ step: newest, at });
       }
       if (['succeeded', 'failed', 'cancelled'].includes(status)) break;
-      await new Promise((r) => setTimeout(r, first === undefined ? 50 : 500));
+      await new Promise((r) => setTimeout(r, 50));
     }
     if (status !== 'succeeded') throw new Error(`job ${id} ${status}:\n${stack.output().slice(-3000)}`);
     const events = (
@@ -212,10 +220,13 @@ async function main(): Promise<void> {
     const perStep = metrics
       .filter((m) => m.step > WARMUP)
       .map((m) => ((m.batch_size * B.seq) / m.tokens_per_second) * 1000);
+    const from = seen.find((x) => x.step > WARMUP)!;
+    const to = seen.at(-1)!;
     job = {
       queuedToRunning: (running! - t0) / 1000,
       queuedToFirst: (first! - t0) / 1000,
       msPerStep: perStep,
+      wallMsPerStep: to.step > from.step ? (to.at - from.at) / (to.step - from.step) : NaN,
     };
   } finally {
     await stop(stack);
@@ -229,7 +240,8 @@ async function main(): Promise<void> {
   const jobMs = median(job.msPerStep);
   console.log(
     `job: queued → running ${job.queuedToRunning.toFixed(2)} s, queued → first step ${job.queuedToFirst.toFixed(2)} s; ` +
-      `ms/step over steps ${WARMUP + 1}–${STEPS}: median ${jobMs.toFixed(1)}, min ${Math.min(...job.msPerStep).toFixed(1)}, max ${Math.max(...job.msPerStep).toFixed(1)}`,
+      `ms/step over steps ${WARMUP + 1}–${STEPS}: median ${jobMs.toFixed(1)}, min ${Math.min(...job.msPerStep).toFixed(1)}, max ${Math.max(...job.msPerStep).toFixed(1)}; ` +
+      `by the wall clock between the events seen ${job.wallMsPerStep.toFixed(1)}`,
   );
   console.log(
     `queued_to_first_step_s=${job.queuedToFirst.toFixed(2)} queued_to_running_s=${job.queuedToRunning.toFixed(2)} ` +
