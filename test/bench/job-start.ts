@@ -22,7 +22,7 @@
  *
  * Last line: queued_to_first_step_s=… queued_to_running_s=… job_ms_per_step=… bench_ms_per_step=… step_ratio=…
  *
- *   npm run bench:job -- [--steps N] [--bench-steps N]
+ *   npm run bench:job -- [--steps N] [--bench-steps N] [--metrics-interval N]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -47,6 +47,8 @@ const arg = (name: string) => {
   return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 };
 const STEPS = arg('steps') ?? 40;
+/** Steps per metrics event (1: the first step is seen as soon as it ends). */
+const METRICS_EVERY = arg('metrics-interval') ?? 1;
 /** Timed steps of each bench run (0: no bench runs, the job alone). */
 const BENCH_STEPS = arg('bench-steps') ?? 20;
 const WARMUP = 3;
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
               batch_size: B.batch,
               max_steps: STEPS,
               max_sequence_length: ROW_TOKENS,
-              metrics_interval_steps: 1,
+              metrics_interval_steps: METRICS_EVERY,
             },
           },
         },
@@ -216,9 +218,10 @@ async function main(): Promise<void> {
       .filter((e) => e.type === 'metrics')
       .map((e) => e.data as { step: number; tokens_per_second: number; batch_size: number })
       .sort((a, b) => a.step - b.step);
-    if (metrics.length !== STEPS) throw new Error(`expected ${STEPS} metrics events, got ${metrics.length}`);
+    if (metrics.length !== Math.ceil(STEPS / METRICS_EVERY))
+      throw new Error(`expected ${Math.ceil(STEPS / METRICS_EVERY)} metrics events, got ${metrics.length}`);
     const perStep = metrics
-      .filter((m) => m.step > WARMUP)
+      .filter((m) => m.step > Math.max(WARMUP, METRICS_EVERY))
       .map((m) => ((m.batch_size * B.seq) / m.tokens_per_second) * 1000);
     const from = seen.find((x) => x.step > WARMUP)!;
     const to = seen.at(-1)!;
@@ -240,7 +243,7 @@ async function main(): Promise<void> {
   const jobMs = median(job.msPerStep);
   console.log(
     `job: queued → running ${job.queuedToRunning.toFixed(2)} s, queued → first step ${job.queuedToFirst.toFixed(2)} s; ` +
-      `ms/step over steps ${WARMUP + 1}–${STEPS}: median ${jobMs.toFixed(1)}, min ${Math.min(...job.msPerStep).toFixed(1)}, max ${Math.max(...job.msPerStep).toFixed(1)}; ` +
+      `ms/step over steps ${Math.max(WARMUP, METRICS_EVERY) + 1}–${STEPS}: median ${jobMs.toFixed(1)}, min ${Math.min(...job.msPerStep).toFixed(1)}, max ${Math.max(...job.msPerStep).toFixed(1)}; ` +
       `by the wall clock between the events seen ${job.wallMsPerStep.toFixed(1)}`,
   );
   console.log(
