@@ -9,10 +9,15 @@
  * `Connection: keep-alive`: the client's next request on that socket failed. Such responses now
  * say `Connection: close`, so the client opens a new connection and the socket closing is no
  * surprise; a request whose body arrived in full keeps its connection.
+ *
+ * A request Node's HTTP parser refuses (a request line or headers past its 16 KB limit, a
+ * malformed header) never reaches the app; Node answered it with a bare status line. It now gets
+ * the API's error envelope and an x-request-id like any other 4xx (the fuzzer found this).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { newRequestId } from '../../functions/api/middleware/request-log';
 
 export interface ServeOptions {
   port: number;
@@ -28,6 +33,32 @@ function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
   } as ServerResponse['writeHead'];
 }
 
+/** The answer to a request the parser refused, in the envelope, and the connection closed. */
+function refuseUnparsable(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, code, message] = tooLarge
+    ? [
+        431,
+        'Request Header Fields Too Large',
+        'request_too_large',
+        'The request line and headers exceed 16 KB.',
+      ]
+    : [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP/1.1.'];
+  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+      'content-type: application/json\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${newRequestId()}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+}
+
 /** Listens and resolves once the server accepts connections. */
 export function serveApi(
   fetch: (request: Request) => Response | Promise<Response>,
@@ -38,6 +69,7 @@ export function serveApi(
     closeIfBodyUnread(req, res);
     return listener(req, res);
   });
+  server.on('clientError', refuseUnparsable);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.hostname, () => {

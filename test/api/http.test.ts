@@ -134,3 +134,43 @@ describe('after a 413 the connection is either closed or still usable', () => {
     });
   }
 });
+
+describe('requests the HTTP parser refuses still get the error envelope', () => {
+  // Found by the fuzzer (test/fuzz): a 70,000-character id in the path met Node's 16 KB header
+  // limit, and Node answered a bare 431 with no body and no x-request-id.
+  it('a request line past the header limit: 431, the envelope, an x-request-id, the connection closed', async () => {
+    const res = await fetch(`${server.baseUrl}/v1/files/${'x'.repeat(70_000)}`, {
+      headers: { authorization: `Bearer ${api.keyA}` },
+    });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+    expect(res.headers.get('connection')).toBe('close');
+    const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+    expect(body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'request_too_large',
+      param: null,
+    });
+    expect(body.error.message).toMatch(/header/i);
+  });
+
+  it('a malformed request line: 400 in the envelope', async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(server.baseUrl);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write('GET /v1/files HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+      );
+      let out = '';
+      socket.on('data', (d) => (out += d));
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toMatch(/\r\nx-request-id: req_/i);
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as {
+      error: { type: string; code: string };
+    };
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'malformed_request' });
+  });
+});
