@@ -41,6 +41,12 @@ export interface InitBackendOptions {
   probeWebGpu?: () => Promise<ProbeResult>;
   /** GPU device nodes of this machine; auto mode only asks Dawn where there are some. */
   gpuDeviceNodes?: () => string[];
+  /**
+   * runner/native's OpenBLAS kernels on the pure-JS cpu backend: 'off' runs the fallback a machine
+   * without OpenBLAS gets (CI tests it so). Defaults to TUNEPLANE_NATIVE, read when called, so the
+   * tests that init the backend themselves follow the variable too; the entries pass it parsed.
+   */
+  nativeKernels?: 'on' | 'off';
 }
 
 const NATIVE = {
@@ -127,7 +133,8 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   // Accelerated kernels for the pure-JS cpu backend: runner/native's (OpenBLAS) where the addon
   // loads, and a linear-time embedding gradient where it does not. Their status goes into the one
   // selection line rather than a log line of its own.
-  const kernels = registerNativeKernels({ log: () => {} });
+  const nativeKernels = opts.nativeKernels ?? (process.env.TUNEPLANE_NATIVE === 'off' ? 'off' : 'on');
+  const kernels = registerNativeKernels({ log: () => {}, disabled: nativeKernels === 'off' });
   installFastCpuKernels();
   const description =
     'pure JavaScript (@tensorflow/tfjs cpu backend)' +

@@ -26,6 +26,8 @@ export const RunnerEnvSchema = z.object({
   TUNEPLANE_RUNNER_MEMORY_BUDGET: z.coerce.number().int().positive().optional(),
   /** Forces a tensorflow backend (gpu, webgpu, node, cpu); auto picks the fastest available (runner/backend.ts). */
   TUNEPLANE_BACKEND: BackendChoiceSchema.default('auto'),
+  /** `off`: the pure-JS cpu kernels even where runner/native's OpenBLAS kernels load. */
+  TUNEPLANE_NATIVE: z.enum(['on', 'off']).default('on'),
 });
 
 export async function main(env: NodeJS.ProcessEnv): Promise<number> {
@@ -44,7 +46,7 @@ export async function main(env: NodeJS.ProcessEnv): Promise<number> {
     s3Endpoint: cfg.TUNEPLANE_S3_ENDPOINT,
   });
   try {
-    await initBackend({ prefer: cfg.TUNEPLANE_BACKEND });
+    await initBackend({ prefer: cfg.TUNEPLANE_BACKEND, nativeKernels: cfg.TUNEPLANE_NATIVE });
     return await runJob(
       {
         stores: createDynamoStores(clients.doc, cfg.TUNEPLANE_TABLE),
