@@ -27,8 +27,15 @@ export const isTerminalJobStatus = (status: string): boolean =>
 export const PROVIDERS = ['local', 'batch', 'openai'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-/** What a training file's examples teach; the trainer calls it the task. */
-export const FILE_FORMATS = ['chat', 'prompt_completion', 'classification', 'text'] as const;
+/**
+ * What a training file's examples teach; the trainer calls it the task. `preference` holds pairs of
+ * answers to one prompt, the preferred and the other (OpenAI's DPO format): it trains with method `dpo` only.
+ */
+export const FILE_FORMATS = ['chat', 'prompt_completion', 'classification', 'text', 'preference'] as const;
+
+/** How a job trains: supervised (next-token or classification loss) or DPO on preference pairs. */
+export const METHOD_TYPES = ['supervised', 'dpo'] as const;
+export type MethodType = (typeof METHOD_TYPES)[number];
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 export const SWEEP_STATUSES = ['running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;

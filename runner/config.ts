@@ -15,11 +15,13 @@ import {
   type ResolvedHyperparameters,
 } from '../openapi/schemas/hyperparameters';
 import type { FileFormat } from '../openapi/schemas/file';
+import { DEFAULT_DPO_SETTINGS, DpoHyperparametersSchema, type DpoSettings } from '../openapi/schemas/dpo';
 import { ConfigError } from './errors';
 
 /**
  * What the examples teach, named after the training file's format (the contract's FileFormat):
- * next-token LM on targets (chat, prompt_completion, text) or sequence classification.
+ * next-token LM on targets (chat, prompt_completion, text), sequence classification, or DPO on
+ * preference pairs (preference).
  */
 export type Task = FileFormat;
 
@@ -36,12 +38,16 @@ export interface TrainerPaths {
 
 export interface TrainerConfig {
   hyperparameters: ResolvedHyperparameters;
+  /** DPO's own settings (β, cDPO label smoothing); they apply to preference data only. */
+  dpo: DpoSettings;
   /** `batch_size: "auto"` was requested: probe for the largest batch under `memoryBudgetBytes`. */
   autoBatchSize: boolean;
   /** Bytes the probe may use for one step's tensors; undefined = a share of the machine's memory. */
   memoryBudgetBytes?: number;
   /** `warmup_ratio` requested without a step count: the trainer sets warmup_steps = ratio × total steps. */
   warmupRatio?: number;
+  /** beta or label_smoothing was requested: the data must be preference pairs. */
+  dpoRequested?: boolean;
   /** Undefined = detected from the training file. */
   task?: Task;
   paths?: TrainerPaths;
@@ -78,7 +84,8 @@ export function resolveTrainerConfig(
 ): TrainerConfig {
   // `seed` sits on the job, not in the requested set; a resolved set (job, checkpoint) carries it.
   const { seed, ...rest } = (requested ?? {}) as Record<string, unknown>;
-  const req = parseHyperparameters(HyperparametersSchema, rest);
+  const { beta, label_smoothing, ...supervised } = parseHyperparameters(DpoHyperparametersSchema, rest);
+  const req = parseHyperparameters(HyperparametersSchema, supervised);
   const preset = opts.preset ? PRESETS[opts.preset] : {};
   if (opts.preset && !preset) throw new ConfigError(`unknown preset '${opts.preset}'`, 'preset');
   const merged: Record<string, unknown> = { ...DEFAULT_HYPERPARAMETERS };
@@ -99,8 +106,14 @@ export function resolveTrainerConfig(
   }
   const hyperparameters = parseHyperparameters(ResolvedHyperparametersSchema, merged);
   const pendingRatio = ratio !== undefined && req.warmup_steps === undefined && opts.totalSteps === undefined;
+  const dpo: DpoSettings = {
+    beta: typeof beta === 'number' ? beta : DEFAULT_DPO_SETTINGS.beta,
+    label_smoothing: label_smoothing ?? DEFAULT_DPO_SETTINGS.label_smoothing,
+  };
   return {
     hyperparameters,
+    dpo,
+    ...(beta !== undefined || label_smoothing !== undefined ? { dpoRequested: true } : {}),
     autoBatchSize,
     ...(pendingRatio ? { warmupRatio: ratio } : {}),
     memoryBudgetBytes: opts.memoryBudgetBytes,

@@ -24,7 +24,7 @@ export const SamplingStrategySchema = z
   .enum(['shuffle', 'sequential', 'stratified', 'bootstrap', 'weighted'])
   .openapi('SamplingStrategy');
 export const EarlyStoppingMetricSchema = z
-  .enum(['valid_loss', 'valid_mean_token_accuracy', 'full_valid_loss', 'accuracy'])
+  .enum(['valid_loss', 'valid_mean_token_accuracy', 'full_valid_loss', 'accuracy', 'valid_rewards_accuracy'])
   .openapi('EarlyStoppingMetric');
 
 const d = (description: string) => ({ description });
@@ -32,7 +32,10 @@ const d = (description: string) => ({ description });
 export const EarlyStoppingSchema = z
   .strictObject({
     metric: EarlyStoppingMetricSchema.default('valid_loss').openapi(
-      d('The evaluated metric watched for improvement (lower loss or higher accuracy is better).'),
+      d(
+        'The evaluated metric watched for improvement (lower loss or higher accuracy is better); ' +
+          '`valid_rewards_accuracy` (DPO only): how often the held-out preferred answer gets the higher reward.',
+      ),
     ),
     patience: z
       .int()

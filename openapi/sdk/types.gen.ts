@@ -32,7 +32,7 @@ export type File = {
     labels: Array<string> | null;
 };
 
-export type FileFormat = 'chat' | 'prompt_completion' | 'classification' | 'text' | null;
+export type FileFormat = 'chat' | 'prompt_completion' | 'classification' | 'text' | 'preference' | null;
 
 export type Error = {
     error: {
@@ -218,7 +218,7 @@ export type WarmupType = 'linear' | 'cosine';
 
 export type LrScheduler = 'constant' | 'linear' | 'cosine' | 'reduce_on_plateau';
 
-export type EarlyStoppingMetric = 'valid_loss' | 'valid_mean_token_accuracy' | 'full_valid_loss' | 'accuracy';
+export type EarlyStoppingMetric = 'valid_loss' | 'valid_mean_token_accuracy' | 'full_valid_loss' | 'accuracy' | 'valid_rewards_accuracy';
 
 export type SamplingStrategy = 'shuffle' | 'sequential' | 'stratified' | 'bootstrap' | 'weighted';
 

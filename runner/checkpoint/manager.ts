@@ -4,6 +4,7 @@
  *   <id>/model.safetensors      the weights, by Hugging Face name
  *   <id>/optimizer.safetensors  optimizer slots (exp_avg/<name>, …)
  *   <id>/best.safetensors       best weights so far (early stopping with restore_best)
+ *   <id>/reference.safetensors  DPO: each pair's reference log-probabilities (train, validation: [pairs, 2])
  *   <id>/state.json             cursor, batch size, seed, schedule/plateau/early-stopping state, resolved config, metrics
  *   <id>/manifest.json          written LAST: files with sizes and sha256; only a checkpoint with a manifest counts
  *
@@ -12,8 +13,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainerConfig } from '../config';
+import { concatChunks, encodeSafetensors as encodeHost, readSafetensors } from '../io';
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
-import type { Checkpointer, ControlState, TrainingState } from './state';
+import type { Checkpointer, ControlState, ReferenceLogps, TrainingState } from './state';
 import { sha256, type CheckpointStorage } from './storage';
 
 export interface Manifest {
@@ -67,6 +69,7 @@ export class CheckpointManager implements Checkpointer {
       'optimizer.safetensors': await encodeSafetensors(state.optimizer.tensors),
     };
     if (state.bestWeights) files['best.safetensors'] = await encodeSafetensors(state.bestWeights);
+    if (state.reference) files['reference.safetensors'] = encodeReference(state.reference);
     const json: StateJson = {
       cursor: state.cursor,
       batchSize: state.batchSize,
@@ -140,9 +143,27 @@ export class CheckpointManager implements Checkpointer {
       bestWeights: bytes['best.safetensors']
         ? decodeSafetensors(bytes['best.safetensors']).tensors
         : undefined,
+      ...(bytes['reference.safetensors']
+        ? { reference: decodeReference(bytes['reference.safetensors']) }
+        : {}),
       control: s.control,
       config: s.config,
       metrics: s.metrics,
     };
   }
+}
+
+function encodeReference(r: ReferenceLogps): Uint8Array {
+  const entries = Object.entries(r).filter((e): e is [string, Float32Array] => e[1] !== undefined);
+  return concatChunks(
+    encodeHost(entries.map(([name, data]) => [name, { shape: [data.length / 2, 2], data }])),
+  );
+}
+
+function decodeReference(bytes: Uint8Array): ReferenceLogps {
+  const { tensors } = readSafetensors(bytes);
+  const train = tensors.get('train');
+  if (!train) throw new Error('reference.safetensors holds no train tensor');
+  const validation = tensors.get('validation');
+  return { train: train.data, ...(validation ? { validation: validation.data } : {}) };
 }

@@ -14,6 +14,12 @@ export interface ControlState {
   finished: boolean;
 }
 
+/** DPO: each pair's reference log-probabilities, (chosen, rejected) per example, from the starting weights. */
+export interface ReferenceLogps {
+  train: Float32Array;
+  validation?: Float32Array;
+}
+
 export interface TrainingState {
   /** The next step to run and where it reads. */
   cursor: Cursor;
@@ -26,6 +32,8 @@ export interface TrainingState {
   optimizer: { tensors: Map<string, tf.Tensor>; steps: number };
   /** Early stopping with restore_best: the best weights so far. */
   bestWeights?: Map<string, tf.Tensor>;
+  /** Preference data: the reference log-probabilities, so a resumed run keeps the run's reference. */
+  reference?: ReferenceLogps;
   control: ControlState;
   config: TrainerConfig;
   /** The last metrics reported, for the checkpoint's record. */

@@ -1,7 +1,8 @@
 /**
  * Collation: examples → one padded batch of plain typed arrays (tensors are made inside the
  * trainer's tf.tidy). Padding goes on the right; a causal model's earlier positions never see it,
- * and the loss mask gives padded positions weight 0.
+ * and the loss mask gives padded positions weight 0. A batch of k preference pairs has 2k rows:
+ * the k preferred sequences, then the k others in the same order (TRL's concatenated forward).
  */
 import type { Task } from '../config';
 import type { Example } from './dataset';
@@ -19,11 +20,23 @@ export interface Batch {
   /** Classification: index of each row's last real token, and its class. */
   lastIndex?: Int32Array;
   labels?: Int32Array;
-  /** Loss terms in the batch: masked tokens (LM) or rows (classification). */
+  /** Loss terms in the batch: masked tokens (LM), rows (classification) or pairs (preference). */
   count: number;
+  /** Preference: the pairs' reference log-probabilities (rows' order), and the preferred answers' target tokens. */
+  preference?: { reference: Float32Array; chosenTargets: number };
 }
 
-export function collate(examples: Example[], task: Task, padId: number): Batch {
+/**
+ * `reference`: preference data only, the examples' reference log-probabilities as (chosen, rejected)
+ * per example in `examples`' order; zeros when not given (measuring memory).
+ */
+export function collate(
+  examples: Example[],
+  task: Task,
+  padId: number,
+  reference?: ArrayLike<number>,
+): Batch {
+  if (task === 'preference') return collatePairs(examples, padId, reference);
   const size = examples.length;
   if (task === 'classification') {
     const length = Math.max(...examples.map((e) => e.ids.length));
@@ -61,4 +74,24 @@ export function collate(examples: Example[], task: Task, padId: number): Batch {
     }
   });
   return { size, length, ids, targets, mask, count };
+}
+
+function collatePairs(examples: Example[], padId: number, reference?: ArrayLike<number>): Batch {
+  const k = examples.length;
+  const rows = [
+    ...examples.map((e) => ({ ids: e.ids, target: e.target, weight: e.weight })),
+    ...examples.map((e) => {
+      if (!e.rejected) throw new Error('a preference example without its rejected answer');
+      return { ...e.rejected, weight: e.weight };
+    }),
+  ];
+  const lm = collate(rows, 'chat', padId);
+  const ref = new Float32Array(2 * k);
+  for (let i = 0; i < k && reference; i++) {
+    ref[i] = reference[2 * i];
+    ref[k + i] = reference[2 * i + 1];
+  }
+  let chosenTargets = 0;
+  for (let i = 0; i < k * lm.length; i++) chosenTargets += lm.mask[i];
+  return { ...lm, count: k, preference: { reference: ref, chosenTargets } };
 }

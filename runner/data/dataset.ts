@@ -12,6 +12,7 @@ import { DataError } from '../errors';
 import { ExampleList, type Example, type Examples } from './examples';
 import { isJsonl, labelIndex, parseJsonl, type RawExample } from './formats';
 import type { ChatFormat } from './chat-format';
+import { renderPair } from './preference';
 import { renderChat, renderPromptCompletion } from './template';
 import type { TextTokenizer } from './tokenizer';
 
@@ -22,6 +23,11 @@ export interface Dataset {
   examples: Examples;
   /** Classification: label names, index = class id. */
   labels?: string[];
+  /**
+   * Preference data: each pair's reference log-probabilities, (chosen, rejected) per example, from
+   * the weights training started from. The trainer fills it in before the first step.
+   */
+  reference?: Float32Array;
   /** Examples dropped because truncation left them nothing to learn. */
   dropped: number;
   /** Examples whose tokens were cut by truncation. */
@@ -95,19 +101,19 @@ export class RecordEncoder {
       return;
     }
     // Rendering stops once past L tokens: what follows would be cut anyway.
-    const { ids, target } =
-      r.format === 'chat'
-        ? (this.opts.chat?.renderTraining(r.messages) ?? renderChat(r.messages, this.tok, L))
-        : renderPromptCompletion(r.prompt, r.completion, this.tok, L);
-    if (ids.length > L) this.truncated++;
-    const keepIds = ids.slice(0, L);
-    const keepTarget = target.slice(0, L);
-    // Position 0 is never predicted (nothing precedes it).
-    if (keepIds.length < 2 || !keepTarget.slice(1).some((t) => t === 1)) {
+    const sequences =
+      r.format === 'chat' && this.opts.chat
+        ? [this.opts.chat.renderTraining(r.messages)]
+        : render(r, this.tok, L);
+    if (sequences.some((q) => q.ids.length > L)) this.truncated++;
+    const kept = sequences.map((q) => ({ ids: q.ids.slice(0, L), target: q.target.slice(0, L) }));
+    // Position 0 is never predicted (nothing precedes it). A pair needs both answers.
+    if (kept.some((q) => q.ids.length < 2 || !q.target.slice(1).some((t) => t === 1))) {
       this.dropped++;
       return;
     }
-    this.sink.add({ ids: keepIds, target: keepTarget, weight });
+    const [first, rejected] = kept;
+    this.sink.add({ ...first, weight, ...(rejected ? { rejected } : {}) });
   }
 
   /** Checks that something is left to train on. */
@@ -145,6 +151,19 @@ export function encodeRecords(raw: RawExample[], tok: TextTokenizer, opts: Encod
   for (const r of raw) encoder.add(r);
   const counts = encoder.finish();
   return { task, examples: new ExampleList(examples), labels, ...counts };
+}
+
+/** The sequences an example trains on: one, or a preference pair's two (preferred first). */
+function render(r: Exclude<RawExample, { format: 'classification' }>, tok: TextTokenizer, limit: number) {
+  if (r.format === 'preference') {
+    const pair = renderPair(r, tok, limit);
+    return [pair.chosen, pair.rejected];
+  }
+  return [
+    r.format === 'chat'
+      ? renderChat(r.messages, tok, limit)
+      : renderPromptCompletion(r.prompt, r.completion, tok, limit),
+  ];
 }
 
 function sampleWeight(record: Record<string, unknown>, field: string | undefined, idx: number): number {

@@ -13,6 +13,8 @@ export interface Example {
   label?: number;
   /** Sampling weight (`sampling.weight_field`), 1 when absent. */
   weight: number;
+  /** Preference pairs: `ids`/`target` are the preferred answer's sequence, this the other's. */
+  rejected?: { ids: number[]; target: number[] };
 }
 
 export interface Examples {
@@ -47,9 +49,11 @@ export class ExampleList implements Examples {
   constructor(private readonly items: readonly Example[]) {
     let longest = 0;
     let tokens = 0;
+    // A preference pair counts both sequences; its length is the longer one's.
+    const size = (e: Example) => Math.max(e.ids.length, e.rejected?.ids.length ?? 0);
     items.forEach((e, i) => {
-      tokens += e.ids.length;
-      if (e.ids.length > items[longest].ids.length) longest = i;
+      tokens += e.ids.length + (e.rejected?.ids.length ?? 0);
+      if (size(e) > size(items[longest])) longest = i;
     });
     this.longest = longest;
     this.tokens = tokens;

@@ -1,9 +1,11 @@
 /**
- * Training files: JSONL in one of three formats, or plain text.
+ * Training files: JSONL in one of four formats, or plain text.
  *
  *  - chat:              {"messages":[{"role":"system|user|assistant|tool","content":"…","weight":0|1}, …]}
  *  - prompt_completion: {"prompt":"…","completion":"…"}
  *  - classification:    {"text":"…","label":"…"|number}
+ *  - preference:        OpenAI's {"input":{"messages":[…]},"preferred_output":[…],"non_preferred_output":[…]}
+ *                       or TRL's {"prompt","chosen","rejected"} (data/preference.ts)
  *  - text:              any file whose first non-blank line is not a JSON object (LM pretraining)
  *
  * Every JSONL line must be the same format as the first. Errors name the line and the field.
@@ -11,26 +13,13 @@
 import { z } from 'zod';
 import type { FileFormat } from '../../openapi/schemas/file';
 import { DataError } from '../errors';
+import { MessageSchema, type ChatMessage } from './messages';
+import { isPreferenceRecord, parsePreference, type PreferencePair } from './preference';
+
+export { MessageSchema, type ChatMessage };
 
 /** The JSONL formats (a file that is not JSONL is `text`). */
 export type JsonlFormat = Exclude<FileFormat, 'text'>;
-
-const ContentSchema = z.union([
-  z.string(),
-  z.null(),
-  z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()),
-]);
-
-const MessageSchema = z
-  .object({
-    role: z.enum(['system', 'user', 'assistant', 'tool']),
-    content: ContentSchema.optional(),
-    /** Assistant messages only: 0 = context, not learned from. */
-    weight: z.union([z.literal(0), z.literal(1)]).optional(),
-    tool_calls: z.array(z.unknown()).optional(),
-    name: z.string().optional(),
-  })
-  .loose();
 
 export const ChatRecordSchema = z.object({ messages: z.array(MessageSchema).min(1) }).loose();
 export const PromptCompletionRecordSchema = z.object({ prompt: z.string(), completion: z.string() }).loose();
@@ -38,19 +27,19 @@ export const ClassificationRecordSchema = z
   .object({ text: z.string(), label: z.union([z.string().min(1), z.number()]) })
   .loose();
 
-export type ChatMessage = z.infer<typeof MessageSchema>;
-
 export type RawExample =
   | { format: 'chat'; messages: ChatMessage[]; record: Record<string, unknown> }
   | { format: 'prompt_completion'; prompt: string; completion: string; record: Record<string, unknown> }
-  | { format: 'classification'; text: string; label: string; record: Record<string, unknown> };
+  | { format: 'classification'; text: string; label: string; record: Record<string, unknown> }
+  | ({ format: 'preference'; record: Record<string, unknown> } & PreferencePair);
 
 export function detectFormat(firstRecord: Record<string, unknown>): JsonlFormat {
+  if (isPreferenceRecord(firstRecord)) return 'preference';
   if ('messages' in firstRecord) return 'chat';
   if ('prompt' in firstRecord || 'completion' in firstRecord) return 'prompt_completion';
   if ('text' in firstRecord && 'label' in firstRecord) return 'classification';
   throw new DataError(
-    'unknown format: expected "messages", "prompt"/"completion" or "text"/"label"',
+    'unknown format: expected "messages", "prompt"/"completion", "text"/"label" or a preference pair ("input", "preferred_output", "non_preferred_output")',
     1,
     null,
   );
@@ -102,6 +91,7 @@ export function parseJsonlLine(line: string, lineNo: number, format?: JsonlForma
 }
 
 function parseRecord(format: JsonlFormat, rec: Record<string, unknown>, line: number): RawExample {
+  if (format === 'preference') return { format, record: rec, ...parsePreference(rec, line) };
   const schema =
     format === 'chat'
       ? ChatRecordSchema

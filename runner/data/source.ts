@@ -86,6 +86,7 @@ export async function encodeSource(
       vocabSize: tok.vocabSize ?? 0x1_0000_0000,
       labels: opts.task === 'classification',
       weights: opts.weightField !== undefined,
+      pairs: opts.task === 'preference',
     });
   }
   const sink = store ?? {

@@ -9,7 +9,7 @@
  * (the model learns what to say and when to stop); role headers are never learned.
  * At inference, feed the conversation followed by `assistant: ` and generate until <eos>.
  */
-import type { ChatMessage } from './formats';
+import type { ChatMessage } from './messages';
 import type { TextTokenizer } from './tokenizer';
 
 export function messageText(m: ChatMessage): string {

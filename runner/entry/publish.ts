@@ -95,6 +95,7 @@ export async function markSucceeded(
   const h = session.config.hyperparameters;
   const planned = totalSteps(session.train.examples.length, h.n_epochs, result.batchSize, h);
   const epochsRun = h.n_epochs * Math.min(1, result.steps / Math.max(1, planned));
+  // A preference pair's examples count both of its sequences.
   const trainedTokens = Math.round(session.train.examples.tokens * epochsRun);
   try {
     await transitionJob(deps, job.id, 'succeeded', {

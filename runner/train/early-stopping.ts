@@ -2,8 +2,10 @@
  * Early stopping on an evaluation metric: training stops after `patience` evaluations in a row
  * that fail to beat the best by at least `min_delta`. The caller keeps the best weights.
  */
+import type { ResolvedHyperparameters } from '../../openapi/schemas/hyperparameters';
+
 export interface EarlyStoppingSettings {
-  metric: 'valid_loss' | 'valid_mean_token_accuracy' | 'full_valid_loss' | 'accuracy';
+  metric: NonNullable<ResolvedHyperparameters['early_stopping']>['metric'];
   patience: number;
   min_delta: number;
   restore_best: boolean;

@@ -9,11 +9,20 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { clipCoefficient, globalNorm } from '../optim/clip';
 import { learningRateAt } from '../optim/schedule';
+import type { ReferenceLogps } from '../checkpoint/state';
+import type { Dataset } from '../data/dataset';
 import { findLargestBatch } from './auto-batch';
 import { batchSizeAt } from './plan';
 import type { MetricsReport } from './sink';
 import { loopState, scoreOf, snapshot, type LoopState } from './state';
-import type { StepResult, Trainer, TrainerOptions, TrainResult } from './trainer';
+import {
+  preferenceMeans,
+  type PreferenceMeans,
+  type StepResult,
+  type Trainer,
+  type TrainerOptions,
+  type TrainResult,
+} from './trainer';
 
 /** What one step did, for its report. */
 interface StepOutcome extends StepResult {
@@ -67,11 +76,16 @@ export class TrainingLoop {
     return this.close(s);
   }
 
-  /** The state to start from: the newest complete checkpoint's, or a fresh one (probing `batch_size: auto`). */
+  /**
+   * The state to start from: the newest complete checkpoint's, or a fresh one (probing
+   * `batch_size: auto`). Preference data also gets its reference log-probabilities here, from the
+   * starting weights: saved in the checkpoint, else computed before any resumed weights are loaded.
+   */
   private async restore(): Promise<LoopState> {
     const { model, train, checkpointer, sink, config } = this.o;
     const resumed = checkpointer ? await checkpointer.latest() : undefined;
     if (resumed) {
+      await this.references(resumed.batchSize, resumed.reference);
       for (const [name, t] of resumed.weights) model.weights.get(name)?.assign(t);
       this.trainer.optimizer.load(resumed.optimizer);
       tf.dispose([...resumed.weights.values(), ...resumed.optimizer.tensors.values()]);
@@ -95,8 +109,33 @@ export class TrainingLoop {
         probes: found.probes,
       });
     }
+    await this.references(batchSize);
     const start = { cursor: { step: 0, epoch: 0, position: 0 }, batchSize, resumed: false };
     return loopState(config, start, train.examples.length, this.now());
+  }
+
+  /** DPO's reference log-probabilities of the training and validation pairs: the saved ones, else from the model as it is. */
+  private async references(batchSize: number, saved?: ReferenceLogps): Promise<void> {
+    const { train, validation, sink } = this.o;
+    if (train.task !== 'preference') return;
+    const fits = (d: Dataset | undefined, r: Float32Array | undefined) =>
+      !d || r?.length === 2 * d.examples.length;
+    if (saved && fits(train, saved.train) && fits(validation, saved.validation)) {
+      train.reference = saved.train;
+      if (validation) validation.reference = saved.validation;
+      return;
+    }
+    const started = this.now();
+    const size = Math.max(1, batchSize);
+    train.reference = await this.trainer.referenceLogps(train, size);
+    if (validation) validation.reference = await this.trainer.referenceLogps(validation, size);
+    const seconds = ((this.now() - started) / 1000).toFixed(1);
+    const pairs = train.examples.length + (validation?.examples.length ?? 0);
+    await sink?.message?.(
+      'info',
+      `DPO reference: log-probabilities of ${pairs} preference pairs from the starting weights (${seconds} s).`,
+      { reference_pairs: pairs },
+    );
   }
 
   /** One optimizer update over the next rows of the epoch's order; the cursor moves past them. */
@@ -147,6 +186,7 @@ export class TrainingLoop {
       const v = await this.trainer.evaluate(validation, Math.max(1, s.batchSize), 1, batch);
       report.valid_loss = v.loss;
       report.valid_mean_token_accuracy = v.accuracy;
+      if (v.preference) Object.assign(report, prefixed('valid_', v.preference));
     }
     s.window = { tokens: 0, startedAt: this.now() };
     return report;
@@ -171,6 +211,7 @@ export class TrainingLoop {
         full_valid_mean_token_accuracy: v.accuracy,
       });
       if (train.task === 'classification') report.accuracy = v.accuracy;
+      if (v.preference) Object.assign(report, prefixed('valid_', v.preference));
       monitored = v.loss;
     }
     if (this.h.lr_scheduler === 'reduce_on_plateau') s.plateau.observe(monitored);
@@ -194,7 +235,11 @@ export class TrainingLoop {
   private async checkpoint(s: LoopState): Promise<void> {
     const { checkpointer, sink, model, config } = this.o;
     if (!checkpointer) return;
-    const state = snapshot(s, model.weights, this.trainer.optimizer, config);
+    const { train, validation } = this.o;
+    const reference = train.reference
+      ? { train: train.reference, validation: validation?.reference }
+      : undefined;
+    const state = snapshot(s, model.weights, this.trainer.optimizer, config, reference);
     const { id } = await checkpointer.save(state, scoreOf(s.last, this.h.early_stopping?.metric));
     tf.dispose([...state.optimizer.tensors.values()]);
     await sink?.checkpoint?.({ id, step: s.cursor.step, metrics: state.metrics });
@@ -220,19 +265,27 @@ export class TrainingLoop {
 
 /** A report's step figures; throughput and the gradient norm where the step reports them. */
 function figures(at: number, step: StepOutcome, tokensPerSecond: number, gradNorm?: number): MetricsReport {
+  const p = step.preference;
   return {
     step: at,
     epoch: step.epoch,
     train_loss: step.loss,
-    train_mean_token_accuracy: step.correct / Math.max(1, step.count),
+    // Preference pairs: TRL's mean_token_accuracy, over the preferred answers' tokens.
+    train_mean_token_accuracy: step.correct / Math.max(1, p ? p.chosenTargets : step.count),
     lr: step.lr,
     tokens_per_second: tokensPerSecond,
     ...(gradNorm === undefined ? {} : { grad_norm: gradNorm }),
     batch_size: step.rows,
+    ...(p ? prefixed('train_', preferenceMeans(p, step.count)) : {}),
   };
 }
 
 /** `max_steps` ends training after that many optimizer steps, whatever n_epochs says. */
 function stepLimit(h: { max_steps?: number | null }): number {
   return h.max_steps ?? Number.POSITIVE_INFINITY;
+}
+
+/** rewards_chosen → train_rewards_chosen (or valid_…). */
+function prefixed(prefix: 'train_' | 'valid_', m: PreferenceMeans): Partial<MetricsReport> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [`${prefix}${k}`, v]));
 }

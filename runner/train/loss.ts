@@ -1,10 +1,13 @@
 /**
- * Loss terms of one batch as SUMS (not means): gradient accumulation divides by the token count of
- * the whole optimizer step, so k micro-batches give exactly the gradient of one batch of k·b.
+ * Loss terms of one batch as SUMS (not means): gradient accumulation divides by the loss terms of
+ * the whole optimizer step (tokens, rows or pairs), so k micro-batches give exactly the gradient of
+ * one batch of k·b.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { DpoSettings } from '../../openapi/schemas/dpo';
 import type { Batch } from '../data/batch';
 import { softmaxCrossEntropy } from '../model/ops';
+import { dpoLoss, sequenceLogps, type PreferenceTerms } from './dpo';
 import type { ForwardOptions, TrainableModel } from './model';
 
 export interface BatchTensors {
@@ -13,7 +16,16 @@ export interface BatchTensors {
   mask?: tf.Tensor2D;
   lastIndex?: tf.Tensor1D;
   labels?: tf.Tensor1D;
+  /** Preference pairs: the rows' reference log-probabilities (the k preferred rows, then the k others). */
+  reference?: tf.Tensor1D;
 }
+
+export type LossTerms = {
+  loss: tf.Scalar;
+  /** Argmax hits (for preference pairs: on the preferred answers' tokens, TRL's mean_token_accuracy). */
+  correct: tf.Scalar;
+  preference?: PreferenceTerms;
+};
 
 export function toTensors(b: Batch): BatchTensors {
   const ids = tf.tensor2d(b.ids, [b.size, b.length], 'int32');
@@ -24,22 +36,33 @@ export function toTensors(b: Batch): BatchTensors {
     ids,
     targets: tf.tensor2d(b.targets, [b.size, b.length], 'int32'),
     mask: tf.tensor2d(b.mask, [b.size, b.length], 'float32'),
+    ...(b.preference ? { reference: tf.tensor1d(b.preference.reference, 'float32') } : {}),
   };
 }
 
-/** Sum of per-term cross-entropy and the number of correct argmax predictions, both scalars. */
+/**
+ * Sum of per-term losses (cross-entropy; DPO's per-pair loss for preference pairs, with `dpo`'s
+ * settings) and the number of correct argmax predictions, as scalars.
+ */
 export function lossSum(
   model: TrainableModel,
   t: BatchTensors,
   opts: ForwardOptions,
-): { loss: tf.Scalar; correct: tf.Scalar } {
+  dpo?: DpoSettings,
+): LossTerms {
   if (t.lastIndex && t.labels) {
     const logits = model.classify(t.ids, t.lastIndex, opts);
     return softmaxCrossEntropy(logits, t.labels, tf.ones(t.labels.shape));
   }
-  return softmaxCrossEntropy(model.logits(t.ids, opts), t.targets!, t.mask!);
+  const logits = model.logits(t.ids, opts);
+  if (!t.reference) return softmaxCrossEntropy(logits, t.targets!, t.mask!);
+  if (!dpo) throw new Error('preference pairs need the DPO settings');
+  const { logps, hits } = sequenceLogps(logits, t.targets!, t.mask!);
+  const k = t.ids.shape[0] / 2;
+  const { loss, ...preference } = dpoLoss(logps, t.reference, dpo);
+  return { loss, correct: tf.sum(tf.slice(hits, 0, k)) as tf.Scalar, preference };
 }
 
 export function disposeTensors(t: BatchTensors): void {
-  for (const x of [t.ids, t.targets, t.mask, t.lastIndex, t.labels]) x?.dispose();
+  for (const x of [t.ids, t.targets, t.mask, t.lastIndex, t.labels, t.reference]) x?.dispose();
 }

@@ -23,7 +23,7 @@ import {
   type DataSource,
   type Dataset,
 } from '../data';
-import { DataError } from '../errors';
+import { ConfigError, DataError } from '../errors';
 import { loadPretrained } from '../io';
 import type { ModelFolderReader } from '../io';
 import { createModel, parseModelConfig, type DecoderModel } from '../model';
@@ -139,6 +139,12 @@ async function train(
       : await encodeSource(input.validation, tokenizer, { ...opts, storePath: store('validation') });
   if (validation) datasets.push(validation);
   config.task = train.task;
+  if (config.dpoRequested && train.task !== 'preference') {
+    throw new ConfigError(
+      `beta and label_smoothing apply to DPO on preference data; the training data is ${train.task}`,
+      'hyperparameters.beta',
+    );
+  }
   if (train.dropped || train.truncated) {
     await input.sink?.message?.(
       'warn',

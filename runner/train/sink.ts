@@ -17,6 +17,19 @@ export interface MetricsReport {
   full_valid_mean_token_accuracy?: number;
   /** Classification: held-out accuracy at a full evaluation. */
   accuracy?: number;
+  /**
+   * Preference pairs (DPO), TRL's rewards/* as means over the step's (or the validation) pairs:
+   * β·(log πθ − log πref) of the preferred and the other answers, their difference, and how often
+   * the preferred one's is strictly higher.
+   */
+  train_rewards_chosen?: number;
+  train_rewards_rejected?: number;
+  train_rewards_margin?: number;
+  train_rewards_accuracy?: number;
+  valid_rewards_chosen?: number;
+  valid_rewards_rejected?: number;
+  valid_rewards_margin?: number;
+  valid_rewards_accuracy?: number;
 }
 
 export interface CheckpointReport {

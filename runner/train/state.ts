@@ -6,7 +6,7 @@
  * from one, which is why a resumed run continues exactly where the interrupted one stopped.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ControlState, TrainingState } from '../checkpoint/state';
+import type { ControlState, ReferenceLogps, TrainingState } from '../checkpoint/state';
 import { peakLearningRate, type TrainerConfig } from '../config';
 import { PlateauController, type ScheduleSettings } from '../optim/schedule';
 import type { Optimizer } from '../optim/optimizers';
@@ -97,8 +97,10 @@ export function snapshot(
   weights: Map<string, tf.Tensor>,
   optimizer: Optimizer,
   config: TrainerConfig,
+  reference?: ReferenceLogps,
 ): TrainingState {
   return {
+    ...(reference ? { reference } : {}),
     cursor: { ...s.cursor },
     batchSize: s.batchSize,
     totalSteps: s.totalSteps,

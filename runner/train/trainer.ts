@@ -20,7 +20,8 @@ import { epochOrder } from '../data/sampler';
 import { ConfigError } from '../errors';
 import { variableGrads } from '../model/backprop';
 import { createOptimizer, type Optimizer } from '../optim/optimizers';
-import { disposeTensors, lossSum, toTensors } from './loss';
+import { disposeTensors, lossSum, toTensors, type LossTerms } from './loss';
+import { pairLogps } from './dpo';
 import { TrainingLoop } from './loop';
 import type { TrainableModel } from './model';
 import type { MetricsReport, ProgressSink } from './sink';
@@ -53,8 +54,69 @@ export interface TrainResult {
 export interface StepResult {
   loss: number;
   correct: number;
+  /** Loss terms: tokens, rows or (preference data) pairs. */
   count: number;
   tokens: number;
+  preference?: PreferenceSums;
+}
+
+/** Preference pairs' figures over a step or an evaluation, as sums (TRL's rewards/* once divided by the pairs). */
+export interface PreferenceSums {
+  chosenRewards: number;
+  rejectedRewards: number;
+  wins: number;
+  /** Target tokens of the preferred answers (the denominator of the token accuracy). */
+  chosenTargets: number;
+}
+
+/** Mean loss and token (or class) accuracy; preference data adds the rewards' means. */
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  preference?: PreferenceMeans;
+}
+
+export interface PreferenceMeans {
+  rewards_chosen: number;
+  rewards_rejected: number;
+  rewards_margin: number;
+  rewards_accuracy: number;
+}
+
+export function preferenceMeans(p: PreferenceSums, pairs: number): PreferenceMeans {
+  const n = Math.max(1, pairs);
+  return {
+    rewards_chosen: p.chosenRewards / n,
+    rewards_rejected: p.rejectedRewards / n,
+    rewards_margin: (p.chosenRewards - p.rejectedRewards) / n,
+    rewards_accuracy: p.wins / n,
+  };
+}
+
+function addPreference(
+  into: PreferenceSums | undefined,
+  terms: LossTerms['preference'],
+  values: number[],
+  chosenTargets: number,
+): PreferenceSums | undefined {
+  if (!terms) return into;
+  const [chosenRewards, rejectedRewards, wins] = values;
+  const s = into ?? { chosenRewards: 0, rejectedRewards: 0, wins: 0, chosenTargets: 0 };
+  s.chosenRewards += chosenRewards;
+  s.rejectedRewards += rejectedRewards;
+  s.wins += wins;
+  s.chosenTargets += chosenTargets;
+  return s;
+}
+
+/** Reads the scalars of a loss's preference terms (none without them), then disposes them. */
+async function readPreference(terms: LossTerms['preference']): Promise<number[]> {
+  if (!terms) return [];
+  const list = [terms.chosenRewards, terms.rejectedRewards, terms.wins];
+  const out = [];
+  for (const t of list) out.push((await t.data())[0]);
+  tf.dispose(list);
+  return out;
 }
 
 export class Trainer {
@@ -83,6 +145,12 @@ export class Trainer {
     if (es && es.metric === 'accuracy' && o.train.task !== 'classification') {
       throw new ConfigError(
         'early_stopping.metric "accuracy" applies to classification data only',
+        'hyperparameters.early_stopping.metric',
+      );
+    }
+    if (es && es.metric === 'valid_rewards_accuracy' && o.train.task !== 'preference') {
+      throw new ConfigError(
+        'early_stopping.metric "valid_rewards_accuracy" applies to preference data (DPO) only',
         'hyperparameters.early_stopping.metric',
       );
     }
@@ -120,11 +188,13 @@ export class Trainer {
     const ds = this.o.train;
     const batches = [];
     for (let i = 0; i < indices.length; i += batchSize) {
+      const part = indices.slice(i, i + batchSize);
       batches.push(
         collate(
-          indices.slice(i, i + batchSize).map((j) => ds.examples.get(j)),
+          part.map((j) => ds.examples.get(j)),
           ds.task,
           this.o.padId,
+          referenceOf(ds, part),
         ),
       );
     }
@@ -133,14 +203,27 @@ export class Trainer {
     let loss = 0;
     let correct = 0;
     let tokens = 0;
+    let preference: PreferenceSums | undefined;
     for (const [j, b] of batches.entries()) {
       tokens += b.size * b.length;
       const t = toTensors(b);
-      let c: tf.Scalar | undefined;
       // runner/model's variableGrads: tfjs's, but freeing each node's activations once differentiated
+      let terms: Omit<LossTerms, 'loss'> | undefined;
       const { value, grads } = variableGrads(() => {
-        const r = lossSum(this.o.model, t, this.forward(step, j));
-        c = tf.keep(r.correct);
+        const r = lossSum(this.o.model, t, this.forward(step, j), this.o.config.dpo);
+        const p = r.preference;
+        terms = {
+          correct: tf.keep(r.correct),
+          ...(p
+            ? {
+                preference: {
+                  chosenRewards: tf.keep(p.chosenRewards),
+                  rejectedRewards: tf.keep(p.rejectedRewards),
+                  wins: tf.keep(p.wins),
+                },
+              }
+            : {}),
+        };
         return tf.div(r.loss, Math.max(1, count)) as tf.Scalar;
       }, this.vars);
       this.vars.forEach((v, k) => {
@@ -155,36 +238,57 @@ export class Trainer {
       disposeTensors(t);
       // Read after the gradients are queued, so a GPU works on them while the host waits.
       loss += (await value.data())[0];
-      correct += (await c!.data())[0];
-      tf.dispose([value, c!]);
+      correct += (await terms!.correct.data())[0];
+      const p = await readPreference(terms!.preference);
+      preference = addPreference(preference, terms!.preference, p, b.preference?.chosenTargets ?? 0);
+      tf.dispose([value, terms!.correct]);
     }
-    return { grads: acc, result: { loss, correct, count, tokens } };
+    return { grads: acc, result: { loss, correct, count, tokens, ...(preference ? { preference } : {}) } };
   }
 
-  /** Mean loss and accuracy over a dataset, without dropout, in batches of `batchSize`. */
-  async evaluate(
-    ds: Dataset,
-    batchSize: number,
-    limitBatches?: number,
-    firstBatch = 0,
-  ): Promise<{ loss: number; accuracy: number }> {
+  /** Mean loss and accuracy (and the preference figures) over a dataset, without dropout, in batches of `batchSize`. */
+  async evaluate(ds: Dataset, batchSize: number, limitBatches?: number, firstBatch = 0): Promise<Evaluation> {
     let loss = 0;
     let correct = 0;
     let count = 0;
+    let preference: PreferenceSums | undefined;
     const nb = Math.ceil(ds.examples.length / batchSize);
     const batches = limitBatches ? Math.min(limitBatches, nb) : nb;
     for (let k = 0; k < batches; k++) {
       const start = ((firstBatch + k) % nb) * batchSize;
-      const b = collate(exampleRange(ds.examples, start, start + batchSize), ds.task, this.o.padId);
+      const part = range(start, Math.min(ds.examples.length, start + batchSize));
+      const b = collate(
+        part.map((j) => ds.examples.get(j)),
+        ds.task,
+        this.o.padId,
+        referenceOf(ds, part),
+      );
       const t = toTensors(b);
-      const r = tf.tidy(() => lossSum(this.o.model, t, { training: false }));
+      const r = tf.tidy(() => lossSum(this.o.model, t, { training: false }, this.o.config.dpo));
       disposeTensors(t);
       loss += (await r.loss.data())[0];
       correct += (await r.correct.data())[0];
+      preference = addPreference(
+        preference,
+        r.preference,
+        await readPreference(r.preference),
+        b.preference?.chosenTargets ?? 0,
+      );
       tf.dispose([r.loss, r.correct]);
       count += b.count;
     }
-    return { loss: loss / Math.max(1, count), accuracy: correct / Math.max(1, count) };
+    const n = Math.max(1, count);
+    if (!preference) return { loss: loss / n, accuracy: correct / n };
+    return {
+      loss: loss / n,
+      accuracy: correct / Math.max(1, preference.chosenTargets),
+      preference: preferenceMeans(preference, count),
+    };
+  }
+
+  /** DPO's reference: each pair's log-probabilities under the weights as they are (see pairLogps). */
+  referenceLogps(ds: Dataset, batchSize: number): Promise<Float32Array> {
+    return pairLogps(this.o.model, ds, this.o.padId, batchSize);
   }
 
   /** Bytes one training step of `size` rows of the longest example holds: activations plus gradients. */
@@ -200,7 +304,7 @@ export class Trainer {
     let forward = 0;
     const t = toTensors(b);
     const { value, grads } = tf.variableGrads(() => {
-      const r = lossSum(this.o.model, t, this.forward(0, 0));
+      const r = lossSum(this.o.model, t, this.forward(0, 0), this.o.config.dpo);
       forward = tf.memory().numBytes - before;
       return r.loss;
     }, this.vars);
@@ -241,4 +345,20 @@ export class Trainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** The reference log-probabilities of the examples at `indices` (preference data), in that order. */
+function referenceOf(ds: Dataset, indices: number[]): Float32Array | undefined {
+  if (ds.task !== 'preference') return undefined;
+  if (!ds.reference) throw new Error('preference data needs its reference log-probabilities first');
+  const out = new Float32Array(2 * indices.length);
+  indices.forEach((j, i) => {
+    out[2 * i] = ds.reference![2 * j];
+    out[2 * i + 1] = ds.reference![2 * j + 1];
+  });
+  return out;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }

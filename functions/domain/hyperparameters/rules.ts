@@ -99,6 +99,12 @@ export function checkRules(h: Hyperparameters, ctx: RuleContext): void {
       `metric "accuracy" needs classification data (training_file holds ${ctx.data.format} data)`,
     );
   }
+  if (h.early_stopping?.metric === 'valid_rewards_accuracy' && ctx.data.format !== 'preference') {
+    fail(
+      'early_stopping.metric',
+      `metric "valid_rewards_accuracy" needs preference data and method "dpo" (training_file holds ${ctx.data.format} data)`,
+    );
+  }
   if (h.lr_scheduler === 'reduce_on_plateau' && !hasValidation) {
     fail(
       'lr_scheduler',

@@ -1,13 +1,21 @@
 /**
  * The fidelity cases: GPT-2 and Llama, causal LM and sequence classification, with and without
- * gradient checkpointing, on one fixed batch. Shared by the PyTorch comparisons (harness.ts) and the
+ * gradient checkpointing, on one fixed batch; and DPO on preference pairs (DPO_CASES, PyTorch only:
+ * their reference log-probabilities are computed per run). Shared by the PyTorch comparisons (harness.ts) and the
  * GPU check's stored reference (test/bench/gpu-reference.ts). Plain data: no Node or tfjs imports.
  */
 export interface Batch {
   ids: number[][];
-  task: 'lm' | 'classify';
+  task: 'lm' | 'classify' | 'dpo';
   last_index?: number[];
   labels?: number[];
+  /** dpo: k pairs as 2k rows (preferred first) of model inputs, next-token targets and answer mask. */
+  targets?: number[][];
+  mask?: number[][];
+  /** dpo: the rows' reference log-probabilities (set by compareWithPyTorch), β and label smoothing. */
+  reference?: number[];
+  beta?: number;
+  label_smoothing?: number;
 }
 
 export interface FidelityCase {
@@ -84,5 +92,47 @@ export const CASES: FidelityCase[] = [
     name: 'Llama sequence classification',
     config: { ...LLAMA, num_labels: 2 },
     batch: { ids: IDS, task: 'classify', last_index: [9, 4], labels: [1, 0] },
+  },
+];
+
+/**
+ * Two preference pairs over a shared prompt each (3 17 5 9 | 11 4 27 6 0), answers of different
+ * lengths, so rows are right-padded (id 0, mask 0) as collate pads them.
+ */
+function dpoBatch(beta: number, labelSmoothing: number): Batch {
+  const prompts = [
+    [3, 17, 5, 9],
+    [11, 4, 27, 6, 0],
+  ];
+  const answers = [
+    [22, 1, 14, 8, 30, 2], // chosen 0
+    [19, 25, 7], // chosen 1
+    [12, 6], // rejected 0
+    [3, 3, 21, 13, 28], // rejected 1
+  ];
+  const rows = answers.map((a, r) => ({ prompt: prompts[r % 2], answer: a }));
+  const width = Math.max(...rows.map((r) => r.prompt.length + r.answer.length)) - 1;
+  const pad = (xs: number[]) => [...xs, ...Array(width - xs.length).fill(0)];
+  return {
+    task: 'dpo',
+    ids: rows.map((r) => pad([...r.prompt, ...r.answer].slice(0, -1))),
+    targets: rows.map((r) => pad([...r.prompt, ...r.answer].slice(1))),
+    mask: rows.map((r) => pad([...r.prompt.slice(1).map(() => 0), ...r.answer.map(() => 1)])),
+    beta,
+    label_smoothing: labelSmoothing,
+  };
+}
+
+export const DPO_CASES: FidelityCase[] = [
+  {
+    name: 'GPT-2 DPO on preference pairs (β 0.1, sigmoid loss)',
+    config: GPT2,
+    batch: dpoBatch(0.1, 0),
+  },
+  {
+    name: 'Llama DPO on preference pairs (β 0.5, label smoothing 0.2, checkpointing)',
+    config: { ...LLAMA, rms_norm_eps: 1e-5 },
+    batch: dpoBatch(0.5, 0.2),
+    checkpointing: true,
   },
 ];

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUSED, hasKernel } from '../../../runner/model/ops';
 import { loadAddon, registerNativeKernels, unregisterNativeKernels } from '../../../runner/native';
-import { CASES, compareWithPyTorch, findTorchPython } from './harness';
+import { CASES, compareWithPyTorch, DPO_CASES, findTorchPython } from './harness';
 
 const TOLERANCE = 1e-4;
 
@@ -37,7 +37,7 @@ describe.skipIf(!python).each(PATHS)(
       else unregisterNativeKernels();
     });
 
-    it.each(CASES)('$name: logits, loss and every weight gradient match', async (c) => {
+    it.each([...CASES, ...DPO_CASES])('$name: logits, loss and every weight gradient match', async (c) => {
       expect(hasKernel(FUSED.Dense)).toBe(path === FUSED_PATH);
       const r = await compareWithPyTorch(python!, c);
       expect(r.logitsShape.ours).toEqual(r.logitsShape.torch);

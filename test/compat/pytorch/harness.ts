@@ -2,7 +2,8 @@
  * The PyTorch fidelity check, shared by the CPU suite (fidelity.test.ts) and the WebGPU suite
  * (test/compat/webgpu): the same weights and batch through our tfjs model, on whatever backend is
  * active, and through a plain PyTorch transcription of HF's GPT-2 / Llama code (reference.py).
- * Compared: logits, cross-entropy loss and the gradient of every weight, float32.
+ * Compared: logits, the loss (cross-entropy, or DPO's on preference pairs through the trainer's own
+ * loss, runner/train/loss.ts) and the gradient of every weight, float32.
  *
  * Relative error of a tensor = max|ours - torch| / max|torch| (elementwise over the whole tensor;
  * normalising by the tensor's largest magnitude keeps near-zero entries from dominating).
@@ -16,10 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { readSafetensors, savePretrained } from '../../../runner/io';
 import { createModel, parseModelConfig, type DecoderModel } from '../../../runner/model';
 import { softmaxCrossEntropy } from '../../../runner/model/ops';
+import { lossSum } from '../../../runner/train/loss';
+import { sequenceLogps } from '../../../runner/train/dpo';
 import { buildCharTokenizer } from '../../../runner/tokenizer';
 import type { Batch, FidelityCase } from './cases';
 
-export { CASES, type Batch, type FidelityCase } from './cases';
+export { CASES, DPO_CASES, type Batch, type FidelityCase } from './cases';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'reference.py');
 
@@ -61,7 +64,18 @@ export async function lossAndGrads(
   const { value, grads } = tf.variableGrads(() => {
     let loss: tf.Scalar;
     // runner/model/ops' cross-entropy: the fused kernel where the backend has it, else composed ops
-    if (batch.task === 'classify') {
+    if (batch.task === 'dpo') {
+      // The trainer's loss on a collated batch of pairs, as a mean over pairs (TRL's).
+      const t = {
+        ids,
+        targets: tf.tensor2d(batch.targets!, undefined, 'int32'),
+        mask: tf.tensor2d(batch.mask!),
+        reference: tf.tensor1d(batch.reference!),
+      };
+      const dpo = { beta: batch.beta!, label_smoothing: batch.label_smoothing! };
+      loss = tf.div(lossSum(model, t, { checkpointing }, dpo).loss, B / 2) as tf.Scalar;
+      logits = tf.keep(model.logits(ids, { checkpointing }));
+    } else if (batch.task === 'classify') {
       const out = model.classify(ids, tf.tensor1d(batch.last_index!, 'int32'), { checkpointing });
       const labels = tf.tensor1d(batch.labels!, 'int32');
       loss = tf.div(softmaxCrossEntropy(out, labels, tf.ones([B])).loss, B) as tf.Scalar;
@@ -106,11 +120,13 @@ export async function compareWithPyTorch(python: string, c: FidelityCase): Promi
   try {
     const model = createModel(parseModelConfig({ ...c.config, initializer_range: 0.3 }), { seed: 42 });
     await savePretrained(dir, model, buildCharTokenizer('abc'));
-    await writeFile(join(dir, 'batch.json'), JSON.stringify(c.batch));
+    const batch =
+      c.batch.task === 'dpo' ? { ...c.batch, reference: await referenceNear(model, c.batch) } : c.batch;
+    await writeFile(join(dir, 'batch.json'), JSON.stringify(batch));
     const run = spawnSync(python, [SCRIPT, dir], { encoding: 'utf8', timeout: 120_000 });
     if (run.status !== 0) throw new Error(`reference.py failed (${run.status}): ${run.stderr}`);
     const ref = readSafetensors(new Uint8Array(await readFile(join(dir, 'out.safetensors')))).tensors;
-    const ours = await lossAndGrads(model, c.batch, c.checkpointing ?? false);
+    const ours = await lossAndGrads(model, batch, c.checkpointing ?? false);
     model.dispose();
     const torchGrads = [...ref.keys()].filter((k) => k.startsWith('grad/')).map((k) => k.slice(5));
     const grads: Record<string, number> = {};
@@ -130,4 +146,19 @@ export async function compareWithPyTorch(python: string, c: FidelityCase): Promi
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Reference log-probabilities a little off the model's own (as after some training): the rows'
+ * log-probabilities under these weights, moved by ±0.3…0.8 nats, so margins are neither zero nor
+ * saturated and every gradient term counts.
+ */
+async function referenceNear(model: DecoderModel, b: Batch): Promise<number[]> {
+  const ids = tf.tensor2d(b.ids, undefined, 'int32');
+  const t = { ids, targets: tf.tensor2d(b.targets!, undefined, 'int32'), mask: tf.tensor2d(b.mask!) };
+  const logps = tf.tidy(() => sequenceLogps(model.logits(t.ids), t.targets, t.mask).logps);
+  const v = [...(await logps.data())];
+  tf.dispose([logps, ...Object.values(t)]);
+  const offsets = [0.5, -0.3, -0.8, 0.6];
+  return v.map((x, i) => x + offsets[i % offsets.length]);
 }

@@ -4,6 +4,7 @@ Written from Hugging Face's modeling_gpt2.py / modeling_llama.py (eager attentio
 transformers package, which Debian does not ship. Reads a model folder written by the TypeScript
 side (config.json + model.safetensors) and batch.json, and writes out.safetensors with the logits,
 the cross-entropy loss and the gradient of the loss with respect to every weight ("grad/<name>").
+For a "dpo" batch the loss is TRL's sigmoid DPO loss (label-smoothed: cDPO) over preference pairs.
 
 Usage: python3 reference.py <folder>
 """
@@ -146,6 +147,20 @@ def llama_hidden(cfg, w, ids):
     return rms_norm(x, w["model.norm.weight"], eps)
 
 
+def dpo_loss(logits, batch):
+    """TRL DPOTrainer, loss_type "sigmoid" with label_smoothing: rows are k chosen then k rejected."""
+    targets = torch.tensor(batch["targets"], dtype=torch.long)
+    mask = torch.tensor(batch["mask"], dtype=torch.float32)
+    per_token = torch.gather(logits.log_softmax(-1), 2, targets.unsqueeze(-1)).squeeze(-1)
+    logps = (per_token * mask).sum(-1)  # completion tokens only
+    ref = torch.tensor(batch["reference"], dtype=torch.float32)
+    chosen, rejected = logps.chunk(2)
+    ref_chosen, ref_rejected = ref.chunk(2)
+    beta, eps = batch["beta"], batch["label_smoothing"]
+    z = beta * ((chosen - ref_chosen) - (rejected - ref_rejected))
+    return (-F.logsigmoid(z) * (1 - eps) - F.logsigmoid(-z) * eps).mean()
+
+
 def main(folder):
     torch.set_num_threads(1)
     with open(f"{folder}/config.json") as f:
@@ -157,7 +172,11 @@ def main(folder):
         t.requires_grad_(True)
     ids = torch.tensor(batch["ids"], dtype=torch.long)
     hidden = (gpt2_hidden if cfg["model_type"] == "gpt2" else llama_hidden)(cfg, w, ids)
-    if batch["task"] == "classify":
+    if batch["task"] == "dpo":
+        embed = "transformer.wte.weight" if cfg["model_type"] == "gpt2" else "model.embed_tokens.weight"
+        logits = hidden @ w.get("lm_head.weight", w[embed]).T
+        loss = dpo_loss(logits, batch)
+    elif batch["task"] == "classify":
         last = torch.tensor(batch["last_index"], dtype=torch.long)
         logits = hidden[torch.arange(ids.shape[0]), last] @ w["score.weight"].T
         loss = F.cross_entropy(logits, torch.tensor(batch["labels"], dtype=torch.long))

@@ -76,6 +76,21 @@ describe('a file encodes to the same examples as its text in memory', () => {
     expect(existsSync(store.path)).toBe(false);
   });
 
+  it('preference pairs (both answers, truncation and dropped pairs), each pair two records on disk', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => ({
+      input: { messages: [{ role: 'user', content: 'ask '.repeat(i % 13) }] },
+      preferred_output: [{ role: 'assistant', content: 'yes '.repeat(1 + (i % 4)) }],
+      non_preferred_output: [{ role: 'assistant', content: 'no '.repeat(1 + (i % 7)) }],
+    }));
+    const ds = await both(jsonl(rows), { maxLength: 40 });
+    expect(ds.task).toBe('preference');
+    expect(ds.dropped + ds.truncated).toBeGreaterThan(0);
+    const e = ds.examples.get(3);
+    expect(e.rejected!.ids.length).toBeGreaterThan(0);
+    expect(statSync((ds.examples.storage as { path: string }).path).size).toBe(ds.examples.tokens * 3);
+    (ds.examples as ExampleStore).close();
+  });
+
   it('prompt/completion with sampling weights, blank lines and CRLF endings', async () => {
     const rows = Array.from({ length: 50 }, (_, i) => ({
       prompt: `p${i} `,
