@@ -2,6 +2,7 @@
 import type { CheckpointObject } from '../../openapi/schemas/checkpoint';
 import type { EstimateObject } from '../../openapi/schemas/estimate';
 import type { FileObject } from '../../openapi/schemas/file';
+import type { ResolvedDpoHyperparameters } from '../../openapi/schemas/dpo';
 import type { ResolvedHyperparameters } from '../../openapi/schemas/hyperparameters';
 import type { JobObject } from '../../openapi/schemas/job';
 import type { SweepObject, TrialObject } from '../../openapi/schemas/sweep-resource';
@@ -15,7 +16,7 @@ import type {
   ModelRecord,
   Page,
 } from '../domain/records';
-import { trialRequest } from '../domain/sweeps/controller';
+import { trialHyperparameters } from '../domain/sweeps/controller';
 import type { UploadView } from '../domain/uploads';
 import type { DeliveryAttempt, WebhookDeliveryRecord, WebhookEndpointRecord } from '../domain/webhooks';
 import type { SweepRecord, TrialRecord } from '../ports/sweeps';
@@ -88,7 +89,13 @@ export function presentJob(j: JobRecord, organizationId: string): JobObject {
     validation_file: j.validationFile,
     integrations: null,
     estimated_finish: j.estimatedFinish,
-    method: { type: 'supervised', supervised: { hyperparameters: h } },
+    method:
+      j.method.type === 'dpo'
+        ? {
+            type: 'dpo',
+            dpo: { hyperparameters: j.resolvedHyperparameters as unknown as ResolvedDpoHyperparameters },
+          }
+        : { type: 'supervised', supervised: { hyperparameters: h } },
     metadata: Object.keys(j.metadata ?? {}).length ? j.metadata : null,
     user_provided_suffix: j.suffix,
     provider: j.provider,
@@ -133,7 +140,15 @@ export function presentCheckpoint(c: CheckpointRecord): CheckpointObject {
 }
 
 export function presentModel(m: ModelRecord) {
-  return { id: m.id, object: 'model' as const, created: m.createdAt, owned_by: m.ownedBy };
+  const lineage = m.lineage ?? [];
+  return {
+    id: m.id,
+    object: 'model' as const,
+    created: m.createdAt,
+    owned_by: m.ownedBy,
+    base_model: lineage[0] ?? null,
+    lineage,
+  };
 }
 
 /** A store page as an OpenAI cursor list. */
@@ -148,7 +163,7 @@ export function presentList<R, O extends { id: string }>(page: Page<R>, map: (r:
 }
 
 const hyperparametersOf = (s: SweepRecord, t: { number: number; params: TrialRecord['params'] }) =>
-  trialRequest(s, t).method!.supervised!.hyperparameters!;
+  trialHyperparameters(s, t);
 
 export function presentSweep(s: SweepRecord): SweepObject {
   const c = s.config;

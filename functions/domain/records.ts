@@ -84,7 +84,7 @@ export interface JobRecord {
   model: string;
   trainingFile: string;
   validationFile: string | null;
-  /** The method as requested, `auto`s included (type `supervised` or `classification`). */
+  /** The method as requested, `auto`s included (type `supervised`, or `dpo` on preference data). */
   method: { type: string; hyperparameters: Record<string, unknown> };
   /** Every `auto` resolved, shown on the job before it starts. */
   resolvedHyperparameters: Record<string, unknown>;
@@ -155,6 +155,11 @@ export interface ModelRecord {
   createdAt: number;
   ownedBy: string;
   jobId?: string | null;
+  /**
+   * A fine-tuned model's ancestry, the model it was tuned from first, down to the base model
+   * (a model tuned from a fine-tuned one lists both). Empty or absent for base models.
+   */
+  lineage?: string[];
   /** Blob prefix of the HF-layout folder (config.json, model.safetensors, tokenizer.json). */
   blobPrefix: string;
   deleted?: boolean;

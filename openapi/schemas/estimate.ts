@@ -1,5 +1,6 @@
 /** The dry run before a job: every `auto` resolved and explained, the data counted, the run sized. */
 import { z } from '@hono/zod-openapi';
+import { ResolvedDpoHyperparametersSchema } from './dpo';
 import { ResolvedHyperparametersSchema } from './hyperparameters';
 import { ProviderSchema } from './job';
 import { FileFormatSchema } from './file';
@@ -12,7 +13,8 @@ export const EstimateSchema = z
     training_file: z.string(),
     validation_file: z.string().nullable(),
     format: FileFormatSchema,
-    hyperparameters: ResolvedHyperparametersSchema,
+    /** A DPO job's also hold `beta` and `label_smoothing`. */
+    hyperparameters: z.union([ResolvedDpoHyperparametersSchema, ResolvedHyperparametersSchema]),
     /** Field → why it has this value (every `auto`, and values derived from others such as warm-up). */
     hyperparameter_explanations: z.record(z.string(), z.string()),
     training_examples: z.int(),

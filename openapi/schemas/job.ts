@@ -1,10 +1,11 @@
 /**
  * Fine-tuning jobs: OpenAI's request and object shapes. Extensions are additive: `provider`, the
- * full hyperparameter set under `method.supervised.hyperparameters`, `hyperparameter_explanations`
- * (why each `auto` resolved as it did) and `progress`.
+ * full hyperparameter set under `method.supervised.hyperparameters` (and `method.dpo.hyperparameters`),
+ * `hyperparameter_explanations` (why each `auto` resolved as it did) and `progress`.
  */
 import { z } from '@hono/zod-openapi';
 import { JOB_STATUSES, PROVIDERS } from '../enums';
+import { DpoHyperparametersSchema, ResolvedDpoHyperparametersSchema } from './dpo';
 import { HyperparametersSchema, ResolvedHyperparametersSchema } from './hyperparameters';
 import { PageQuerySchema, listOf } from './list';
 
@@ -32,11 +33,18 @@ export const LegacyHyperparametersSchema = z
   })
   .openapi('LegacyHyperparameters');
 
+/** OpenAI's `method`: supervised, or DPO on preference pairs (its hyperparameters under `method.dpo`). */
 export const MethodRequestSchema = z
-  .strictObject({
-    type: z.literal('supervised'),
-    supervised: z.strictObject({ hyperparameters: HyperparametersSchema.optional() }).optional(),
-  })
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('supervised'),
+      supervised: z.strictObject({ hyperparameters: HyperparametersSchema.optional() }).optional(),
+    }),
+    z.strictObject({
+      type: z.literal('dpo'),
+      dpo: z.strictObject({ hyperparameters: DpoHyperparametersSchema.optional() }).optional(),
+    }),
+  ])
   .openapi('FineTuningMethod');
 
 const metadataKey = z.string().min(1).max(64);
@@ -96,10 +104,16 @@ export const JobSchema = z
     validation_file: z.string().nullable(),
     integrations: z.array(z.unknown()).nullable(),
     estimated_finish: z.int().nullable(),
-    method: z.object({
-      type: z.literal('supervised'),
-      supervised: z.object({ hyperparameters: ResolvedHyperparametersSchema }),
-    }),
+    method: z.discriminatedUnion('type', [
+      z.object({
+        type: z.literal('supervised'),
+        supervised: z.object({ hyperparameters: ResolvedHyperparametersSchema }),
+      }),
+      z.object({
+        type: z.literal('dpo'),
+        dpo: z.object({ hyperparameters: ResolvedDpoHyperparametersSchema }),
+      }),
+    ]),
     metadata: z.record(z.string(), z.string()).nullable(),
     user_provided_suffix: z.string().nullable(),
     provider: ProviderSchema,
@@ -128,4 +142,5 @@ export const JobListQuerySchema = PageQuerySchema.extend({
 });
 
 export type JobCreate = z.infer<typeof JobCreateSchema>;
+export type MethodRequest = z.infer<typeof MethodRequestSchema>;
 export type JobObject = z.infer<typeof JobSchema>;

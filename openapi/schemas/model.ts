@@ -14,6 +14,14 @@ export const ModelSchema = z
     object: z.literal('model'),
     created: z.int(),
     owned_by: z.string(),
+    base_model: z.string().nullable().openapi({
+      description:
+        'The model this one was fine-tuned from (a base model or another fine-tuned model); null for base models.',
+    }),
+    lineage: z.array(z.string()).openapi({
+      description:
+        'Every model this one descends from, the one it was tuned from first, down to the base model; empty for base models.',
+    }),
   })
   .openapi('Model');
 

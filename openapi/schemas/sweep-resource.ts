@@ -6,7 +6,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { SWEEP_STATUSES, TRIAL_STATES } from '../enums';
-import { HyperparametersSchema } from './hyperparameters';
+import { DpoHyperparametersSchema } from './dpo';
 import { JobCreateSchema, JobErrorSchema, JobStatusSchema, MetadataSchema } from './job';
 import { PageQuerySchema, listOf } from './list';
 import {
@@ -66,8 +66,8 @@ export const SweepBestTrialSchema = z
     /** The trial's job. */
     fine_tuning_job_id: z.string(),
     parameters: z.record(z.string(), ChoiceValueSchema),
-    /** The trial job's requested hyperparameters: base_job's with the parameters laid over them. */
-    hyperparameters: HyperparametersSchema,
+    /** The trial job's requested hyperparameters: base_job's with the parameters laid over them (`beta` for DPO). */
+    hyperparameters: DpoHyperparametersSchema,
     objective_value: z.number(),
     fine_tuned_model: z.string().nullable(),
   })
@@ -129,8 +129,8 @@ export const TrialSchema = z
     /** The job's status (null while the job is being created). */
     job_status: JobStatusSchema.nullable(),
     parameters: z.record(z.string(), ChoiceValueSchema),
-    /** The job's requested hyperparameters: base_job's with the parameters laid over them. */
-    hyperparameters: HyperparametersSchema,
+    /** The job's requested hyperparameters: base_job's with the parameters laid over them (`beta` for DPO). */
+    hyperparameters: DpoHyperparametersSchema,
     objective_value: z.number().nullable(),
     /** The objective at each evaluation, as the early-stopping scheduler saw it. */
     reports: z.array(SweepReportSchema),

@@ -79,6 +79,8 @@ export const SweepMetricSchema = z
     'full_valid_mean_token_accuracy',
     'train_mean_token_accuracy',
     'accuracy',
+    'valid_rewards_accuracy',
+    'valid_rewards_margin',
   ])
   .openapi('SweepMetric');
 

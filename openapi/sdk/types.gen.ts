@@ -149,7 +149,7 @@ export type FineTuningJobEstimate = {
     training_file: string;
     validation_file: string | null;
     format: FileFormat;
-    hyperparameters: ResolvedHyperparameters;
+    hyperparameters: ResolvedDpoHyperparameters | ResolvedHyperparameters;
     hyperparameter_explanations: {
         [key: string]: string;
     };
@@ -167,6 +167,29 @@ export type FineTuningJobEstimate = {
 };
 
 export type Provider = 'local' | 'batch' | 'openai';
+
+export type ResolvedDpoHyperparameters = ResolvedHyperparameters & {
+    beta: number;
+    label_smoothing: number;
+};
+
+export type Optimizer = 'adamw' | 'adam' | 'sgd';
+
+export type WarmupType = 'linear' | 'cosine';
+
+export type LrScheduler = 'constant' | 'linear' | 'cosine' | 'reduce_on_plateau';
+
+export type EarlyStoppingMetric = 'valid_loss' | 'valid_mean_token_accuracy' | 'full_valid_loss' | 'accuracy' | 'valid_rewards_accuracy';
+
+export type SamplingStrategy = 'shuffle' | 'sequential' | 'stratified' | 'bootstrap' | 'weighted';
+
+export type BatchSizeStep = {
+    /**
+     * The optimizer step from which this batch size applies.
+     */
+    step: number;
+    batch_size: number;
+};
 
 export type ResolvedHyperparameters = {
     n_epochs: number;
@@ -212,24 +235,6 @@ export type ResolvedHyperparameters = {
     seed: number;
 };
 
-export type Optimizer = 'adamw' | 'adam' | 'sgd';
-
-export type WarmupType = 'linear' | 'cosine';
-
-export type LrScheduler = 'constant' | 'linear' | 'cosine' | 'reduce_on_plateau';
-
-export type EarlyStoppingMetric = 'valid_loss' | 'valid_mean_token_accuracy' | 'full_valid_loss' | 'accuracy' | 'valid_rewards_accuracy';
-
-export type SamplingStrategy = 'shuffle' | 'sequential' | 'stratified' | 'bootstrap' | 'weighted';
-
-export type BatchSizeStep = {
-    /**
-     * The optimizer step from which this batch size applies.
-     */
-    step: number;
-    batch_size: number;
-};
-
 export type FineTuningJobCreate = {
     model: string;
     training_file: string;
@@ -256,6 +261,11 @@ export type FineTuningMethod = {
     type: 'supervised';
     supervised?: {
         hyperparameters?: Hyperparameters;
+    };
+} | {
+    type: 'dpo';
+    dpo?: {
+        hyperparameters?: DpoHyperparameters;
     };
 };
 
@@ -408,6 +418,17 @@ export type Sampling = {
     weight_field?: string;
 };
 
+export type DpoHyperparameters = Hyperparameters & {
+    /**
+     * OpenAI's beta, 0 < β ≤ 2: how strongly the tuned model is held to the model it starts from (the reference). A higher beta weighs the divergence from the reference more. `auto`: 0.1.
+     */
+    beta?: 'auto' | number;
+    /**
+     * Conservative DPO (cDPO): the assumed probability, 0 ≤ ε < 0.5, that a pair is labelled the wrong way round. 0 (the default) is plain DPO.
+     */
+    label_smoothing?: number;
+};
+
 export type Metadata = {
     [key: string]: string;
 } | null;
@@ -438,6 +459,11 @@ export type FineTuningJob = {
         type: 'supervised';
         supervised: {
             hyperparameters: ResolvedHyperparameters;
+        };
+    } | {
+        type: 'dpo';
+        dpo: {
+            hyperparameters: ResolvedDpoHyperparameters;
         };
     };
     metadata: {
@@ -550,6 +576,14 @@ export type Model = {
     object: 'model';
     created: number;
     owned_by: string;
+    /**
+     * The model this one was fine-tuned from (a base model or another fine-tuned model); null for base models.
+     */
+    base_model: string | null;
+    /**
+     * Every model this one descends from, the one it was tuned from first, down to the base model; empty for base models.
+     */
+    lineage: Array<string>;
 };
 
 export type ModelDeleted = {
@@ -1140,7 +1174,7 @@ export type SweepObjective = {
     goal: 'minimize' | 'maximize';
 };
 
-export type SweepMetric = 'valid_loss' | 'full_valid_loss' | 'train_loss' | 'valid_mean_token_accuracy' | 'full_valid_mean_token_accuracy' | 'train_mean_token_accuracy' | 'accuracy';
+export type SweepMetric = 'valid_loss' | 'full_valid_loss' | 'train_loss' | 'valid_mean_token_accuracy' | 'full_valid_mean_token_accuracy' | 'train_mean_token_accuracy' | 'accuracy' | 'valid_rewards_accuracy' | 'valid_rewards_margin';
 
 export type SweepStrategy = ({
     type: 'grid';
@@ -1221,7 +1255,7 @@ export type FineTuningSweepBestTrial = {
     parameters: {
         [key: string]: SweepChoiceValue;
     };
-    hyperparameters: Hyperparameters;
+    hyperparameters: DpoHyperparameters;
     objective_value: number;
     fine_tuned_model: string | null;
 } | null;
@@ -1277,7 +1311,7 @@ export type FineTuningSweepTrial = {
     parameters: {
         [key: string]: SweepChoiceValue;
     };
-    hyperparameters: Hyperparameters;
+    hyperparameters: DpoHyperparameters;
     objective_value: number | null;
     reports: Array<FineTuningSweepReport>;
     fine_tuned_model: string | null;

@@ -45,12 +45,14 @@ export async function publishModel(
       bytes,
       name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
     );
+  const parent = await deps.stores.models.get(job.tenantId, job.model);
   await deps.stores.models.put({
     id: modelId,
     tenantId: job.tenantId,
     createdAt: Math.floor(deps.clock.nowMs() / 1000),
     ownedBy: job.tenantId,
     jobId: job.id,
+    lineage: [job.model, ...(parent?.lineage ?? [])],
     blobPrefix: `models/${modelId}/`,
   });
 }

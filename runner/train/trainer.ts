@@ -14,7 +14,6 @@ import type { Checkpointer } from '../checkpoint/state';
 import { installFastCpuKernels } from '../cpu-kernels';
 import { collate } from '../data/batch';
 import type { Dataset } from '../data/dataset';
-import { exampleRange } from '../data/examples';
 import { mixSeed } from '../data/rng';
 import { epochOrder } from '../data/sampler';
 import { ConfigError } from '../errors';

@@ -52,3 +52,22 @@ export function promptCompletionJsonl(n: number, offset = 0): string {
     })),
   );
 }
+
+/**
+ * OpenAI's preference format on the same reviews: the preferred answer names the review's real
+ * sentiment, the other answer the opposite one.
+ */
+export function preferenceJsonl(n: number, offset = 0): string {
+  return jsonl(
+    sentiment(n, offset).map(([s, y]) => ({
+      input: {
+        messages: [
+          { role: 'system', content: 'Classify the review as positive or negative.' },
+          { role: 'user', content: s },
+        ],
+      },
+      preferred_output: [{ role: 'assistant', content: y ? 'positive' : 'negative' }],
+      non_preferred_output: [{ role: 'assistant', content: y ? 'negative' : 'positive' }],
+    })),
+  );
+}

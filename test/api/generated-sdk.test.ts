@@ -57,7 +57,7 @@ describe('generated SDK', () => {
       throwOnError: true,
     });
     // The job runs with what the estimate showed (the seed aside: the job draws one when none is given).
-    expect(job.data.method.supervised.hyperparameters).toEqual({
+    expect(job.data.method.type === 'supervised' && job.data.method.supervised.hyperparameters).toEqual({
       ...estimate.data.hyperparameters,
       seed: job.data.seed,
     });

@@ -25,8 +25,22 @@ describe('models', () => {
     expect(a.object).toBe('list');
     expect(a.data).toEqual(
       expect.arrayContaining([
-        { id: BASE_MODEL, object: 'model', created: 1_700_000_000, owned_by: 'tuneplane' },
-        { id: FT, object: 'model', created: 1_700_000_100, owned_by: 'tenant-a' },
+        {
+          id: BASE_MODEL,
+          object: 'model',
+          created: 1_700_000_000,
+          owned_by: 'tuneplane',
+          base_model: null,
+          lineage: [],
+        },
+        {
+          id: FT,
+          object: 'model',
+          created: 1_700_000_100,
+          owned_by: 'tenant-a',
+          base_model: null,
+          lineage: [],
+        },
       ]),
     );
     const b = await (await api.call('GET', '/v1/models', { key: api.keyB })).json();

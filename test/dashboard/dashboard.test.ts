@@ -186,7 +186,7 @@ describe('the dashboard in Chromium', () => {
     await page.waitForURL(/#\/jobs\/ftjob-/);
     jobId = /#\/jobs\/(ftjob-[^/?]+)/.exec(page.url())![1];
     const job = (await retrieveFineTuningJob({ client, path: { fine_tuning_job_id: jobId } })).data!;
-    expect(job.method.supervised.hyperparameters).toMatchObject({
+    expect(job.method.type === 'supervised' && job.method.supervised.hyperparameters).toMatchObject({
       n_epochs: 2,
       batch_size: 4,
       eval_interval_steps: 2,

@@ -2,6 +2,7 @@
 import type { FineTuningJob, FineTuningJobCheckpoint } from '../../../openapi/sdk/types.gen';
 import { checkpointDownload } from './download';
 import { h, table, tableWrap } from './dom';
+import { jobHyperparameters } from './method';
 import { dateTime, num } from './format';
 
 /** The early-stopping metric when set (accuracy: higher is better), else validation loss, else training loss. */
@@ -9,7 +10,7 @@ export function bestCheckpoint(
   job: FineTuningJob,
   cps: FineTuningJobCheckpoint[],
 ): { best?: FineTuningJobCheckpoint; metric?: string } {
-  const es = job.method.supervised.hyperparameters.early_stopping;
+  const es = jobHyperparameters(job).early_stopping;
   const candidates = [es?.metric, 'full_valid_loss', 'valid_loss', 'train_loss'].filter(Boolean) as string[];
   const metric = candidates.find((m) => cps.length > 0 && cps.every((c) => typeof c.metrics[m] === 'number'));
   if (!metric) return {};

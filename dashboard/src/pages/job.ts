@@ -13,6 +13,7 @@ import {
 } from '../../../openapi/sdk/sdk.gen';
 import { api, unwrap } from '../lib/api';
 import { checkpointsTable } from '../lib/checkpoints';
+import { jobHyperparameters } from '../lib/method';
 import { actionButton, fill, h, showError, showNotice } from '../lib/dom';
 import { modelDownloads } from '../lib/download';
 import { EventFeed, metricsOf } from '../lib/event-feed';
@@ -79,7 +80,7 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
         row('Provider', j.provider),
         row('Progress', progressCell(j)),
         j.progress?.epoch !== undefined
-          ? row('Epoch', `${j.progress.epoch} of ${j.method.supervised.hyperparameters.n_epochs}`)
+          ? row('Epoch', `${j.progress.epoch} of ${jobHyperparameters(j).n_epochs}`)
           : null,
         row('Created', dateTime(j.created_at)),
         j.estimated_finish && !isTerminal(j.status)
@@ -141,7 +142,7 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
       hyper,
       h('h2', { id: 'hp-h' }, 'Hyperparameters'),
       resolvedTable(
-        { ...(job.method.supervised.hyperparameters as unknown as Record<string, unknown>), seed: job.seed },
+        { ...(jobHyperparameters(job) as unknown as Record<string, unknown>), seed: job.seed },
         job.hyperparameter_explanations,
         'Resolved hyperparameters',
       ),

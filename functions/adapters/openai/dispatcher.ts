@@ -30,11 +30,12 @@ function wrap(action: string, err: unknown): Error {
   return new UpstreamError(`OpenAI ${action} failed: ${(err as Error).message}`, { cause: err });
 }
 
-/** The subset of our hyperparameters that OpenAI's supervised method accepts (the API rejects the rest up front). */
+/** The subset of our hyperparameters that OpenAI's method accepts (the API rejects the rest up front). */
 export function openAiHyperparameters(job: JobRecord): {
   n_epochs?: number;
   batch_size?: number;
   learning_rate_multiplier?: number;
+  beta?: number;
 } {
   const requested = job.method.hyperparameters;
   const resolved = job.resolvedHyperparameters;
@@ -44,13 +45,18 @@ export function openAiHyperparameters(job: JobRecord): {
     const v = resolved[k] ?? requested[k];
     return typeof v === 'number' ? v : undefined;
   };
-  const out: { n_epochs?: number; batch_size?: number; learning_rate_multiplier?: number } = {};
+  const out: { n_epochs?: number; batch_size?: number; learning_rate_multiplier?: number; beta?: number } =
+    {};
   const n = pick('n_epochs');
   const b = pick('batch_size');
   const lr = pick('learning_rate_multiplier');
   if (n !== undefined) out.n_epochs = n;
   if (b !== undefined) out.batch_size = b;
   if (lr !== undefined) out.learning_rate_multiplier = lr;
+  if (job.method.type === 'dpo') {
+    const beta = pick('beta');
+    if (beta !== undefined) out.beta = beta;
+  }
   return out;
 }
 
@@ -87,7 +93,11 @@ export function openAiDispatcher(deps: OpenAiDispatcherDeps): Dispatcher & Provi
             ...(validationFile ? { validation_file: validationFile } : {}),
             ...(job.suffix ? { suffix: job.suffix } : {}),
             seed: job.seed,
-            method: { type: 'supervised', supervised: { hyperparameters: openAiHyperparameters(job) } },
+            // DPO goes to OpenAI as OpenAI's own method, with the values the user set (the rest stay auto).
+            method:
+              job.method.type === 'dpo'
+                ? { type: 'dpo', dpo: { hyperparameters: openAiHyperparameters(job) } }
+                : { type: 'supervised', supervised: { hyperparameters: openAiHyperparameters(job) } },
             metadata: { tuneplane_job_id: job.id },
           },
           { headers: { 'Idempotency-Key': `tuneplane-${job.id}` } },

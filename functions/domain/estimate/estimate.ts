@@ -2,7 +2,7 @@
  * The dry run: a job's plan (resolved hyperparameters and why), the data counted, and the run sized.
  *
  * Duration model: training costs ≈ 6 FLOPs per parameter per trained token (forward + backward,
- * Kaplan et al. 2020), at a sustained rate per provider, plus a start-up cost. The rates are
+ * Kaplan et al. 2020; DPO adds its reference pass), at a sustained rate per provider, plus a start-up cost. The rates are
  * deliberately round figures; the explanation states them so the estimate can be judged.
  */
 import type { EstimateObject } from '../../../openapi/schemas/estimate';
@@ -32,6 +32,24 @@ export const THROUGHPUT: Record<Exclude<Provider, 'openai'>, Throughput> = {
 const OPENAI_TOKENS_PER_SECOND = 5_000;
 const OPENAI_QUEUE_SECONDS = 600;
 
+/**
+ * Training FLOPs: 6 per parameter per trained token. A DPO job also runs the starting model once,
+ * forward only (2 FLOPs per parameter per token), over every pair of the training and validation
+ * files for the reference log-probabilities; the trained tokens already count both answers of each
+ * pair with its prompt twice (the files' token counts do).
+ */
+function trainingFlops(plan: JobPlan, trainedTokens: number): { flops: number; what: string } {
+  const params = plan.model.parameterCount;
+  const train = 6 * params * trainedTokens;
+  const what = `6 × ${formatCount(params)} parameters × ${trainedTokens} trained tokens`;
+  if (plan.method !== 'dpo') return { flops: train, what };
+  const referenceTokens = (plan.trainingFile.tokenCount ?? 0) + (plan.validationFile?.tokenCount ?? 0);
+  return {
+    flops: train + 2 * params * referenceTokens,
+    what: `${what} + 2 × ${formatCount(params)} × ${referenceTokens} tokens of DPO's reference pass (forward only, before training; both answers of every pair)`,
+  };
+}
+
 export function estimateDuration(plan: JobPlan, trainedTokens: number): { seconds: number; why: string } {
   if (plan.provider === 'openai') {
     const seconds = Math.ceil(OPENAI_QUEUE_SECONDS + trainedTokens / OPENAI_TOKENS_PER_SECOND);
@@ -41,12 +59,11 @@ export function estimateDuration(plan: JobPlan, trainedTokens: number): { second
     };
   }
   const t = THROUGHPUT[plan.provider];
-  const params = plan.model.parameterCount;
-  const flops = 6 * params * trainedTokens;
+  const { flops, what } = trainingFlops(plan, trainedTokens);
   const seconds = Math.ceil(t.startupSeconds + flops / t.flopsPerSecond);
   return {
     seconds,
-    why: `6 × ${formatCount(params)} parameters × ${trainedTokens} trained tokens = ${flops.toExponential(2)} FLOPs on ${t.what}, plus ${t.startupSeconds} s start-up`,
+    why: `${what} = ${flops.toExponential(2)} FLOPs on ${t.what}, plus ${t.startupSeconds} s start-up`,
   };
 }
 

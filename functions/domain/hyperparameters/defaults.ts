@@ -41,3 +41,12 @@ export const MEMORY_BUDGET_BYTES = {
 
 /** The hyperparameters OpenAI's supervised fine-tuning accepts (plus top-level seed and suffix). */
 export const OPENAI_SUPPORTED = ['n_epochs', 'batch_size', 'learning_rate_multiplier'] as const;
+
+/** What OpenAI's DPO method accepts: the supervised three and `beta`. */
+export const OPENAI_DPO_SUPPORTED = [...OPENAI_SUPPORTED, 'beta'] as const;
+
+/**
+ * DPO's `auto` learning rate is the model's supervised default times this: preference tuning moves
+ * a model that already answers well, and published DPO rates sit 10–20× below supervised ones.
+ */
+export const DPO_LEARNING_RATE_SCALE = 0.1;

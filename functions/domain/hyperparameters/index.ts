@@ -2,4 +2,10 @@ export { resolveHyperparameters, autoEpochs, autoBatchSize, countSteps, memoryPe
 export type { Resolution, ResolveInput } from './resolve';
 export { checkRules, checkStepRules } from './rules';
 export type { DataFacts, RuleContext } from './rules';
-export { FIXED_DEFAULTS, MEMORY_BUDGET_BYTES, OPENAI_SUPPORTED } from './defaults';
+export {
+  DPO_LEARNING_RATE_SCALE,
+  FIXED_DEFAULTS,
+  MEMORY_BUDGET_BYTES,
+  OPENAI_DPO_SUPPORTED,
+  OPENAI_SUPPORTED,
+} from './defaults';

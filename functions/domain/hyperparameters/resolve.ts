@@ -2,6 +2,12 @@
  * Resolving every `auto` (and every omitted field) to a concrete value, with the reason for each.
  * Pure: the same request, data facts and model give the same result.
  */
+import type { MethodType } from '../../../openapi/enums';
+import {
+  DEFAULT_DPO_SETTINGS,
+  type DpoHyperparameters,
+  type DpoSettings,
+} from '../../../openapi/schemas/dpo';
 import {
   EarlyStoppingSchema,
   type Hyperparameters,
@@ -10,11 +16,14 @@ import {
 import type { BaseModelInfo } from '../models';
 import { formatCount } from '../models';
 import type { Provider } from '../records';
-import { FIXED_DEFAULTS, MEMORY_BUDGET_BYTES } from './defaults';
+import { DPO_LEARNING_RATE_SCALE, FIXED_DEFAULTS, MEMORY_BUDGET_BYTES } from './defaults';
 import { checkRules, checkStepRules, type DataFacts } from './rules';
 
 export interface ResolveInput {
-  requested: Hyperparameters;
+  /** `beta` and `label_smoothing` apply to method `dpo` only. */
+  requested: DpoHyperparameters;
+  /** Undefined = supervised. */
+  method?: MethodType;
   /** Where the hyperparameters came from in the request, for error params. */
   prefix: string;
   provider: Provider;
@@ -24,7 +33,8 @@ export interface ResolveInput {
 }
 
 export interface Resolution {
-  hyperparameters: ResolvedHyperparameters;
+  /** DPO jobs also carry `beta` and `label_smoothing`. */
+  hyperparameters: ResolvedHyperparameters & Partial<DpoSettings>;
   explanations: Record<string, string>;
   stepsPerEpoch: number;
   totalSteps: number;
@@ -167,6 +177,7 @@ function warmupSteps(h: Hyperparameters, totalSteps: number): Resolved<number> {
 function learningRate(
   h: Hyperparameters,
   model: BaseModelInfo,
+  dpo: boolean,
 ): { learningRate: number; multiplier: number; why: Record<string, string> } {
   if (typeof h.learning_rate === 'number') {
     return {
@@ -179,17 +190,49 @@ function learningRate(
     };
   }
   const multiplier = typeof h.learning_rate_multiplier === 'number' ? h.learning_rate_multiplier : 1;
+  const base = `the base model's default ${model.defaultLearningRate} (${model.learningRateSource})`;
+  // DPO moves a model that already answers well: published DPO rates sit 10–20× below supervised ones.
+  const rate = dpo
+    ? +(model.defaultLearningRate * DPO_LEARNING_RATE_SCALE).toPrecision(6)
+    : model.defaultLearningRate;
+  const why = dpo
+    ? `auto: DPO wants far smaller steps than supervised tuning, so ${base} × ${DPO_LEARNING_RATE_SCALE} = ${rate} ` +
+      `(the DPO paper trains at 1e-6 and TRL's DPO default is 1e-6 where supervised tuning of the same models uses ` +
+      `1e-5 to 2e-5; larger steps push the policy away from the reference and lower both answers' likelihoods)`
+    : `auto: ${base}`;
   return {
-    learningRate: model.defaultLearningRate,
+    learningRate: rate,
     multiplier,
     why: {
       learning_rate_multiplier:
         typeof h.learning_rate_multiplier === 'number'
           ? 'requested; no upper bound (as at OpenAI) beyond the float32 range the trainer computes in (the peak rate must stay below 3.4e38); rates far above the default usually diverge'
           : 'auto: 1 (the base model default rate as is)',
-      learning_rate:
-        `auto: the base model's default ${model.defaultLearningRate} (${model.learningRateSource}); ` +
-        `the peak rate is learning_rate × learning_rate_multiplier = ${+(model.defaultLearningRate * multiplier).toPrecision(6)}`,
+      learning_rate: `${why}; the peak rate is learning_rate × learning_rate_multiplier = ${+(rate * multiplier).toPrecision(6)}`,
+    },
+  };
+}
+
+/** DPO's own two: beta (OpenAI's `auto` → 0.1) and cDPO's label smoothing. */
+function dpoSettings(
+  h: DpoHyperparameters,
+  provider: Provider,
+): Resolved<DpoSettings> & { whyEach: Record<string, string> } {
+  const beta = typeof h.beta === 'number' ? h.beta : DEFAULT_DPO_SETTINGS.beta;
+  let betaWhy =
+    typeof h.beta === 'number'
+      ? 'requested'
+      : `auto: ${beta}, the DPO paper's and TRL's usual β (higher holds the model closer to where it started)`;
+  if (provider === 'openai' && isAuto(h.beta))
+    betaWhy += '; an estimate: OpenAI resolves auto itself and the job mirrors its value once it runs';
+  const labelSmoothing = h.label_smoothing ?? DEFAULT_DPO_SETTINGS.label_smoothing;
+  return {
+    value: { beta, label_smoothing: labelSmoothing },
+    why: betaWhy,
+    whyEach: {
+      beta: betaWhy,
+      label_smoothing:
+        h.label_smoothing === undefined ? 'default: 0 (plain DPO; > 0 is conservative DPO)' : 'requested',
     },
   };
 }
@@ -231,12 +274,14 @@ function intervals(
 
 export function resolveHyperparameters(input: ResolveInput): Resolution {
   const { requested: h, model, data, provider, prefix } = input;
+  const dpo = input.method === 'dpo';
   checkRules(h, {
     provider,
     data,
     prefix,
     contextLength: model.contextLength,
     defaultLearningRate: model.defaultLearningRate,
+    method: input.method,
   });
   const why: Record<string, string> = {};
   const n = data.trainingExamples;
@@ -261,7 +306,7 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
 
   const warmup = warmupSteps(h, steps.totalSteps);
   why.warmup_steps = warmup.why;
-  const rate = learningRate(h, model);
+  const rate = learningRate(h, model, dpo);
   Object.assign(why, rate.why);
   const every = intervals(h, steps, data.validationExamples !== null);
   Object.assign(why, every.why);
@@ -275,7 +320,10 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     }
   }
 
-  const hyperparameters: ResolvedHyperparameters = {
+  const preference = dpo ? dpoSettings(h, provider) : undefined;
+  if (preference) Object.assign(why, preference.whyEach);
+
+  const hyperparameters: ResolvedHyperparameters & Partial<DpoSettings> = {
     ...FIXED_DEFAULTS,
     n_epochs: epochs.value,
     batch_size: batch.value,
@@ -306,6 +354,7 @@ export function resolveHyperparameters(input: ResolveInput): Resolution {
     keep_checkpoints: h.keep_checkpoints ?? FIXED_DEFAULTS.keep_checkpoints,
     metrics_interval_steps: every.metricsEvery,
     seed: input.seed,
+    ...preference?.value,
   };
   return {
     hyperparameters,

@@ -2,10 +2,12 @@
  * Rules that span fields or need the data (ranges are the schema's job). Each broken rule is a
  * 400 naming the field (`<prefix>.<field>`) and the rule.
  */
+import type { MethodType } from '../../../openapi/enums';
+import type { DpoHyperparameters } from '../../../openapi/schemas/dpo';
 import type { Hyperparameters } from '../../../openapi/schemas/hyperparameters';
 import { ValidationError } from '../../errors';
 import type { FileFormat, Provider } from '../records';
-import { FIXED_DEFAULTS, OPENAI_SUPPORTED } from './defaults';
+import { FIXED_DEFAULTS, OPENAI_DPO_SUPPORTED, OPENAI_SUPPORTED } from './defaults';
 
 export interface DataFacts {
   format: FileFormat;
@@ -25,6 +27,8 @@ export interface RuleContext {
   contextLength: number;
   /** The base model's default peak learning rate, which learning_rate_multiplier scales. */
   defaultLearningRate: number;
+  /** Undefined = supervised. */
+  method?: MethodType;
 }
 
 /** The largest float32: the trainer's arithmetic overflows past it. */
@@ -33,7 +37,7 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
 const present = (v: unknown) => v !== undefined;
 
 /** Rules that need no step count; checked before resolution. */
-export function checkRules(h: Hyperparameters, ctx: RuleContext): void {
+export function checkRules(h: DpoHyperparameters, ctx: RuleContext): void {
   const p = (field: string) => `${ctx.prefix}.${field}`;
   const fail = (field: string, rule: string, code = 'invalid_value'): never => {
     throw new ValidationError(`${p(field)}: ${rule}`, p(field), code);
@@ -41,12 +45,14 @@ export function checkRules(h: Hyperparameters, ctx: RuleContext): void {
   const hasValidation = ctx.data.validationExamples !== null;
 
   if (ctx.provider === 'openai') {
+    const method = ctx.method ?? 'supervised';
+    const supported: readonly string[] = method === 'dpo' ? OPENAI_DPO_SUPPORTED : OPENAI_SUPPORTED;
     const unsupported = Object.keys(h).filter(
-      (k) => present(h[k as keyof Hyperparameters]) && !(OPENAI_SUPPORTED as readonly string[]).includes(k),
+      (k) => present(h[k as keyof DpoHyperparameters]) && !supported.includes(k),
     );
     if (unsupported.length) {
       throw new ValidationError(
-        `provider "openai" cannot honour these hyperparameters: ${unsupported.join(', ')}. OpenAI's supervised fine-tuning supports only ${OPENAI_SUPPORTED.join(', ')} (plus seed and suffix). Remove them or use provider "local" or "batch".`,
+        `provider "openai" cannot honour these hyperparameters: ${unsupported.join(', ')}. OpenAI's ${method === 'dpo' ? 'DPO' : 'supervised'} fine-tuning supports only ${supported.join(', ')} (plus seed and suffix). Remove them or use provider "local" or "batch".`,
         p(unsupported[0]),
         'unsupported_by_provider',
       );

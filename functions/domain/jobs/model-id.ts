@@ -14,6 +14,11 @@ export function modelIdSuffix(suffix: string | null): string {
     .slice(0, 64);
 }
 
+/**
+ * A model tuned from a fine-tuned one names the base model at the root of its lineage, as OpenAI
+ * does (its record lists the whole chain).
+ */
 export function fineTunedModelId(job: Pick<JobRecord, 'id' | 'model' | 'tenantId' | 'suffix'>): string {
-  return `ft:${job.model}:${job.tenantId}:${modelIdSuffix(job.suffix)}:${job.id.replace(/^ftjob-/, '')}`;
+  const base = job.model.startsWith('ft:') ? job.model.split(':')[1] : job.model;
+  return `ft:${base}:${job.tenantId}:${modelIdSuffix(job.suffix)}:${job.id.replace(/^ftjob-/, '')}`;
 }

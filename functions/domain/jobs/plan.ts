@@ -3,8 +3,9 @@
  * (present, this tenant's, validated, fine-tune purpose), the base model, the hyperparameters
  * (rules, then every `auto`). Shared by job creation and the estimate (dry run).
  */
+import type { MethodType } from '../../../openapi/enums';
+import type { DpoHyperparameters } from '../../../openapi/schemas/dpo';
 import type { JobCreate } from '../../../openapi/schemas/job';
-import type { Hyperparameters } from '../../../openapi/schemas/hyperparameters';
 import { ValidationError } from '../../errors';
 import type { BlobStore } from '../../ports/blobs';
 import type { FileStore } from '../../ports/store';
@@ -25,7 +26,10 @@ export interface JobPlan {
   model: BaseModelInfo;
   trainingFile: FileRecord;
   validationFile: FileRecord | null;
-  requested: Hyperparameters;
+  /** `supervised`, or `dpo` on preference pairs. */
+  method: MethodType;
+  /** As requested (`beta` and `label_smoothing` only for DPO). */
+  requested: DpoHyperparameters;
   resolution: Resolution;
 }
 
@@ -69,17 +73,40 @@ async function usableFile(
   return file;
 }
 
-/** Which hyperparameters the request set, and the field path they came under. */
-export function requestedHyperparameters(req: JobCreate): { requested: Hyperparameters; prefix: string } {
-  const fromMethod = req.method?.supervised?.hyperparameters;
+/** The method, which hyperparameters the request set, and the field path they came under. */
+export function requestedHyperparameters(req: JobCreate): {
+  method: MethodType;
+  requested: DpoHyperparameters;
+  prefix: string;
+} {
+  const m = req.method;
+  const method = m?.type ?? 'supervised';
+  const fromMethod = m?.type === 'dpo' ? m.dpo?.hyperparameters : m?.supervised?.hyperparameters;
+  const prefix = `method.${method}.hyperparameters`;
   if (req.hyperparameters && fromMethod) {
     throw new ValidationError(
-      'hyperparameters: the deprecated top-level hyperparameters and method.supervised.hyperparameters cannot both be set; use method.',
+      `hyperparameters: the deprecated top-level hyperparameters and ${prefix} cannot both be set; use method.`,
       'hyperparameters',
     );
   }
-  if (req.hyperparameters) return { requested: req.hyperparameters, prefix: 'hyperparameters' };
-  return { requested: fromMethod ?? {}, prefix: 'method.supervised.hyperparameters' };
+  if (req.hyperparameters) return { method, requested: req.hyperparameters, prefix: 'hyperparameters' };
+  return { method, requested: fromMethod ?? {}, prefix };
+}
+
+/** DPO trains on preference pairs and only DPO does: a 400 naming method.type when they do not meet. */
+function checkMethodFitsData(method: MethodType, file: FileRecord): void {
+  if (method === 'dpo' && file.format !== 'preference') {
+    throw new ValidationError(
+      `method.type: "dpo" trains on preference pairs (input, preferred_output, non_preferred_output) but training_file '${file.id}' holds ${file.format} data`,
+      'method.type',
+    );
+  }
+  if (method !== 'dpo' && file.format === 'preference') {
+    throw new ValidationError(
+      `method.type: training_file '${file.id}' holds preference pairs, which train with method {"type": "dpo"} (got "${method}")`,
+      'method.type',
+    );
+  }
 }
 
 export async function planJob(
@@ -108,7 +135,8 @@ export async function planJob(
       'validation_file',
     );
   }
-  const { requested, prefix } = requestedHyperparameters(req);
+  const { method, requested, prefix } = requestedHyperparameters(req);
+  checkMethodFitsData(method, trainingFile);
   let hasWeightField: boolean | undefined;
   if (requested.sampling?.strategy === 'weighted') {
     hasWeightField = await everyExampleHasWeight(
@@ -118,6 +146,7 @@ export async function planJob(
   }
   const resolution = resolveHyperparameters({
     requested,
+    method,
     prefix,
     provider,
     model,
@@ -130,5 +159,5 @@ export async function planJob(
       hasWeightField,
     },
   });
-  return { provider, model, trainingFile, validationFile, requested, resolution };
+  return { provider, model, trainingFile, validationFile, method, requested, resolution };
 }

@@ -96,7 +96,7 @@ export async function createJob(
     model: req.model,
     trainingFile: plan.trainingFile.id,
     validationFile: plan.validationFile?.id ?? null,
-    method: { type: 'supervised', hyperparameters: plan.requested as Record<string, unknown> },
+    method: { type: plan.method, hyperparameters: plan.requested as Record<string, unknown> },
     resolvedHyperparameters: plan.resolution.hyperparameters as unknown as Record<string, unknown>,
     autoExplanations: plan.resolution.explanations,
     suffix: req.suffix ?? null,

@@ -36,7 +36,10 @@ const trainingJsonl = Array.from({ length: 10 }, (_, i) =>
   }),
 ).join('\n');
 
-async function queuedJob(hyperparameters: Record<string, unknown> = {}): Promise<JobRecord> {
+async function queuedJob(
+  hyperparameters: Record<string, unknown> = {},
+  type: 'supervised' | 'dpo' = 'supervised',
+): Promise<JobRecord> {
   n += 1;
   const fileId = `file-oaitest${n}`;
   await embedded.blobs.put(`files/tenant-a/${fileId}`, trainingJsonl);
@@ -54,8 +57,14 @@ async function queuedJob(hyperparameters: Record<string, unknown> = {}): Promise
     provider: 'openai',
     model: 'gpt-4o-mini-2024-07-18',
     trainingFile: fileId,
-    method: { type: 'supervised', hyperparameters },
-    resolvedHyperparameters: { n_epochs: 3, batch_size: 4, learning_rate_multiplier: 1.8 },
+    method: { type, hyperparameters },
+    resolvedHyperparameters: {
+      n_epochs: 3,
+      batch_size: 4,
+      learning_rate_multiplier: 1.8,
+      // a DPO job's resolved set: beta and label smoothing, and what the user set as they set it
+      ...(type === 'dpo' ? { beta: 0.1, label_smoothing: 0, ...hyperparameters, batch_size: 4 } : {}),
+    },
     suffix: 'mine',
     createdAt: Math.floor(Date.now() / 1000),
   });
@@ -93,6 +102,13 @@ describe('OpenAI dispatch and mirroring', () => {
     expect(openai.requests.filter((r) => r.path === '/v1/fine_tuning/jobs').at(-1)?.idempotencyKey).toBe(
       `tuneplane-${job.id}`,
     );
+  });
+
+  it('passes a DPO job through as OpenAI’s own dpo method, with only the values the user set', async () => {
+    const job = await queuedJob({ beta: 0.25, n_epochs: 2, batch_size: 'auto' }, 'dpo');
+    const after = await submitQueuedJob(deps, { openai: dispatcher }, job);
+    const remote = openai.jobs.get(after.providerJobId!)!;
+    expect(remote.method).toEqual({ type: 'dpo', dpo: { hyperparameters: { n_epochs: 2, beta: 0.25 } } });
   });
 
   it('mirrors status, events, metrics, checkpoints and the model by polling, without duplicates', async () => {

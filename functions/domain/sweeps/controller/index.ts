@@ -19,7 +19,7 @@ export {
   pauseSweep,
   resumeSweep,
 } from './service';
-export { trialRequest } from './trial-jobs';
+export { trialHyperparameters, trialRequest } from './trial-jobs';
 export { SEARCHABLE_HYPERPARAMETERS, validateSweepRequest } from './validate';
 export { bestOf, countStates, elapsedSeconds, strategyTrials, trialsToStop } from './view';
 export { startSweepWorker, tickSweeps, type SweepWorker } from './worker';

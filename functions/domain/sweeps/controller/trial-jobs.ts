@@ -3,6 +3,7 @@
  * the trial recorded beforehand, reading its evaluations from the job's metrics events, and
  * stopping it.
  */
+import { DpoHyperparametersSchema } from '../../../../openapi/schemas/dpo';
 import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
 import type { JobCreate } from '../../../../openapi/schemas/job';
 import type { SweepConfig } from '../../../../openapi/schemas/sweep';
@@ -18,16 +19,30 @@ export function trialRequest(
   trial: Pick<TrialRecord, 'number' | 'params'>,
 ): JobCreate {
   const { hyperparameters: legacy, ...base } = sweep.baseJob;
-  const hyperparameters = { ...(base.method?.supervised?.hyperparameters ?? legacy ?? {}), ...trial.params };
+  const m = base.method;
+  const own = m?.type === 'dpo' ? m.dpo?.hyperparameters : m?.supervised?.hyperparameters;
+  const hyperparameters = { ...(own ?? legacy ?? {}), ...trial.params };
   return {
     ...base,
-    method: {
-      type: 'supervised',
-      supervised: { hyperparameters: HyperparametersSchema.parse(hyperparameters) },
-    },
+    method:
+      m?.type === 'dpo'
+        ? { type: 'dpo', dpo: { hyperparameters: DpoHyperparametersSchema.parse(hyperparameters) } }
+        : {
+            type: 'supervised',
+            supervised: { hyperparameters: HyperparametersSchema.parse(hyperparameters) },
+          },
     seed: base.seed ?? sweep.seed,
     metadata: { ...(base.metadata ?? {}), sweep_id: sweep.id, sweep_trial: String(trial.number) },
   };
+}
+
+/** The hyperparameters a trial's job requests (under method.supervised or method.dpo). */
+export function trialHyperparameters(
+  sweep: Pick<SweepRecord, 'id' | 'baseJob' | 'seed'>,
+  trial: Pick<TrialRecord, 'number' | 'params'>,
+): Record<string, unknown> {
+  const m = trialRequest(sweep, trial).method!;
+  return (m.type === 'dpo' ? m.dpo!.hyperparameters : m.supervised!.hyperparameters)!;
 }
 
 /**

@@ -6,12 +6,12 @@
  * Each broken rule is a 400 naming the field and the rule.
  */
 import type { z } from 'zod';
-import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
+import { DpoHyperparametersSchema } from '../../../../openapi/schemas/dpo';
 import type { SweepParameter } from '../../../../openapi/schemas/sweep';
 import type { SweepCreate } from '../../../../openapi/schemas/sweep-resource';
 import { ApiError, ValidationError } from '../../../errors';
 import type { SweepStore } from '../../../ports/sweeps';
-import { OPENAI_SUPPORTED } from '../../hyperparameters';
+import { OPENAI_DPO_SUPPORTED, OPENAI_SUPPORTED } from '../../hyperparameters';
 import { planJob, type PlanDeps } from '../../jobs';
 import type { TenantId } from '../../records';
 import { decisionOrder, isActive, type Params } from '../space';
@@ -42,16 +42,21 @@ export const SEARCHABLE_HYPERPARAMETERS = [
   'checkpoint_interval_steps',
   'keep_checkpoints',
   'metrics_interval_steps',
+  'beta',
+  'label_smoothing',
 ] as const;
 
-const shape = HyperparametersSchema.shape as Record<string, z.ZodType>;
+/** Searchable with a base job of method `dpo` only. */
+const DPO_ONLY = ['beta', 'label_smoothing'];
+
+const shape = DpoHyperparametersSchema.shape as Record<string, z.ZodType>;
 
 function firstIssue(schema: z.ZodType, value: unknown): string | null {
   const r = schema.safeParse(value);
   return r.success ? null : (r.error.issues[0]?.message ?? 'invalid value');
 }
 
-function checkParameter(name: string, p: SweepParameter, provider: string): void {
+function checkParameter(name: string, p: SweepParameter, provider: string, method: string): void {
   const at = `search_space.${name}`;
   if (!(SEARCHABLE_HYPERPARAMETERS as readonly string[]).includes(name)) {
     const why =
@@ -62,9 +67,17 @@ function checkParameter(name: string, p: SweepParameter, provider: string): void
       'invalid_search_parameter',
     );
   }
-  if (provider === 'openai' && !(OPENAI_SUPPORTED as readonly string[]).includes(name)) {
+  if (DPO_ONLY.includes(name) && method !== 'dpo') {
     throw new ValidationError(
-      `${at}: provider "openai" cannot honour '${name}'; OpenAI's supervised fine-tuning takes only ${OPENAI_SUPPORTED.join(', ')}.`,
+      `${at}: '${name}' applies to DPO only; base_job.method.type is "${method}"`,
+      at,
+      'invalid_search_parameter',
+    );
+  }
+  const openAi: readonly string[] = method === 'dpo' ? OPENAI_DPO_SUPPORTED : OPENAI_SUPPORTED;
+  if (provider === 'openai' && !openAi.includes(name)) {
+    throw new ValidationError(
+      `${at}: provider "openai" cannot honour '${name}'; OpenAI's ${method === 'dpo' ? 'DPO' : 'supervised'} fine-tuning takes only ${openAi.join(', ')}.`,
       at,
       'unsupported_by_provider',
     );
@@ -112,7 +125,8 @@ export async function validateSweepRequest(
   req: SweepCreate,
 ): Promise<void> {
   const provider = req.base_job.provider ?? deps.defaultProvider;
-  for (const [name, p] of Object.entries(req.search_space)) checkParameter(name, p, provider);
+  const method = req.base_job.method?.type ?? 'supervised';
+  for (const [name, p] of Object.entries(req.search_space)) checkParameter(name, p, provider, method);
 
   const metric = req.objective.metric;
   if (NEEDS_VALIDATION.test(metric) && !req.base_job.validation_file) {
@@ -149,6 +163,12 @@ export async function validateSweepRequest(
       if (metric === 'accuracy' && plan.trainingFile.format !== 'classification') {
         throw new ValidationError(
           `objective.metric: "accuracy" needs classification data; base_job.training_file holds ${plan.trainingFile.format} data`,
+          'objective.metric',
+        );
+      }
+      if (metric.startsWith('valid_rewards_') && plan.method !== 'dpo') {
+        throw new ValidationError(
+          `objective.metric: "${metric}" is a DPO figure; base_job.method.type is "${plan.method}"`,
           'objective.metric',
         );
       }

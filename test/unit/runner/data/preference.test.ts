@@ -103,7 +103,12 @@ describe('preference batches and truncation', () => {
     const ds = loadDataset(jsonl(openAiPair('a', 'bb', 'c'), openAiPair('dd', 'e', 'ffff')), tok, {
       maxLength: 64,
     });
-    const b = collate(exampleRange(ds.examples, 0, ds.examples.length), 'preference', tok.padId, [-1, -2, -3, -4]);
+    const b = collate(
+      exampleRange(ds.examples, 0, ds.examples.length),
+      'preference',
+      tok.padId,
+      [-1, -2, -3, -4],
+    );
     expect(b.size).toBe(4);
     expect(b.count).toBe(2);
     expect([...b.preference!.reference]).toEqual([-1, -3, -2, -4]);

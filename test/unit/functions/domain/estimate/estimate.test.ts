@@ -32,17 +32,21 @@ function plan(
   provider: Provider,
   config: Record<string, unknown> = gpt2Config,
   requested: Hyperparameters = {},
+  method: 'supervised' | 'dpo' = 'supervised',
 ): JobPlan {
   const model = describeConfig('m', config, 'config.json of m');
+  const format = method === 'dpo' ? 'preference' : 'chat';
   const resolution = resolveHyperparameters({
     requested: { n_epochs: 2, batch_size: 4, ...requested },
-    prefix: 'method.supervised.hyperparameters',
+    method,
+    prefix: `method.${method}.hyperparameters`,
     provider,
     model,
     seed: 1,
-    data: { format: 'chat', trainingExamples: 500, trainingTokens: 100_000, validationExamples: null },
+    data: { format, trainingExamples: 500, trainingTokens: 100_000, validationExamples: null },
   });
-  return { provider, model, trainingFile: file, validationFile: null, requested: {}, resolution };
+  const trainingFile = { ...file, format } as const;
+  return { provider, model, trainingFile, validationFile: null, method, requested: {}, resolution };
 }
 
 describe('model sizing from config.json', () => {
@@ -98,6 +102,25 @@ describe('estimate', () => {
       total_steps: 250,
       trained_tokens: 200_000,
     });
+  });
+
+  it('adds DPO’s reference pass (forward only over every pair) and resolves its auto values', () => {
+    const sft = estimateFromPlan(plan('local'));
+    const dpo = estimateFromPlan(plan('local', gpt2Config, {}, 'dpo'));
+    // the same trained tokens (the file's count already holds both answers), plus one forward pass
+    expect(dpo).toMatchObject({ format: 'preference', total_steps: 250, trained_tokens: 200_000 });
+    const params = estimateParameters(gpt2Config);
+    const flops = 6 * params * 200_000 + 2 * params * 100_000;
+    expect(dpo.estimated_duration_seconds).toBe(
+      Math.ceil(THROUGHPUT.local.startupSeconds + flops / THROUGHPUT.local.flopsPerSecond),
+    );
+    expect(dpo.estimated_duration_seconds).toBeGreaterThan(sft.estimated_duration_seconds);
+    expect(dpo.duration_explanation).toMatch(/reference pass/);
+    expect(dpo.hyperparameters).toMatchObject({ beta: 0.1, label_smoothing: 0, learning_rate: 3e-5 });
+    expect(dpo.hyperparameter_explanations.learning_rate).toMatch(
+      /DPO wants far smaller steps.* 0\.0003 .*× 0\.1 = 0\.00003/,
+    );
+    expect(dpo.hyperparameter_explanations.beta).toMatch(/^auto: 0.1/);
   });
 
   it('expects a GPU to be much faster than the local CPU', () => {

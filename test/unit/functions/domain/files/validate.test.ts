@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkExample, validateTrainingFile } from '../../../../../functions/domain/files';
-import { chatJsonl, classificationJsonl, jsonl, promptCompletionJsonl } from '../../../../api/data';
+import {
+  chatJsonl,
+  classificationJsonl,
+  jsonl,
+  preferenceJsonl,
+  promptCompletionJsonl,
+} from '../../../../api/data';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -156,9 +162,98 @@ describe('chat example rules', () => {
   });
 
   it('names what it expected for an unrecognised line', () => {
-    const r = checkExample({ input: 'x' });
+    const r = checkExample({ question: 'x' });
     expect(r.ok ? '' : r.rule).toMatch(
-      /expected "messages" \(chat\), "prompt"\/"completion", or "text" with "label"/,
+      /expected "messages" \(chat\), "prompt"\/"completion", "text" with "label" \(classification\), or a preference pair/,
     );
+  });
+});
+
+describe('preference pairs (DPO)', () => {
+  const pair = {
+    input: { messages: [{ role: 'user', content: 'shout abc' }] },
+    preferred_output: [{ role: 'assistant', content: 'ABC' }],
+    non_preferred_output: [{ role: 'assistant', content: 'abc' }],
+  };
+
+  it('accepts OpenAI’s format as format "preference", counting the prompt for both answers', async () => {
+    const r = await validateTrainingFile(bytes(preferenceJsonl(12)));
+    expect(r).toMatchObject({ valid: true, format: 'preference', exampleCount: 12, problems: [] });
+    const chat = await validateTrainingFile(bytes(chatJsonl(12)));
+    // the same reviews as chat: the preference file's estimate holds the prompt twice and two answers
+    expect(r.tokenCount).toBeGreaterThan(1.8 * chat.tokenCount);
+    expect(checkExample(pair)).toMatchObject({ ok: true, format: 'preference' });
+  });
+
+  it('accepts TRL’s prompt/chosen/rejected, as strings or messages', () => {
+    expect(checkExample({ prompt: 'shout abc', chosen: 'ABC', rejected: 'abc' })).toMatchObject({
+      ok: true,
+      format: 'preference',
+    });
+    expect(
+      checkExample({
+        prompt: [{ role: 'user', content: 'shout abc' }],
+        chosen: [{ role: 'assistant', content: 'ABC' }],
+        rejected: [{ role: 'assistant', content: 'abc' }],
+      }),
+    ).toMatchObject({ ok: true, format: 'preference' });
+  });
+
+  it.each([
+    [{ ...pair, input: 'shout abc' }, /"input" must be an object holding "messages"/],
+    [{ ...pair, input: { messages: [] } }, /"input.messages" must be a non-empty array/],
+    [
+      { ...pair, input: { messages: [{ role: 'robot', content: 'x' }] } },
+      /input.messages\[0\].role must be one of/,
+    ],
+    [
+      { ...pair, input: { ...pair.input, tools: [{ type: 'function', function: { name: 'f' } }] } },
+      /input.tools: tool definitions are not supported/,
+    ],
+    [
+      { ...pair, preferred_output: undefined },
+      /"preferred_output" must be a list of exactly one assistant message/,
+    ],
+    [
+      { ...pair, preferred_output: [...pair.preferred_output, ...pair.preferred_output] },
+      /"preferred_output" must be a list of exactly one assistant message/,
+    ],
+    [
+      { ...pair, non_preferred_output: [{ role: 'user', content: 'abc' }] },
+      /non_preferred_output\[0\].role must be "assistant" \(got "user"\)/,
+    ],
+    [
+      { ...pair, non_preferred_output: [{ role: 'assistant', content: '' }] },
+      /non_preferred_output\[0\].content must not be empty/,
+    ],
+    [
+      { ...pair, preferred_output: [{ role: 'assistant', content: 'ABC', weight: 1 }] },
+      /preferred_output\[0\].weight is not allowed/,
+    ],
+    [{ prompt: 'shout abc', chosen: 'ABC', rejected: '' }, /"rejected" must be a non-empty string/],
+  ])('refuses %j', (example, rule) => {
+    const r = checkExample(example);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.rule).toMatch(rule);
+  });
+
+  it('names the line and the field of a broken pair', async () => {
+    const lines = preferenceJsonl(12).trim().split('\n');
+    const bad = JSON.parse(lines[6]);
+    bad.non_preferred_output = [];
+    lines[6] = JSON.stringify(bad);
+    const r = await validateTrainingFile(bytes(lines.join('\n')));
+    expect(r.valid).toBe(false);
+    expect(r.problems[0]).toMatchObject({ line: 7 });
+    expect(r.problems[0].rule).toMatch(
+      /"non_preferred_output" must be a list of exactly one assistant message/,
+    );
+  });
+
+  it('refuses chat lines mixed into a preference file, naming the line', async () => {
+    const text = preferenceJsonl(10) + chatJsonl(1);
+    const r = await validateTrainingFile(bytes(text));
+    expect(r.problems[0]).toMatchObject({ line: 11 });
+    expect(r.problems[0].rule).toMatch(/example is chat but line 1 is preference/);
   });
 });
