@@ -1,6 +1,8 @@
 /**
  * `jobs follow`: a progress bar (step, epoch, loss, ETA) fed by polling the job and its events,
- * until the job ends. New event messages are printed above the bar as they arrive.
+ * until the job ends. New event messages are printed above the bar as they arrive; a DPO job's
+ * metrics too (its reward accuracy and margin say more than the loss), and the bar shows its
+ * newest reward accuracy.
  */
 import cliProgress from 'cli-progress';
 import { isTerminalJobStatus } from '../../openapi/enums';
@@ -28,7 +30,7 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
   const bar = new cliProgress.SingleBar(
     {
       stream: opts.out,
-      format: '{status} |{bar}| step {value}/{total} · epoch {epoch} · loss {loss} · ETA {eta}',
+      format: '{status} |{bar}| step {value}/{total} · epoch {epoch} · loss {loss}{rewards} · ETA {eta}',
       noTTYOutput: false,
       hideCursor: true,
     },
@@ -37,6 +39,7 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
   const seen = new Set<string>();
   let started = false;
   let firstStep: { step: number; at: number } | null = null;
+  let rewards = '';
 
   for (;;) {
     const job = unwrap(await retrieveFineTuningJob({ client, path: { fine_tuning_job_id: jobId } }));
@@ -46,7 +49,10 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
     const fresh = events.data.filter((e) => !seen.has(e.id)).reverse();
     for (const e of fresh) {
       seen.add(e.id);
-      if (e.type !== 'metrics') {
+      const data = (e.data ?? {}) as Record<string, unknown>;
+      const preference = e.type === 'metrics' && typeof data.train_rewards_accuracy === 'number';
+      if (preference) rewards = ` · reward acc ${(data.train_rewards_accuracy as number).toFixed(2)}`;
+      if (e.type !== 'metrics' || preference) {
         const line = `${new Date(e.created_at * 1000).toISOString()}  ${e.message}\n`;
         // Erase the bar's line; it is redrawn on the next update.
         if (started && opts.out.isTTY) opts.out.write('\r\x1b[K');
@@ -64,6 +70,7 @@ export async function followJob(client: Client, jobId: string, opts: FollowOptio
       status: job.status.padEnd(9),
       epoch: p?.epoch ?? 0,
       loss: p?.loss != null ? p.loss.toFixed(4) : '--',
+      rewards,
       eta: rate ? eta((total - step) / rate) : '--',
     };
     if (!started && total > 0) {

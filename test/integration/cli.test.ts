@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { transitionJob } from '../../functions/domain/lifecycle';
+import { recordMetrics, transitionJob } from '../../functions/domain/lifecycle';
 import { BASE_MODEL, startApi, type ApiHarness } from '../api/support';
 import { chatJsonl } from '../api/data';
 import { runCli } from '../support/cli';
@@ -98,12 +98,21 @@ describe('tuneplane CLI', () => {
       { version: stored.version },
       { progress: { step: 5, totalSteps: 10, epoch: 1, loss: 0.5 } },
     );
+    // a DPO job's metrics carry the reward figures: follow prints them
+    await recordMetrics(deps, job, {
+      step: 5,
+      totalSteps: 10,
+      train_loss: 0.61,
+      train_rewards_accuracy: 0.75,
+      train_rewards_margin: 0.3125,
+    });
     await new Promise((r) => setTimeout(r, 500));
     await transitionJob(deps, job.id, 'succeeded', {
       patch: { fineTunedModel: `ft:${BASE_MODEL}:tenant-a::abc` },
     });
     const out = await following;
     expect(out.code).toBe(0);
+    expect(out.stdout).toContain('Step 5/10: training loss=0.61, reward accuracy=0.75, reward margin=0.3125');
     expect(out.stdout).toContain('Fine-tuning job started');
     expect(out.stdout).toContain(`Job ${job.id} succeeded: model ft:${BASE_MODEL}:tenant-a::abc`);
   });

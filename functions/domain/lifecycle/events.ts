@@ -62,13 +62,18 @@ function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(5).replace(/\.?0+$/, '');
 }
 
-/** OpenAI-style message: "Step 12/100: training loss=1.234, validation loss=1.5". */
+/** OpenAI-style message: "Step 12/100: training loss=1.234, validation loss=1.5" (and DPO's reward figures). */
 function metricsMessage(p: MetricsPoint): string {
   const labels: [string, string][] = [
     ['train_loss', 'training loss'],
     ['valid_loss', 'validation loss'],
     ['full_valid_loss', 'full validation loss'],
     ['accuracy', 'accuracy'],
+    // DPO: how often the preferred answer gets the higher implicit reward, and by how much
+    ['train_rewards_accuracy', 'reward accuracy'],
+    ['train_rewards_margin', 'reward margin'],
+    ['valid_rewards_accuracy', 'validation reward accuracy'],
+    ['valid_rewards_margin', 'validation reward margin'],
   ];
   const parts = labels
     .filter(([k]) => typeof p[k] === 'number')
