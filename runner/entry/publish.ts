@@ -24,6 +24,18 @@ const CSV_COLUMNS = [
   'accuracy',
 ] as const;
 
+/** A DPO job's result file adds TRL's reward figures. */
+const PREFERENCE_COLUMNS = [
+  'train_rewards_chosen',
+  'train_rewards_rejected',
+  'train_rewards_margin',
+  'train_rewards_accuracy',
+  'valid_rewards_chosen',
+  'valid_rewards_rejected',
+  'valid_rewards_margin',
+  'valid_rewards_accuracy',
+] as const;
+
 /** OpenAI's shape, ft:<base>:<org>:<suffix>:<id>, built by the domain (the API shows the same id). */
 export { fineTunedModelId };
 
@@ -59,11 +71,13 @@ export async function publishModel(
 
 /** OpenAI's result file: a CSV of the metrics per reported step. Returns its file id. */
 export async function writeResults(deps: JobDeps, job: JobRecord, history: MetricsReport[]): Promise<string> {
+  const preference = history.some((m) => m.train_rewards_accuracy !== undefined);
+  const columns: readonly string[] = preference ? [...CSV_COLUMNS, ...PREFERENCE_COLUMNS] : CSV_COLUMNS;
   const rows = history.map((m) => {
     const v: Record<string, number | undefined> = { ...m, train_accuracy: m.train_mean_token_accuracy };
-    return CSV_COLUMNS.map((c) => (v[c] === undefined ? '' : String(v[c]))).join(',');
+    return columns.map((c) => (v[c] === undefined ? '' : String(v[c]))).join(',');
   });
-  const body = [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
+  const body = [columns.join(','), ...rows].join('\n') + '\n';
   const id = deps.ids.next('file-');
   const blobKey = `results/${job.id}/step_metrics.csv`;
   await deps.blobs.put(blobKey, body, 'text/csv');

@@ -94,6 +94,9 @@ describe('DPO through the openai SDK on our runner', () => {
       expect(m.train_rewards_accuracy).toBeLessThanOrEqual(1);
     }
     expect(metrics.some((m) => Number.isFinite(m.valid_rewards_accuracy))).toBe(true);
+    // OpenAI's result file: the metrics per step, with the reward columns
+    const csv = await (await client.files.content(done.result_files[0])).text();
+    expect(csv.split('\n')[0]).toMatch(/,train_rewards_chosen,.*,valid_rewards_accuracy$/);
     const checkpoints = (await client.fineTuning.jobs.checkpoints.list(job.id)).data;
     expect(checkpoints.length).toBeGreaterThan(0);
     expect(checkpoints[0].metrics).toHaveProperty('train_loss');
