@@ -7,6 +7,7 @@ import type { Clock, IdGenerator } from '../ports/clock';
 import type { BlobStore } from '../ports/blobs';
 import type { Dispatcher } from '../ports/dispatcher';
 import type { Inference } from '../ports/inference';
+import type { ModelSampler } from '../ports/sampler';
 import type { Stores } from '../ports/store';
 import type { SweepStore } from '../ports/sweeps';
 import type { SecretBox, WebhookStores } from '../ports/webhooks';
@@ -70,6 +71,12 @@ export interface AppDeps {
   webhooks?: WebhookApiDeps;
   /** Mounts /v1/fine_tuning/sweeps when given. */
   sweeps?: SweepApiDeps;
+  /**
+   * Calls models for the model graders (score_model, label_model) and eval sampling: ours through
+   * the inference service, OpenAI's when configured. Without one, those graders report that no
+   * such model can be called.
+   */
+  sampler?: ModelSampler;
   /** Mounts /v1/providers/<provider>/webhook for the providers given (their own signatures). */
   providers?: ProviderWebhookDeps;
   /** Mounts /v1/chat/completions and /v1/completions when given (functions/ports/inference.ts). */

@@ -54,6 +54,12 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
       prefixes: ['/v1/models'],
       register: async (app, ctx) => (await import('./routes/models')).registerModelRoutes(app, ctx),
     },
+    {
+      name: 'graders',
+      contract: 'graders',
+      prefixes: ['/v1/fine_tuning/alpha/graders'],
+      register: async (app, ctx) => (await import('./routes/evals-graders')).registerGraderRoutes(app, ctx),
+    },
   ];
   const { webhooks, sweeps, providers, inference } = deps;
   if (inference) {

@@ -4,6 +4,7 @@
  * (functions/api/routes) and test/api/openapi-drift.test.ts checks it serves exactly these.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
+import { graderRoutes } from './evals-graders';
 import { fileRoutes } from './files';
 import { inferenceRoutes } from './inference';
 import { jobRoutes } from './jobs';
@@ -20,6 +21,7 @@ export * from './models';
 export * from './webhook-endpoints';
 export * from './sweeps';
 export * from './inference';
+export * from './evals-graders';
 
 export const ROUTE_GROUPS = {
   files: fileRoutes,
@@ -29,6 +31,7 @@ export const ROUTE_GROUPS = {
   inference: inferenceRoutes,
   webhookEndpoints: webhookEndpointRoutes,
   sweeps: sweepRoutes,
+  graders: graderRoutes,
 } as const satisfies Record<string, readonly RouteConfig[]>;
 
 export type RouteGroupName = keyof typeof ROUTE_GROUPS;

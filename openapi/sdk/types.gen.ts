@@ -1328,6 +1328,183 @@ export type FineTuningSweepReport = {
     value: number;
 };
 
+export type RunGraderResponse = {
+    reward: number;
+    metadata: {
+        name: string;
+        type: string;
+        errors: GraderRunErrors;
+        execution_time: number;
+        scores: {
+            [key: string]: unknown;
+        };
+        token_usage: number | null;
+        sampled_model_name: string | null;
+    };
+    sub_rewards: {
+        [key: string]: unknown;
+    };
+    model_grader_token_usage_per_model: {
+        [key: string]: unknown;
+    };
+};
+
+export type GraderRunErrors = {
+    formula_parse_error: boolean;
+    sample_parse_error: boolean;
+    truncated_observation_error: boolean;
+    unresponsive_reward_error: boolean;
+    invalid_variable_error: boolean;
+    other_error: boolean;
+    python_grader_server_error: boolean;
+    python_grader_server_error_type: string | null;
+    python_grader_runtime_error: boolean;
+    python_grader_runtime_error_details: string | null;
+    model_grader_server_error: boolean;
+    model_grader_refusal_error: boolean;
+    model_grader_parse_error: boolean;
+    model_grader_server_error_details: string | null;
+};
+
+export type RunGraderRequest = {
+    grader: Grader;
+    model_sample: string;
+    item?: {
+        [key: string]: unknown;
+    };
+};
+
+export type Grader = ({
+    type: 'string_check';
+} & StringCheckGrader) | ({
+    type: 'text_similarity';
+} & TextSimilarityGrader) | ({
+    type: 'score_model';
+} & ScoreModelGrader) | ({
+    type: 'label_model';
+} & LabelModelGrader) | ({
+    type: 'python';
+} & PythonGrader) | ({
+    type: 'multi';
+} & MultiGrader);
+
+export type StringCheckGrader = {
+    type: 'string_check';
+    name: string;
+    input: string;
+    reference: string;
+    operation: 'eq' | 'ne' | 'like' | 'ilike';
+};
+
+export type TextSimilarityGrader = {
+    type: 'text_similarity';
+    name: string;
+    input: string;
+    reference: string;
+    evaluation_metric: 'cosine' | 'fuzzy_match' | 'bleu' | 'gleu' | 'meteor' | 'rouge_1' | 'rouge_2' | 'rouge_3' | 'rouge_4' | 'rouge_5' | 'rouge_l';
+    pass_threshold?: number;
+};
+
+export type ScoreModelGrader = {
+    type: 'score_model';
+    name: string;
+    model: string;
+    input: Array<EvalMessage>;
+    range?: [
+        number,
+        number
+    ];
+    sampling_params?: ScoreModelSamplingParams;
+    pass_threshold?: number;
+};
+
+export type EvalMessage = {
+    role: 'user' | 'assistant' | 'system' | 'developer';
+    content: EvalMessageContent;
+    type?: 'message';
+};
+
+export type EvalMessageContent = string | {
+    type: 'input_text';
+    text: string;
+} | {
+    type: 'output_text';
+    text: string;
+} | {
+    type: 'input_image';
+    [key: string]: unknown;
+} | {
+    type: 'input_audio';
+    [key: string]: unknown;
+} | Array<string | {
+    type: 'input_text';
+    text: string;
+} | {
+    type: 'output_text';
+    text: string;
+} | {
+    type: 'input_image';
+    [key: string]: unknown;
+} | {
+    type: 'input_audio';
+    [key: string]: unknown;
+}>;
+
+export type ScoreModelSamplingParams = {
+    seed?: number | null;
+    top_p?: number | null;
+    temperature?: number | null;
+    max_completions_tokens?: number | null;
+    reasoning_effort?: string | null;
+};
+
+export type LabelModelGrader = {
+    type: 'label_model';
+    name: string;
+    model: string;
+    input: Array<EvalMessage>;
+    labels: Array<string>;
+    passing_labels: Array<string>;
+};
+
+export type PythonGrader = {
+    type: 'python';
+    name?: string;
+    source: string;
+    image_tag?: string;
+    pass_threshold?: number;
+};
+
+export type MultiGrader = {
+    type: 'multi';
+    name: string;
+    graders: {
+        [key: string]: SimpleGrader;
+    } | StringCheckGrader | TextSimilarityGrader | ScoreModelGrader | LabelModelGrader | PythonGrader;
+    calculate_output: string;
+    pass_threshold?: number;
+};
+
+export type SimpleGrader = ({
+    type: 'string_check';
+} & StringCheckGrader) | ({
+    type: 'text_similarity';
+} & TextSimilarityGrader) | ({
+    type: 'score_model';
+} & ScoreModelGrader) | ({
+    type: 'label_model';
+} & LabelModelGrader) | ({
+    type: 'python';
+} & PythonGrader);
+
+export type ValidateGraderResponse = {
+    grader: Grader;
+};
+
+export type ValidateGraderRequest = {
+    grader: Grader;
+};
+
 export type ListFilesData = {
     body?: never;
     path?: never;
@@ -4017,3 +4194,129 @@ export type ListFineTuningSweepTrialsResponses = {
 };
 
 export type ListFineTuningSweepTrialsResponse = ListFineTuningSweepTrialsResponses[keyof ListFineTuningSweepTrialsResponses];
+
+export type RunGraderData = {
+    body: RunGraderRequest;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/fine_tuning/alpha/graders/run';
+};
+
+export type RunGraderErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RunGraderError = RunGraderErrors[keyof RunGraderErrors];
+
+export type RunGraderResponses = {
+    /**
+     * The reward and what went into it.
+     */
+    200: RunGraderResponse;
+};
+
+export type RunGraderResponse2 = RunGraderResponses[keyof RunGraderResponses];
+
+export type ValidateGraderData = {
+    body: ValidateGraderRequest;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/fine_tuning/alpha/graders/validate';
+};
+
+export type ValidateGraderErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ValidateGraderError = ValidateGraderErrors[keyof ValidateGraderErrors];
+
+export type ValidateGraderResponses = {
+    /**
+     * The grader, valid.
+     */
+    200: ValidateGraderResponse;
+};
+
+export type ValidateGraderResponse2 = ValidateGraderResponses[keyof ValidateGraderResponses];
