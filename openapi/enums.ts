@@ -58,6 +58,11 @@ export type TrialState = (typeof TRIAL_STATES)[number];
 /** A trial in one of these still has a job at work (pending: not started yet); the rest are final. */
 export const ACTIVE_TRIAL_STATES: readonly TrialState[] = ['pending', 'running'];
 
+/** An eval run's statuses (OpenAI's); which may follow which: functions/domain/evals/runs/transitions.ts. */
+export const EVAL_RUN_STATUSES = ['queued', 'in_progress', 'completed', 'failed', 'canceled'] as const;
+export type EvalRunStatus = (typeof EVAL_RUN_STATUSES)[number];
+export const TERMINAL_EVAL_RUN_STATUSES: readonly EvalRunStatus[] = ['completed', 'failed', 'canceled'];
+
 /** OpenAI's fine-tuning event types first; the others are our additive ones. */
 export const WEBHOOK_EVENT_TYPES = [
   'fine_tuning.job.succeeded',
@@ -69,6 +74,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'fine_tuning.sweep.succeeded',
   'fine_tuning.sweep.failed',
   'fine_tuning.sweep.cancelled',
+  'eval.run.succeeded',
+  'eval.run.failed',
+  'eval.run.canceled',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -20,8 +20,11 @@ export type { AppDeps, ApiConfig } from './deps';
 
 /** Multipart framing around the file part (boundaries, part headers, the purpose field). */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
-/** Routes that authenticate themselves (provider webhooks carry their own signatures). */
-const UNAUTHENTICATED_PREFIXES = ['/v1/providers/'];
+/**
+ * Routes that authenticate themselves: provider webhooks carry their own signatures, eval reports
+ * the run's report token (report_url opens in a browser, which has no API key to send).
+ */
+const UNAUTHENTICATED_PREFIXES = ['/v1/providers/', '/v1/eval_reports/'];
 
 export function createApp(deps: AppDeps): Hono<ApiEnv> {
   const ctx = apiContext(deps);

@@ -10,6 +10,7 @@ import type { Inference } from '../ports/inference';
 import type { ModelSampler } from '../ports/sampler';
 import type { Stores } from '../ports/store';
 import type { SweepStore } from '../ports/sweeps';
+import type { EvalRunRecord, EvalStore } from '../ports/evals';
 import type { SecretBox, WebhookStores } from '../ports/webhooks';
 import type { Provider } from '../domain/records';
 import type { BaseModelCatalog } from '../domain/models';
@@ -71,6 +72,8 @@ export interface AppDeps {
   webhooks?: WebhookApiDeps;
   /** Mounts /v1/fine_tuning/sweeps when given. */
   sweeps?: SweepApiDeps;
+  /** Mounts /v1/evals (and the run reports under /v1/eval_reports) when given. */
+  evals?: EvalApiDeps;
   /**
    * Calls models for the model graders (score_model, label_model) and eval sampling: ours through
    * the inference service, OpenAI's when configured. Without one, those graders report that no
@@ -98,6 +101,15 @@ export interface SweepApiDeps {
   store: SweepStore;
   /** A sweep was created or changed: run a controller pass for it (the local stack's worker kick). */
   onChange?: (sweepId: string) => void;
+}
+
+/** What the composition root gives the eval routes (AppDeps.evals). */
+export interface EvalApiDeps {
+  store: EvalStore;
+  /** A run was queued: execute it (the local worker's kick; a Batch submission on AWS). */
+  onRunQueued?: (run: EvalRunRecord) => Promise<void> | void;
+  /** An outbox entry was written (a run was cancelled): nudge the webhook worker. */
+  onOutbox?: () => void;
 }
 
 /** What the provider webhook routes need, by provider (AppDeps.providers). */

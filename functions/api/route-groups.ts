@@ -61,7 +61,7 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
       register: async (app, ctx) => (await import('./routes/evals-graders')).registerGraderRoutes(app, ctx),
     },
   ];
-  const { webhooks, sweeps, providers, inference } = deps;
+  const { webhooks, sweeps, providers, inference, evals } = deps;
   if (inference) {
     groups.push({
       name: 'inference',
@@ -87,6 +87,23 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
       prefixes: ['/v1/fine_tuning/sweeps'],
       register: async (app, ctx) => (await import('./routes/sweeps')).registerSweepRoutes(app, ctx, sweeps),
     });
+  }
+  if (evals) {
+    groups.push(
+      {
+        name: 'evals',
+        contract: 'evals',
+        prefixes: ['/v1/evals'],
+        register: async (app, ctx) => (await import('./routes/evals')).registerEvalRoutes(app, ctx, evals),
+      },
+      {
+        name: 'eval reports',
+        contract: 'evalReports',
+        prefixes: ['/v1/eval_reports'],
+        register: async (app, ctx) =>
+          (await import('./routes/evals-report')).registerEvalReportRoutes(app, evals),
+      },
+    );
   }
   if (providers) {
     groups.push({

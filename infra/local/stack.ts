@@ -7,7 +7,10 @@
 import path from 'node:path';
 import { createApp } from '../../functions/api/app';
 import type { AppLogger } from '../../functions/api/deps';
-import { DynamoSweepStore, createDynamoStores } from '../../functions/adapters/dynamodb';
+import OpenAI from 'openai';
+import { DynamoEvalStore, DynamoSweepStore, createDynamoStores } from '../../functions/adapters/dynamodb';
+import { firstServing, openAiSampler } from '../../functions/adapters/openai/sampler';
+import { startEvalRunWorker } from '../../functions/domain/evals/runs';
 import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { createTable } from '../../functions/adapters/dynamodb/create-table';
 import { S3BlobStore } from '../../functions/adapters/s3';
@@ -139,9 +142,31 @@ export async function startLocalStack(
           for (const line of chunk.split('\n')) if (line) console.log(`[inference ${stream}] ${line}`);
       },
     });
+    // Eval runs execute in this process; judges and sampled models are called through the sampler.
+    const sampler = firstServing(
+      config.openai
+        ? openAiSampler(new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl }))
+        : undefined,
+    );
+    const evalStore = new DynamoEvalStore({ doc: clients.doc, table: config.table, clock });
+    const evalWorker = startEvalRunWorker(
+      {
+        evals: evalStore,
+        stores: workers.stores,
+        blobs,
+        clock,
+        sampler,
+        // One stack per data dir (locked), so a restarted stack takes its own runs back at once.
+        owner: 'local-stack',
+        log: (message, detail) => logger.warn(`eval runs: ${message}`, detail ?? {}),
+      },
+      { intervalMs: 2000, onError: (err) => logger.error('eval runs failed', { error: String(err) }) },
+    );
     const app = createApp({
       inference,
       sweeps: { store: sweepStore, onChange: (id) => sweepWorker.kick(id) },
+      evals: { store: evalStore, onRunQueued: (run) => evalWorker.kick(run.id) },
+      sampler,
       stores: workers.stores,
       blobs,
       clock,
@@ -174,6 +199,7 @@ export async function startLocalStack(
           });
           await sweepWorker.stop();
           await inference.shutdown();
+          await evalWorker.stop();
           // Runner processes get SIGTERM and checkpoint; their jobs resume on the next start.
           await workers.stop();
           await cleanup();

@@ -4,6 +4,7 @@
  * (functions/api/routes) and test/api/openapi-drift.test.ts checks it serves exactly these.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
+import { evalReportRoutes, evalRoutes } from './evals';
 import { graderRoutes } from './evals-graders';
 import { fileRoutes } from './files';
 import { inferenceRoutes } from './inference';
@@ -22,6 +23,7 @@ export * from './webhook-endpoints';
 export * from './sweeps';
 export * from './inference';
 export * from './evals-graders';
+export * from './evals';
 
 export const ROUTE_GROUPS = {
   files: fileRoutes,
@@ -32,6 +34,8 @@ export const ROUTE_GROUPS = {
   webhookEndpoints: webhookEndpointRoutes,
   sweeps: sweepRoutes,
   graders: graderRoutes,
+  evals: evalRoutes,
+  evalReports: evalReportRoutes,
 } as const satisfies Record<string, readonly RouteConfig[]>;
 
 export type RouteGroupName = keyof typeof ROUTE_GROUPS;

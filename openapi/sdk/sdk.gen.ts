@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelFineTuningSweepData, CancelFineTuningSweepErrors, CancelFineTuningSweepResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateChatCompletionData, CreateChatCompletionErrors, CreateChatCompletionResponses, CreateCompletionData, CreateCompletionErrors, CreateCompletionResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateFineTuningSweepData, CreateFineTuningSweepErrors, CreateFineTuningSweepResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, DisableWebhookEndpointData, DisableWebhookEndpointErrors, DisableWebhookEndpointResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListFineTuningSweepsData, ListFineTuningSweepsErrors, ListFineTuningSweepsResponses, ListFineTuningSweepTrialsData, ListFineTuningSweepTrialsErrors, ListFineTuningSweepTrialsResponses, ListModelFilesData, ListModelFilesErrors, ListModelFilesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, PauseFineTuningSweepData, PauseFineTuningSweepErrors, PauseFineTuningSweepResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, ResumeFineTuningSweepData, ResumeFineTuningSweepErrors, ResumeFineTuningSweepResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobCheckpointWeightsData, RetrieveFineTuningJobCheckpointWeightsErrors, RetrieveFineTuningJobCheckpointWeightsResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveFineTuningSweepData, RetrieveFineTuningSweepErrors, RetrieveFineTuningSweepResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelFileContentData, RetrieveModelFileContentErrors, RetrieveModelFileContentResponses, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, RetrieveWebhookEndpointData, RetrieveWebhookEndpointErrors, RetrieveWebhookEndpointResponses, RotateWebhookEndpointSecretData, RotateWebhookEndpointSecretErrors, RotateWebhookEndpointSecretResponses, RunGraderData, RunGraderErrors, RunGraderResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, ValidateGraderData, ValidateGraderErrors, ValidateGraderResponses } from './types.gen';
+import type { CancelEvalRunData, CancelEvalRunErrors, CancelEvalRunResponses, CancelFineTuningJobData, CancelFineTuningJobErrors, CancelFineTuningJobResponses, CancelFineTuningSweepData, CancelFineTuningSweepErrors, CancelFineTuningSweepResponses, CancelUploadData, CancelUploadErrors, CancelUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateChatCompletionData, CreateChatCompletionErrors, CreateChatCompletionResponses, CreateCompletionData, CreateCompletionErrors, CreateCompletionResponses, CreateEvalData, CreateEvalErrors, CreateEvalResponses, CreateEvalRunData, CreateEvalRunErrors, CreateEvalRunResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateFineTuningJobData, CreateFineTuningJobErrors, CreateFineTuningJobResponses, CreateFineTuningSweepData, CreateFineTuningSweepErrors, CreateFineTuningSweepResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteEvalData, DeleteEvalErrors, DeleteEvalResponses, DeleteEvalRunData, DeleteEvalRunErrors, DeleteEvalRunResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteModelData, DeleteModelErrors, DeleteModelResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, DisableWebhookEndpointData, DisableWebhookEndpointErrors, DisableWebhookEndpointResponses, EstimateFineTuningJobData, EstimateFineTuningJobErrors, EstimateFineTuningJobResponses, GetEvalData, GetEvalErrors, GetEvalResponses, GetEvalRunData, GetEvalRunErrors, GetEvalRunOutputItemData, GetEvalRunOutputItemErrors, GetEvalRunOutputItemResponses, GetEvalRunOutputItemsData, GetEvalRunOutputItemsErrors, GetEvalRunOutputItemsResponses, GetEvalRunReportData, GetEvalRunReportErrors, GetEvalRunReportResponses, GetEvalRunResponses, GetEvalRunsData, GetEvalRunsErrors, GetEvalRunsResponses, ListEvalsData, ListEvalsErrors, ListEvalsResponses, ListFilesData, ListFilesErrors, ListFilesResponses, ListFineTuningJobCheckpointsData, ListFineTuningJobCheckpointsErrors, ListFineTuningJobCheckpointsResponses, ListFineTuningJobEventsData, ListFineTuningJobEventsErrors, ListFineTuningJobEventsResponses, ListFineTuningJobsData, ListFineTuningJobsErrors, ListFineTuningJobsResponses, ListFineTuningSweepsData, ListFineTuningSweepsErrors, ListFineTuningSweepsResponses, ListFineTuningSweepTrialsData, ListFineTuningSweepTrialsErrors, ListFineTuningSweepTrialsResponses, ListModelFilesData, ListModelFilesErrors, ListModelFilesResponses, ListModelsData, ListModelsErrors, ListModelsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, PauseFineTuningJobData, PauseFineTuningJobErrors, PauseFineTuningJobResponses, PauseFineTuningSweepData, PauseFineTuningSweepErrors, PauseFineTuningSweepResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, ResumeFineTuningJobData, ResumeFineTuningJobErrors, ResumeFineTuningJobResponses, ResumeFineTuningSweepData, ResumeFineTuningSweepErrors, ResumeFineTuningSweepResponses, RetrieveFileContentData, RetrieveFileContentErrors, RetrieveFileContentResponses, RetrieveFileData, RetrieveFileErrors, RetrieveFileResponses, RetrieveFineTuningJobCheckpointWeightsData, RetrieveFineTuningJobCheckpointWeightsErrors, RetrieveFineTuningJobCheckpointWeightsResponses, RetrieveFineTuningJobData, RetrieveFineTuningJobErrors, RetrieveFineTuningJobResponses, RetrieveFineTuningSweepData, RetrieveFineTuningSweepErrors, RetrieveFineTuningSweepResponses, RetrieveModelData, RetrieveModelErrors, RetrieveModelFileContentData, RetrieveModelFileContentErrors, RetrieveModelFileContentResponses, RetrieveModelResponses, RetrieveUploadData, RetrieveUploadErrors, RetrieveUploadResponses, RetrieveWebhookEndpointData, RetrieveWebhookEndpointErrors, RetrieveWebhookEndpointResponses, RotateWebhookEndpointSecretData, RotateWebhookEndpointSecretErrors, RotateWebhookEndpointSecretResponses, RunGraderData, RunGraderErrors, RunGraderResponses, SignUploadPartsData, SignUploadPartsErrors, SignUploadPartsResponses, UpdateEvalData, UpdateEvalErrors, UpdateEvalResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, ValidateGraderData, ValidateGraderErrors, ValidateGraderResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -416,3 +416,104 @@ export const validateGrader = <ThrowOnError extends boolean = false>(options: Op
         ...options.headers
     }
 });
+
+export const listEvals = <ThrowOnError extends boolean = false>(options?: Options<ListEvalsData, ThrowOnError>) => (options?.client ?? client).get<ListEvalsResponses, ListEvalsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals',
+    ...options
+});
+
+/**
+ * Create an eval: the JSON schema of its rows and its testing criteria (graders).
+ */
+export const createEval = <ThrowOnError extends boolean = false>(options: Options<CreateEvalData, ThrowOnError>) => (options.client ?? client).post<CreateEvalResponses, CreateEvalErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+export const deleteEval = <ThrowOnError extends boolean = false>(options: Options<DeleteEvalData, ThrowOnError>) => (options.client ?? client).delete<DeleteEvalResponses, DeleteEvalErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}',
+    ...options
+});
+
+export const getEval = <ThrowOnError extends boolean = false>(options: Options<GetEvalData, ThrowOnError>) => (options.client ?? client).get<GetEvalResponses, GetEvalErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}',
+    ...options
+});
+
+/**
+ * Rename an eval or replace its metadata.
+ */
+export const updateEval = <ThrowOnError extends boolean = false>(options: Options<UpdateEvalData, ThrowOnError>) => (options.client ?? client).post<UpdateEvalResponses, UpdateEvalErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+export const getEvalRuns = <ThrowOnError extends boolean = false>(options: Options<GetEvalRunsData, ThrowOnError>) => (options.client ?? client).get<GetEvalRunsResponses, GetEvalRunsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}/runs',
+    ...options
+});
+
+/**
+ * Start a run: grade the samples a JSONL source carries (jsonl), or sample a model on each row first (completions).
+ */
+export const createEvalRun = <ThrowOnError extends boolean = false>(options: Options<CreateEvalRunData, ThrowOnError>) => (options.client ?? client).post<CreateEvalRunResponses, CreateEvalRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}/runs',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+export const deleteEvalRun = <ThrowOnError extends boolean = false>(options: Options<DeleteEvalRunData, ThrowOnError>) => (options.client ?? client).delete<DeleteEvalRunResponses, DeleteEvalRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}/runs/{run_id}',
+    ...options
+});
+
+export const getEvalRun = <ThrowOnError extends boolean = false>(options: Options<GetEvalRunData, ThrowOnError>) => (options.client ?? client).get<GetEvalRunResponses, GetEvalRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}/runs/{run_id}',
+    ...options
+});
+
+/**
+ * Cancel a run: it stops after the rows in flight; what was graded stays.
+ */
+export const cancelEvalRun = <ThrowOnError extends boolean = false>(options: Options<CancelEvalRunData, ThrowOnError>) => (options.client ?? client).post<CancelEvalRunResponses, CancelEvalRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}/runs/{run_id}',
+    ...options
+});
+
+export const getEvalRunOutputItems = <ThrowOnError extends boolean = false>(options: Options<GetEvalRunOutputItemsData, ThrowOnError>) => (options.client ?? client).get<GetEvalRunOutputItemsResponses, GetEvalRunOutputItemsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}/runs/{run_id}/output_items',
+    ...options
+});
+
+export const getEvalRunOutputItem = <ThrowOnError extends boolean = false>(options: Options<GetEvalRunOutputItemData, ThrowOnError>) => (options.client ?? client).get<GetEvalRunOutputItemResponses, GetEvalRunOutputItemErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}',
+    ...options
+});
+
+/**
+ * A run's report for people (HTML, or JSON with format=json); the run's report_url, token included.
+ */
+export const getEvalRunReport = <ThrowOnError extends boolean = false>(options: Options<GetEvalRunReportData, ThrowOnError>) => (options.client ?? client).get<GetEvalRunReportResponses, GetEvalRunReportErrors, ThrowOnError>({ url: '/v1/eval_reports/{run_id}', ...options });

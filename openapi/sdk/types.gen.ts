@@ -982,7 +982,7 @@ export type WebhookEndpointCreate = {
     description?: string | null;
 };
 
-export type WebhookEventType = 'fine_tuning.job.succeeded' | 'fine_tuning.job.failed' | 'fine_tuning.job.cancelled' | 'fine_tuning.job.running' | 'fine_tuning.job.paused' | 'fine_tuning.job.checkpoint.created' | 'fine_tuning.sweep.succeeded' | 'fine_tuning.sweep.failed' | 'fine_tuning.sweep.cancelled';
+export type WebhookEventType = 'fine_tuning.job.succeeded' | 'fine_tuning.job.failed' | 'fine_tuning.job.cancelled' | 'fine_tuning.job.running' | 'fine_tuning.job.paused' | 'fine_tuning.job.checkpoint.created' | 'fine_tuning.sweep.succeeded' | 'fine_tuning.sweep.failed' | 'fine_tuning.sweep.cancelled' | 'eval.run.succeeded' | 'eval.run.failed' | 'eval.run.canceled';
 
 export type WebhookEndpointList = {
     object: 'list';
@@ -1503,6 +1503,285 @@ export type ValidateGraderResponse = {
 
 export type ValidateGraderRequest = {
     grader: Grader;
+};
+
+export type Eval = {
+    object: 'eval';
+    id: string;
+    name: string;
+    data_source_config: EvalCustomDataSourceConfig;
+    testing_criteria: Array<EvalTestingCriterion>;
+    created_at: number;
+    metadata: {
+        [key: string]: string;
+    } | null;
+};
+
+export type EvalCustomDataSourceConfig = {
+    type: 'custom';
+    schema: {
+        [key: string]: unknown;
+    };
+};
+
+export type EvalTestingCriterion = ({
+    type: 'label_model';
+} & LabelModelGrader) | ({
+    type: 'string_check';
+} & StringCheckGrader) | ({
+    type: 'text_similarity';
+} & EvalTextSimilarityCriterion) | ({
+    type: 'python';
+} & PythonGrader) | ({
+    type: 'score_model';
+} & ScoreModelGrader);
+
+export type EvalTextSimilarityCriterion = TextSimilarityGrader & {};
+
+export type EvalCreate = {
+    name?: string;
+    metadata?: Metadata;
+    data_source_config: EvalDataSourceConfigCreate;
+    testing_criteria: Array<EvalTestingCriterion>;
+};
+
+export type EvalDataSourceConfigCreate = EvalCustomDataSourceConfigCreate | {
+    type: 'logs';
+    [key: string]: unknown;
+} | {
+    type: 'stored_completions';
+    [key: string]: unknown;
+};
+
+export type EvalCustomDataSourceConfigCreate = {
+    type: 'custom';
+    item_schema: {
+        [key: string]: unknown;
+    };
+    include_sample_schema?: boolean;
+};
+
+export type EvalList = {
+    object: 'list';
+    data: Array<Eval>;
+    has_more: boolean;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
+};
+
+export type EvalUpdate = {
+    name?: string;
+    metadata?: Metadata;
+};
+
+export type EvalDeleted = {
+    object: 'eval.deleted';
+    deleted: boolean;
+    eval_id: string;
+};
+
+export type EvalRun = {
+    object: 'eval.run';
+    id: string;
+    eval_id: string;
+    status: EvalRunStatus;
+    model: string | null;
+    name: string;
+    created_at: number;
+    report_url: string;
+    result_counts: {
+        total: number;
+        errored: number;
+        failed: number;
+        passed: number;
+    };
+    per_model_usage: Array<EvalRunPerModelUsage>;
+    per_testing_criteria_results: Array<{
+        testing_criteria: string;
+        passed: number;
+        failed: number;
+    }>;
+    data_source: {
+        [key: string]: unknown;
+    };
+    metadata: {
+        [key: string]: string;
+    } | null;
+    error: EvalApiError;
+};
+
+export type EvalRunStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'canceled';
+
+export type EvalRunPerModelUsage = {
+    model_name: string;
+    invocation_count: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    cached_tokens: number;
+};
+
+export type EvalApiError = {
+    code: string;
+    message: string;
+} | null;
+
+export type EvalRunCreate = {
+    name?: string;
+    metadata?: Metadata;
+    data_source: EvalRunDataSource;
+};
+
+export type EvalRunDataSource = EvalJsonlRunDataSource | EvalCompletionsRunDataSource | {
+    type: 'responses';
+    [key: string]: unknown;
+};
+
+export type EvalJsonlRunDataSource = {
+    type: 'jsonl';
+    source: EvalJsonlSource;
+};
+
+export type EvalJsonlSource = ({
+    type: 'file_content';
+} & EvalJsonlFileContentSource) | ({
+    type: 'file_id';
+} & EvalJsonlFileIdSource);
+
+export type EvalJsonlFileContentSource = {
+    type: 'file_content';
+    content: Array<{
+        item: {
+            [key: string]: unknown;
+        };
+        sample?: {
+            [key: string]: unknown;
+        };
+    }>;
+};
+
+export type EvalJsonlFileIdSource = {
+    type: 'file_id';
+    id: string;
+};
+
+export type EvalCompletionsRunDataSource = {
+    type: 'completions';
+    source: EvalJsonlFileContentSource | EvalJsonlFileIdSource | {
+        type: 'stored_completions';
+        [key: string]: unknown;
+    };
+    input_messages: EvalInputMessages;
+    sampling_params?: EvalSamplingParams;
+    model: string;
+};
+
+export type EvalInputMessages = {
+    type: 'template';
+    template: Array<EvalMessage>;
+} | {
+    type: 'item_reference';
+    item_reference: string;
+};
+
+export type EvalSamplingParams = {
+    temperature?: number;
+    max_completion_tokens?: number;
+    top_p?: number;
+    seed?: number;
+    reasoning_effort?: unknown;
+    response_format?: {
+        type: string;
+        [key: string]: unknown;
+    };
+    tools?: unknown;
+};
+
+export type EvalRunList = {
+    object: 'list';
+    data: Array<EvalRun>;
+    has_more: boolean;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
+};
+
+export type EvalRunDeleted = {
+    object: 'eval.run.deleted';
+    deleted: boolean;
+    run_id: string;
+};
+
+export type EvalRunOutputItemList = {
+    object: 'list';
+    data: Array<EvalRunOutputItem>;
+    has_more: boolean;
+    /**
+     * Id of the first item; absent when `data` is empty.
+     */
+    first_id?: string;
+    /**
+     * Id of the last item (the next page’s `after`); absent when `data` is empty.
+     */
+    last_id?: string;
+};
+
+export type EvalRunOutputItem = {
+    object: 'eval.run.output_item';
+    id: string;
+    run_id: string;
+    eval_id: string;
+    created_at: number;
+    status: 'pass' | 'fail' | 'error';
+    datasource_item_id: number;
+    datasource_item: {
+        [key: string]: unknown;
+    };
+    results: Array<EvalRunOutputItemResult>;
+    sample: {
+        input: Array<{
+            role: string;
+            content: string;
+        }>;
+        output: Array<{
+            role: string;
+            content: string;
+        }>;
+        finish_reason: string;
+        model: string;
+        usage: {
+            total_tokens: number;
+            completion_tokens: number;
+            prompt_tokens: number;
+            cached_tokens: number;
+        };
+        error: EvalApiError;
+        temperature: number;
+        max_completion_tokens: number;
+        top_p: number;
+        seed: number;
+    };
+};
+
+export type EvalRunOutputItemResult = {
+    name: string;
+    type: string;
+    score: number;
+    passed: boolean;
+    sample: {
+        [key: string]: unknown;
+    } | null;
 };
 
 export type ListFilesData = {
@@ -4320,3 +4599,828 @@ export type ValidateGraderResponses = {
 };
 
 export type ValidateGraderResponse2 = ValidateGraderResponses[keyof ValidateGraderResponses];
+
+export type ListEvalsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        after?: string;
+        limit?: number;
+        /**
+         * By creation time; `asc` (oldest first) is the default, as OpenAI.
+         */
+        order?: 'asc' | 'desc';
+        order_by?: 'created_at';
+    };
+    url: '/v1/evals';
+};
+
+export type ListEvalsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type ListEvalsError = ListEvalsErrors[keyof ListEvalsErrors];
+
+export type ListEvalsResponses = {
+    /**
+     * Evals, oldest first unless order=desc.
+     */
+    200: EvalList;
+};
+
+export type ListEvalsResponse = ListEvalsResponses[keyof ListEvalsResponses];
+
+export type CreateEvalData = {
+    body: EvalCreate;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/evals';
+};
+
+export type CreateEvalErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CreateEvalError = CreateEvalErrors[keyof CreateEvalErrors];
+
+export type CreateEvalResponses = {
+    /**
+     * The eval.
+     */
+    201: Eval;
+};
+
+export type CreateEvalResponse = CreateEvalResponses[keyof CreateEvalResponses];
+
+export type DeleteEvalData = {
+    body?: never;
+    path: {
+        eval_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}';
+};
+
+export type DeleteEvalErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type DeleteEvalError = DeleteEvalErrors[keyof DeleteEvalErrors];
+
+export type DeleteEvalResponses = {
+    /**
+     * Deleted.
+     */
+    200: EvalDeleted;
+};
+
+export type DeleteEvalResponse = DeleteEvalResponses[keyof DeleteEvalResponses];
+
+export type GetEvalData = {
+    body?: never;
+    path: {
+        eval_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}';
+};
+
+export type GetEvalErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type GetEvalError = GetEvalErrors[keyof GetEvalErrors];
+
+export type GetEvalResponses = {
+    /**
+     * The eval.
+     */
+    200: Eval;
+};
+
+export type GetEvalResponse = GetEvalResponses[keyof GetEvalResponses];
+
+export type UpdateEvalData = {
+    body: EvalUpdate;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        eval_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}';
+};
+
+export type UpdateEvalErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type UpdateEvalError = UpdateEvalErrors[keyof UpdateEvalErrors];
+
+export type UpdateEvalResponses = {
+    /**
+     * The eval after the update.
+     */
+    200: Eval;
+};
+
+export type UpdateEvalResponse = UpdateEvalResponses[keyof UpdateEvalResponses];
+
+export type GetEvalRunsData = {
+    body?: never;
+    path: {
+        eval_id: string;
+    };
+    query?: {
+        after?: string;
+        limit?: number;
+        /**
+         * By creation time; `asc` (oldest first) is the default, as OpenAI.
+         */
+        order?: 'asc' | 'desc';
+        status?: EvalRunStatus;
+    };
+    url: '/v1/evals/{eval_id}/runs';
+};
+
+export type GetEvalRunsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type GetEvalRunsError = GetEvalRunsErrors[keyof GetEvalRunsErrors];
+
+export type GetEvalRunsResponses = {
+    /**
+     * Runs, oldest first unless order=desc.
+     */
+    200: EvalRunList;
+};
+
+export type GetEvalRunsResponse = GetEvalRunsResponses[keyof GetEvalRunsResponses];
+
+export type CreateEvalRunData = {
+    body: EvalRunCreate;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        eval_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}/runs';
+};
+
+export type CreateEvalRunErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CreateEvalRunError = CreateEvalRunErrors[keyof CreateEvalRunErrors];
+
+export type CreateEvalRunResponses = {
+    /**
+     * The run, queued.
+     */
+    201: EvalRun;
+};
+
+export type CreateEvalRunResponse = CreateEvalRunResponses[keyof CreateEvalRunResponses];
+
+export type DeleteEvalRunData = {
+    body?: never;
+    path: {
+        eval_id: string;
+        run_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}/runs/{run_id}';
+};
+
+export type DeleteEvalRunErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type DeleteEvalRunError = DeleteEvalRunErrors[keyof DeleteEvalRunErrors];
+
+export type DeleteEvalRunResponses = {
+    /**
+     * Deleted (canceled first if it was running).
+     */
+    200: EvalRunDeleted;
+};
+
+export type DeleteEvalRunResponse = DeleteEvalRunResponses[keyof DeleteEvalRunResponses];
+
+export type GetEvalRunData = {
+    body?: never;
+    path: {
+        eval_id: string;
+        run_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}/runs/{run_id}';
+};
+
+export type GetEvalRunErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type GetEvalRunError = GetEvalRunErrors[keyof GetEvalRunErrors];
+
+export type GetEvalRunResponses = {
+    /**
+     * The run: status, counts, per-criterion results, usage.
+     */
+    200: EvalRun;
+};
+
+export type GetEvalRunResponse = GetEvalRunResponses[keyof GetEvalRunResponses];
+
+export type CancelEvalRunData = {
+    body?: never;
+    headers?: {
+        /**
+         * Same key and body within 24 h → the stored response (header `Idempotent-Replayed: true`).
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        eval_id: string;
+        run_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}/runs/{run_id}';
+};
+
+export type CancelEvalRunErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CancelEvalRunError = CancelEvalRunErrors[keyof CancelEvalRunErrors];
+
+export type CancelEvalRunResponses = {
+    /**
+     * The run, canceled (or already final).
+     */
+    200: EvalRun;
+};
+
+export type CancelEvalRunResponse = CancelEvalRunResponses[keyof CancelEvalRunResponses];
+
+export type GetEvalRunOutputItemsData = {
+    body?: never;
+    path: {
+        eval_id: string;
+        run_id: string;
+    };
+    query?: {
+        after?: string;
+        limit?: number;
+        status?: 'fail' | 'pass';
+        /**
+         * By creation time; `asc` (oldest first) is the default, as OpenAI.
+         */
+        order?: 'asc' | 'desc';
+    };
+    url: '/v1/evals/{eval_id}/runs/{run_id}/output_items';
+};
+
+export type GetEvalRunOutputItemsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type GetEvalRunOutputItemsError = GetEvalRunOutputItemsErrors[keyof GetEvalRunOutputItemsErrors];
+
+export type GetEvalRunOutputItemsResponses = {
+    /**
+     * Output items by row.
+     */
+    200: EvalRunOutputItemList;
+};
+
+export type GetEvalRunOutputItemsResponse = GetEvalRunOutputItemsResponses[keyof GetEvalRunOutputItemsResponses];
+
+export type GetEvalRunOutputItemData = {
+    body?: never;
+    path: {
+        eval_id: string;
+        run_id: string;
+        output_item_id: string;
+    };
+    query?: never;
+    url: '/v1/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}';
+};
+
+export type GetEvalRunOutputItemErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type GetEvalRunOutputItemError = GetEvalRunOutputItemErrors[keyof GetEvalRunOutputItemErrors];
+
+export type GetEvalRunOutputItemResponses = {
+    /**
+     * The output item.
+     */
+    200: EvalRunOutputItem;
+};
+
+export type GetEvalRunOutputItemResponse = GetEvalRunOutputItemResponses[keyof GetEvalRunOutputItemResponses];
+
+export type GetEvalRunReportData = {
+    body?: never;
+    path: {
+        run_id: string;
+    };
+    query: {
+        /**
+         * The token report_url carries.
+         */
+        token: string;
+        format?: 'html' | 'json';
+    };
+    url: '/v1/eval_reports/{run_id}';
+};
+
+export type GetEvalRunReportErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type GetEvalRunReportError = GetEvalRunReportErrors[keyof GetEvalRunReportErrors];
+
+export type GetEvalRunReportResponses = {
+    /**
+     * The report.
+     */
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type GetEvalRunReportResponse = GetEvalRunReportResponses[keyof GetEvalRunReportResponses];

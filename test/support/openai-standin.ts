@@ -48,6 +48,10 @@ export interface OpenAiStandin {
   setJob(id: string, patch: Partial<StandinFtJob>): void;
   addEvent(id: string, e: { message: string; level?: string; type?: string; data?: unknown }): void;
   addCheckpoint(id: string, step: number, metrics: Record<string, number>): void;
+  /** Chat completions answered so far (model and messages), in order. */
+  chatRequests: { model: string; messages: { role: string; content: string }[] }[];
+  /** How the stand-in answers a chat completion; by default it echoes the last message. */
+  answer: (model: string, messages: { role: string; content: string }[]) => string;
   /** A webhook as OpenAI would send it, signed with `webhookSecret` (or another secret). */
   webhook(type: string, jobId: string, secret?: string): { body: string; headers: Record<string, string> };
   close(): Promise<void>;
@@ -91,6 +95,24 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
     if (key) byIdempotencyKey.set(key, v);
     return v;
   };
+
+  const chatRequests: OpenAiStandin['chatRequests'] = [];
+  let answer: OpenAiStandin['answer'] = (_m, messages) => messages.at(-1)?.content ?? '';
+  app.post('/v1/chat/completions', async (c) => {
+    const body = (await c.req.json()) as { model: string; messages: { role: string; content: string }[] };
+    chatRequests.push({ model: body.model, messages: body.messages });
+    const content = answer(body.model, body.messages);
+    const prompt = body.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
+    const completion = Math.ceil(content.length / 4);
+    return c.json({
+      id: `chatcmpl-${randomUUID().replace(/-/g, '')}`,
+      object: 'chat.completion',
+      created: now(),
+      model: body.model,
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+    });
+  });
 
   app.post('/v1/files', async (c) => {
     const form = await c.req.parseBody();
@@ -221,6 +243,13 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
         metrics,
         step_number: step,
       });
+    },
+    chatRequests,
+    get answer() {
+      return answer;
+    },
+    set answer(fn) {
+      answer = fn;
     },
     webhook(type, jobId, secret = webhookSecret) {
       const id = `evt_${randomUUID().replace(/-/g, '')}`;

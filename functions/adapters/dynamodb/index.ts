@@ -36,6 +36,7 @@ export {
 } from './document-client';
 export type { TableContext } from './table';
 export { DynamoSweepStore } from './sweeps';
+export { DynamoEvalStore } from './evals';
 export {
   DynamoApiKeyStore,
   DynamoCheckpointStore,

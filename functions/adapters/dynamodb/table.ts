@@ -14,6 +14,9 @@
  *   MODEL#<id>             MODEL         models.ts      gsi1 OWNER#<tenant|system>#MODELS / <id>
  *   IDEM#<tenant>#<key>    IDEM          idempotency.ts
  *   OUTBOX#<id>            OUTBOX        outbox.ts      gsi2 OUTBOX#pending / <createdAt>#<id>
+ *   EVAL#<id>              EVAL          evals.ts       gsi1 TENANT#<t>#EVALS / <id>
+ *   EVALRUN#<id>           EVALRUN       evals.ts       gsi1 EVAL#<evalId>#RUNS / <id>, gsi2 EVALRUNS#active / <id>
+ *   EVALRUN#<runId>        ITEM#<row>    evals.ts
  *
  * Records are stored as top-level attributes (readable in a console, filterable), plus the keys.
  */
