@@ -100,8 +100,7 @@ export function routeGroups(deps: AppDeps): RouteGroup[] {
         name: 'eval reports',
         contract: 'evalReports',
         prefixes: ['/v1/eval_reports'],
-        register: async (app, ctx) =>
-          (await import('./routes/evals-report')).registerEvalReportRoutes(app, evals),
+        register: async (app) => (await import('./routes/evals-report')).registerEvalReportRoutes(app, evals),
       },
     );
   }
