@@ -50,6 +50,7 @@ function routingDeps(): AppDeps {
     },
     sweeps: { store: placeholder('sweeps.store') },
     inference: placeholder('inference'),
+    evals: { store: placeholder('evals.store') },
     providers: {
       openai: { verify: placeholder('openai.verify'), mirror: placeholder('mirror') },
     },

@@ -50,6 +50,8 @@ export interface OpenAiStandin {
   addCheckpoint(id: string, step: number, metrics: Record<string, number>): void;
   /** Chat completions answered so far (model and messages), in order. */
   chatRequests: { model: string; messages: { role: string; content: string }[] }[];
+  /** Milliseconds each chat completion takes (0 by default). */
+  chatDelayMs: number;
   /** How the stand-in answers a chat completion; by default it echoes the last message. */
   answer: (model: string, messages: { role: string; content: string }[]) => string;
   /** A webhook as OpenAI would send it, signed with `webhookSecret` (or another secret). */
@@ -101,6 +103,7 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
   app.post('/v1/chat/completions', async (c) => {
     const body = (await c.req.json()) as { model: string; messages: { role: string; content: string }[] };
     chatRequests.push({ model: body.model, messages: body.messages });
+    if (standin.chatDelayMs) await new Promise((r) => setTimeout(r, standin.chatDelayMs));
     const content = answer(body.model, body.messages);
     const prompt = body.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
     const completion = Math.ceil(content.length / 4);
@@ -212,7 +215,8 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
   });
   const { port } = server.address() as AddressInfo;
 
-  return {
+  const standin: OpenAiStandin = {
+    chatDelayMs: 0,
     baseURL: `http://127.0.0.1:${port}/v1`,
     webhookSecret,
     files,
@@ -268,4 +272,5 @@ export async function startOpenAiStandin(): Promise<OpenAiStandin> {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return standin;
 }
