@@ -9,7 +9,13 @@ import type { Context } from 'aws-lambda';
 import type OpenAI from 'openai';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { cachedSecret, decodeOpenAiSecret, decodeWebhookMasterKey, loadApiConfig } from '../config';
-import { DynamoSweepStore, createDynamoStores, documentClientFor } from '../adapters/dynamodb';
+import {
+  DynamoEvalStore,
+  DynamoSweepStore,
+  createDynamoStores,
+  documentClientFor,
+} from '../adapters/dynamodb';
+import { submitQueuedRun } from '../domain/evals/runs/dispatch';
 import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
@@ -55,17 +61,20 @@ const openAiWebhook: NonNullable<ProviderWebhookDeps['openai']> = {
   },
 };
 
+const batch = lazyBatchDispatcher(config.region, {
+  ...config.batch,
+  tableName: config.tableName,
+  bucketName: config.bucketName,
+});
+const evalStore = new DynamoEvalStore({ doc, table: config.tableName, clock: systemClock });
+
 const app = createApp({
   stores,
   blobs,
   clock: systemClock,
   ids: timeSortedIds(systemClock),
   dispatchers: {
-    batch: lazyBatchDispatcher(config.region, {
-      ...config.batch,
-      tableName: config.tableName,
-      bucketName: config.bucketName,
-    }),
+    batch,
     openai,
   },
   // On AWS, jobs that name no provider train on our GPU queue. Lambda takes request bodies up to
@@ -81,6 +90,17 @@ const app = createApp({
   providers: { openai: openAiWebhook },
   // The reconciler advances sweeps every minute (functions/handlers/reconciler.ts).
   sweeps: { store: new DynamoSweepStore({ doc, table: config.tableName, clock: systemClock }) },
+  // Eval runs execute in the runner container on Batch (runner/entry/eval-run.ts); a lost
+  // submission is repaired by the reconciler.
+  evals: {
+    store: evalStore,
+    onRunQueued: (run) =>
+      submitQueuedRun(
+        { evals: evalStore, clock: systemClock, log: (m, d) => obs.logger.warn(m, d ?? {}) },
+        run,
+        (r) => batch.submitEvalRun(r),
+      ),
+  },
 });
 const honoHandler = handle(app);
 

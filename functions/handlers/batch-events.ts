@@ -6,7 +6,8 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadBatchEventsConfig } from '../config';
-import { createDynamoStores, documentClientFor } from '../adapters/dynamodb';
+import { DynamoEvalStore, createDynamoStores, documentClientFor } from '../adapters/dynamodb';
+import { evalRunIdOf, handleEvalBatchState, type EvalBatchOutcome } from '../domain/evals/runs';
 import {
   handleBatchStateChange,
   tuneplaneJobIdOf,
@@ -18,7 +19,12 @@ import { systemClock } from '../ports/clock';
 
 const config = loadBatchEventsConfig(process.env);
 const obs = createObservability('batch-events');
-const deps = { stores: createDynamoStores(documentClientFor(config), config.tableName), clock: systemClock };
+const doc = documentClientFor(config);
+const deps = { stores: createDynamoStores(doc, config.tableName), clock: systemClock };
+const evalDeps = {
+  ...deps,
+  evals: new DynamoEvalStore({ doc, table: config.tableName, clock: systemClock }),
+};
 
 /** What we rely on in the event; the rest of `detail` is passed through to the domain untouched. */
 const BatchStateChangeEvent = z.object({
@@ -36,7 +42,7 @@ const METRIC_OF: Partial<Record<BatchOutcome, (typeof Metric)[keyof typeof Metri
 export async function handler(
   event: EventBridgeEvent<'Batch Job State Change', BatchJobDetail>,
   context: Context,
-): Promise<BatchOutcome | 'ignored_malformed'> {
+): Promise<BatchOutcome | `eval_run_${EvalBatchOutcome}` | 'ignored_malformed'> {
   obs.begin(context);
   try {
     const parsed = BatchStateChangeEvent.safeParse(event);
@@ -46,6 +52,18 @@ export async function handler(
       return 'ignored_malformed';
     }
     const detail = parsed.data.detail as BatchJobDetail;
+    // Eval runs share the queue (runner/entry/eval-run.ts); their executor writes their status.
+    const evalRunId = evalRunIdOf(detail);
+    if (evalRunId) {
+      const outcome = await handleEvalBatchState(evalDeps, detail);
+      obs.logger.info('batch state change', {
+        batchJobId: detail.jobId,
+        batchStatus: detail.status,
+        evalRunId,
+        outcome,
+      });
+      return `eval_run_${outcome}`;
+    }
     return await withJobId(obs.logger, tuneplaneJobIdOf(detail), async () => {
       const outcome = await handleBatchStateChange(deps, {
         source: parsed.data.source,

@@ -13,7 +13,8 @@ import { cachedSecret, decodeOpenAiSecret, loadReconcilerConfig } from '../confi
 import { createDynamoStores, documentClientFor } from '../adapters/dynamodb';
 import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { batchDispatcher } from '../adapters/batch/dispatcher';
-import { DynamoSweepStore } from '../adapters/dynamodb';
+import { DynamoEvalStore, DynamoSweepStore } from '../adapters/dynamodb';
+import { reconcileEvalRuns } from '../domain/evals/runs';
 import { pollMirroredJobs, reconcileBatchJobs, submitUnsubmittedJobs } from '../domain/dispatch';
 import { deleteExpiredFiles } from '../domain/files';
 import { timeSortedIds } from '../domain/ids';
@@ -85,6 +86,16 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       await deleteExpiredFiles({ stores, blobs, clock: systemClock }, { limit: EXPIRED_FILES_PER_PASS })
     ).length;
     const sweeps = await tickSweeps(sweepDeps);
+    // Eval runs on Batch: submissions lost to an outage, failures whose event was lost.
+    const evalRuns = await reconcileEvalRuns(
+      {
+        evals: new DynamoEvalStore({ doc, table: config.tableName, clock: systemClock }),
+        stores,
+        clock: systemClock,
+      },
+      { submit: (run) => batch.submitEvalRun(run), describe: (ids) => batch.describe(ids) },
+      { submitRetryAfterMs: SUBMIT_RETRY_AFTER_MS },
+    );
     const changed = Object.keys(batchReport.outcomes).length + Object.keys(openAiReport).length;
     obs.count(Metric.JobsReconciled, changed);
     obs.logger.info('reconciled', {
@@ -95,6 +106,7 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       abandoned,
       expiredFiles,
       sweeps,
+      evalRuns,
     });
     return {
       batch: batchReport,
@@ -104,6 +116,7 @@ export async function handler(_event: ScheduledEvent, context: Context) {
       abandoned,
       expiredFiles,
       sweeps,
+      evalRuns,
     };
   } catch (err) {
     obs.logger.error('reconcile failed', err as Error);

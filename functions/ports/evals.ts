@@ -68,6 +68,8 @@ export interface EvalRunRecord {
   lease: { owner: string; untilMs: number } | null;
   /** The write that put the run in its status (its webhook outbox entry is re-put from it after a crash). */
   lastTransition: { to: EvalRunStatus; version: number; atMs: number } | null;
+  /** The Batch job executing the run (AWS); null until submitted, and on the embedded stack. */
+  providerJobId?: string | null;
   /** Opens the run's report without an API key (report_url). */
   reportToken: string;
   deleted?: boolean;

@@ -279,6 +279,15 @@ describe('runner image (runner/Dockerfile; no Docker engine here, so read, not b
     expect(dockerfile).toContain('@tensorflow/tfjs-node-gpu@${TFJS_VERSION}');
     expect(dockerfile).toContain(`import('webgpu')`);
   });
+
+  it('builds the eval runs entry beside the trainer; the trainer stays the default command', () => {
+    // functions/adapters/batch submits eval runs with the command dist/eval-run.mjs.
+    expect(dockerfile).toMatch(
+      /esbuild runner\/entry\/eval-run\.ts [^\n]*\n?[^\n]*--outfile=dist\/eval-run\.mjs/,
+    );
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["dist\/job\.mjs"\]$/m);
+  });
 });
 
 describe('events', () => {

@@ -35,6 +35,11 @@ function upstream(action: string, err: unknown): UpstreamError | ProviderRejecte
 }
 
 export interface BatchDispatcher extends Dispatcher {
+  /**
+   * An eval run as a Batch job on the same queue and image, started with the eval entry
+   * (`dist/eval-run.mjs`, runner/entry/eval-run.ts) instead of the trainer's.
+   */
+  submitEvalRun(run: { id: string; tenantId: string }): Promise<{ providerJobId: string }>;
   pause(job: JobRecord): Promise<void>;
   resume(job: JobRecord): Promise<{ providerJobId: string }>;
   /** DescribeJobs for up to 100 ids per call (the reconciler's view of Batch). */
@@ -62,6 +67,32 @@ export function batchDispatcher(client: BatchClient, cfg: BatchDispatcherConfig)
 
     async resume(job: JobRecord) {
       return submitNew(job);
+    },
+
+    async submitEvalRun(run) {
+      try {
+        const out = await client.send(
+          new SubmitJobCommand({
+            jobName: batchJobName(run.id),
+            jobQueue: cfg.jobQueue,
+            jobDefinition: cfg.jobDefinition,
+            containerOverrides: {
+              command: ['dist/eval-run.mjs'],
+              environment: [
+                { name: 'TUNEPLANE_EVAL_RUN_ID', value: run.id },
+                { name: 'TUNEPLANE_TABLE', value: cfg.tableName },
+                { name: 'TUNEPLANE_BUCKET', value: cfg.bucketName },
+              ],
+            },
+            tags: { 'tuneplane:eval-run': run.id, 'tuneplane:tenant': run.tenantId },
+            propagateTags: true,
+          }),
+        );
+        if (!out.jobId) throw new Error('SubmitJob returned no jobId');
+        return { providerJobId: out.jobId };
+      } catch (err) {
+        throw upstream('SubmitJob', err);
+      }
     },
 
     async describe(ids: string[]) {

@@ -14,6 +14,7 @@ export function lazyBatchDispatcher(region: string, config: BatchDispatcherConfi
     ]).then(([sdk, adapter]) => adapter.batchDispatcher(new sdk.BatchClient({ region }), config)));
   return {
     submit: async (job) => (await get()).submit(job),
+    submitEvalRun: async (run) => (await get()).submitEvalRun(run),
     cancel: async (job) => (await get()).cancel(job),
     pause: async (job) => (await get()).pause(job),
     resume: async (job) => (await get()).resume(job),

@@ -9,3 +9,13 @@ export {
 } from './execute';
 export { startEvalRunWorker, type EvalRunWorker } from './worker';
 export { outputItemId, parseOutputItemId } from './output-items';
+export {
+  evalRunIdOf,
+  handleEvalBatchState,
+  reconcileEvalRuns,
+  submitLostRuns,
+  submitQueuedRun,
+  type EvalBatchOutcome,
+  type EvalBatchState,
+  type SubmitEvalRun,
+} from './dispatch';
