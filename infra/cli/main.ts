@@ -8,6 +8,7 @@
 import { Command } from 'commander';
 import type { Client } from '../../openapi/sdk/client';
 import { CliError, connect } from './client';
+import { registerEvalCommands } from './evals';
 import { registerFileCommands } from './files';
 import { registerChatCommand } from './chat';
 import { registerJobCommands } from './jobs';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerWebhookCommands(program, client);
   registerSweepCommands(program, client);
   registerChatCommand(program, client);
+  registerEvalCommands(program, client);
   return program;
 }
 export async function main(argv: string[]): Promise<void> {
