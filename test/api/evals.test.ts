@@ -245,6 +245,22 @@ describe('bad definitions are 400s naming the field', () => {
     expect(missingFile.status).toBe(404);
     expect((await errorOf(missingFile)).param).toBe('data_source.source.id');
   });
+
+  it('inline rows past what a run record holds are a 400 pointing at file_id, not a failed write', async () => {
+    const { body: e } = await createEval();
+    const long = 'x'.repeat(300);
+    const content = Array.from({ length: 1000 }, () => ({
+      item: { ...ROWS[0].item, question: long },
+      sample: ROWS[0].sample,
+    }));
+    const res = await api.call('POST', `/v1/evals/${e.id}/runs`, {
+      json: { data_source: { type: 'jsonl', source: { type: 'file_content', content } } },
+    });
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.param).toBe('data_source.source.content');
+    expect(err.message).toContain('file_id');
+  });
 });
 
 describe('runs', () => {

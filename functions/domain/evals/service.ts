@@ -46,6 +46,9 @@ export interface EvalServiceDeps {
   onOutbox?: () => void;
 }
 
+/** Inline rows (file_content) live in the run's record; larger row sets go in a file. */
+export const MAX_INLINE_CONTENT_BYTES = 256 * 1024;
+
 const nowS = (deps: { clock: Clock }) => Math.floor(deps.clock.nowMs() / 1000);
 
 export async function createEval(
@@ -126,6 +129,13 @@ async function checkDataSource(
   }
   const usesSample = criteriaUseSample(e.testingCriteria);
   if (source.type === 'file_content') {
+    // The run record keeps inline rows, and one table item holds at most 400 KB.
+    const bytes = Buffer.byteLength(JSON.stringify(source.content));
+    if (bytes > MAX_INLINE_CONTENT_BYTES)
+      throw new ValidationError(
+        `data_source.source.content: inline rows are limited to ${MAX_INLINE_CONTENT_BYTES / 1024} KiB of JSON (these are ${Math.ceil(bytes / 1024)} KiB); upload them as a JSONL file and use {"type": "file_id"}`,
+        'data_source.source.content',
+      );
     const validator = checkItemSchema(e.itemSchema, 'data_source_config.item_schema');
     source.content.forEach((row, i) => {
       const problem = itemProblem(validator, row.item);
