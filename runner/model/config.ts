@@ -23,6 +23,14 @@ const common = {
   bos_token_id: tokenIds.nullish(),
   eos_token_id: tokenIds.nullish(),
   pad_token_id: tokenIds.nullish(),
+  // Architecture options (runner/model/architecture.ts). Optional, not defaulted, so a config.json
+  // that does not name them is written back unchanged and stays loadable by HF tooling.
+  /** Ours: "full" (causal softmax), "sliding_window" (needs sliding_window) or "linear" (elu+1 feature map). */
+  attention_type: z.enum(['full', 'sliding_window', 'linear']).optional(),
+  /** Mistral's key: each query attends to itself and the sliding_window − 1 positions before it. */
+  sliding_window: positiveInt.nullish(),
+  /** Ours (BERT's key name): "absolute" (learned), "rope", "alibi" or "none"; GPT-2 absolute, Llama rope by default. */
+  position_embedding_type: z.enum(['absolute', 'rope', 'alibi', 'none']).optional(),
 };
 
 export const Gpt2ConfigSchema = z.looseObject({
@@ -41,6 +49,8 @@ export const Gpt2ConfigSchema = z.looseObject({
   layer_norm_epsilon: z.number().positive().default(1e-5),
   /** GPT-2 ties lm_head to wte unless a config says otherwise. */
   tie_word_embeddings: z.boolean().default(true),
+  /** Only read with position_embedding_type "rope" (10000 when absent). */
+  rope_theta: z.number().positive().optional(),
   scale_attn_weights: z.literal(true, { error: 'only scale_attn_weights=true is supported' }).default(true),
   scale_attn_by_inverse_layer_idx: z
     .literal(false, { error: 'scale_attn_by_inverse_layer_idx=true is not supported' })
@@ -122,6 +132,13 @@ function checkShapes(config: ModelConfig): void {
       'invalid_model_config',
     );
   };
+  const rule = architectureRule(config);
+  if (rule) fail(rule.field, rule.rule);
+  if (positionType(config) === 'rope' && dims(config).headDim % 2 !== 0)
+    fail(
+      config.model_type === 'gpt2' ? 'n_head' : 'head_dim',
+      'head dimension must be even for rotary embeddings',
+    );
   if (config.model_type === 'gpt2') {
     if (config.n_embd % config.n_head !== 0)
       fail('n_head', `n_embd (${config.n_embd}) must be divisible by n_head`);
@@ -135,8 +152,41 @@ function checkShapes(config: ModelConfig): void {
     }
     if (d.nHead % d.nKvHead !== 0)
       fail('num_key_value_heads', `num_attention_heads must be a multiple of num_key_value_heads`);
-    if (d.headDim % 2 !== 0) fail('head_dim', 'head dimension must be even for rotary embeddings');
   }
+}
+
+export type AttentionType = NonNullable<ModelConfig['attention_type']>;
+export type PositionType = NonNullable<ModelConfig['position_embedding_type']>;
+
+/** The attention named by the config: attention_type, or sliding_window alone as Mistral configs say it. */
+export function attentionType(config: ModelConfig): AttentionType {
+  return config.attention_type ?? (config.sliding_window != null ? 'sliding_window' : 'full');
+}
+
+/** The position embedding named by the config, else the family's own. */
+export function positionType(config: ModelConfig): PositionType {
+  return config.position_embedding_type ?? (config.model_type === 'gpt2' ? 'absolute' : 'rope');
+}
+
+/** The first architecture key that contradicts another, with the rule it breaks. */
+export function architectureRule(config: ModelConfig): { field: string; rule: string } | undefined {
+  const attention = attentionType(config);
+  if (attention === 'sliding_window' && config.sliding_window == null)
+    return {
+      field: 'sliding_window',
+      rule: 'attention_type "sliding_window" needs sliding_window (a window length)',
+    };
+  if (attention !== 'sliding_window' && config.sliding_window != null)
+    return {
+      field: 'sliding_window',
+      rule: `sliding_window applies only to attention_type "sliding_window", not "${attention}"`,
+    };
+  if (attention === 'linear' && positionType(config) === 'alibi')
+    return {
+      field: 'position_embedding_type',
+      rule: 'alibi biases attention scores, which linear attention never forms; use rope, absolute or none',
+    };
+  return undefined;
 }
 
 /** The sizes the forward pass needs, named the same for both families. */

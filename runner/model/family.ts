@@ -32,8 +32,8 @@ export interface BlockContext {
 
 /** Per-forward tensors a block reads but never differentiates, passed explicitly so checkpointing keeps them alive. */
 export interface BlockConstants {
-  /** Additive causal mask [T, T]. */
-  mask: tf.Tensor2D;
+  /** Additive attention bias: causal mask [T, T] (with the window, if any), or [nh, T, T] with ALiBi. */
+  mask: tf.Tensor;
 }
 
 export interface Family {
@@ -49,5 +49,7 @@ export interface Family {
   embed(ids: tf.Tensor2D, weight: (name: string) => tf.Tensor, ctx: Omit<BlockContext, 'layer'>): tf.Tensor3D;
   block(x: tf.Tensor3D, weights: tf.Tensor[], constants: BlockConstants, ctx: BlockContext): tf.Tensor3D;
   finalNorm(x: tf.Tensor3D, weight: (name: string) => tf.Tensor): tf.Tensor3D;
+  /** The attention bias block() receives as `mask` for sequences of `seq` (architecture.ts). */
+  attentionBias(seq: number): tf.Tensor;
   dispose(): void;
 }

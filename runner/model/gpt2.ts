@@ -1,7 +1,11 @@
 /** GPT-2 family (HF GPT2LMHeadModel / GPT2ForSequenceClassification layout, "transformer." prefix). */
 import * as tf from '@tensorflow/tfjs';
+import { architectureOf, attentionBias, isFamilyDefault } from './architecture';
+import { variantAttention } from './attention-variants';
 import { dims, type Gpt2Config } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
+import { causalMaskBias, ropeTables } from './layers';
+import { ropeInverseFrequencies } from './llama';
 import { causalSelfAttention, dense, embedTokens, layerNorm, type Activation } from './ops';
 
 const P = 'transformer.';
@@ -14,6 +18,17 @@ export function gpt2Family(config: Gpt2Config): Family {
   const projStd = std / Math.sqrt(2 * nLayer);
   const eps = config.layer_norm_epsilon;
   const act = activation(config.activation_function);
+  const arch = architectureOf(config);
+  const plain = isFamilyDefault(config, arch);
+  const learnedPositions = arch.position === 'absolute';
+  const rope =
+    arch.position === 'rope'
+      ? ropeTables(d.context, ropeInverseFrequencies({ rope_theta: config.rope_theta ?? 10000 }, headDim))
+      : undefined;
+  if (rope) {
+    tf.keep(rope.cos);
+    tf.keep(rope.sin);
+  }
 
   const blockNames = (i: number) =>
     [
@@ -33,8 +48,9 @@ export function gpt2Family(config: Gpt2Config): Family {
 
   const specs: WeightSpec[] = [
     { name: `${P}wte.weight`, shape: [d.vocab, H], init: { kind: 'normal', std } },
-    { name: `${P}wpe.weight`, shape: [d.context, H], init: { kind: 'normal', std } },
   ];
+  if (learnedPositions)
+    specs.push({ name: `${P}wpe.weight`, shape: [d.context, H], init: { kind: 'normal', std } });
   for (let i = 0; i < nLayer; i++) {
     const [ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB] = blockNames(i);
     specs.push(
@@ -69,7 +85,10 @@ export function gpt2Family(config: Gpt2Config): Family {
       return { embedding: config.embd_pdrop, attention: config.attn_pdrop, residual: config.resid_pdrop };
     },
     embed(ids, w, ctx) {
-      const x = embedTokens(ids, w(`${P}wte.weight`) as tf.Tensor2D, w(`${P}wpe.weight`) as tf.Tensor2D);
+      const wte = w(`${P}wte.weight`) as tf.Tensor2D;
+      const x = learnedPositions
+        ? embedTokens(ids, wte, w(`${P}wpe.weight`) as tf.Tensor2D)
+        : embedTokens(ids, wte);
       return ctx.drop(x, 'embedding', ctx.rates.embedding) as tf.Tensor3D;
     },
     block(x, ws, { mask }, ctx: BlockContext) {
@@ -81,15 +100,15 @@ export function gpt2Family(config: Gpt2Config): Family {
           ? dense(input, w, false, b, { residual })
           : tf.add(residual, ctx.drop(dense(input, w, false, b), site, rates.residual));
       const qkv = dense(layerNorm(x, ln1w, ln1b, eps), attnW, false, attnB) as tf.Tensor3D;
-      const attn = causalSelfAttention(
-        qkv,
-        { batch: B, seq: T, nHead, nKvHead: nHead, headDim },
-        {
-          mask,
-          dropoutRate: rates.attention,
-          dropProbs: (p) => ctx.drop(p, 'attn_probs', rates.attention),
-        },
-      );
+      const shape = { batch: B, seq: T, nHead, nKvHead: nHead, headDim };
+      const dropProbs = (p: tf.Tensor) => ctx.drop(p, 'attn_probs', rates.attention);
+      let attn: tf.Tensor3D;
+      if (plain) {
+        attn = causalSelfAttention(qkv, shape, { mask, dropoutRate: rates.attention, dropProbs });
+      } else {
+        const [q, k, v] = tf.split(qkv, 3, 2);
+        attn = variantAttention(q, k, v, shape, { arch, bias: mask, rope, dropProbs });
+      }
       const h = project(attn, projW, projB, x, 'attn_out');
       const m = dense(layerNorm(h, ln2w, ln2b, eps), fcW, false, fcB, { activation: act });
       return project(m, mlpProjW, mlpProjB, h, 'mlp_out') as tf.Tensor3D;
@@ -97,7 +116,12 @@ export function gpt2Family(config: Gpt2Config): Family {
     finalNorm(x, w) {
       return layerNorm(x, w(`${P}ln_f.weight`), w(`${P}ln_f.bias`), eps) as tf.Tensor3D;
     },
-    dispose() {},
+    attentionBias(seq) {
+      return plain ? causalMaskBias(seq) : attentionBias(arch, seq, nHead);
+    },
+    dispose() {
+      if (rope) tf.dispose([rope.cos, rope.sin]);
+    },
   };
 }
 

@@ -130,7 +130,7 @@ export interface AttentionShape {
  * Causal scaled-dot-product attention with grouped-query support. Queries [B, nh, T, *] and keys
  * [B, nkv, T, *] come as matching lists of feature blocks whose dot products add up to q·k (RoPE
  * hands over its two rotated halves this way, so they are never re-joined); v is [B, nkv, T, hd];
- * the result is [B, T, nh*hd]. Query heads sharing a key/value head are folded into the row
+ * the result is [B, T, nh*hd]. maskBias is [T, T] or, per head, [nh, T, T]. Query heads sharing a key/value head are folded into the row
  * dimension ([B, nkv, g*T, *]) so K and V are never repeated in memory and each product is one
  * batched matmul. Query head h uses key/value head floor(h / g), as HF's repeat_kv.
  */
@@ -138,7 +138,7 @@ export function causalAttention(
   q: tf.Tensor4D[],
   k: tf.Tensor4D[],
   v: tf.Tensor4D,
-  maskBias: tf.Tensor2D,
+  maskBias: tf.Tensor,
   s: AttentionShape,
   dropProbs: (p: tf.Tensor) => tf.Tensor,
 ): tf.Tensor3D {
@@ -149,10 +149,9 @@ export function causalAttention(
   let scores = q
     .map((qi, i) => tf.matMul(fold(tf.mul(qi, scale) as tf.Tensor4D), k[i], false, true)) // [B, nkv, g*T, T]
     .reduce((a, b) => tf.add(a, b));
-  scores =
-    groups === 1
-      ? tf.add(scores, maskBias)
-      : tf.add(tf.reshape(scores, [B, nKvHead, groups, T, T]), maskBias);
+  // A per-head bias [nh, T, T] (ALiBi) splits its heads the way the scores are folded.
+  const bias = groups > 1 && maskBias.rank === 3 ? tf.reshape(maskBias, [nKvHead, groups, T, T]) : maskBias;
+  scores = groups === 1 ? tf.add(scores, bias) : tf.add(tf.reshape(scores, [B, nKvHead, groups, T, T]), bias);
   const probs = dropProbs(tf.softmax(scores));
   const probsFolded = groups === 1 ? probs : tf.reshape(probs, [B, nKvHead, groups * T, T]);
   const out = tf.reshape(tf.matMul(probsFolded, v), [B, nHead, T, headDim]);

@@ -1,8 +1,10 @@
 /** Llama family (HF LlamaForCausalLM / LlamaForSequenceClassification layout, "model." prefix). */
 import * as tf from '@tensorflow/tfjs';
+import { architectureOf, attentionBias, isFamilyDefault } from './architecture';
+import { variantAttention } from './attention-variants';
 import { dims, type LlamaConfig } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
-import { causalAttention, ropeHalves, ropeTables, splitHeads } from './layers';
+import { causalAttention, causalMaskBias, ropeHalves, ropeTables, splitHeads } from './layers';
 import {
   causalSelfAttention,
   dense,
@@ -23,6 +25,9 @@ export function llamaFamily(config: LlamaConfig): Family {
   const { cos, sin } = ropeTables(d.context, ropeInverseFrequencies(config, headDim));
   tf.keep(cos);
   tf.keep(sin);
+  const arch = architectureOf(config);
+  const plain = isFamilyDefault(config, arch);
+  const learnedPositions = arch.position === 'absolute';
   const qDim = nHead * headDim;
   const kvDim = nKvHead * headDim;
 
@@ -42,6 +47,13 @@ export function llamaFamily(config: LlamaConfig): Family {
   const specs: WeightSpec[] = [
     { name: 'model.embed_tokens.weight', shape: [d.vocab, H], init: { kind: 'normal', std } },
   ];
+  // Learned absolute positions on a Llama body: our key name, after OPT's "embed_positions".
+  if (learnedPositions)
+    specs.push({
+      name: 'model.embed_positions.weight',
+      shape: [d.context, H],
+      init: { kind: 'normal', std },
+    });
   for (let i = 0; i < nLayer; i++) {
     const [inNorm, q, k, v, o, postNorm, gate, up, down] = blockNames(i);
     specs.push(
@@ -72,7 +84,10 @@ export function llamaFamily(config: LlamaConfig): Family {
       return { embedding: 0, attention: config.attention_dropout, residual: 0 };
     },
     embed(ids, w) {
-      return embedTokens(ids, w('model.embed_tokens.weight') as tf.Tensor2D);
+      const wte = w('model.embed_tokens.weight') as tf.Tensor2D;
+      return learnedPositions
+        ? embedTokens(ids, wte, w('model.embed_positions.weight') as tf.Tensor2D)
+        : embedTokens(ids, wte);
     },
     block(x, ws, { mask }, ctx: BlockContext) {
       const [inNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown] = ws;
@@ -81,7 +96,19 @@ export function llamaFamily(config: LlamaConfig): Family {
       const heads = { nHead, nKvHead, headDim };
       const a = rmsNorm(x, inNorm, eps);
       let attn: tf.Tensor3D;
-      if (hasKernel(FUSED.Dense) && hasKernel(FUSED.Rope) && fusedAttentionAvailable(rates.attention)) {
+      const dropProbs = (p: tf.Tensor) => ctx.drop(p, 'attn_probs', rates.attention);
+      if (!plain) {
+        attn = variantAttention(dense(a, wq, true), dense(a, wk, true), dense(a, wv, true), shape, {
+          arch,
+          bias: mask,
+          rope: arch.position === 'rope' ? { cos, sin } : undefined,
+          dropProbs,
+        });
+      } else if (
+        hasKernel(FUSED.Dense) &&
+        hasKernel(FUSED.Rope) &&
+        fusedAttentionAvailable(rates.attention)
+      ) {
         // One projection on the stacked weights gives the packed layout the fused kernels read:
         // stacking copies the weights (cheap next to the activations) and its gradient is a split
         // into contiguous blocks (free).
@@ -101,7 +128,7 @@ export function llamaFamily(config: LlamaConfig): Family {
           splitHeads(dense(a, wv, true), B, T, nKvHead, headDim),
           mask,
           shape,
-          (p) => ctx.drop(p, 'attn_probs', rates.attention),
+          dropProbs,
         );
       }
       const project = (input: tf.Tensor, w: tf.Tensor, residual: tf.Tensor, site: string) =>
@@ -116,6 +143,9 @@ export function llamaFamily(config: LlamaConfig): Family {
     finalNorm(x, w) {
       return rmsNorm(x, w('model.norm.weight'), eps) as tf.Tensor3D;
     },
+    attentionBias(seq) {
+      return plain ? causalMaskBias(seq) : attentionBias(arch, seq, nHead);
+    },
     dispose() {
       cos.dispose();
       sin.dispose();
@@ -124,7 +154,10 @@ export function llamaFamily(config: LlamaConfig): Family {
 }
 
 /** inv_freq as HF's rope init functions compute it ("default", "linear", "llama3"). */
-export function ropeInverseFrequencies(config: LlamaConfig, headDim: number): Float64Array {
+export function ropeInverseFrequencies(
+  config: Pick<LlamaConfig, 'rope_theta'> & Partial<Pick<LlamaConfig, 'rope_scaling'>>,
+  headDim: number,
+): Float64Array {
   const half = headDim / 2;
   const inv = new Float64Array(half);
   for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(config.rope_theta, (2 * i) / headDim);

@@ -8,7 +8,7 @@ import type { ModelConfig } from './config';
 import { checkpointed } from './checkpoint';
 import type { BlockContext, Family, WeightSpec } from './family';
 import { gpt2Family } from './gpt2';
-import { causalMaskBias, gatherRows } from './layers';
+import { gatherRows } from './layers';
 import { dense } from './ops';
 import { llamaFamily } from './llama';
 import { deriveSeed } from './seed';
@@ -209,11 +209,11 @@ class TransformerModel implements DecoderModel {
         training && rate > 0 ? tf.dropout(x, rate, undefined, deriveSeed(seed, 'dropout', layer, site)) : x;
     const weight = (name: string) => this.weights.get(name) as tf.Tensor;
     let x = this.family.embed(ids, weight, { batch, seq, rates, drop: dropFor(-1) });
-    const mask = causalMaskBias(seq);
+    const mask = this.family.attentionBias(seq);
     for (let layer = 0; layer < this.family.dims.nLayer; layer++) {
       const ctx: BlockContext = { layer, batch, seq, rates, drop: dropFor(layer) };
       const block = (input: tf.Tensor3D, ws: tf.Tensor[], [m]: tf.Tensor[]) =>
-        this.family.block(input, ws, { mask: m as tf.Tensor2D }, ctx);
+        this.family.block(input, ws, { mask: m }, ctx);
       const ws = this.family.blockWeightNames(layer).map(weight);
       x = (opts.checkpointing ? checkpointed(block) : block)(x, ws, [mask]);
     }

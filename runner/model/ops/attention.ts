@@ -28,7 +28,7 @@ const fusedAttention = memo((h: Heads) => {
 
 export interface AttentionOptions {
   /** Additive causal mask [T, T] for the composed path. */
-  mask: tf.Tensor2D;
+  mask: tf.Tensor;
   /** Dropout on the attention probabilities; the fused kernel has none, so a rate > 0 composes ops. */
   dropoutRate: number;
   dropProbs: (p: tf.Tensor) => tf.Tensor;

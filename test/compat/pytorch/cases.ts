@@ -136,3 +136,56 @@ export const DPO_CASES: FidelityCase[] = [
     checkpointing: true,
   },
 ];
+/** Two rows of 70 tokens: longer than one 64-position chunk of linear attention, and not a multiple of it. */
+const LONG_IDS = [0, 1].map((r) => Array.from({ length: 70 }, (_, i) => (i * 7 + r * 11 + 3) % 31));
+
+/** The architecture options (runner/model/architecture.ts) on both families. */
+export const ARCHITECTURE_CASES: FidelityCase[] = [
+  {
+    name: 'GPT-2 sliding window 4 with RoPE',
+    config: { ...GPT2, attention_type: 'sliding_window', sliding_window: 4, position_embedding_type: 'rope' },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'GPT-2 ALiBi, no learned positions',
+    config: { ...GPT2, position_embedding_type: 'alibi' },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'GPT-2 no position embedding',
+    config: { ...GPT2, position_embedding_type: 'none' },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'GPT-2 linear attention over 70 tokens (two chunks, padded)',
+    config: { ...GPT2, n_positions: 80, attention_type: 'linear' },
+    batch: { ids: LONG_IDS, task: 'lm' },
+  },
+  {
+    name: 'Llama ALiBi, 6 heads (not a power of two), GQA 6:3',
+    config: {
+      ...LLAMA,
+      hidden_size: 48,
+      num_attention_heads: 6,
+      num_key_value_heads: 3,
+      position_embedding_type: 'alibi',
+    },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'Llama linear attention, GQA 4:2, RoPE, 70 tokens, checkpointing',
+    config: { ...LLAMA, max_position_embeddings: 80, attention_type: 'linear' },
+    batch: { ids: LONG_IDS, task: 'lm' },
+    checkpointing: true,
+  },
+  {
+    name: 'Llama sliding window 3 (Mistral key alone) with learned absolute positions',
+    config: { ...LLAMA, sliding_window: 3, position_embedding_type: 'absolute' },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'Llama no position embedding, MQA 4:1',
+    config: { ...LLAMA, num_key_value_heads: 1, position_embedding_type: 'none' },
+    batch: { ids: IDS, task: 'lm' },
+  },
+];

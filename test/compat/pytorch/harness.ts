@@ -22,7 +22,7 @@ import { sequenceLogps } from '../../../runner/train/dpo';
 import { buildCharTokenizer } from '../../../runner/tokenizer';
 import type { Batch, FidelityCase } from './cases';
 
-export { CASES, DPO_CASES, type Batch, type FidelityCase } from './cases';
+export { ARCHITECTURE_CASES, CASES, DPO_CASES, type Batch, type FidelityCase } from './cases';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'reference.py');
 

@@ -54,8 +54,52 @@ def write_safetensors(path, tensors):
             f.write(b)
 
 
-def causal_mask(t):
-    return torch.tril(torch.ones(t, t, dtype=torch.bool))
+def attention_type(cfg):
+    return cfg.get("attention_type") or ("sliding_window" if cfg.get("sliding_window") else "full")
+
+
+def position_type(cfg):
+    return cfg.get("position_embedding_type") or ("absolute" if cfg["model_type"] == "gpt2" else "rope")
+
+
+def alibi_slopes(n):
+    """As in the ALiBi paper's code and HF BLOOM's build_alibi_tensor."""
+    closest = 2 ** math.floor(math.log2(n))
+    base = 2 ** (-(2 ** -(math.log2(closest) - 3)))
+    slopes = [base**i for i in range(1, closest + 1)]
+    if closest != n:
+        extra = 2 ** (-(2 ** -(math.log2(2 * closest) - 3)))
+        slopes += [extra**i for i in range(1, 1 + 2 * min(closest, n - closest), 2)]
+    return torch.tensor(slopes)
+
+
+def attend(cfg, q, k, v):
+    """q [b, nh, t, hd], k/v [b, nkv, t, hd] (positions already applied) -> [b, t, nh*hd]."""
+    b, nh, t, hd = q.shape
+    k = k.repeat_interleave(nh // k.shape[1], dim=1)  # repeat_kv
+    v = v.repeat_interleave(nh // v.shape[1], dim=1)
+    kind = attention_type(cfg)
+    i = torch.arange(t)[:, None]
+    j = torch.arange(t)[None, :]
+    visible = j <= i
+    if kind == "linear":  # Katharopoulos et al. 2020, written quadratically: phi(q_i).phi(k_j) for j <= i
+        fq, fk = F.elu(q) + 1, F.elu(k) + 1
+        a = (fq @ fk.transpose(-1, -2)) * visible
+        o = (a @ v) / (a.sum(-1, keepdim=True) + 1e-6)
+        return o.transpose(1, 2).reshape(b, t, nh * hd)
+    if kind == "sliding_window":  # Mistral: a query sees itself and the sliding_window - 1 before it
+        visible = visible & (i - j < cfg["sliding_window"])
+    att = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+    if position_type(cfg) == "alibi":
+        att = att - alibi_slopes(nh)[:, None, None] * (i - j)
+    att = att.masked_fill(~visible, torch.finfo(att.dtype).min).softmax(-1)
+    return (att @ v).transpose(1, 2).reshape(b, t, nh * hd)
+
+
+def rope_cos_sin(cfg, t, hd):
+    freqs = torch.outer(torch.arange(t).float(), llama_inv_freq(cfg, hd))
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos(), emb.sin()
 
 
 def gelu_new(x):
@@ -70,16 +114,19 @@ def gpt2_hidden(cfg, w, ids):
     act = {"gelu_new": gelu_new, "gelu_pytorch_tanh": gelu_new, "gelu": F.gelu, "relu": F.relu, "silu": F.silu}[
         cfg.get("activation_function", "gelu_new")
     ]
-    x = w["transformer.wte.weight"][ids] + w["transformer.wpe.weight"][torch.arange(t)]
-    mask = causal_mask(t)
+    x = w["transformer.wte.weight"][ids]
+    if position_type(cfg) == "absolute":
+        x = x + w["transformer.wpe.weight"][torch.arange(t)]
+    cos, sin = rope_cos_sin(cfg, t, hd)
     for i in range(cfg["n_layer"]):
         p = f"transformer.h.{i}."
         a = F.layer_norm(x, (h,), w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
         qkv = a @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]  # Conv1D: weight [in, out]
         q, k, v = (z.view(b, t, nh, hd).transpose(1, 2) for z in qkv.split(h, dim=2))
-        att = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
-        att = att.masked_fill(~mask, torch.finfo(att.dtype).min).softmax(-1)
-        o = (att @ v).transpose(1, 2).reshape(b, t, h)
+        if position_type(cfg) == "rope":
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
+        o = attend(cfg, q, k, v)
         x = x + o @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
         m = F.layer_norm(x, (h,), w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
         m = act(m @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
@@ -122,24 +169,20 @@ def llama_hidden(cfg, w, ids):
     nkv = cfg.get("num_key_value_heads") or nh
     hd = cfg.get("head_dim") or h // nh
     eps = cfg.get("rms_norm_eps", 1e-6)
-    freqs = torch.outer(torch.arange(t).float(), llama_inv_freq(cfg, hd))
-    emb = torch.cat((freqs, freqs), dim=-1)
-    cos, sin = emb.cos(), emb.sin()
-    mask = causal_mask(t)
+    cos, sin = rope_cos_sin(cfg, t, hd)
     x = w["model.embed_tokens.weight"][ids]
+    if position_type(cfg) == "absolute":
+        x = x + w["model.embed_positions.weight"][torch.arange(t)]
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}."
         a = rms_norm(x, w[p + "input_layernorm.weight"], eps)
         q = (a @ w[p + "self_attn.q_proj.weight"].T).view(b, t, nh, hd).transpose(1, 2)
         k = (a @ w[p + "self_attn.k_proj.weight"].T).view(b, t, nkv, hd).transpose(1, 2)
         v = (a @ w[p + "self_attn.v_proj.weight"].T).view(b, t, nkv, hd).transpose(1, 2)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
-        k = k.repeat_interleave(nh // nkv, dim=1)  # repeat_kv
-        v = v.repeat_interleave(nh // nkv, dim=1)
-        att = (q @ k.transpose(2, 3)) / math.sqrt(hd)
-        att = att.masked_fill(~mask, torch.finfo(att.dtype).min).softmax(-1)
-        o = (att @ v).transpose(1, 2).reshape(b, t, nh * hd)
+        if position_type(cfg) == "rope":
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
+        o = attend(cfg, q, k, v)
         x = x + o @ w[p + "self_attn.o_proj.weight"].T
         m = rms_norm(x, w[p + "post_attention_layernorm.weight"], eps)
         m = F.silu(m @ w[p + "mlp.gate_proj.weight"].T) * (m @ w[p + "mlp.up_proj.weight"].T)

@@ -190,6 +190,12 @@ describe('createModel', () => {
 describe.each([
   ['gpt2', gpt2()],
   ['llama', llama()],
+  [
+    'gpt2 with linear attention and RoPE',
+    gpt2({ attention_type: 'linear', position_embedding_type: 'rope' }),
+  ],
+  ['llama with a sliding window and ALiBi', llama({ sliding_window: 3, position_embedding_type: 'alibi' })],
+  ['llama with learned absolute positions', llama({ position_embedding_type: 'absolute' })],
 ] as [string, ModelConfig][])('%s forward pass', (_name, config) => {
   it('maps ids [batch, seq] to logits [batch, seq, vocab] and never looks ahead', () => {
     const m = createModel(config, { seed: 2 });
