@@ -7,3 +7,5 @@ export { variableGrads } from './backprop';
 export { createDecoder } from './decoder';
 export type { Decoder } from './decoder';
 export { KvCache, kvCacheBytes } from './kv-cache';
+export { toGroupedQuery } from './gqa';
+export type { GroupedQueryModel } from './gqa';
