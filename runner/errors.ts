@@ -43,7 +43,9 @@ export type ModelErrorCode =
   | 'invalid_model_config'
   | 'invalid_model_weights'
   | 'invalid_safetensors'
-  | 'invalid_tokenizer';
+  | 'invalid_tokenizer'
+  /** The model trains, but incremental decoding does not implement one of its architecture options yet. */
+  | 'unsupported_for_decoding';
 
 /** A model folder (or bare config) the trainer cannot load; `param` names the file or field. */
 export class ModelError extends RunnerError {

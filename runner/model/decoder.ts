@@ -9,6 +9,8 @@
  * row. Only the last position's logits are computed: the LM head is the widest matrix of a small model.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ModelError } from '../errors';
+import { decodingUnsupported } from './architecture';
 import { dims, type Gpt2Config, type LlamaConfig, type ModelDims } from './config';
 import { activation } from './gpt2';
 import { KvCache, kvCacheBytes } from './kv-cache';
@@ -48,6 +50,14 @@ interface Parts {
 export function createDecoder(model: DecoderModel): Decoder {
   if (model.config.num_labels !== undefined)
     throw new Error('A sequence-classification model has no language-model head to decode with.');
+  // The cached forward implements the families' default architectures only: refuse the rest by name.
+  const unsupported = decodingUnsupported(model.config);
+  if (unsupported)
+    throw new ModelError(
+      `This model cannot be decoded: ${unsupported}.`,
+      'model',
+      'unsupported_for_decoding',
+    );
   const d = dims(model.config);
   const weight: Weight = (name) => {
     const w = model.weights.get(name);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { savePretrained } from '../../../../runner/io';
-import { createModel, parseModelConfig } from '../../../../runner/model';
+import { createDecoder, createModel, parseModelConfig } from '../../../../runner/model';
 import { alibiSlopes, decodingUnsupported } from '../../../../runner/model/architecture';
 import { buildCharTokenizer } from '../../../../runner/tokenizer';
 
@@ -101,6 +101,9 @@ describe('architecture options in config.json', () => {
     expect(decodingUnsupported(parseModelConfig(GPT2))).toBeUndefined();
     expect(decodingUnsupported(parseModelConfig(LLAMA))).toBeUndefined();
     expect(decodingUnsupported(parseModelConfig({ ...LLAMA, attention_type: 'linear' }))).toMatch(/linear/);
+    const linear = createModel(parseModelConfig({ ...LLAMA, attention_type: 'linear' }), { seed: 1 });
+    expect(() => createDecoder(linear)).toThrow(/cannot be decoded: .*attention_type "linear"/);
+    linear.dispose();
     expect(decodingUnsupported(parseModelConfig({ ...GPT2, position_embedding_type: 'alibi' }))).toMatch(
       /alibi/,
     );
