@@ -24,6 +24,7 @@ import {
   conditional,
   fromItem,
   isConditionalFailure,
+  gsi2Partition,
   queryPage,
   setExpression,
   type TableContext,
@@ -118,15 +119,7 @@ export class DynamoEvalStore implements EvalStore {
   }
 
   async listActiveRuns(limit: number): Promise<EvalRunRecord[]> {
-    const { items } = await queryPage(
-      this.ctx,
-      {
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :a',
-        ExpressionAttributeValues: { ':a': ACTIVE },
-      },
-      limit,
-    );
+    const items = await gsi2Partition(this.ctx, ACTIVE, limit);
     return items.map((i) => fromItem<EvalRunRecord>(i));
   }
 

@@ -9,7 +9,7 @@
  */
 import type { OutboxRecord } from '../../domain/records';
 import type { OutboxStore } from '../../ports/store';
-import { fromItem, putIfAbsent, queryPage, type TableContext } from './table';
+import { fromItem, gsi2Partition, putIfAbsent, type TableContext } from './table';
 
 const key = (id: string) => ({ pk: `OUTBOX#${id}`, sk: 'OUTBOX' });
 const PENDING = 'OUTBOX#pending';
@@ -32,15 +32,7 @@ export class DynamoOutboxStore implements OutboxStore {
   }
 
   async listPending(limit: number): Promise<OutboxRecord[]> {
-    const { items } = await queryPage(
-      this.ctx,
-      {
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :p',
-        ExpressionAttributeValues: { ':p': PENDING },
-      },
-      limit,
-    );
+    const items = await gsi2Partition(this.ctx, PENDING, limit);
     return items.map((item) => fromItem<OutboxRecord>(item));
   }
 

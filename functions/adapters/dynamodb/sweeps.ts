@@ -18,7 +18,7 @@ import type {
   TrialPatch,
   TrialRecord,
 } from '../../ports/sweeps';
-import { conditional, fromItem, queryPage, setExpression, type TableContext } from './table';
+import { conditional, fromItem, gsi2Partition, queryPage, setExpression, type TableContext } from './table';
 
 const sweepKey = (id: string) => ({ pk: `SWEEP#${id}`, sk: 'SWEEP' });
 const trialKey = (sweepId: string, n: number) => ({
@@ -80,15 +80,7 @@ export class DynamoSweepStore implements SweepStore {
   }
 
   async listActive(limit: number): Promise<SweepRecord[]> {
-    const { items } = await queryPage(
-      this.ctx,
-      {
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :a',
-        ExpressionAttributeValues: { ':a': ACTIVE },
-      },
-      limit,
-    );
+    const items = await gsi2Partition(this.ctx, ACTIVE, limit);
     return items.map((item) => fromItem<SweepRecord>(item));
   }
 

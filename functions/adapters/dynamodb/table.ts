@@ -95,6 +95,24 @@ export async function queryPage(
 }
 
 /**
+ * The first `limit` items of one gsi2 partition. Sparse partitions on gsi2 hold what a worker
+ * must find again (pending outbox messages, active sweeps, active eval runs); an item leaves its
+ * partition by dropping its gsi2 keys.
+ */
+export async function gsi2Partition(
+  ctx: TableContext,
+  gsi2pk: string,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
+  const { items } = await queryPage(
+    ctx,
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': gsi2pk } },
+    limit,
+  );
+  return items;
+}
+
+/**
  * A newest-first page of a gsi1 partition, after the item `after` (its gsi1sk is the cursor):
  * the list shape of events and checkpoints. An unknown cursor has nothing after it.
  */
