@@ -168,8 +168,23 @@ export function positionType(config: ModelConfig): PositionType {
   return config.position_embedding_type ?? (config.model_type === 'gpt2' ? 'absolute' : 'rope');
 }
 
+/** Mixtral's mixture-of-experts keys. */
+const MIXTRAL_KEYS = [
+  'num_local_experts',
+  'num_experts_per_tok',
+  'router_aux_loss_coef',
+  'output_router_logits',
+];
+
 /** The first architecture key that contradicts another, with the rule it breaks. */
 export function architectureRule(config: ModelConfig): { field: string; rule: string } | undefined {
+  // Mixtral's keys would otherwise pass through as unknown fields and train a dense model silently.
+  const moeKey = MIXTRAL_KEYS.find((k) => k in config);
+  if (moeKey)
+    return {
+      field: moeKey,
+      rule: 'a mixture-of-experts feed-forward (Mixtral) is not supported yet; remove the key to train a dense model',
+    };
   const attention = attentionType(config);
   if (attention === 'sliding_window' && config.sliding_window == null)
     return {
