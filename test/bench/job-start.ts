@@ -18,13 +18,20 @@
  *    the bench first seeing the first step after the warm-up and the last step, per step (polled
  *    every 50 ms);
  *  - ms per step in the bench: test/bench/trainer-ours.ts on the same shape, run before and after
- *    the job (the stack stopped): the mean of their seconds per timed step.
+ *    the job (the stack stopped): the mean of their seconds per timed step;
+ *  - CPU per step while the job trains (Linux /proc, the stack's process group): the runner's and
+ *    the rest of the stack's (API, embedded stores, workers). On 2 cores the runner's kernels use
+ *    both, so whatever the stack spends comes out of the job's steps.
+ *
+ * The bench polls every 50 ms until the first step (to time it), then every --poll-ms (1,000 by
+ * default, a client's usual pace): polling 20 times a second is itself load on the stack.
  *
  * Last line: queued_to_first_step_s=… queued_to_running_s=… job_ms_per_step=… bench_ms_per_step=… step_ratio=…
+ *   job_cpu_ms_per_step=… bench_cpu_ms_per_step=… stack_cpu_ms_per_step=…
  *
- *   npm run bench:job -- [--steps N] [--bench-steps N] [--metrics-interval N]
+ *   npm run bench:job -- [--steps N] [--bench-steps N] [--metrics-interval N] [--poll-ms N]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +58,8 @@ const STEPS = arg('steps') ?? 40;
 const METRICS_EVERY = arg('metrics-interval') ?? 1;
 /** Timed steps of each bench run (0: no bench runs, the job alone). */
 const BENCH_STEPS = arg('bench-steps') ?? 20;
+/** Poll interval once the first step is seen. */
+const POLL_MS = arg('poll-ms') ?? 1000;
 const WARMUP = 3;
 const B = CONFIGS.B;
 const MODEL = { ...B.model, n_positions: B.seq + 1 };
@@ -60,6 +69,28 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** CPU seconds so far of the processes in one process group: the runner's and the others'. */
+function groupCpu(pgid: number): { runner: number; rest: number } | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  const tick = 100; // USER_HZ on Linux
+  const out = { runner: 0, rest: 0 };
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // Fields after the parenthesised command name: state is field 3, pgrp 5, utime 14, stime 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) !== pgid) continue;
+      const cpu = (Number(f[11]) + Number(f[12])) / tick;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('runner/dist/job.mjs') || cmd.includes('runner/entry/job')) out.runner += cpu;
+      else out.rest += cpu;
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return out;
+}
 
 /** trainer-ours.ts on the job's shape: its seconds per timed step. */
 function benchStep(): EngineResult {
@@ -142,7 +173,13 @@ async function main(): Promise<void> {
     .split('\n')
     .find((l) => l.includes('local jobs run the runner'));
   console.log(runnerLine ?? 'no runner line in the stack output');
-  let job: { queuedToRunning: number; queuedToFirst: number; msPerStep: number[]; wallMsPerStep: number };
+  let job: {
+    queuedToRunning: number;
+    queuedToFirst: number;
+    msPerStep: number[];
+    wallMsPerStep: number;
+    cpuPerStep?: { runner: number; rest: number };
+  };
   try {
     const client = createClient({
       baseUrl: stack.baseUrl.replace(/\/v1$/, ''),
@@ -189,7 +226,7 @@ async function main(): Promise<void> {
     let running: number | undefined;
     let first: number | undefined;
     // The newest step seen and when it was first seen: the wall clock's cross-check of the events.
-    const seen: { step: number; at: number }[] = [];
+    const seen: { step: number; at: number; cpu?: { runner: number; rest: number } }[] = [];
     let status = created.data.status;
     for (;;) {
       const now = performance.now();
@@ -205,10 +242,11 @@ async function main(): Promise<void> {
         const at = performance.now();
         first ??= at;
         const newest = Math.max(...steps);
-        if (newest > (seen.at(-1)?.step ?? 0)) seen.push({ step: newest, at });
+        if (newest > (seen.at(-1)?.step ?? 0))
+          seen.push({ step: newest, at, cpu: groupCpu(stack.child.pid!) });
       }
       if (['succeeded', 'failed', 'cancelled'].includes(status)) break;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, first === undefined ? 50 : POLL_MS));
     }
     if (status !== 'succeeded') throw new Error(`job ${id} ${status}:\n${stack.output().slice(-3000)}`);
     const events = (
@@ -225,11 +263,16 @@ async function main(): Promise<void> {
       .map((m) => ((m.batch_size * B.seq) / m.tokens_per_second) * 1000);
     const from = seen.find((x) => x.step > WARMUP)!;
     const to = seen.at(-1)!;
+    const steps = to.step - from.step;
     job = {
+      cpuPerStep:
+        from.cpu && to.cpu && steps > 0
+          ? { runner: (to.cpu.runner - from.cpu.runner) / steps, rest: (to.cpu.rest - from.cpu.rest) / steps }
+          : undefined,
       queuedToRunning: (running! - t0) / 1000,
       queuedToFirst: (first! - t0) / 1000,
       msPerStep: perStep,
-      wallMsPerStep: to.step > from.step ? (to.at - from.at) / (to.step - from.step) : NaN,
+      wallMsPerStep: steps > 0 ? (to.at - from.at) / steps : NaN,
     };
   } finally {
     await stop(stack);
@@ -240,15 +283,24 @@ async function main(): Promise<void> {
   const after = BENCH_STEPS > 0 ? benchStep() : undefined;
   if (after) console.log(`bench (after):  ${(after.secondsPerStep * 1000).toFixed(1)} ms/step`);
   const benchMs = before && after ? ((before.secondsPerStep + after.secondsPerStep) / 2) * 1000 : NaN;
+  const benchCpuMs = before && after ? ((before.cpuMsPerStep ?? NaN) + (after.cpuMsPerStep ?? NaN)) / 2 : NaN;
   const jobMs = median(job.msPerStep);
   console.log(
     `job: queued → running ${job.queuedToRunning.toFixed(2)} s, queued → first step ${job.queuedToFirst.toFixed(2)} s; ` +
       `ms/step over steps ${Math.max(WARMUP, METRICS_EVERY) + 1}–${STEPS}: median ${jobMs.toFixed(1)}, min ${Math.min(...job.msPerStep).toFixed(1)}, max ${Math.max(...job.msPerStep).toFixed(1)}; ` +
       `by the wall clock between the events seen ${job.wallMsPerStep.toFixed(1)}`,
   );
+  if (job.cpuPerStep)
+    console.log(
+      `CPU per step while training: runner ${(job.cpuPerStep.runner * 1000).toFixed(0)} ms, ` +
+        `rest of the stack ${(job.cpuPerStep.rest * 1000).toFixed(0)} ms (polling every ${POLL_MS} ms); ` +
+        `the bench's trainer ${benchCpuMs.toFixed(0)} ms`,
+    );
   console.log(
     `queued_to_first_step_s=${job.queuedToFirst.toFixed(2)} queued_to_running_s=${job.queuedToRunning.toFixed(2)} ` +
-      `job_ms_per_step=${jobMs.toFixed(1)} bench_ms_per_step=${benchMs.toFixed(1)} step_ratio=${(jobMs / benchMs).toFixed(3)}`,
+      `job_ms_per_step=${jobMs.toFixed(1)} bench_ms_per_step=${benchMs.toFixed(1)} step_ratio=${(jobMs / benchMs).toFixed(3)} ` +
+      `job_cpu_ms_per_step=${((job.cpuPerStep?.runner ?? NaN) * 1000).toFixed(0)} bench_cpu_ms_per_step=${benchCpuMs.toFixed(0)} ` +
+      `stack_cpu_ms_per_step=${((job.cpuPerStep?.rest ?? NaN) * 1000).toFixed(0)}`,
   );
 }
 
