@@ -108,6 +108,7 @@ export function presentJob(j: JobRecord, organizationId: string): JobObject {
           loss: j.progress.loss ?? null,
         }
       : null,
+    ...(j.modelConfig ? { model_config: j.modelConfig } : {}),
     resumed_from: j.resumedFrom
       ? { fine_tuning_job_id: j.resumedFrom.jobId, step_number: j.resumedFrom.step }
       : null,
@@ -148,6 +149,7 @@ export function presentModel(m: ModelRecord) {
     owned_by: m.ownedBy,
     base_model: lineage[0] ?? null,
     lineage,
+    ...(m.untrained ? { untrained: true } : {}),
   };
 }
 

@@ -91,6 +91,8 @@ export interface JobRecord {
   /** Why each auto value is what it is: field → explanation. */
   autoExplanations?: Record<string, string>;
   suffix: string | null;
+  /** Architecture keys laid over a config-only model's config.json (job create's model_config). */
+  modelConfig?: Record<string, unknown>;
   seed: number;
   metadata: Record<string, string>;
   createdAt: number;
@@ -163,6 +165,8 @@ export interface ModelRecord {
   /** Blob prefix of the HF-layout folder (config.json, model.safetensors, tokenizer.json). */
   blobPrefix: string;
   deleted?: boolean;
+  /** A config-only model (POST /v1/models): config.json and tokenizer, no weights. */
+  untrained?: boolean;
 }
 
 export interface IdempotencyRecord {

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import {
+  ModelCreateSchema,
   ModelDeletedSchema,
   ModelFileListSchema,
   ModelFileParamSchema,
@@ -21,6 +22,18 @@ export const listModelsRoute = createRoute({
     200: json(ModelListSchema, 'Base models and this key’s fine-tuned models.'),
     ...errorResponses,
   },
+});
+
+export const createModelRoute = createRoute({
+  operationId: 'createModel',
+  method: 'post',
+  path: '/v1/models',
+  tags,
+  security,
+  summary:
+    'Create a config-only base model (our extension): a Hugging Face style config.json and a tokenizer, no weights; jobs train it from random initialisation.',
+  request: { body: { content: { 'application/json': { schema: ModelCreateSchema } }, required: true } },
+  responses: { 200: json(ModelSchema, 'The untrained model.'), ...errorResponses },
 });
 
 export const retrieveModelRoute = createRoute({
@@ -77,6 +90,7 @@ export const modelFileContentRoute = createRoute({
 /** Every operation of this group, in the order the document lists them. */
 export const modelRoutes = [
   listModelsRoute,
+  createModelRoute,
   retrieveModelRoute,
   deleteModelRoute,
   listModelFilesRoute,

@@ -7,6 +7,7 @@ export * from './job';
 export * from './event';
 export * from './checkpoint';
 export * from './model';
+export * from './model-config';
 export * from './estimate';
 export * from './generation';
 export * from './chat';

@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { JOB_STATUSES, PROVIDERS } from '../enums';
 import { DpoHyperparametersSchema, ResolvedDpoHyperparametersSchema } from './dpo';
 import { HyperparametersSchema, ResolvedHyperparametersSchema } from './hyperparameters';
+import { ModelConfigOverridesSchema } from './model-config';
 import { PageQuerySchema, listOf } from './list';
 
 export const ProviderSchema = z.enum(PROVIDERS).openapi('Provider');
@@ -73,6 +74,7 @@ export const JobCreateSchema = z
       .nullable()
       .optional(),
     provider: ProviderSchema.optional(),
+    model_config: ModelConfigOverridesSchema.optional(),
   })
   .openapi('FineTuningJobCreate');
 
@@ -125,6 +127,7 @@ export const JobSchema = z
       description:
         'Set when this job continues a failed job (`resume` of a failed job): the job and the checkpoint step it starts from.',
     }),
+    model_config: ModelConfigOverridesSchema.nullable().optional(),
   })
   .openapi('FineTuningJob');
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ModelConfigRequestSchema } from './model-config';
 
 export const ModelIdParamSchema = z.object({
   model: z
@@ -22,8 +23,28 @@ export const ModelSchema = z
       description:
         'Every model this one descends from, the one it was tuned from first, down to the base model; empty for base models.',
     }),
+    /** Our extension: present (true) on a config-only model, which has no weights until a job trains it. */
+    untrained: z.boolean().optional().openapi({
+      description:
+        'True for a config-only model (POST /v1/models): no weights; jobs train it from random initialisation.',
+    }),
   })
   .openapi('Model');
+
+/** POST /v1/models (our extension): a base model from a config.json and a tokenizer, no weights. */
+export const ModelCreateSchema = z
+  .strictObject({
+    config: ModelConfigRequestSchema,
+    tokenizer: z.string().min(1).max(256).openapi({
+      description: 'A model you can see (e.g. a base model) whose tokenizer.json the new model uses.',
+    }),
+    suffix: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'suffix: 1-40 letters, digits, "_" or "-"')
+      .optional()
+      .openapi({ description: 'Added to the model id (cfg:<suffix>:…).' }),
+  })
+  .openapi('ModelCreate');
 
 export const ModelListSchema = z
   .object({ object: z.literal('list'), data: z.array(ModelSchema) })

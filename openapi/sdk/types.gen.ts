@@ -249,6 +249,7 @@ export type FineTuningJobCreate = {
     metadata?: Metadata;
     integrations?: Array<unknown> | null;
     provider?: Provider;
+    model_config?: ModelConfigOverrides;
 };
 
 export type LegacyHyperparameters = {
@@ -433,6 +434,16 @@ export type Metadata = {
     [key: string]: string;
 } | null;
 
+/**
+ * Architecture keys laid over a config-only model's config.json for this job (our extension); refused for a pretrained model, whose weights fix its architecture.
+ */
+export type ModelConfigOverrides = {
+    attention_type?: 'full' | 'sliding_window' | 'linear';
+    sliding_window?: number | null;
+    position_embedding_type?: 'absolute' | 'rope' | 'alibi' | 'none';
+    num_key_value_heads?: number;
+};
+
 export type FineTuningJob = {
     id: string;
     object: 'fine_tuning.job';
@@ -487,6 +498,9 @@ export type FineTuningJob = {
         fine_tuning_job_id: string;
         step_number: number;
     } | null;
+    model_config?: ModelConfigOverrides & ({
+        [key: string]: unknown;
+    } | null);
 };
 
 export type FineTuningJobError = {
@@ -584,6 +598,103 @@ export type Model = {
      * Every model this one descends from, the one it was tuned from first, down to the base model; empty for base models.
      */
     lineage: Array<string>;
+    /**
+     * True for a config-only model (POST /v1/models): no weights; jobs train it from random initialisation.
+     */
+    untrained?: boolean;
+};
+
+export type ModelCreate = {
+    config: ModelConfig;
+    /**
+     * A model you can see (e.g. a base model) whose tokenizer.json the new model uses.
+     */
+    tokenizer: string;
+    /**
+     * Added to the model id (cfg:<suffix>:…).
+     */
+    suffix?: string;
+};
+
+/**
+ * A Hugging Face style config.json of the gpt2 or llama family, with the architecture options (attention_type, sliding_window, position_embedding_type, num_key_value_heads).
+ */
+export type ModelConfig = {
+    model_type: 'gpt2';
+    vocab_size: number;
+    initializer_range?: number;
+    num_labels?: number;
+    id2label?: {
+        [key: string]: string;
+    };
+    label2id?: {
+        [key: string]: number;
+    };
+    architectures?: Array<string>;
+    bos_token_id?: number | Array<number> | null;
+    eos_token_id?: number | Array<number> | null;
+    pad_token_id?: number | Array<number> | null;
+    attention_type?: 'full' | 'sliding_window' | 'linear';
+    sliding_window?: number | null;
+    position_embedding_type?: 'absolute' | 'rope' | 'alibi' | 'none';
+    n_positions: number;
+    n_embd: number;
+    n_layer: number;
+    n_head: number;
+    n_inner?: number | null;
+    activation_function?: 'gelu_new' | 'gelu_pytorch_tanh' | 'gelu' | 'relu' | 'silu';
+    resid_pdrop?: number;
+    embd_pdrop?: number;
+    attn_pdrop?: number;
+    layer_norm_epsilon?: number;
+    tie_word_embeddings?: boolean;
+    rope_theta?: number;
+    scale_attn_weights?: true;
+    scale_attn_by_inverse_layer_idx?: false;
+    reorder_and_upcast_attn?: false;
+    [key: string]: unknown;
+} | {
+    model_type: 'llama';
+    vocab_size: number;
+    initializer_range?: number;
+    num_labels?: number;
+    id2label?: {
+        [key: string]: string;
+    };
+    label2id?: {
+        [key: string]: number;
+    };
+    architectures?: Array<string>;
+    bos_token_id?: number | Array<number> | null;
+    eos_token_id?: number | Array<number> | null;
+    pad_token_id?: number | Array<number> | null;
+    attention_type?: 'full' | 'sliding_window' | 'linear';
+    sliding_window?: number | null;
+    position_embedding_type?: 'absolute' | 'rope' | 'alibi' | 'none';
+    hidden_size: number;
+    intermediate_size: number;
+    num_hidden_layers: number;
+    num_attention_heads: number;
+    num_key_value_heads?: number;
+    head_dim?: number;
+    hidden_act?: 'silu';
+    max_position_embeddings: number;
+    rms_norm_eps?: number;
+    rope_theta?: number;
+    rope_scaling?: {
+        rope_type?: 'default' | 'linear' | 'llama3';
+        type?: 'default' | 'linear' | 'llama3';
+        factor?: number;
+        low_freq_factor?: number;
+        high_freq_factor?: number;
+        original_max_position_embeddings?: number;
+        [key: string]: unknown;
+    } | null;
+    tie_word_embeddings?: boolean;
+    attention_dropout?: number;
+    attention_bias?: false;
+    mlp_bias?: false;
+    [key: string]: unknown;
 };
 
 export type ModelDeleted = {
@@ -3107,6 +3218,63 @@ export type ListModelsResponses = {
 };
 
 export type ListModelsResponse = ListModelsResponses[keyof ListModelsResponses];
+
+export type CreateModelData = {
+    body: ModelCreate;
+    path?: never;
+    query?: never;
+    url: '/v1/models';
+};
+
+export type CreateModelErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type CreateModelError = CreateModelErrors[keyof CreateModelErrors];
+
+export type CreateModelResponses = {
+    /**
+     * The untrained model.
+     */
+    200: Model;
+};
+
+export type CreateModelResponse = CreateModelResponses[keyof CreateModelResponses];
 
 export type DeleteModelData = {
     body?: never;

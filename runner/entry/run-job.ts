@@ -67,14 +67,28 @@ async function download(
   return { path: target };
 }
 
-async function modelFolder(deps: JobDeps, job: JobRecord) {
+/** The job's model: a folder with weights, or for a config-only model its config and tokenizer (fresh weights from the job's seed). */
+async function modelSource(deps: JobDeps, job: JobRecord) {
   const record = await deps.stores.models.get(job.tenantId, job.model);
   if (!record) throw new DataError(`model ${job.model} not found`, null, 'model');
   const prefix = record.blobPrefix.endsWith('/') ? record.blobPrefix : `${record.blobPrefix}/`;
   const files = new Map<string, Uint8Array>();
   for (const key of await deps.blobs.list(prefix))
     files.set(key.slice(prefix.length), await deps.blobs.get(key));
-  return memoryModelFolder(files);
+  if (!record.untrained) return { folder: memoryModelFolder(files) };
+  const json = (name: string) => {
+    const bytes = files.get(name);
+    return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>) : undefined;
+  };
+  const config = json('config.json');
+  const tokenizer = json('tokenizer.json');
+  if (!config || !tokenizer)
+    throw new DataError(`model ${job.model} has no config.json or tokenizer.json`, null, 'model');
+  // A job's model_config (architecture keys, e.g. a sweep trial's) lays over the config.json.
+  return {
+    config: { ...config, ...(job.modelConfig ?? {}) },
+    tokenizer: { json: tokenizer, config: json('tokenizer_config.json') },
+  };
 }
 
 /** The job, marked running; or the exit code when there is nothing to run (gone, final, cancelled or paused since dispatch). */
@@ -106,7 +120,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   try {
     if (job.resumedFrom) await adoptCheckpoint(deps, checkpointer, job.resumedFrom, keep);
     const session = await runSession({
-      model: { folder: await modelFolder(deps, job) },
+      model: await modelSource(deps, job),
       train: await download(deps, job, job.trainingFile, 'training_file', work),
       validation: job.validationFile
         ? await download(deps, job, job.validationFile, 'validation_file', work)

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
+  createModelRoute,
   deleteModelRoute,
   listModelFilesRoute,
   listModelsRoute,
@@ -7,6 +8,7 @@ import {
   retrieveModelRoute,
 } from '../../../openapi/routes/models';
 import { ModelFileNameSchema } from '../../../openapi/schemas/model';
+import { createConfigModel } from '../../domain/models';
 import { ApiError, NotFoundError } from '../../errors';
 import type { ApiContext } from '../context';
 import type { ApiEnv } from '../env';
@@ -22,6 +24,11 @@ export function registerModelRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
   app.openapi(listModelsRoute, async (c) => {
     const models = (await ctx.stores.models.list(c.get('tenantId'))).filter((m) => !m.deleted);
     return c.json({ object: 'list' as const, data: models.map(presentModel) }, 200);
+  });
+
+  app.openapi(createModelRoute, async (c) => {
+    const model = await createConfigModel(ctx, c.get('tenantId'), c.req.valid('json'));
+    return c.json(presentModel(model), 200);
   });
 
   app.openapi(retrieveModelRoute, async (c) => {

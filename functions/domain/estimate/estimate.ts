@@ -1,9 +1,10 @@
 /**
  * The dry run: a job's plan (resolved hyperparameters and why), the data counted, and the run sized.
  *
- * Duration model: training costs ≈ 6 FLOPs per parameter per trained token (forward + backward,
- * Kaplan et al. 2020; DPO adds its reference pass), at a sustained rate per provider, plus a start-up cost. The rates are
- * deliberately round figures; the explanation states them so the estimate can be judged.
+ * Duration model: training costs ≈ 6 FLOPs per parameter per trained token plus attention's own
+ * (forward + backward, Kaplan et al. 2020; DPO adds its reference pass), at a sustained rate per
+ * provider, plus a start-up cost. The rates are deliberately round figures; the explanation states
+ * them so the estimate can be judged.
  */
 import type { EstimateObject } from '../../../openapi/schemas/estimate';
 import type { JobPlan } from '../jobs';
@@ -33,20 +34,26 @@ const OPENAI_TOKENS_PER_SECOND = 5_000;
 const OPENAI_QUEUE_SECONDS = 600;
 
 /**
- * Training FLOPs: 6 per parameter per trained token. A DPO job also runs the starting model once,
- * forward only (2 FLOPs per parameter per token), over every pair of the training and validation
- * files for the reference log-probabilities; the trained tokens already count both answers of each
- * pair with its prompt twice (the files' token counts do).
+ * Training FLOPs per trained token: 6 per parameter, plus attention's own work (Kaplan et al.:
+ * 2·n_layer·n_ctx·d per token forward, ×3 with backward) with the positions the model's attention
+ * type actually reads. A DPO job also runs the starting model once, forward only (a third of that),
+ * over every pair of the training and validation files for the reference log-probabilities; the
+ * trained tokens already count both answers of each pair with its prompt twice (the files' token
+ * counts do).
  */
 function trainingFlops(plan: JobPlan, trainedTokens: number): { flops: number; what: string } {
   const params = plan.model.parameterCount;
-  const train = 6 * params * trainedTokens;
-  const what = `6 × ${formatCount(params)} parameters × ${trainedTokens} trained tokens`;
+  const seq = plan.resolution.hyperparameters.max_sequence_length;
+  const attention = plan.model.attention?.(seq) ?? { span: seq, what: 'full attention' };
+  const attentionPerToken = 6 * plan.model.layers * attention.span * plan.model.hiddenSize;
+  const perToken = 6 * params + attentionPerToken;
+  const train = perToken * trainedTokens;
+  const what = `(6 × ${formatCount(params)} parameters + 6 × ${plan.model.layers} layers × ${attention.span} positions (${attention.what}) × ${plan.model.hiddenSize}) × ${trainedTokens} trained tokens`;
   if (plan.method !== 'dpo') return { flops: train, what };
   const referenceTokens = (plan.trainingFile.tokenCount ?? 0) + (plan.validationFile?.tokenCount ?? 0);
   return {
-    flops: train + 2 * params * referenceTokens,
-    what: `${what} + 2 × ${formatCount(params)} × ${referenceTokens} tokens of DPO's reference pass (forward only, before training; both answers of every pair)`,
+    flops: train + (perToken / 3) * referenceTokens,
+    what: `${what} + a third of that per token × ${referenceTokens} tokens of DPO's reference pass (forward only, before training; both answers of every pair)`,
   };
 }
 

@@ -11,7 +11,7 @@ import type { BlobStore } from '../../ports/blobs';
 import type { FileStore } from '../../ports/store';
 import { everyExampleHasWeight } from '../files';
 import { FIXED_DEFAULTS, resolveHyperparameters, type Resolution } from '../hyperparameters';
-import type { BaseModelCatalog, BaseModelInfo } from '../models';
+import { applyModelConfig, type BaseModelCatalog, type BaseModelInfo } from '../models';
 import type { FileRecord, Provider, TenantId } from '../records';
 
 export interface PlanDeps {
@@ -124,7 +124,8 @@ export async function planJob(
       'model_not_found',
     );
   }
-  const model = described ?? openAiModel(req.model);
+  const base = described ?? openAiModel(req.model);
+  const model = req.model_config ? applyModelConfig(base, req.model_config) : base;
   const trainingFile = await usableFile(deps, tenantId, req.training_file, 'training_file');
   const validationFile = req.validation_file
     ? await usableFile(deps, tenantId, req.validation_file, 'validation_file')

@@ -97,6 +97,7 @@ async function continueFailedJob(deps: JobDeps, failed: JobRecord): Promise<JobR
     trainingFile: failed.trainingFile,
     validationFile: failed.validationFile,
     method: failed.method,
+    ...(failed.modelConfig ? { modelConfig: failed.modelConfig } : {}),
     // The same resolved values (batch size included), or the checkpoint would not fit the run.
     resolvedHyperparameters: failed.resolvedHyperparameters,
     autoExplanations: failed.autoExplanations,

@@ -100,6 +100,7 @@ export async function createJob(
     resolvedHyperparameters: plan.resolution.hyperparameters as unknown as Record<string, unknown>,
     autoExplanations: plan.resolution.explanations,
     suffix: req.suffix ?? null,
+    ...(req.model_config ? { modelConfig: req.model_config } : {}),
     seed,
     metadata: req.metadata ?? {},
     createdAt: now,

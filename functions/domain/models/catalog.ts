@@ -19,8 +19,14 @@ export interface BaseModelInfo {
   parameterCount: number;
   hiddenSize: number;
   layers: number;
+  /** Positions each token's attention reads at a sequence length (attentionSpan). */
+  attention?(seq: number): { span: number; what: string };
   /** Where the numbers came from, quoted in explanations. */
   source: string;
+  /** The config.json the numbers came from. */
+  config?: Record<string, unknown>;
+  /** A config-only model (POST /v1/models): no weights, so jobs may choose its architecture keys. */
+  untrained?: boolean;
   /** Where the learning rate came from. */
   learningRateSource: string;
 }
@@ -45,17 +51,45 @@ export function estimateParameters(c: Config): number {
   const heads = num(c, 'num_attention_heads', 'n_head') ?? 1;
   const kvHeads = num(c, 'num_key_value_heads') ?? heads;
   const isLlama = num(c, 'intermediate_size') !== undefined || c.model_type === 'llama';
+  const positions = c.position_embedding_type ?? (isLlama ? 'rope' : 'absolute');
+  const positionTable =
+    positions === 'absolute' ? (num(c, 'max_position_embeddings', 'n_positions', 'n_ctx') ?? 0) * d : 0;
   if (isLlama) {
     const ff = num(c, 'intermediate_size') ?? 4 * d;
     const headDim = d / heads;
     const attn = 2 * d * d + 2 * d * kvHeads * headDim; // q, o full; k, v grouped
     const mlp = 3 * d * ff; // gate, up, down (SwiGLU)
     const tied = c.tie_word_embeddings !== false;
-    return Math.round(layers * (attn + mlp + 2 * d) + vocab * d * (tied ? 1 : 2) + d);
+    return Math.round(layers * (attn + mlp + 2 * d) + vocab * d * (tied ? 1 : 2) + d + positionTable);
   }
   const ff = num(c, 'n_inner') ?? 4 * d;
-  const ctx = num(c, 'n_positions', 'n_ctx') ?? 0;
-  return Math.round(layers * (4 * d * d + 2 * d * ff + 9 * d) + vocab * d + ctx * d + 2 * d);
+  return Math.round(layers * (4 * d * d + 2 * d * ff + 9 * d) + vocab * d + positionTable + 2 * d);
+}
+
+/** Positions of chunk linear attention works within (runner/model/attention-variants.ts). */
+const LINEAR_ATTENTION_CHUNK = 64;
+
+/**
+ * How many positions each token's attention touches at sequence length `seq`, for the FLOPs of the
+ * scores and the weighted sum (Kaplan et al.'s 2·n_layer·n_ctx·d per token forward, with n_ctx
+ * replaced by what the attention type reads): full attention the whole sequence, a sliding window
+ * at most the window, linear attention its chunk plus the running state (head_dim wide).
+ */
+export function attentionSpan(c: Config, seq: number): { span: number; what: string } {
+  const type = c.attention_type ?? (num(c, 'sliding_window') !== undefined ? 'sliding_window' : 'full');
+  if (type === 'sliding_window') {
+    const w = num(c, 'sliding_window') ?? seq;
+    return { span: Math.min(w, seq), what: `a sliding window of ${w}` };
+  }
+  if (type === 'linear') {
+    const heads = num(c, 'num_attention_heads', 'n_head') ?? 1;
+    const headDim = num(c, 'head_dim') ?? (num(c, 'hidden_size', 'n_embd') ?? 0) / heads;
+    return {
+      span: Math.min(seq, LINEAR_ATTENTION_CHUNK) + headDim,
+      what: `linear attention (chunk ${LINEAR_ATTENTION_CHUNK} + state ${headDim})`,
+    };
+  }
+  return { span: seq, what: 'full attention' };
 }
 
 /**
@@ -79,6 +113,7 @@ export function describeConfig(id: string, c: Config, source: string): BaseModel
     parameterCount,
     hiddenSize: num(c, 'hidden_size', 'n_embd') ?? 0,
     layers: num(c, 'num_hidden_layers', 'n_layer') ?? 0,
+    attention: (seq) => attentionSpan(c, seq),
     source,
     learningRateSource: explicit
       ? `tuneplane_default_learning_rate in ${source}`
@@ -106,7 +141,11 @@ export function modelCatalog(deps: { models: ModelStore; blobs: BlobStore }): Ba
         // A registered model without a readable config cannot be sized; treat it as unusable.
         return undefined;
       }
-      return describeConfig(modelId, config, `config.json of ${modelId}`);
+      return {
+        ...describeConfig(modelId, config, `config.json of ${modelId}`),
+        config,
+        ...(model.untrained ? { untrained: true } : {}),
+      };
     },
   };
 }

@@ -6,6 +6,7 @@
 import { DpoHyperparametersSchema } from '../../../../openapi/schemas/dpo';
 import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
 import type { JobCreate } from '../../../../openapi/schemas/job';
+import { ARCHITECTURE_KEYS } from '../../../../openapi/schemas/model-config';
 import type { SweepConfig } from '../../../../openapi/schemas/sweep';
 import { ApiError, ConflictError, NotFoundError } from '../../../errors';
 import type { SweepRecord, TrialRecord, TrialReport } from '../../../ports/sweeps';
@@ -19,11 +20,17 @@ export function trialRequest(
   trial: Pick<TrialRecord, 'number' | 'params'>,
 ): JobCreate {
   const { hyperparameters: legacy, ...base } = sweep.baseJob;
+  const architecture: Record<string, unknown> = {};
+  const searched: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(trial.params))
+    ((ARCHITECTURE_KEYS as readonly string[]).includes(name) ? architecture : searched)[name] = value;
   const m = base.method;
   const own = m?.type === 'dpo' ? m.dpo?.hyperparameters : m?.supervised?.hyperparameters;
-  const hyperparameters = { ...(own ?? legacy ?? {}), ...trial.params };
+  const hyperparameters = { ...(own ?? legacy ?? {}), ...searched };
+  const modelConfig = { ...(base.model_config ?? {}), ...architecture };
   return {
     ...base,
+    ...(Object.keys(modelConfig).length ? { model_config: modelConfig } : {}),
     method:
       m?.type === 'dpo'
         ? { type: 'dpo', dpo: { hyperparameters: DpoHyperparametersSchema.parse(hyperparameters) } }

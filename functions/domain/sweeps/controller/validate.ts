@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { DpoHyperparametersSchema } from '../../../../openapi/schemas/dpo';
+import { ARCHITECTURE_KEYS, ModelConfigOverridesSchema } from '../../../../openapi/schemas/model-config';
 import type { SweepParameter } from '../../../../openapi/schemas/sweep';
 import type { SweepCreate } from '../../../../openapi/schemas/sweep-resource';
 import { ApiError, ValidationError } from '../../../errors';
@@ -56,13 +57,23 @@ function firstIssue(schema: z.ZodType, value: unknown): string | null {
   return r.success ? null : (r.error.issues[0]?.message ?? 'invalid value');
 }
 
+const architectureShape = ModelConfigOverridesSchema.shape as Record<string, z.ZodType>;
+const isArchitectureKey = (name: string) => (ARCHITECTURE_KEYS as readonly string[]).includes(name);
+
 function checkParameter(name: string, p: SweepParameter, provider: string, method: string): void {
   const at = `search_space.${name}`;
-  if (!(SEARCHABLE_HYPERPARAMETERS as readonly string[]).includes(name)) {
+  if (isArchitectureKey(name) && provider === 'openai') {
+    throw new ValidationError(
+      `${at}: provider "openai" trains its own models; architecture keys apply to config-only models on our trainer`,
+      at,
+      'unsupported_by_provider',
+    );
+  }
+  if (!isArchitectureKey(name) && !(SEARCHABLE_HYPERPARAMETERS as readonly string[]).includes(name)) {
     const why =
       name in shape ? 'it takes an object or list; set it on base_job' : 'it is not a hyperparameter';
     throw new ValidationError(
-      `${at}: '${name}' cannot be searched (${why}). Searchable: ${SEARCHABLE_HYPERPARAMETERS.join(', ')}.`,
+      `${at}: '${name}' cannot be searched (${why}). Searchable: ${SEARCHABLE_HYPERPARAMETERS.join(', ')}; with a config-only base model also ${ARCHITECTURE_KEYS.join(', ')}.`,
       at,
       'invalid_search_parameter',
     );
@@ -82,7 +93,7 @@ function checkParameter(name: string, p: SweepParameter, provider: string, metho
       'unsupported_by_provider',
     );
   }
-  const schema = shape[name];
+  const schema = isArchitectureKey(name) ? architectureShape[name] : shape[name];
   const probes: [string, unknown][] =
     p.type === 'categorical'
       ? p.choices.map((c, i) => [`choices[${i}]`, c])
@@ -127,6 +138,15 @@ export async function validateSweepRequest(
   const provider = req.base_job.provider ?? deps.defaultProvider;
   const method = req.base_job.method?.type ?? 'supervised';
   for (const [name, p] of Object.entries(req.search_space)) checkParameter(name, p, provider, method);
+  const architecture = Object.keys(req.search_space).filter(isArchitectureKey);
+  if (architecture.length > 0 && !(await deps.models.describe(tenantId, req.base_job.model))?.untrained) {
+    const at = `search_space.${architecture[0]}`;
+    throw new ValidationError(
+      `${at}: architecture keys can be searched only when base_job.model is a config-only model (POST /v1/models); the weights of '${req.base_job.model}' fix its architecture`,
+      at,
+      'invalid_search_parameter',
+    );
+  }
 
   const metric = req.objective.metric;
   if (NEEDS_VALIDATION.test(metric) && !req.base_job.validation_file) {

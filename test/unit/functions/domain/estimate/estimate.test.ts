@@ -84,11 +84,18 @@ describe('estimate', () => {
       trained_tokens: 200_000,
     });
     const params = estimateParameters(gpt2Config);
+    const seq = e.hyperparameters.max_sequence_length;
+    const attention = 6 * 12 * seq * 768; // layers × positions read × hidden, per token
     const expected = Math.ceil(
-      THROUGHPUT.local.startupSeconds + (6 * params * 200_000) / THROUGHPUT.local.flopsPerSecond,
+      THROUGHPUT.local.startupSeconds +
+        ((6 * params + attention) * 200_000) / THROUGHPUT.local.flopsPerSecond,
     );
     expect(e.estimated_duration_seconds).toBe(expected);
-    expect(e.duration_explanation).toMatch(/6 × 124\.4M parameters × 200000 trained tokens/);
+    expect(e.duration_explanation).toMatch(
+      new RegExp(
+        `\\(6 × 124\\.4M parameters \\+ 6 × 12 layers × ${seq} positions \\(full attention\\) × 768\\) × 200000 trained tokens`,
+      ),
+    );
   });
 
   it('follows max_steps: fewer steps, the tokens of the examples those steps see, a shorter run', () => {
@@ -110,7 +117,9 @@ describe('estimate', () => {
     // the same trained tokens (the file's count already holds both answers), plus one forward pass
     expect(dpo).toMatchObject({ format: 'preference', total_steps: 250, trained_tokens: 200_000 });
     const params = estimateParameters(gpt2Config);
-    const flops = 6 * params * 200_000 + 2 * params * 100_000;
+    const seq = dpo.hyperparameters.max_sequence_length;
+    const perToken = 6 * params + 6 * 12 * seq * 768;
+    const flops = perToken * 200_000 + (perToken / 3) * 100_000;
     expect(dpo.estimated_duration_seconds).toBe(
       Math.ceil(THROUGHPUT.local.startupSeconds + flops / THROUGHPUT.local.flopsPerSecond),
     );
@@ -121,6 +130,24 @@ describe('estimate', () => {
       /DPO wants far smaller steps.* 0\.0003 .*× 0\.1 = 0\.00003/,
     );
     expect(dpo.hyperparameter_explanations.beta).toMatch(/^auto: 0.1/);
+  });
+
+  it('accounts for the architecture: attention type in the time, position tables in the size', () => {
+    const long = { max_sequence_length: 1024 };
+    const time = (over: object) =>
+      estimateFromPlan(plan('local', { ...gpt2Config, ...over }, long)).estimated_duration_seconds;
+    const full = time({});
+    const sliding = time({ sliding_window: 512 });
+    const linear = time({ attention_type: 'linear' });
+    expect(sliding).toBeLessThan(full);
+    expect(linear).toBeLessThan(sliding);
+    expect(
+      estimateFromPlan(plan('local', { ...gpt2Config, attention_type: 'linear' }, long)).duration_explanation,
+    ).toMatch(/linear attention \(chunk 64 \+ state 64\)/);
+    // learned positions are 1024 × 768 weights; RoPE has none
+    expect(
+      estimateParameters(gpt2Config) - estimateParameters({ ...gpt2Config, position_embedding_type: 'rope' }),
+    ).toBe(1024 * 768);
   });
 
   it('expects a GPU to be much faster than the local CPU', () => {
