@@ -9,7 +9,7 @@
 import { ConflictError, ValidationError } from '../../errors';
 import { appendJobEvent, resumeMode, transitionJob } from '../lifecycle';
 import type { JobRecord, TenantId } from '../records';
-import { getJob, submit, type JobDeps } from './service';
+import { getJob, notStartedFields, submit, type JobDeps } from './service';
 
 /** Providers whose jobs run our trainer, which can start from another job's checkpoint. */
 const CONTINUABLE_PROVIDERS = new Set<JobRecord['provider']>(['local', 'batch']);
@@ -90,8 +90,6 @@ async function continueFailedJob(deps: JobDeps, failed: JobRecord): Promise<JobR
   const next: JobRecord = {
     id: claimedId,
     tenantId: failed.tenantId,
-    status: 'validating_files',
-    version: 1,
     provider: failed.provider,
     model: failed.model,
     trainingFile: failed.trainingFile,
@@ -104,15 +102,7 @@ async function continueFailedJob(deps: JobDeps, failed: JobRecord): Promise<JobR
     suffix: failed.suffix,
     seed: failed.seed,
     metadata: failed.metadata,
-    createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    estimatedFinish: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    resultFiles: [],
-    error: null,
-    providerJobId: null,
+    ...notStartedFields(now),
     progress: {
       step: newest.stepNumber,
       totalSteps: failed.progress?.totalSteps ?? 0,

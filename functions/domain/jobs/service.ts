@@ -90,8 +90,6 @@ export async function createJob(
   const job: JobRecord = {
     id: opts.id ?? deps.ids.next('ftjob-'),
     tenantId,
-    status: 'validating_files',
-    version: 1,
     provider: plan.provider,
     model: req.model,
     trainingFile: plan.trainingFile.id,
@@ -103,15 +101,7 @@ export async function createJob(
     ...(req.model_config ? { modelConfig: req.model_config } : {}),
     seed,
     metadata: req.metadata ?? {},
-    createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    estimatedFinish: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    resultFiles: [],
-    error: null,
-    providerJobId: null,
+    ...notStartedFields(now),
     progress: { step: 0, totalSteps: plan.resolution.totalSteps, epoch: 0 },
     ...(opts.sweepId ? { sweepId: opts.sweepId } : {}),
   };
@@ -127,6 +117,38 @@ export async function createJob(
     reason: `Files validated (${plan.trainingFile.exampleCount} training examples); job queued`,
   });
   return submit(deps, queued);
+}
+
+/** What a job record holds before it first runs: a new job's and a resumed one's alike. */
+export function notStartedFields(
+  now: number,
+): Pick<
+  JobRecord,
+  | 'status'
+  | 'version'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'estimatedFinish'
+  | 'fineTunedModel'
+  | 'trainedTokens'
+  | 'resultFiles'
+  | 'error'
+  | 'providerJobId'
+> {
+  return {
+    status: 'validating_files',
+    version: 1,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    estimatedFinish: null,
+    fineTunedModel: null,
+    trainedTokens: null,
+    resultFiles: [],
+    error: null,
+    providerJobId: null,
+  };
 }
 
 export async function cancelJob(deps: JobDeps, tenantId: TenantId, id: string): Promise<JobRecord> {
