@@ -15,6 +15,7 @@ import {
   createDynamoStores,
   documentClientFor,
 } from '../adapters/dynamodb';
+import { ownModelSampler } from '../domain/evals/own-models';
 import { submitQueuedRun } from '../domain/evals/runs/dispatch';
 import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
@@ -88,6 +89,9 @@ const app = createApp({
     // No nudge: the sweeper Lambda picks redeliveries up within a minute.
   },
   providers: { openai: openAiWebhook },
+  // Run creation checks that the tenant may sample the model it names; the sampling itself happens
+  // in the eval runner on Batch (nothing generates in this Lambda).
+  sampler: ownModelSampler({ stores, clock: systemClock }),
   // The reconciler advances sweeps every minute (functions/handlers/reconciler.ts).
   sweeps: { store: new DynamoSweepStore({ doc, table: config.tableName, clock: systemClock }) },
   // Eval runs execute in the runner container on Batch (runner/entry/eval-run.ts); a lost

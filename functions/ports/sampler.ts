@@ -39,7 +39,11 @@ export interface SampleResult {
 }
 
 export interface ModelSampler {
-  /** Whether this sampler can serve `model` (else the caller says which models it can use). */
-  serves(model: string): boolean;
+  /**
+   * Whether this sampler can serve `model` to `tenantId`. Asynchronous and per tenant because our
+   * own models are looked up: another tenant's `ft:` model, a deleted one or an unknown checkpoint
+   * is not served, and the caller reports the field that named it.
+   */
+  serves(tenantId: TenantId, model: string): Promise<boolean>;
   complete(req: SampleRequest): Promise<SampleResult>;
 }

@@ -10,6 +10,7 @@ import type { AppLogger } from '../../functions/api/deps';
 import OpenAI from 'openai';
 import { DynamoEvalStore, DynamoSweepStore, createDynamoStores } from '../../functions/adapters/dynamodb';
 import { firstServing, openAiSampler } from '../../functions/adapters/openai/sampler';
+import { ownModelSampler } from '../../functions/domain/evals/own-models';
 import { startEvalRunWorker } from '../../functions/domain/evals/runs';
 import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { createTable } from '../../functions/adapters/dynamodb/create-table';
@@ -142,8 +143,10 @@ export async function startLocalStack(
           for (const line of chunk.split('\n')) if (line) console.log(`[inference ${stream}] ${line}`);
       },
     });
-    // Eval runs execute in this process; judges and sampled models are called through the sampler.
+    // Eval runs execute in this process; judges and sampled models are called through the sampler:
+    // our models through the inference worker, OpenAI's when a key is configured.
     const sampler = firstServing(
+      ownModelSampler({ stores: workers.stores, clock, inference }),
       config.openai
         ? openAiSampler(new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl }))
         : undefined,

@@ -5,13 +5,14 @@
  */
 import type OpenAI from 'openai';
 import { UpstreamError } from '../../errors';
+import type { TenantId } from '../../domain/records';
 import type { ModelSampler, SampleRequest, SampleResult } from '../../ports/sampler';
 
 const OPENAI_MODEL = /^(ft:)?(gpt-|o\d|chatgpt-|davinci|babbage)/;
 
 export function openAiSampler(client: OpenAI): ModelSampler {
   return {
-    serves: (model) => OPENAI_MODEL.test(model),
+    serves: async (_tenantId, model) => OPENAI_MODEL.test(model),
     async complete(req: SampleRequest): Promise<SampleResult> {
       try {
         const res = await client.chat.completions.create(
@@ -46,15 +47,23 @@ export function openAiSampler(client: OpenAI): ModelSampler {
   };
 }
 
-/** The first sampler that serves the model answers; none serving it is the caller's to report. */
+/**
+ * The first sampler that serves the model answers (so list our own models first: a tenant's model
+ * is never sent to OpenAI because its name looks like one of theirs); none serving it is the
+ * caller's to report.
+ */
 export function firstServing(...samplers: (ModelSampler | undefined)[]): ModelSampler | undefined {
   const list = samplers.filter((s): s is ModelSampler => !!s);
   if (!list.length) return undefined;
+  const pick = async (tenantId: TenantId, model: string) => {
+    for (const s of list) if (await s.serves(tenantId, model)) return s;
+    return undefined;
+  };
   return {
-    serves: (model) => list.some((s) => s.serves(model)),
-    complete: (req) => {
-      const s = list.find((x) => x.serves(req.model));
-      if (!s) throw new Error(`no sampler serves ${req.model}`);
+    serves: async (tenantId, model) => !!(await pick(tenantId, model)),
+    complete: async (req) => {
+      const s = await pick(req.tenantId, req.model);
+      if (!s) throw new Error(`no model named "${req.model}" can be sampled here`);
       return s.complete(req);
     },
   };

@@ -152,7 +152,7 @@ async function checkDataSource(
     });
   }
   if (ds.type === 'completions') {
-    if (!deps.sampler?.serves(ds.model))
+    if (!(await deps.sampler?.serves(tenantId, ds.model)))
       throw new ValidationError(
         `data_source.model: no model named "${ds.model}" can be sampled on this deployment`,
         'data_source.model',
@@ -175,14 +175,17 @@ async function checkDataSource(
       }
     }
   }
-  e.testingCriteria.forEach((c, i) => {
-    if ((c.type === 'score_model' || c.type === 'label_model') && !deps.sampler?.serves(c.model))
+  for (const [i, c] of e.testingCriteria.entries()) {
+    if (
+      (c.type === 'score_model' || c.type === 'label_model') &&
+      !(await deps.sampler?.serves(tenantId, c.model))
+    )
       throw new ValidationError(
         `testing_criteria[${i}].model: no model named "${c.model}" can be called on this deployment`,
         `testing_criteria[${i}].model`,
         'model_not_available',
       );
-  });
+  }
 }
 
 export async function createRun(

@@ -29,7 +29,7 @@ export async function askJudge(
     max_tokens?: number | null;
   },
 ): Promise<{ reply: SampleResult; usage: UsageByModel }> {
-  if (!ctx.sampler || !ctx.sampler.serves(model)) {
+  if (!ctx.sampler || !(await ctx.sampler.serves(ctx.tenantId, model))) {
     throw new GradeError(
       'model_grader_server',
       `No model named "${model}" can be called from this deployment.`,

@@ -159,7 +159,7 @@ describe('multi: the formula', () => {
 describe('model graders', () => {
   /** A judge that answers with fixed text: these tests are about reading its answer, not calling a model. */
   const judge = (text: string): ModelSampler => ({
-    serves: (m) => m === 'judge',
+    serves: async (_t, m) => m === 'judge',
     complete: async (req) => ({
       text,
       finish_reason: 'stop',
