@@ -132,6 +132,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
       sink: progress.sink,
       shouldStop: () => progress.stopRequested || (opts.shouldStop?.() ?? false),
     });
+    await progress.flush();
     if (session.result.status === 'interrupted') {
       session.model.dispose();
       // Stopped by the user (cancel, pause) rather than by a signal: their status stands.
@@ -150,6 +151,9 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
       );
     return RUNNER_EXIT.done;
   } catch (err) {
+    // The last metrics first, so the failure is the job's last event; a write that failed too is
+    // the same failure seen twice.
+    await progress.flush().catch(() => {});
     return failJob(deps, job, err, log);
   } finally {
     await rm(work, { recursive: true, force: true });

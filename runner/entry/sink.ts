@@ -3,6 +3,12 @@
  * events plus the job's progress, checkpoints become checkpoint records (and the records of the
  * checkpoints the manager pruned go). A cancel or pause seen while writing progress raises
  * `stopRequested`, which the trainer polls between steps.
+ *
+ * Metrics are written behind the training: a report's two writes (its event, the job's progress)
+ * cost two round trips to the table, which blocked the next step when they were awaited in line.
+ * One report is in flight at most; the next waits for it, and so does everything else written
+ * (messages, checkpoints), so the job's events keep their order. A failed write surfaces at the
+ * sink's next call or at `flush`.
  */
 import { ConflictError } from '../../functions/errors';
 import { appendJobEvent, recordMetrics } from '../../functions/domain/lifecycle';
@@ -17,6 +23,8 @@ export interface JobSink {
   readonly history: MetricsReport[];
   /** The job left `running` (cancelled, paused) while it trained. */
   readonly stopRequested: boolean;
+  /** Waits for the metrics still being written; throws if a write failed. */
+  flush(): Promise<void>;
 }
 
 export function jobSink(
@@ -28,9 +36,43 @@ export function jobSink(
   let job = started;
   const history: MetricsReport[] = [];
   let stopRequested = false;
+  let writing: Promise<void> = Promise.resolve();
+
+  const writeMetrics = async (m: MetricsReport): Promise<void> => {
+    const { tokens_per_second: tps, batch_size: bs, grad_norm: gn, ...rest } = m;
+    await recordMetrics(deps, job, {
+      ...rest,
+      totalSteps: job.progress?.totalSteps || undefined,
+      tokens_per_second: tps,
+      batch_size: bs,
+      grad_norm: gn,
+    });
+    // Progress is advisory: a lost race (cancel, pause) is read back and stops the run.
+    try {
+      job = await deps.stores.jobs.update(
+        job.id,
+        { version: job.version, status: 'running' },
+        {
+          progress: {
+            step: m.step,
+            totalSteps: job.progress?.totalSteps ?? 0,
+            epoch: m.epoch,
+            loss: m.train_loss,
+          },
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const now = await deps.stores.jobs.getById(job.id);
+      if (now) job = now;
+      if (!now || now.status !== 'running') stopRequested = true;
+    }
+  };
+  const flush = () => writing;
 
   const sink: ProgressSink = {
     message: async (level, text, data) => {
+      await flush();
       await appendJobEvent(deps, job, {
         level,
         message: text,
@@ -40,36 +82,14 @@ export function jobSink(
     },
     metrics: async (m) => {
       history.push(m);
-      const { tokens_per_second: tps, batch_size: bs, grad_norm: gn, ...rest } = m;
-      await recordMetrics(deps, job, {
-        ...rest,
-        totalSteps: job.progress?.totalSteps || undefined,
-        tokens_per_second: tps,
-        batch_size: bs,
-        grad_norm: gn,
-      });
-      // Progress is advisory: a lost race (cancel, pause) is read back and stops the run.
-      try {
-        job = await deps.stores.jobs.update(
-          job.id,
-          { version: job.version, status: 'running' },
-          {
-            progress: {
-              step: m.step,
-              totalSteps: job.progress?.totalSteps ?? 0,
-              epoch: m.epoch,
-              loss: m.train_loss,
-            },
-          },
-        );
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-        const now = await deps.stores.jobs.getById(job.id);
-        if (now) job = now;
-        if (!now || now.status !== 'running') stopRequested = true;
-      }
+      const previous = writing;
+      writing = previous.then(() => writeMetrics(m));
+      // Handled here so a failure waits for the next call or flush instead of ending the process.
+      writing.catch(() => {});
+      await previous;
     },
     checkpoint: async (c) => {
+      await flush();
       await deps.stores.checkpoints.put({
         id: `ftckpt-${job.id.replace(/^ftjob-/, '')}-${c.id}`,
         jobId: job.id,
@@ -96,5 +116,6 @@ export function jobSink(
     get stopRequested() {
       return stopRequested;
     },
+    flush,
   };
 }

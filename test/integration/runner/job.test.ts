@@ -261,6 +261,37 @@ describe('runner job entry on the embedded stack', () => {
     expect(metrics.some((e) => typeof e.data?.accuracy === 'number')).toBe(true);
   }, 240_000);
 
+  it('writes metrics behind the training: a failed metrics write still ends the run with its error', async () => {
+    const job = await queuedJob(await putFile(jsonl(24)), null, { ...hp, metrics_interval_steps: 1 });
+    const events = env.stores.events;
+    let metricsWrites = 0;
+    const failing = {
+      ...deps(),
+      stores: {
+        ...env.stores,
+        events: Object.assign(Object.create(events) as typeof events, {
+          append: async (e: Parameters<typeof events.append>[0]) => {
+            if (e.type === 'metrics' && ++metricsWrites === 3) throw new Error('table unavailable');
+            return events.append(e);
+          },
+        }),
+      },
+    };
+    const logged: string[] = [];
+    const code = await runJob(failing, job.id, { log: (l) => logged.push(l) });
+    // Not the user's fault: the attempt fails for a retry, with the store's error logged.
+    expect(code).toBe(1);
+    expect(logged.join('\n')).toContain('table unavailable');
+    const after = (await env.stores.jobs.getById(job.id))!;
+    expect(after.status).toBe('running');
+    // The run stopped within a step of the failed write rather than training to the end.
+    expect(after.progress?.step).toBeLessThanOrEqual(3);
+    const written = (await env.stores.events.list(job.id, { limit: 100 })).items.filter(
+      (e) => e.type === 'metrics',
+    );
+    expect(written.map((e) => e.data?.step).sort()).toEqual([1, 2]);
+  }, 60_000);
+
   it('fails the job, naming the line, when the training file is bad (exit 0: a retry cannot help)', async () => {
     const job = await queuedJob(await putFile(`${pc(0)}\n{"prompt": "x"}\n`), null, hp);
     expect(await runJob(deps(), job.id, { log: () => undefined })).toBe(0);
