@@ -13,7 +13,7 @@
  *  - queued → first step: from sending the create request (the job is `queued` when it answers)
  *    to the first metrics event (step 1 done), split at the job turning `running`;
  *  - ms per step inside the job: each metrics event's tokens_per_second covers the steps since the
- *    previous one (here one step, plus the runner's writing of the previous event and progress);
+ *    previous one (here one step, plus any wait for the previous report's writes, which overlap the step);
  *    the median over the steps after the warm-up. Cross-checked by the wall clock: the time between
  *    the bench first seeing the first step after the warm-up and the last step, per step (polled
  *    every 50 ms);
