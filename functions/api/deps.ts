@@ -108,6 +108,8 @@ export interface EvalApiDeps {
   store: EvalStore;
   /** A run was queued: execute it (the local worker's kick; a Batch submission on AWS). */
   onRunQueued?: (run: EvalRunRecord) => Promise<void> | void;
+  /** A run was cancelled (the record as it was before): stop what executes it (its Batch job on AWS). */
+  onRunCanceled?: (run: EvalRunRecord) => Promise<void> | void;
   /** An outbox entry was written (a run was cancelled): nudge the webhook worker. */
   onOutbox?: () => void;
 }

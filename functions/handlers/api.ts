@@ -16,7 +16,7 @@ import {
   documentClientFor,
 } from '../adapters/dynamodb';
 import { ownModelSampler } from '../domain/evals/own-models';
-import { submitQueuedRun } from '../domain/evals/runs/dispatch';
+import { stopCanceledRun, submitQueuedRun } from '../domain/evals/runs/dispatch';
 import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { createDynamoWebhookStores } from '../adapters/dynamodb/webhooks';
 import { webhookUrlChecker } from '../adapters/http';
@@ -104,6 +104,8 @@ const app = createApp({
         run,
         (r) => batch.submitEvalRun(r),
       ),
+    onRunCanceled: (run) =>
+      stopCanceledRun({ log: (m, d) => obs.logger.warn(m, d ?? {}) }, run, (r) => batch.stopEvalRun(r)),
   },
 });
 const honoHandler = handle(app);

@@ -40,6 +40,8 @@ export interface BatchDispatcher extends Dispatcher {
    * (`dist/eval-run.mjs`, runner/entry/eval-run.ts) instead of the trainer's.
    */
   submitEvalRun(run: { id: string; tenantId: string }): Promise<{ providerJobId: string }>;
+  /** Stops a cancelled eval run's Batch job, whether it has started or not. */
+  stopEvalRun(run: { id: string; providerJobId: string }): Promise<void>;
   pause(job: JobRecord): Promise<void>;
   resume(job: JobRecord): Promise<{ providerJobId: string }>;
   /** DescribeJobs for up to 100 ids per call (the reconciler's view of Batch). */
@@ -92,6 +94,19 @@ export function batchDispatcher(client: BatchClient, cfg: BatchDispatcherConfig)
         return { providerJobId: out.jobId };
       } catch (err) {
         throw upstream('SubmitJob', err);
+      }
+    },
+
+    async stopEvalRun(run) {
+      // TerminateJob, not CancelJob: it cancels a job that has not started and stops one that has,
+      // and the run's status cannot say which the job is in (it turns in_progress only once the
+      // container has started and taken the run).
+      try {
+        await client.send(
+          new TerminateJobCommand({ jobId: run.providerJobId, reason: `Eval run cancelled (${run.id})` }),
+        );
+      } catch (err) {
+        throw upstream('TerminateJob', err);
       }
     },
 

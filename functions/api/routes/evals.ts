@@ -49,6 +49,7 @@ export function registerEvalRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext, ev
     ids: ctx.ids,
     sampler: ctx.sampler,
     onRunQueued: evals.onRunQueued,
+    onRunCanceled: evals.onRunCanceled,
     onOutbox: evals.onOutbox,
   };
   const origin = (url: string) => new URL(url).origin;

@@ -43,6 +43,12 @@ export interface EvalServiceDeps {
   sampler?: ModelSampler;
   /** A run was queued: start executing it (the local worker's kick, a Batch submission). */
   onRunQueued?: (run: EvalRunRecord) => Promise<void> | void;
+  /**
+   * A run was cancelled; `run` is the record as it was before (its status says whether its
+   * executor had started). The executor stops by itself at its next write; this frees what it
+   * holds sooner — a Batch job not started yet is cancelled instead of starting only to exit.
+   */
+  onRunCanceled?: (run: EvalRunRecord) => Promise<void> | void;
   onOutbox?: () => void;
 }
 
@@ -256,7 +262,9 @@ export async function cancelRun(
 ): Promise<EvalRunRecord> {
   const run = await getRun(deps, tenantId, evalId, runId);
   if (isTerminalRun(run.status)) return run;
-  return (await transitionRun(deps, runId, 'canceled')).run;
+  const canceled = (await transitionRun(deps, runId, 'canceled')).run;
+  await deps.onRunCanceled?.(run);
+  return canceled;
 }
 
 export async function deleteRun(

@@ -15,6 +15,7 @@ export function lazyBatchDispatcher(region: string, config: BatchDispatcherConfi
   return {
     submit: async (job) => (await get()).submit(job),
     submitEvalRun: async (run) => (await get()).submitEvalRun(run),
+    stopEvalRun: async (run) => (await get()).stopEvalRun(run),
     cancel: async (job) => (await get()).cancel(job),
     pause: async (job) => (await get()).pause(job),
     resume: async (job) => (await get()).resume(job),

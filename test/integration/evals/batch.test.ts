@@ -2,20 +2,28 @@
  * On AWS an eval run is a Batch job: the same queue and image as training, started with the eval
  * entry. Through the real Batch client against the Batch stand-in (the control plane cannot run
  * here): the submission's command and environment, the job id kept on the run, a submission lost
- * to an outage repaired by the reconciler's pass, and a Batch job that failed for good failing its
- * run (from the state event, or from the reconciler's DescribeJobs when the event was lost).
+ * to an outage repaired by the reconciler's pass, a Batch job that failed for good failing its
+ * run (from the state event, or from the reconciler's DescribeJobs when the event was lost), and
+ * cancelling a run whose job has not started stopping that job.
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchDispatcher, type BatchDispatcher } from '../../../functions/adapters/batch/dispatcher';
 import { DynamoEvalStore } from '../../../functions/adapters/dynamodb';
 import {
+  executeRun,
   handleEvalBatchState,
   reconcileEvalRuns,
+  stopCanceledRun,
   submitLostRuns,
   submitQueuedRun,
 } from '../../../functions/domain/evals/runs';
-import { createEval, createRun, type EvalServiceDeps } from '../../../functions/domain/evals/service';
+import {
+  cancelRun,
+  createEval,
+  createRun,
+  type EvalServiceDeps,
+} from '../../../functions/domain/evals/service';
 import { timeSortedIds } from '../../../functions/domain/ids';
 import { systemClock } from '../../../functions/ports/clock';
 import { startBatchStandin, type BatchStandin } from '../../support/batch-standin';
@@ -48,6 +56,7 @@ beforeAll(async () => {
     ids: timeSortedIds(systemClock),
     onRunQueued: (run) =>
       submitQueuedRun({ evals: store, clock: systemClock }, run, (r) => batch.submitEvalRun(r)),
+    onRunCanceled: (run) => stopCanceledRun({}, run, (r) => batch.stopEvalRun(r)),
   };
 });
 afterAll(async () => {
@@ -147,5 +156,41 @@ describe('eval runs on AWS Batch', () => {
     );
     expect(report.failed).toContain(run.id);
     expect((await store.getRunById(run.id))!.status).toBe('failed');
+  });
+
+  it('cancelling a run whose Batch job has not started stops the job; if it starts anyway it exits', async () => {
+    const run = await queueRun();
+    const jobId = (await store.getRunById(run.id))!.providerJobId!;
+    expect(standin.jobs.get(jobId)?.status).toBe('SUBMITTED');
+    const canceled = await cancelRun(deps, 'tenant-a', run.evalId, run.id);
+    expect(canceled.status).toBe('canceled');
+    const stopCall = standin.calls.filter((c) => c.action === 'terminatejob').at(-1);
+    expect(stopCall?.body).toMatchObject({ jobId });
+    expect(standin.jobs.get(jobId)?.status).toBe('FAILED');
+    // A container that started before the stop reached it takes nothing: the run is final.
+    expect(await executeRun({ ...deps, owner: 'late' }, run.id)).toBe('final');
+    expect((await store.getRunById(run.id))!.counts.total).toBe(0);
+    // Batch's FAILED event for the stopped job leaves the cancelled run as it is.
+    expect(await handleEvalBatchState(lifecycle(), standin.event(jobId).detail)).toBe('ignored');
+    expect((await store.getRunById(run.id))!.status).toBe('canceled');
+  });
+
+  it('a run is cancelled even when Batch cannot be reached to stop its job', async () => {
+    const run = await queueRun();
+    const logged: string[] = [];
+    const canceled = await cancelRun(
+      {
+        ...deps,
+        onRunCanceled: (r) =>
+          stopCanceledRun({ log: (m) => logged.push(m) }, r, async () => {
+            throw new Error('Batch unavailable');
+          }),
+      },
+      'tenant-a',
+      run.evalId,
+      run.id,
+    );
+    expect(canceled.status).toBe('canceled');
+    expect(logged).toHaveLength(1);
   });
 });

@@ -37,6 +37,27 @@ export async function submitQueuedRun(
   }
 }
 
+/**
+ * A cancelled run's Batch job is stopped, so a job still waiting for a GPU never starts (it would
+ * only find the run cancelled and exit). The run is cancelled whatever Batch answers: a failed call
+ * is logged, and a job that starts anyway exits at once.
+ */
+export async function stopCanceledRun(
+  deps: Pick<RunDispatchDeps, 'log'>,
+  run: EvalRunRecord,
+  stop: (run: { id: string; providerJobId: string }) => Promise<void>,
+): Promise<void> {
+  if (!run.providerJobId) return;
+  try {
+    await stop({ id: run.id, providerJobId: run.providerJobId });
+  } catch (err) {
+    deps.log?.("stopping a cancelled eval run's Batch job failed; it exits when it starts", {
+      runId: run.id,
+      error: (err as Error).message,
+    });
+  }
+}
+
 /** Queued runs never submitted (an outage at creation), older than `afterMs`: submitted again. */
 export async function submitLostRuns(
   deps: RunDispatchDeps,

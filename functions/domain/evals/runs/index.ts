@@ -13,6 +13,7 @@ export {
   evalRunIdOf,
   handleEvalBatchState,
   reconcileEvalRuns,
+  stopCanceledRun,
   submitLostRuns,
   submitQueuedRun,
   type EvalBatchOutcome,
