@@ -93,9 +93,16 @@ function halfToFloat(h: number): number {
 /** All 65536 half-precision values as float32, built on first use (a lookup per element after that). */
 let halfTable: Float32Array | undefined;
 
+/**
+ * A copy of `raw` in an ArrayBuffer of its own. Not `raw.slice()`: on a Node Buffer (what
+ * fs.readFile and many clients return) `slice` is a view, whose `.buffer` is the whole shared pool
+ * or file, at the view's offset.
+ */
+const ownCopy = (raw: Uint8Array): Uint8Array => new Uint8Array(raw);
+
 /** 16-bit words of `raw`, copied only when the bytes are not 2-byte aligned. */
 function words(raw: Uint8Array): Uint16Array {
-  const bytes = raw.byteOffset % 2 === 0 ? raw : raw.slice();
+  const bytes = raw.byteOffset % 2 === 0 ? raw : ownCopy(raw);
   return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }
 
@@ -105,7 +112,7 @@ export function decodeTensor(entry: SafetensorsEntry, raw: Uint8Array): HostTens
   let data: Float32Array;
   switch (entry.dtype) {
     case 'F32':
-      data = new Float32Array(raw.slice().buffer);
+      data = new Float32Array(ownCopy(raw).buffer);
       break;
     case 'F64': {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);

@@ -58,6 +58,31 @@ describe('safetensors', () => {
     expect(Array.from(tensors.get('b')!.data)).toEqual([1, 3.140625, -Infinity]);
   });
 
+  it('reads a Node Buffer (a view into a shared pool, at any offset) the same as a Uint8Array', () => {
+    const a = { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, 1e-8, -1e8]) };
+    const bytes = concatChunks(encodeSafetensors([['a', a]]));
+    const withBf16 = handMade(
+      {
+        f: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'BF16', shape: [3], data_offsets: [8, 14] },
+      },
+      concatChunks([new Uint8Array(Float32Array.from([7, -7]).buffer), u16le(0x3f80, 0x4049, 0xff80)]),
+    );
+    // What fs.readFile and the SDKs hand over: small files land in Node's shared 8 KiB pool, and a
+    // file read into a larger buffer can start at any offset, an odd one included.
+    const pooled = Buffer.from(bytes);
+    const odd = Buffer.concat([Buffer.alloc(1), Buffer.from(withBf16), Buffer.alloc(3)]).subarray(
+      1,
+      1 + withBf16.length,
+    );
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    expect(odd.byteOffset % 2).toBe(1);
+    expect(readSafetensors(pooled).tensors.get('a')).toEqual(a);
+    const back = readSafetensors(odd).tensors;
+    expect(back.get('f')).toEqual({ shape: [2], data: Float32Array.from([7, -7]) });
+    expect(Array.from(back.get('b')!.data)).toEqual([1, 3.140625, -Infinity]);
+  });
+
   it('reads through ranged reads the same as from memory', async () => {
     const bytes = concatChunks(
       encodeSafetensors([['x', { shape: [3], data: Float32Array.from([1, 2, 3]) }]]),
