@@ -3,3 +3,6 @@ export { InferenceServer, failureOf } from './server';
 export type { ServerOptions } from './server';
 export { ModelCache, ServeFailure } from './models';
 export type { ServeBlobs, ServedModel } from './models';
+export { diskCachedBlobs } from './disk-cache';
+export type { DiskCacheOptions, DiskCachedBlobs } from './disk-cache';
+export { inProcessInference } from './in-process';
