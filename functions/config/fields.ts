@@ -53,3 +53,11 @@ export const Flag = z.pipe(
   z.optional(z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' })),
   z.transform((v) => v === 'true' || v === '1'),
 );
+
+/** A size in bytes: a positive whole number (the stack sets it from the function's memory and disk). */
+export const Bytes = z.pipe(
+  z
+    .string({ error: 'required: a size in bytes' })
+    .check(z.regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number of bytes')),
+  z.transform((v) => Number(v)),
+);

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import {
+  Bytes,
   BucketName,
   Endpoint,
   Flag,
@@ -48,6 +49,24 @@ export const WebhookDeliveryEnvSchema = z.object({
   TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK: Flag,
 });
 
+/**
+ * The inference Lambda (runner/entry/inference-lambda.ts): the table for API keys and model
+ * records, the bucket for weights, and its budgets, which the stack derives from the function's
+ * memory and ephemeral storage (infra/aws/constructs/inference.ts).
+ */
+export const InferenceEnvSchema = z.object({
+  ...storageEnv,
+  ...blobEnv,
+  /** Bytes of weights (as stored) kept loaded in memory. */
+  TUNEPLANE_INFERENCE_MODEL_BUDGET: Bytes,
+  /** Bytes of KV cache one request may use. */
+  TUNEPLANE_INFERENCE_REQUEST_BUDGET: Bytes,
+  /** Bytes of model files kept in /tmp between invocations. */
+  TUNEPLANE_INFERENCE_DISK_BUDGET: Bytes,
+  /** Where they are kept; /tmp/tuneplane-models unless set (tests give each run its own). */
+  TUNEPLANE_INFERENCE_CACHE_DIR: z.optional(z.string().check(z.minLength(1))),
+});
+
 /** Where the table is (and the bucket, for those that use it), in the shape the AWS adapters take. */
 export interface StorageConfig {
   region: string;
@@ -76,6 +95,13 @@ export interface ReconcilerLambdaConfig extends StorageConfig, BlobConfig {
 export interface WebhookDeliveryLambdaConfig extends StorageConfig {
   webhookSecretArn: string;
   allowLoopback: boolean;
+}
+
+export interface InferenceLambdaConfig extends StorageConfig, BlobConfig {
+  modelBudgetBytes: number;
+  requestBudgetBytes: number;
+  diskBudgetBytes: number;
+  cacheDir: string;
 }
 
 type Parsed<Shape extends z.core.$ZodLooseShape> = z.output<z.ZodMiniObject<Shape>>;
@@ -128,10 +154,23 @@ export function loadWebhookDeliveryConfig(env: Env): WebhookDeliveryLambdaConfig
   };
 }
 
+export function loadInferenceConfig(env: Env): InferenceLambdaConfig {
+  const e = parseEnv('the inference Lambda', InferenceEnvSchema, env);
+  return {
+    ...storageOf(e),
+    ...blobsOf(e),
+    modelBudgetBytes: e.TUNEPLANE_INFERENCE_MODEL_BUDGET,
+    requestBudgetBytes: e.TUNEPLANE_INFERENCE_REQUEST_BUDGET,
+    diskBudgetBytes: e.TUNEPLANE_INFERENCE_DISK_BUDGET,
+    cacheDir: e.TUNEPLANE_INFERENCE_CACHE_DIR ?? '/tmp/tuneplane-models',
+  };
+}
+
 /** The schema of each Lambda by handler name (what test/infra checks the template against). */
 export const LAMBDA_ENV_SCHEMAS = {
   api: ApiEnvSchema,
   'batch-events': BatchEventsEnvSchema,
   reconciler: ReconcilerEnvSchema,
   'webhook-delivery': WebhookDeliveryEnvSchema,
+  inference: InferenceEnvSchema,
 } as const;

@@ -5,6 +5,7 @@ import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Dashboard } from './constructs/dashboard';
 import { JobEvents } from './constructs/events';
+import { Inference } from './constructs/inference';
 import { Secrets } from './constructs/secrets';
 import { Storage } from './constructs/storage';
 import { Training } from './constructs/training';
@@ -24,6 +25,7 @@ export class TuneplaneStack extends Stack {
   readonly secrets: Secrets;
   readonly training: Training;
   readonly api: Api;
+  readonly inference: Inference;
   readonly dashboard: Dashboard;
   readonly jobEvents: JobEvents;
   readonly webhooks: Webhooks;
@@ -35,14 +37,16 @@ export class TuneplaneStack extends Stack {
     this.secrets = new Secrets(this, 'Secrets');
     this.training = new Training(this, 'Training', { storage: this.storage, maxvCpus: props.maxvCpus });
     const deps = { storage: this.storage, training: this.training, secrets: this.secrets };
-    this.api = new Api(this, 'Api', deps);
-    this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api });
+    this.inference = new Inference(this, 'Inference', { storage: this.storage });
+    this.api = new Api(this, 'Api', { ...deps, inference: this.inference });
+    this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api, inference: this.inference });
     this.jobEvents = new JobEvents(this, 'JobEvents', deps);
     this.webhooks = new Webhooks(this, 'Webhooks', { storage: this.storage, secrets: this.secrets });
 
     this.alarms = new Alarms(this, 'Alarms', { email: props.alarmEmail });
     this.alarms.serverErrors('Api5xx', this.api.httpApi);
     this.alarms.functionErrors('ApiErrors', this.api.handler);
+    this.alarms.functionErrors('InferenceErrors', this.inference.handler);
     this.alarms.functionErrors('BatchEventsErrors', this.jobEvents.batchEventsFunction);
     this.alarms.functionErrors('ReconcilerErrors', this.jobEvents.reconcilerFunction);
     this.alarms.functionErrors('WebhookDeliveryErrors', this.webhooks.deliveryFunction);
@@ -52,7 +56,9 @@ export class TuneplaneStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'DashboardUrl', {
       value: this.dashboard.url,
-      description: 'The dashboard (paste an API key); the API is also served under /v1 here',
+      description:
+        'The dashboard (paste an API key) and the API under /v1, chat completions and completions streamed: ' +
+        'the base URL for clients',
     });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName });

@@ -37,6 +37,28 @@ const distributionConfig = () => {
 };
 
 describe('the dashboard on AWS', () => {
+  it('streams chat completions and completions from the inference Function URL, matched before /v1/*, uncompressed, with a 60 s read timeout', () => {
+    const cfg = distributionConfig();
+    const paths = cfg.CacheBehaviors.map((b) => b.PathPattern);
+    expect(paths.indexOf('/v1/chat/completions')).toBeLessThan(paths.indexOf('/v1/*'));
+    expect(paths.indexOf('/v1/completions')).toBeLessThan(paths.indexOf('/v1/*'));
+    const url = s.logicalId(s.stack.inference.url);
+    const origin = cfg.Origins.find((o) => JSON.stringify(o.DomainName).includes(url))!;
+    expect(origin.CustomOriginConfig).toMatchObject({
+      OriginProtocolPolicy: 'https-only',
+      OriginReadTimeout: 60,
+    });
+    for (const path of ['/v1/chat/completions', '/v1/completions']) {
+      const b = cfg.CacheBehaviors.find((x) => x.PathPattern === path)!;
+      expect(b.TargetOriginId).toBe(origin.Id);
+      expect(b.AllowedMethods).toEqual(expect.arrayContaining(['POST']));
+      expect(b.Compress).toBe(false);
+      expect(b.CachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
+      // Authorization reaches the function; Host stays the Function URL's own.
+      expect(b.OriginRequestPolicyId).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac');
+    }
+  });
+
   it('builds the site into the deployment asset: index.html naming its hashed script and stylesheet', () => {
     const deployments = s.template.findResources('Custom::CDKBucketDeployment');
     expect(Object.keys(deployments)).toHaveLength(1);
@@ -61,7 +83,7 @@ describe('the dashboard on AWS', () => {
     expect(cfg.DefaultRootObject).toBe('index.html');
     const site = cfg.Origins.find((o) => o.S3OriginConfig)!;
     expect(site.OriginAccessControlId).toBeDefined();
-    const api = cfg.Origins.find((o) => o.CustomOriginConfig)!;
+    const api = cfg.Origins.find((o) => JSON.stringify(o.DomainName).includes('execute-api'))!;
     expect(JSON.stringify(api.DomainName)).toContain(s.logicalId(s.stack.api.httpApi));
     expect(JSON.stringify(api.DomainName)).toContain('execute-api');
     expect(api.CustomOriginConfig).toMatchObject({
@@ -69,7 +91,12 @@ describe('the dashboard on AWS', () => {
       OriginSSLProtocols: ['TLSv1.2'],
     });
 
-    const byPath = Object.fromEntries(cfg.CacheBehaviors.map((b) => [b.PathPattern as string, b]));
+    const byPath = Object.fromEntries(
+      cfg.CacheBehaviors.filter((b) => !String(b.PathPattern).endsWith('completions')).map((b) => [
+        b.PathPattern as string,
+        b,
+      ]),
+    );
     expect(Object.keys(byPath).sort()).toEqual(['/openapi.json', '/v1/*']);
     for (const b of Object.values(byPath)) {
       expect(b.TargetOriginId).toBe(api.Id);

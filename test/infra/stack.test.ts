@@ -169,6 +169,7 @@ describe('Lambda code', () => {
       'batch-events': 'batch state change',
       reconciler: 'reconciled',
       'webhook-delivery': 'webhook sweep',
+      inference: 'serves POST /v1/chat/completions and /v1/completions only',
     };
     const keys = new Set<string>();
     for (const [name, id] of Object.entries(s.functions) as [keyof typeof marker, string][]) {
@@ -177,7 +178,64 @@ describe('Lambda code', () => {
       const code = readFileSync(join(s.outdir, `asset.${key}`, 'index.mjs'), 'utf8');
       expect(code, name).toContain(marker[name]);
     }
-    expect(keys.size).toBe(4);
+    expect(keys.size).toBe(5);
+  });
+});
+
+describe('inference', () => {
+  const fn = () => resources()[s.functions.inference].Properties;
+
+  it('is a Node.js 22 Lambda sized for generation: 4 GB, 10 minutes, 4 GiB of /tmp, budgets inside them', () => {
+    expect(fn()).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      MemorySize: 4096,
+      Timeout: 600,
+      EphemeralStorage: { Size: 4096 },
+    });
+    const env = runtimeEnvironment(s.template, s.functions.inference);
+    const MiB = 2 ** 20;
+    expect(Number(env.TUNEPLANE_INFERENCE_MODEL_BUDGET)).toBe(1024 * MiB);
+    expect(Number(env.TUNEPLANE_INFERENCE_REQUEST_BUDGET)).toBe(256 * MiB);
+    // Weights and one request's cache fit in memory with room for the runtime and parsing.
+    expect(
+      Number(env.TUNEPLANE_INFERENCE_MODEL_BUDGET) * 2 + Number(env.TUNEPLANE_INFERENCE_REQUEST_BUDGET),
+    ).toBeLessThan(fn().MemorySize * MiB);
+    expect(Number(env.TUNEPLANE_INFERENCE_DISK_BUDGET)).toBeLessThan(fn().EphemeralStorage.Size * MiB);
+  });
+
+  it('has a Function URL that streams its responses (RESPONSE_STREAM); the app checks the API key', () => {
+    s.template.resourceCountIs('AWS::Lambda::Url', 1);
+    s.template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [s.functions.inference, 'Arn'] },
+      InvokeMode: 'RESPONSE_STREAM',
+      AuthType: 'NONE',
+    });
+  });
+
+  it('reads weights under models/ and checkpoints/ only, and writes nothing to the bucket', () => {
+    const st = statementsOfRole(s.template, roleOf(s.functions.inference));
+    const s3 = st.filter((x) => actionsOf([x]).some((a) => a.startsWith('s3:')));
+    expect(actionsOf(s3).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    const get = JSON.stringify(
+      s3.filter((x) => actionsOf([x]).includes('s3:GetObject')).map((x) => x.Resource),
+    );
+    expect(get.match(/\/[a-z]+\/\*/g)?.sort()).toEqual(['/checkpoints/*', '/models/*']);
+    const list = s3.find((x) => actionsOf([x]).includes('s3:ListBucket'))!;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['models/*', 'checkpoints/*'] } });
+    expect(actionsOf(st).some((a) => a.startsWith('batch:') || a.startsWith('secretsmanager:'))).toBe(false);
+  });
+
+  it('is reached through the HTTP API too: POST routes for both paths proxied to the Function URL', () => {
+    const url = s.logicalId(s.stack.inference.url);
+    for (const path of ['/v1/chat/completions', '/v1/completions']) {
+      s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `POST ${path}` });
+      s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'HTTP_PROXY',
+        IntegrationMethod: 'POST',
+        IntegrationUri: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [url, 'FunctionUrl'] }, path.slice(1)]] },
+      });
+    }
   });
 });
 
@@ -393,6 +451,7 @@ describe('IAM least privilege', () => {
     'batch-events': roleOf(s.functions['batch-events']),
     reconciler: roleOf(s.functions.reconciler),
     'webhook-delivery': roleOf(s.functions['webhook-delivery']),
+    inference: roleOf(s.functions.inference),
     runner: s.logicalId(s.stack.training.jobRole),
   });
 
@@ -480,7 +539,7 @@ describe('IAM least privilege', () => {
 });
 
 describe('Lambda environments', () => {
-  for (const name of ['api', 'batch-events', 'reconciler', 'webhook-delivery'] as const) {
+  for (const name of ['api', 'batch-events', 'reconciler', 'webhook-delivery', 'inference'] as const) {
     it(`${name}: the synthesized environment satisfies the function's config schema and sets nothing else`, () => {
       const env = runtimeEnvironment(s.template, s.functions[name]);
       const schema = LAMBDA_ENV_SCHEMAS[name];

@@ -1,6 +1,6 @@
 /**
  * Synthesizes the Tuneplane stack the way `cdk synth` does (cdk.json's feature flags, cdk-nag's
- * AwsSolutions checks) into a temporary directory. Bundling the four Lambdas takes seconds, so
+ * AwsSolutions checks) into a temporary directory. Bundling the five Lambdas takes seconds, so
  * each test file synthesizes once (beforeAll) and shares the result.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ export interface Synthesized {
   /** Logical id of a construct's CloudFormation resource. */
   logicalId(construct: IConstruct): string;
   /** Logical ids of the four functions, by handler name. */
-  functions: Record<'api' | 'batch-events' | 'reconciler' | 'webhook-delivery', string>;
+  functions: Record<'api' | 'batch-events' | 'reconciler' | 'webhook-delivery' | 'inference', string>;
   cleanup(): void;
 }
 
@@ -50,6 +50,7 @@ export function synthesize(): Synthesized {
       'batch-events': logicalId(stack.jobEvents.batchEventsFunction),
       reconciler: logicalId(stack.jobEvents.reconcilerFunction),
       'webhook-delivery': logicalId(stack.webhooks.deliveryFunction),
+      inference: logicalId(stack.inference.handler),
     },
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };

@@ -4,12 +4,13 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { batchWildcardSuppression } from './events';
+import type { Inference } from './inference';
 import { TuneplaneFunction } from './lambda-function';
 import type { Secrets } from './secrets';
 import { storageWildcardSuppression, type Storage } from './storage';
@@ -19,6 +20,12 @@ export interface ApiProps {
   readonly storage: Storage;
   readonly training: Training;
   readonly secrets: Secrets;
+  /**
+   * Serves POST /v1/chat/completions and /v1/completions. Through the HTTP API they are proxied to
+   * its Function URL and answered whole (API Gateway cannot stream, and stops at 30 s); CloudFront
+   * streams them (constructs/dashboard.ts).
+   */
+  readonly inference?: Inference;
   /** Steady requests per second across the API. Default 50. */
   readonly rateLimit?: number;
   /** Burst above the steady rate. Default 100. */
@@ -70,6 +77,17 @@ export class Api extends Construct {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
       }),
     });
+    if (props.inference) {
+      for (const path of ['/v1/chat/completions', '/v1/completions']) {
+        this.httpApi.addRoutes({
+          path,
+          methods: [apigw.HttpMethod.POST],
+          integration: new HttpUrlIntegration(`Proxy${path}`, `${props.inference.url.url}${path.slice(1)}`, {
+            method: apigw.HttpMethod.POST,
+          }),
+        });
+      }
+    }
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,

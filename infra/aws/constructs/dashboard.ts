@@ -1,6 +1,7 @@
 /**
  * The dashboard on AWS: its static files (dashboard/build.ts, built at synth time) in a private
- * bucket, served by CloudFront, which also routes `/v1/*` and `/openapi.json` to the HTTP API. The
+ * bucket, served by CloudFront, which also routes `/v1/*` and `/openapi.json` to the HTTP API, and
+ * `/v1/chat/completions` and `/v1/completions` to the inference function's streaming URL. The
  * page and the API share one origin, so the browser needs no CORS and sends the key only to it.
  * API requests are never cached and reach the API with every viewer header (Authorization,
  * Idempotency-Key) but Host, which API Gateway needs to be its own.
@@ -15,10 +16,13 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { Api } from './api';
+import type { Inference } from './inference';
 import { repoRoot } from '../paths';
 
 export interface DashboardProps {
   readonly api: Api;
+  /** Serves POST /v1/chat/completions and /v1/completions, streamed (constructs/inference.ts). */
+  readonly inference: Inference;
 }
 
 /** Same policy as the embedded stack's (infra/local/dashboard.ts): this origin only. */
@@ -110,6 +114,19 @@ export class Dashboard extends Construct {
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
       compress: true,
     };
+    // Generation streams from the inference function's URL. Its first byte waits for the model to
+    // load on a cold start (the status goes out once the request is accepted), hence the longer
+    // read timeout: CloudFront's ceiling without a quota increase.
+    const inferenceBehavior: cloudfront.BehaviorOptions = {
+      ...apiBehavior,
+      origin: new origins.FunctionUrlOrigin(props.inference.url, {
+        readTimeout: Duration.seconds(60),
+        keepaliveTimeout: Duration.seconds(60),
+      }),
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      // A stream must not be buffered for compression.
+      compress: false,
+    };
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Tuneplane dashboard and API',
       defaultRootObject: 'index.html',
@@ -124,7 +141,13 @@ export class Dashboard extends Construct {
         responseHeadersPolicy: headers,
         compress: true,
       },
-      additionalBehaviors: { '/v1/*': apiBehavior, '/openapi.json': apiBehavior },
+      // First match wins, in this order: the generation paths before the rest of /v1.
+      additionalBehaviors: {
+        '/v1/chat/completions': inferenceBehavior,
+        '/v1/completions': inferenceBehavior,
+        '/v1/*': apiBehavior,
+        '/openapi.json': apiBehavior,
+      },
     });
 
     new s3deploy.BucketDeployment(this, 'Deploy', {

@@ -2,7 +2,7 @@
  * Every Tuneplane Lambda: Node 22 on arm64, bundled by esbuild with the shared options
  * (infra/aws/bundling.ts), its own log group with a retention, and no secret in its environment.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -22,6 +22,8 @@ export interface TuneplaneFunctionProps {
   readonly environment: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
+  /** /tmp; Lambda's default (512 MiB) unless given. */
+  readonly ephemeralStorageSize?: Size;
   readonly onFailure?: lambda.IDestination;
   /** Retries of asynchronous invocations (EventBridge targets) before `onFailure`. */
   readonly retryAttempts?: number;
@@ -38,6 +40,7 @@ export class TuneplaneFunction extends lambda.Function {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
+      ephemeralStorageSize: props.ephemeralStorageSize,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, NODE_OPTIONS: lambdaNodeOptions },

@@ -3,6 +3,7 @@ import {
   ConfigError,
   loadApiConfig,
   loadBatchEventsConfig,
+  loadInferenceConfig,
   loadReconcilerConfig,
   loadWebhookDeliveryConfig,
 } from '../../../../functions/config';
@@ -134,5 +135,31 @@ describe('the other Lambdas', () => {
     expect(err.issues).toEqual([
       { variable: 'TUNEPLANE_WEBHOOKS_ALLOW_LOOPBACK', rule: 'must be true or false' },
     ]);
+  });
+});
+
+describe('loadInferenceConfig', () => {
+  const env = {
+    AWS_REGION: 'eu-west-1',
+    TUNEPLANE_TABLE: 'Tuneplane-StorageTable-1A2B',
+    TUNEPLANE_BUCKET: 'tuneplane-storagebucket-1a2b',
+    TUNEPLANE_INFERENCE_MODEL_BUDGET: String(2 ** 30),
+    TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(2 ** 28),
+    TUNEPLANE_INFERENCE_DISK_BUDGET: String(3 * 2 ** 30),
+  };
+
+  it('reads the budgets in bytes and puts the model files under /tmp unless told otherwise', () => {
+    expect(loadInferenceConfig(env)).toMatchObject({
+      modelBudgetBytes: 2 ** 30,
+      requestBudgetBytes: 2 ** 28,
+      diskBudgetBytes: 3 * 2 ** 30,
+      cacheDir: '/tmp/tuneplane-models',
+    });
+  });
+
+  it('names a budget that is not a positive whole number of bytes', () => {
+    const err = configError(() => loadInferenceConfig({ ...env, TUNEPLANE_INFERENCE_DISK_BUDGET: '3GB' }));
+    expect(err.message).toContain('TUNEPLANE_INFERENCE_DISK_BUDGET');
+    expect(err.message).toContain('positive whole number of bytes');
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Chat completions and completions on AWS: one Lambda (runner/entry/inference-lambda.ts: the API's
+ * Hono app with the generation engine in-process) behind a Function URL in response-streaming mode,
+ * so tokens reach the client as they are decoded. API Gateway's HTTP API cannot stream, and gives
+ * up after 30 s; CloudFront routes the two paths to the Function URL instead (constructs/dashboard.ts),
+ * so the public base URL stays the distribution's.
+ *
+ * Sizing (README, "Serving on AWS"): Lambda gives CPU in proportion to memory (one vCPU at
+ * 1,769 MB); decoding on the pure-JS cpu backend uses one thread, so memory beyond that buys room
+ * for weights, not speed. At the default 4,096 MB: up to 1 GiB of weights loaded (float32 in
+ * memory, plus the file while it is parsed and tfjs's copies), 256 MiB of KV cache per request,
+ * the rest for the runtime. /tmp keeps up to 3 GiB of model files between invocations.
+ */
+import { Duration, Size } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { TuneplaneFunction } from './lambda-function';
+import { storageWildcardSuppression, type Storage } from './storage';
+
+export interface InferenceProps {
+  readonly storage: Storage;
+  /** Memory of the function in MB (CPU grows with it). Default 4096. */
+  readonly memoryMiB?: number;
+  /** Bytes of weights kept loaded. Default 1 GiB. */
+  readonly modelBudgetBytes?: number;
+  /** Bytes of KV cache one request may use. Default 256 MiB. */
+  readonly requestBudgetBytes?: number;
+  /** Ephemeral storage (/tmp) in MiB. Default 4096; the model files may fill all but 1 GiB of it. */
+  readonly ephemeralMiB?: number;
+}
+
+const MiB = 2 ** 20;
+
+export class Inference extends Construct {
+  readonly handler: TuneplaneFunction;
+  readonly url: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: InferenceProps) {
+    super(scope, id);
+    const { storage } = props;
+    const ephemeralMiB = props.ephemeralMiB ?? 4096;
+    this.handler = new TuneplaneFunction(this, 'Handler', {
+      handler: 'inference',
+      description: 'Tuneplane: chat completions and completions (streaming, models from S3)',
+      environment: {
+        TUNEPLANE_TABLE: storage.table.tableName,
+        TUNEPLANE_BUCKET: storage.bucket.bucketName,
+        TUNEPLANE_INFERENCE_MODEL_BUDGET: String(props.modelBudgetBytes ?? 1024 * MiB),
+        TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(props.requestBudgetBytes ?? 256 * MiB),
+        // 1 GiB of /tmp stays free for the runtime and a file being written.
+        TUNEPLANE_INFERENCE_DISK_BUDGET: String(Math.max(ephemeralMiB - 1024, 512) * MiB),
+      },
+      memorySize: props.memoryMiB ?? 4096,
+      ephemeralStorageSize: Size.mebibytes(ephemeralMiB),
+      // A streamed response may last up to 15 minutes; 10 bounds a runaway generation's cost.
+      // A request asks for at most the model's context, so a small model ends far sooner.
+      timeout: Duration.minutes(10),
+    });
+    // API keys and model records (reads); Idempotency-Key records (writes).
+    storage.grantTableReadWrite(this.handler);
+    // Weights and tokenizers only: models/ (base and fine-tuned) and checkpoints/ (served by name).
+    storage.grantObjects(this.handler, { read: ['models', 'checkpoints'] });
+
+    this.url = this.handler.addFunctionUrl({
+      // The app authenticates every request with the API key, as the HTTP API's does. IAM auth
+      // (CloudFront origin access control) would need clients to sign each request body's hash,
+      // which no OpenAI client does.
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+    });
+
+    NagSuppressions.addResourceSuppressions(this.handler, [storageWildcardSuppression], true);
+  }
+}

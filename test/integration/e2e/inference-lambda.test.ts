@@ -1,0 +1,296 @@
+/**
+ * The inference Lambda as deployed: runner/entry/inference-lambda.ts bundled with the stack's own
+ * esbuild options, imported in this process and invoked through a Function URL stand-in on
+ * loopback (test/support/function-url.ts: the response-streaming protocol of the Lambda runtime),
+ * against dynalite and s3rver over HTTP. The official `openai` SDK is the client.
+ *
+ * The model is fine-tuned in the test (the runner's container entry, in a child process, against
+ * the same stores), so the function reads a fine-tuned model from S3 through its own code path:
+ * the tenant's model record, its files under models/, the /tmp cache, the engine.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../../functions/domain/api-keys';
+import { timeSortedIds } from '../../../functions/domain/ids';
+import { systemClock } from '../../../functions/ports/clock';
+import { bundleLambda } from '../../../infra/aws/bundling';
+import { handlerEntry } from '../../../infra/aws/paths';
+import { registerBaseModels } from '../../../infra/local/base-models';
+import { tsxRunnerCommand } from '../../../infra/local/runner-bundle';
+import { resolveTrainerConfig } from '../../../runner/config';
+import { runChild } from '../../support/child';
+import { startEmbedded, type Embedded } from '../../support/embedded';
+import { installStreamingRuntime, startFunctionUrl, type FunctionUrl } from '../../support/function-url';
+import { ROOT } from '../../support/npm-start';
+import { randomLlamaFolder } from '../../support/random-llama';
+import { fileRecord, jobRecord } from '../../support/records';
+
+const QA: [string, string][] = [
+  ['capital of France?', 'Paris'],
+  ['capital of Spain?', 'Madrid'],
+  ['capital of Italy?', 'Rome'],
+  ['capital of Japan?', 'Tokyo'],
+  ['capital of Egypt?', 'Cairo'],
+  ['capital of Peru?', 'Lima'],
+  ['capital of Kenya?', 'Nairobi'],
+  ['capital of Chile?', 'Santiago'],
+  ['capital of Cuba?', 'Havana'],
+  ['capital of Norway?', 'Oslo'],
+];
+const BASE = 'tuneplane-tiny-char';
+/** Slow enough to decode that a generation left running would hold the next request up. */
+const SLOW = 'slow-random-llama';
+
+let env: Embedded;
+let work: string;
+let fn: FunctionUrl;
+let client: OpenAI;
+let otherTenant: OpenAI;
+let tuned: string;
+let jobId: string;
+
+beforeAll(async () => {
+  env = await startEmbedded();
+  work = await mkdtemp(path.join(tmpdir(), 'tuneplane-inference-lambda-'));
+  const deps = { models: env.stores.models, blobs: env.blobs, clock: systemClock };
+  await registerBaseModels(deps, path.join(ROOT, 'runner/base-models'));
+  for (const [name, bytes] of randomLlamaFolder({
+    hidden: 256,
+    intermediate: 768,
+    layers: 4,
+    heads: 4,
+    kvHeads: 2,
+    context: 512,
+  }))
+    await env.blobs.put(`models/${SLOW}/${name}`, bytes);
+  await env.stores.models.put({
+    id: SLOW,
+    tenantId: 'system',
+    createdAt: 0,
+    ownedBy: 'tuneplane',
+    blobPrefix: `models/${SLOW}/`,
+  });
+  const keyA = await createApiKey(
+    { apiKeys: env.stores.apiKeys, clock: systemClock },
+    { tenantId: 'tenant-a', name: 'a' },
+  );
+  const keyB = await createApiKey(
+    { apiKeys: env.stores.apiKeys, clock: systemClock },
+    { tenantId: 'tenant-b', name: 'b' },
+  );
+
+  // Fine-tune the built-in base model on ten question → answer chats, as a job on the runner.
+  const ids = timeSortedIds(systemClock);
+  const lines = Array.from({ length: 4 }, () => QA)
+    .flat()
+    .map(([q, a]) =>
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: q },
+          { role: 'assistant', content: a },
+        ],
+      }),
+    );
+  const file = fileRecord({ id: ids.next('file-'), tenantId: 'tenant-a', bytes: lines.join('\n').length });
+  await env.blobs.put(file.blobKey, lines.join('\n'));
+  await env.stores.files.put(file);
+  const hp = { n_epochs: 20, batch_size: 8, learning_rate: 5e-3, warmup_steps: 2 };
+  const job = jobRecord({
+    id: ids.next('ftjob-'),
+    tenantId: 'tenant-a',
+    model: BASE,
+    trainingFile: file.id,
+    resolvedHyperparameters: resolveTrainerConfig(hp).hyperparameters as unknown as Record<string, unknown>,
+    suffix: 'lambda',
+    seed: 1,
+    progress: { step: 0, totalSteps: 0, epoch: 0 },
+  });
+  await env.stores.jobs.create(job);
+  jobId = job.id;
+  const [node, ...args] = tsxRunnerCommand(ROOT);
+  const run = await runChild(node, args, { ...process.env, ...env.env, TUNEPLANE_JOB_ID: job.id });
+  const done = await env.stores.jobs.getById(job.id);
+  if (run.code !== 0 || done?.status !== 'succeeded')
+    throw new Error(`fine-tuning failed (${run.code}, ${done?.status}):\n${run.stderr.slice(-3000)}`);
+  tuned = done.fineTunedModel!;
+
+  // The function as deployed: bundled, its environment as the stack sets it, invoked by URL.
+  const bundle = await bundleLambda(handlerEntry('inference'), path.join(work, 'bundle'));
+  Object.assign(process.env, env.env, {
+    TUNEPLANE_INFERENCE_MODEL_BUDGET: String(512 * 2 ** 20),
+    TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(64 * 2 ** 20),
+    TUNEPLANE_INFERENCE_DISK_BUDGET: String(1024 * 2 ** 20),
+    TUNEPLANE_INFERENCE_CACHE_DIR: path.join(work, 'tmp-models'),
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  installStreamingRuntime();
+  const { handler } = (await import(/* @vite-ignore */ pathToFileURL(bundle).href)) as {
+    handler: Parameters<typeof startFunctionUrl>[0];
+  };
+  fn = await startFunctionUrl(handler);
+  client = new OpenAI({ apiKey: keyA.key, baseURL: `${fn.url}/v1`, maxRetries: 0 });
+  otherTenant = new OpenAI({ apiKey: keyB.key, baseURL: `${fn.url}/v1`, maxRetries: 0 });
+}, 600_000);
+
+afterAll(async () => {
+  await fn?.close();
+  await env?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const answer = async (model: string, question: string) =>
+  (
+    await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: question }],
+      temperature: 0,
+      max_completion_tokens: 24,
+    })
+  ).choices[0];
+
+describe('the inference Lambda behind its streaming Function URL', () => {
+  it('streams a chat completion from the fine-tuned model read from S3, token by token, ending with [DONE]', async () => {
+    const stream = await client.chat.completions.create({
+      model: tuned,
+      messages: [{ role: 'user', content: 'capital of Kenya?' }],
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let finish: string | null = null;
+    let chunks = 0;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      chunks++;
+      expect(chunk.object).toBe('chat.completion.chunk');
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    expect(text).toBe('Nairobi');
+    expect(finish).toBe('stop');
+    expect(chunks).toBeGreaterThan(3); // one per token, not one buffered answer
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    // Its files went through the function's /tmp cache.
+    expect((await readdir(path.join(work, 'tmp-models'))).length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+
+  it('answers the training questions as tuned (≥ 90 % right, unstreamed), and the base model does not', async () => {
+    let tunedRight = 0;
+    let baseRight = 0;
+    for (const [q, a] of QA) {
+      if ((await answer(tuned, q)).message.content?.trim() === a) tunedRight++;
+      if ((await answer(BASE, q)).message.content?.trim() === a) baseRight++;
+    }
+    expect(tunedRight / QA.length).toBeGreaterThanOrEqual(0.9);
+    expect(baseRight / QA.length).toBeLessThan(0.5);
+  }, 120_000);
+
+  it('serves completions, streamed and not, and a checkpoint by its fine_tuned_model_checkpoint name', async () => {
+    const whole = await client.completions.create({
+      model: tuned,
+      prompt: 'user: capital of Peru?',
+      temperature: 0,
+      max_tokens: 8,
+    });
+    expect(whole.object).toBe('text_completion');
+    expect(whole.usage?.completion_tokens).toBeGreaterThan(0);
+    let streamed = '';
+    for await (const c of await client.completions.create({
+      model: tuned,
+      prompt: 'user: capital of Peru?',
+      temperature: 0,
+      max_tokens: 8,
+      stream: true,
+    }))
+      streamed += c.choices[0]?.text ?? '';
+    expect(streamed).toBe(whole.choices[0].text);
+
+    const checkpoints = await env.stores.checkpoints.list(jobId, { limit: 10 });
+    const name = checkpoints.items[0].fineTunedModelCheckpoint!;
+    expect((await answer(name, 'capital of Japan?')).message.role).toBe('assistant');
+  }, 120_000);
+
+  it('checks the API key and scopes models to the tenant, with OpenAI’s error envelope', async () => {
+    const stranger = new OpenAI({ apiKey: 'tp_not_a_key', baseURL: `${fn.url}/v1`, maxRetries: 0 });
+    await expect(answerWith(stranger, BASE)).rejects.toMatchObject({ status: 401 });
+    await expect(answerWith(otherTenant, tuned)).rejects.toMatchObject({
+      status: 404,
+      error: expect.objectContaining({ param: 'model' }),
+    });
+    // Base models are everyone's.
+    expect((await answerWith(otherTenant, BASE)).choices[0].message.role).toBe('assistant');
+    await expect(
+      client.chat.completions.create({
+        model: tuned,
+        messages: [{ role: 'user', content: 'hi' }],
+        max_completion_tokens: 10_000,
+      }),
+    ).rejects.toMatchObject({
+      status: 400,
+      error: expect.objectContaining({ param: 'max_completion_tokens' }),
+    });
+    // Nothing but generation is served here.
+    const files = await fetch(`${fn.url}/v1/files`, {
+      headers: { authorization: `Bearer ${client.apiKey}` },
+    });
+    expect(files.status).toBe(404);
+    expect(((await files.json()) as { error: { code: string } }).error.code).toBe('unknown_url');
+  }, 60_000);
+
+  it('stops decoding when the client aborts mid-stream: the next request is not held up behind it', async () => {
+    // Without an end-of-text token (logit_bias bans it) the slow model writes max_tokens tokens.
+    const long = {
+      model: SLOW,
+      prompt: 'the ',
+      max_tokens: 300,
+      temperature: 1,
+      seed: 3,
+      logit_bias: { '0': -100 },
+    };
+    const short = { model: SLOW, prompt: 'the ', max_tokens: 1 };
+    await client.completions.create(short); // loaded before anything is timed
+    let started = Date.now();
+    const full = await client.completions.create(long);
+    const fullMs = Date.now() - started;
+    expect(full.usage?.completion_tokens).toBe(300);
+
+    const controller = new AbortController();
+    const stream = await client.completions.create({ ...long, stream: true }, { signal: controller.signal });
+    let seen = 0;
+    try {
+      for await (const chunk of stream) {
+        seen += chunk.choices.length;
+        if (seen >= 3) controller.abort();
+      }
+    } catch (err) {
+      // The SDK ends the iteration quietly or with its abort error, depending on where it was.
+      expect((err as Error).name).toMatch(/Abort/);
+    }
+    expect(seen).toBeLessThan(300);
+    started = Date.now();
+    const next = await client.completions.create(short);
+    const nextMs = Date.now() - started;
+    expect(next.choices[0].text.length).toBeGreaterThan(0);
+    // A generation left running would finish its 300 tokens first (one request at a time).
+    expect(nextMs).toBeLessThan(fullMs / 3);
+    await fn.idle();
+    const aborted = fn.invocations.find((i) => i.clientGone)!;
+    expect(aborted).toBeDefined();
+    expect(aborted.error).toBeUndefined();
+  }, 300_000);
+});
+
+function answerWith(c: OpenAI, model: string) {
+  return c.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'capital of Peru?' }],
+    temperature: 0,
+    max_completion_tokens: 4,
+  });
+}
