@@ -1,12 +1,19 @@
 /**
- * Attention for every architecture other than a family's default (architecture.ts), composed of
- * tfjs ops: softmax attention under an additive bias (causal, sliding window, ALiBi) and causal
- * linear attention. Inputs are the projections q [B, T, nh·hd], k and v [B, T, nkv·hd]; the output
- * is [B, T, nh·hd]. Query head h reads key/value head floor(h / g), g = nh / nkv, as HF's repeat_kv.
+ * Attention for every architecture other than a family's default (architecture.ts): softmax
+ * attention with a sliding window and/or ALiBi's bias, and causal linear attention. Inputs are the
+ * projections q [B, T, nh·hd], k and v [B, T, nkv·hd]; the output is [B, T, nh·hd]. Query head h
+ * reads key/value head floor(h / g), g = nh / nkv, as HF's repeat_kv.
+ *
+ * Softmax attention runs on the memory-efficient native kernel where the backend has it and no
+ * attention dropout applies (window and bias inside the kernel, tiles outside the window skipped:
+ * a window bounds time and memory); otherwise it is composed of tfjs ops under an additive bias
+ * [T, T] or [nh, T, T]. Linear attention is always composed.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from './architecture';
+import { alibiSlopes, type Architecture } from './architecture';
 import { type AttentionShape, causalAttention, ropeHalves, splitHeads } from './layers';
+import { FUSED, hasKernel } from './ops/kernels';
+import { ropePacked, tiledAttentionAvailable, tiledSelfAttention } from './ops/attention';
 
 export interface VariantOptions {
   arch: Architecture;
@@ -15,6 +22,18 @@ export interface VariantOptions {
   /** Rotary tables [>= T, hd/2], when the position embedding is RoPE. */
   rope?: { cos: tf.Tensor2D; sin: tf.Tensor2D };
   dropProbs: (p: tf.Tensor) => tf.Tensor;
+  /** Attention dropout rate (dropProbs's); the native kernel runs only at 0. */
+  dropoutRate: number;
+}
+
+/** Whether softmax attention of this architecture runs on the native kernel (rope needs FUSED.Rope too). */
+function nativeVariant(arch: Architecture, dropoutRate: number): boolean {
+  return tiledAttentionAvailable(dropoutRate) && (arch.position !== 'rope' || hasKernel(FUSED.Rope));
+}
+
+/** Whether variantAttention reads the additive bias (the composed softmax path only). */
+export function variantReadsBias(arch: Architecture, dropoutRate: number): boolean {
+  return arch.attention !== 'linear' && !nativeVariant(arch, dropoutRate);
 }
 
 export function variantAttention(
@@ -25,6 +44,15 @@ export function variantAttention(
   opts: VariantOptions,
 ): tf.Tensor3D {
   const { batch: B, seq: T, nHead, nKvHead, headDim } = s;
+  if (opts.arch.attention !== 'linear' && nativeVariant(opts.arch, opts.dropoutRate)) {
+    const heads = { nHead, nKvHead, headDim };
+    let qkv = tf.concat([q, k, v], 2) as tf.Tensor3D;
+    if (opts.rope) qkv = ropePacked(qkv, opts.rope.cos, opts.rope.sin, heads);
+    return tiledSelfAttention(qkv, heads, {
+      window: opts.arch.window ?? 0,
+      slopes: opts.arch.position === 'alibi' ? Array.from(alibiSlopes(nHead)) : [],
+    });
+  }
   let qs: tf.Tensor4D[];
   let ks: tf.Tensor4D[];
   if (opts.rope) {

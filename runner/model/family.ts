@@ -49,7 +49,11 @@ export interface Family {
   embed(ids: tf.Tensor2D, weight: (name: string) => tf.Tensor, ctx: Omit<BlockContext, 'layer'>): tf.Tensor3D;
   block(x: tf.Tensor3D, weights: tf.Tensor[], constants: BlockConstants, ctx: BlockContext): tf.Tensor3D;
   finalNorm(x: tf.Tensor3D, weight: (name: string) => tf.Tensor): tf.Tensor3D;
-  /** The attention bias block() receives as `mask` for sequences of `seq` (architecture.ts). */
-  attentionBias(seq: number): tf.Tensor;
+  /**
+   * The attention bias block() receives as `mask` for sequences of `seq` (architecture.ts), or an
+   * empty tensor when every block will run a fused kernel that needs none at this attention
+   * dropout rate (a [T, T] bias is 64 MiB at 4,096 positions).
+   */
+  attentionBias(seq: number, attentionDropout: number): tf.Tensor;
   dispose(): void;
 }

@@ -1,12 +1,19 @@
 /** GPT-2 family (HF GPT2LMHeadModel / GPT2ForSequenceClassification layout, "transformer." prefix). */
 import * as tf from '@tensorflow/tfjs';
 import { architectureOf, attentionBias, isFamilyDefault } from './architecture';
-import { variantAttention } from './attention-variants';
+import { variantAttention, variantReadsBias } from './attention-variants';
 import { dims, type Gpt2Config } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
 import { causalMaskBias, ropeTables } from './layers';
 import { ropeInverseFrequencies } from './llama';
-import { causalSelfAttention, dense, embedTokens, layerNorm, type Activation } from './ops';
+import {
+  causalSelfAttention,
+  dense,
+  embedTokens,
+  fusedAttentionAvailable,
+  layerNorm,
+  type Activation,
+} from './ops';
 
 const P = 'transformer.';
 
@@ -107,7 +114,13 @@ export function gpt2Family(config: Gpt2Config): Family {
         attn = causalSelfAttention(qkv, shape, { mask, dropoutRate: rates.attention, dropProbs });
       } else {
         const [q, k, v] = tf.split(qkv, 3, 2);
-        attn = variantAttention(q, k, v, shape, { arch, bias: mask, rope, dropProbs });
+        attn = variantAttention(q, k, v, shape, {
+          arch,
+          bias: mask,
+          rope,
+          dropProbs,
+          dropoutRate: rates.attention,
+        });
       }
       const h = project(attn, projW, projB, x, 'attn_out');
       const m = dense(layerNorm(h, ln2w, ln2b, eps), fcW, false, fcB, { activation: act });
@@ -116,7 +129,8 @@ export function gpt2Family(config: Gpt2Config): Family {
     finalNorm(x, w) {
       return layerNorm(x, w(`${P}ln_f.weight`), w(`${P}ln_f.bias`), eps) as tf.Tensor3D;
     },
-    attentionBias(seq) {
+    attentionBias(seq, dropout) {
+      if (plain ? fusedAttentionAvailable(dropout) : !variantReadsBias(arch, dropout)) return tf.zeros([0]);
       return plain ? causalMaskBias(seq) : attentionBias(arch, seq, nHead);
     },
     dispose() {

@@ -1,7 +1,7 @@
 /** Llama family (HF LlamaForCausalLM / LlamaForSequenceClassification layout, "model." prefix). */
 import * as tf from '@tensorflow/tfjs';
 import { architectureOf, attentionBias, isFamilyDefault } from './architecture';
-import { variantAttention } from './attention-variants';
+import { variantAttention, variantReadsBias } from './attention-variants';
 import { dims, type LlamaConfig } from './config';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
 import { causalAttention, causalMaskBias, ropeHalves, ropeTables, splitHeads } from './layers';
@@ -30,6 +30,9 @@ export function llamaFamily(config: LlamaConfig): Family {
   const learnedPositions = arch.position === 'absolute';
   const qDim = nHead * headDim;
   const kvDim = nKvHead * headDim;
+  // The default architecture's fast path: packed projections through the fused kernels.
+  const packedPath = (dropout: number) =>
+    hasKernel(FUSED.Dense) && hasKernel(FUSED.Rope) && fusedAttentionAvailable(dropout);
 
   const blockNames = (i: number) =>
     [
@@ -103,12 +106,9 @@ export function llamaFamily(config: LlamaConfig): Family {
           bias: mask,
           rope: arch.position === 'rope' ? { cos, sin } : undefined,
           dropProbs,
+          dropoutRate: rates.attention,
         });
-      } else if (
-        hasKernel(FUSED.Dense) &&
-        hasKernel(FUSED.Rope) &&
-        fusedAttentionAvailable(rates.attention)
-      ) {
+      } else if (packedPath(rates.attention)) {
         // One projection on the stacked weights gives the packed layout the fused kernels read:
         // stacking copies the weights (cheap next to the activations) and its gradient is a split
         // into contiguous blocks (free).
@@ -143,7 +143,8 @@ export function llamaFamily(config: LlamaConfig): Family {
     finalNorm(x, w) {
       return rmsNorm(x, w('model.norm.weight'), eps) as tf.Tensor3D;
     },
-    attentionBias(seq) {
+    attentionBias(seq, dropout) {
+      if (plain ? packedPath(dropout) : !variantReadsBias(arch, dropout)) return tf.zeros([0]);
       return plain ? causalMaskBias(seq) : attentionBias(arch, seq, nHead);
     },
     dispose() {

@@ -209,7 +209,7 @@ class TransformerModel implements DecoderModel {
         training && rate > 0 ? tf.dropout(x, rate, undefined, deriveSeed(seed, 'dropout', layer, site)) : x;
     const weight = (name: string) => this.weights.get(name) as tf.Tensor;
     let x = this.family.embed(ids, weight, { batch, seq, rates, drop: dropFor(-1) });
-    const mask = this.family.attentionBias(seq);
+    const mask = this.family.attentionBias(seq, rates.attention);
     for (let layer = 0; layer < this.family.dims.nLayer; layer++) {
       const ctx: BlockContext = { layer, batch, seq, rates, drop: dropFor(layer) };
       const block = (input: tf.Tensor3D, ws: tf.Tensor[], [m]: tf.Tensor[]) =>

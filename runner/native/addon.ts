@@ -122,6 +122,34 @@ export interface NativeAddon {
     hd: number,
     scale: number,
   ): void;
+  tiledAttentionFwd(
+    qkv: F32,
+    out: F32,
+    lse: F32,
+    b: number,
+    t: number,
+    nh: number,
+    nkv: number,
+    hd: number,
+    scale: number,
+    window: number,
+    slopes: F32 | null,
+  ): void;
+  tiledAttentionBwd(
+    dout: F32,
+    qkv: F32,
+    out: F32,
+    lse: F32,
+    dqkv: F32,
+    b: number,
+    t: number,
+    nh: number,
+    nkv: number,
+    hd: number,
+    scale: number,
+    window: number,
+    slopes: F32 | null,
+  ): void;
   rope(
     qkv: F32,
     out: F32,
@@ -279,6 +307,7 @@ export function loadAddon(path: string = defaultAddonPath()): AddonLoad {
       'layerNormFwd',
       'denseFwd',
       'attentionFwd',
+      'tiledAttentionFwd',
       'xentFwd',
       'optimizerStep',
       'sumSquares',

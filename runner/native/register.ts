@@ -11,6 +11,7 @@ import { elementwiseKernels } from './kernels/elementwise';
 import { layoutKernels } from './kernels/layout';
 import { decodeKernels } from './kernels/decode';
 import { fusedKernels } from './kernels/fused';
+import { tiledKernels } from './kernels/attention-tiled';
 import { batchMatMul, fusedMatMul } from './kernels/matmul';
 
 const BACKEND = 'cpu';
@@ -89,7 +90,7 @@ export function registerNativeKernels(options: RegisterOptions = {}): NativeStat
     tf.registerKernel({ ...original, kernelFunc: factory(addon, fallback) });
     kernels.push(name);
   }
-  for (const [name, factory] of Object.entries({ ...fusedKernels, ...decodeKernels })) {
+  for (const [name, factory] of Object.entries({ ...fusedKernels, ...tiledKernels, ...decodeKernels })) {
     if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
     tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: factory(addon) });
     added.push(name);

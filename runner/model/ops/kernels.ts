@@ -34,6 +34,14 @@ export const FUSED = {
   /** {dout, qkv, probs}, same attrs → [dqkv] */
   CausalAttentionGrad: 'TuneplaneCausalAttentionGrad',
   /**
+   * Memory-efficient exact attention: {qkv}, {nHead, nKvHead, headDim, scale, window (0: none),
+   * slopes (ALiBi per head, or [])} → [out [b, t, nh·hd], lse [b, nh, t]] (each row's log-sum-exp
+   * of its scores; no [t, t] tensor is formed)
+   */
+  TiledAttention: 'TuneplaneTiledAttention',
+  /** {dout, qkv, out, lse}, same attrs → [dqkv] */
+  TiledAttentionGrad: 'TuneplaneTiledAttentionGrad',
+  /**
    * {qkv [b, t, (nh + 2·nkv)·hd], cos [>= t, hd/2], sin}, {nHead, nKvHead, headDim, inverse}
    * → [qkv with HF rotate_half RoPE on the query and key heads]; inverse rotates back (its gradient)
    */

@@ -191,6 +191,34 @@ static napi_value js_attention_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* tiledAttentionFwd(qkv, out, lse, b, t, nh, nkv, hd, scale, window, slopes | null) */
+static napi_value js_tiled_attention_fwd(napi_env env, napi_callback_info info) {
+  call_t c;
+  int64_t b, t, nh, nkv, hd;
+  if (!open_call(env, info, 11, "tiledAttentionFwd", &c) || !attn_sizes(&c, 3, &b, &t, &nh, &nkv, &hd)) return NULL;
+  const float scale = (float)num_arg(&c, 8);
+  const int64_t window = int_arg(&c, 9, 0);
+  const float *qkv = f32_arg(&c, 0, b * t * (nh + 2 * nkv) * hd, 0), *slopes = f32_arg(&c, 10, nh, 1);
+  float *out = f32_arg(&c, 1, b * t * nh * hd, 0), *lse = f32_arg(&c, 2, b * nh * t, 0);
+  if (!c.failed) tp_attention_tiled_fwd(qkv, out, lse, b, t, nh, nkv, hd, scale, window, slopes);
+  return NULL;
+}
+
+/* tiledAttentionBwd(dout, qkv, out, lse, dqkv, b, t, nh, nkv, hd, scale, window, slopes | null) */
+static napi_value js_tiled_attention_bwd(napi_env env, napi_callback_info info) {
+  call_t c;
+  int64_t b, t, nh, nkv, hd;
+  if (!open_call(env, info, 13, "tiledAttentionBwd", &c) || !attn_sizes(&c, 5, &b, &t, &nh, &nkv, &hd)) return NULL;
+  const float scale = (float)num_arg(&c, 10);
+  const int64_t window = int_arg(&c, 11, 0), packed = b * t * (nh + 2 * nkv) * hd;
+  const float *dout = f32_arg(&c, 0, b * t * nh * hd, 0), *qkv = f32_arg(&c, 1, packed, 0);
+  const float *out = f32_arg(&c, 2, b * t * nh * hd, 0), *lse = f32_arg(&c, 3, b * nh * t, 0);
+  const float *slopes = f32_arg(&c, 12, nh, 1);
+  float *dqkv = f32_arg(&c, 4, packed, 0);
+  if (!c.failed) tp_attention_tiled_bwd(dout, qkv, out, lse, dqkv, b, t, nh, nkv, hd, scale, window, slopes);
+  return NULL;
+}
+
 /* rope(qkv, out, cos, sin, rows, t, nh, nkv, hd, inverse) */
 static napi_value js_rope(napi_env env, napi_callback_info info) {
   call_t c;
@@ -374,6 +402,7 @@ void tp_register_fused(napi_env env, napi_value exports) {
       {"layerNormFwd", js_layernorm_fwd}, {"layerNormBwd", js_layernorm_bwd}, {"rmsNormFwd", js_rmsnorm_fwd},
       {"rmsNormBwd", js_rmsnorm_bwd},     {"denseFwd", js_dense_fwd},         {"denseBwd", js_dense_bwd},
       {"attentionFwd", js_attention_fwd}, {"attentionBwd", js_attention_bwd}, {"rope", js_rope},
+      {"tiledAttentionFwd", js_tiled_attention_fwd}, {"tiledAttentionBwd", js_tiled_attention_bwd},
       {"swigluFwd", js_swiglu_fwd},       {"swigluBwd", js_swiglu_bwd},       {"xentFwd", js_xent_fwd},
       {"xentBwd", js_xent_bwd},           {"embedFwd", js_embed_fwd},         {"embedBwd", js_embed_bwd},
       {"optimizerStep", js_optimizer_step}, {"sumSquares", js_sum_squares},

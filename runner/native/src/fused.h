@@ -38,6 +38,15 @@ void tp_attention_fwd(const float *qkv, float *out, float *probs, int64_t b, int
                       int64_t hd, float scale);
 void tp_attention_bwd(const float *dout, const float *qkv, const float *probs, float *dqkv, int64_t b, int64_t t,
                       int64_t nh, int64_t nkv, int64_t hd, float scale);
+/* The same attention without the T x T probabilities (attention_tiled.c): out as above, lse
+ * [b, nh, t] (each row's log-sum-exp, all the backward pass needs besides out). window > 0 limits
+ * query i to keys i - window < j <= i (Mistral's sliding window); slopes [nh] (or NULL) add ALiBi's
+ * -slope_h (i - j) to the scores. */
+void tp_attention_tiled_fwd(const float *qkv, float *out, float *lse, int64_t b, int64_t t, int64_t nh, int64_t nkv,
+                            int64_t hd, float scale, int64_t window, const float *slopes);
+void tp_attention_tiled_bwd(const float *dout, const float *qkv, const float *out, const float *lse, float *dqkv,
+                            int64_t b, int64_t t, int64_t nh, int64_t nkv, int64_t hd, float scale, int64_t window,
+                            const float *slopes);
 /* HF rotate_half RoPE on the query and key heads of packed qkv rows (row r at position r % t);
  * cos/sin [>= t, hd/2]; inverse = 1 rotates back (the backward pass). v is copied. */
 void tp_rope(const float *qkv, float *out, const float *cos, const float *sin, int64_t rows, int64_t t, int64_t nh,
