@@ -30,6 +30,15 @@ export interface ListOptions {
   limit: number;
 }
 
+/** What a job listing can be narrowed to; every given field must match. */
+export interface JobListFilters {
+  metadata?: Record<string, string>;
+  sweepId?: string;
+  status?: JobStatus;
+  model?: string;
+  provider?: JobRecord['provider'];
+}
+
 export interface ApiKeyStore {
   put(key: ApiKeyRecord): Promise<void>;
   getByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
@@ -69,11 +78,8 @@ export interface JobStore {
   getById(id: string): Promise<JobRecord | undefined>;
   /** Scoped: undefined for another tenant's job. */
   get(tenantId: TenantId, id: string): Promise<JobRecord | undefined>;
-  /** Newest first; `metadata` filters on exact key/value matches. */
-  list(
-    tenantId: TenantId,
-    opts: ListOptions & { metadata?: Record<string, string>; sweepId?: string },
-  ): Promise<Page<JobRecord>>;
+  /** Newest first; `metadata` filters on exact key/value matches, the others on equality. */
+  list(tenantId: TenantId, opts: ListOptions & JobListFilters): Promise<Page<JobRecord>>;
   /**
    * Jobs in the given statuses across tenants (reconcilers), per status longest-unchanged first.
    * `changedSinceMs`: only jobs whose status changed at or after that time (ms since the epoch).
@@ -100,7 +106,18 @@ export interface JobEventStore {
   append(event: JobEventRecord): Promise<void>;
   /** Newest first, as OpenAI lists events. */
   list(jobId: string, opts: ListOptions): Promise<Page<JobEventRecord>>;
+  /**
+   * The `data` of the job's metrics events (each has a numeric `step`), ascending by step, only
+   * steps after `afterStep` when given.
+   */
+  metrics(
+    jobId: string,
+    opts: { afterStep?: number; limit: number },
+  ): Promise<{ items: MetricsData[]; hasMore: boolean }>;
 }
+
+/** A metrics event's numbers: `{ step, train_loss, … }`. */
+export type MetricsData = { step: number } & Record<string, unknown>;
 
 export interface CheckpointStore {
   /** Idempotent on `checkpoint.id`. */

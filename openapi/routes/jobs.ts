@@ -6,6 +6,7 @@ import {
 } from '../schemas/checkpoint';
 import { EstimateSchema } from '../schemas/estimate';
 import { JobEventListQuerySchema, JobEventListSchema } from '../schemas/event';
+import { JobMetricsQuerySchema, JobMetricsSchema } from '../schemas/metrics';
 import {
   JobCreateSchema,
   JobIdParamSchema,
@@ -92,6 +93,18 @@ export const listJobEventsRoute = createRoute({
   responses: { 200: json(JobEventListSchema, 'Events, newest first.'), ...errorResponses },
 });
 
+export const retrieveJobMetricsRoute = createRoute({
+  operationId: 'retrieveFineTuningJobMetrics',
+  method: 'get',
+  path: '/v1/fine_tuning/jobs/{fine_tuning_job_id}/metrics',
+  tags,
+  security,
+  summary:
+    "A job's metrics as columns, ascending by step (our extension): the numbers of its metrics events, for charts; poll with after_step for new ones.",
+  request: { params: JobIdParamSchema, query: JobMetricsQuerySchema },
+  responses: { 200: json(JobMetricsSchema, 'Steps and one array per metric.'), ...errorResponses },
+});
+
 export const listJobCheckpointsRoute = createRoute({
   operationId: 'listFineTuningJobCheckpoints',
   method: 'get',
@@ -130,6 +143,7 @@ export const jobRoutes = [
   pauseJobRoute,
   resumeJobRoute,
   listJobEventsRoute,
+  retrieveJobMetricsRoute,
   listJobCheckpointsRoute,
   checkpointWeightsRoute,
 ] as const;

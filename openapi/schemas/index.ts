@@ -5,6 +5,7 @@ export * from './upload';
 export * from './hyperparameters';
 export * from './job';
 export * from './event';
+export * from './metrics';
 export * from './checkpoint';
 export * from './model';
 export * from './model-config';

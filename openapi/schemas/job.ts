@@ -142,6 +142,16 @@ export const JobListQuerySchema = PageQuerySchema.extend({
       param: { style: 'deepObject', explode: true },
       description: 'Only jobs whose metadata has these exact key/value pairs, e.g. `metadata[team]=search`.',
     }),
+  status: JobStatusSchema.optional().openapi({ description: 'Only jobs in this status (our extension).' }),
+  model: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({ description: 'Only jobs of this base model, exactly as created (our extension).' }),
+  provider: ProviderSchema.optional().openapi({
+    description: 'Only jobs run by this provider (our extension).',
+  }),
 });
 
 export type JobCreate = z.infer<typeof JobCreateSchema>;

@@ -554,6 +554,29 @@ export type FineTuningJobEvent = {
     };
 };
 
+export type FineTuningJobMetrics = {
+    object: 'fine_tuning.job.metrics';
+    fine_tuning_job_id: string;
+    /**
+     * The steps, ascending.
+     */
+    step: Array<number>;
+    /**
+     * One array per metric, aligned with `step`; null where that step did not report the metric (e.g. validation loss between evaluations).
+     */
+    metrics: {
+        [key: string]: Array<number | null>;
+    };
+    /**
+     * More steps follow: ask again with `after_step=last_step`.
+     */
+    has_more: boolean;
+    /**
+     * The last step in `step` (null when empty): the next `after_step`.
+     */
+    last_step: number | null;
+};
+
 export type FineTuningJobCheckpointList = {
     object: 'list';
     data: Array<FineTuningJobCheckpoint>;
@@ -2598,6 +2621,18 @@ export type ListFineTuningJobsData = {
         metadata?: {
             [key: string]: string;
         };
+        /**
+         * Only jobs in this status (our extension).
+         */
+        status?: FineTuningJobStatus & unknown;
+        /**
+         * Only jobs of this base model, exactly as created (our extension).
+         */
+        model?: string;
+        /**
+         * Only jobs run by this provider (our extension).
+         */
+        provider?: Provider & unknown;
     };
     url: '/v1/fine_tuning/jobs';
 };
@@ -3036,6 +3071,78 @@ export type ListFineTuningJobEventsResponses = {
 };
 
 export type ListFineTuningJobEventsResponse = ListFineTuningJobEventsResponses[keyof ListFineTuningJobEventsResponses];
+
+export type RetrieveFineTuningJobMetricsData = {
+    body?: never;
+    path: {
+        fine_tuning_job_id: string;
+    };
+    query?: {
+        /**
+         * Only steps after this one (the `last_step` of the previous answer).
+         */
+        after_step?: number;
+        /**
+         * Comma-separated metric names to return (default: every metric the job reported).
+         */
+        fields?: string;
+        /**
+         * 1 to 10,000 steps (default 10,000).
+         */
+        limit?: number;
+    };
+    url: '/v1/fine_tuning/jobs/{fine_tuning_job_id}/metrics';
+};
+
+export type RetrieveFineTuningJobMetricsErrors = {
+    /**
+     * The request breaks a rule; `param` names the field.
+     */
+    400: Error;
+    /**
+     * Missing or invalid API key.
+     */
+    401: Error;
+    /**
+     * Not allowed for this resource.
+     */
+    403: Error;
+    /**
+     * No such resource for this API key.
+     */
+    404: Error;
+    /**
+     * Not allowed in the current state, or the same Idempotency-Key is still being processed.
+     */
+    409: Error;
+    /**
+     * Body larger than the route accepts.
+     */
+    413: Error;
+    /**
+     * Unsupported content type.
+     */
+    415: Error;
+    /**
+     * Idempotency-Key reused with a different request.
+     */
+    422: Error;
+    /**
+     * Internal error (no details are shown).
+     */
+    500: Error;
+};
+
+export type RetrieveFineTuningJobMetricsError = RetrieveFineTuningJobMetricsErrors[keyof RetrieveFineTuningJobMetricsErrors];
+
+export type RetrieveFineTuningJobMetricsResponses = {
+    /**
+     * Steps and one array per metric.
+     */
+    200: FineTuningJobMetrics;
+};
+
+export type RetrieveFineTuningJobMetricsResponse = RetrieveFineTuningJobMetricsResponses[keyof RetrieveFineTuningJobMetricsResponses];
 
 export type ListFineTuningJobCheckpointsData = {
     body?: never;

@@ -4,12 +4,22 @@
  *   pk JOB#<jobId>   sk EVENT#<id>                    the id is deterministic (domain/lifecycle),
  *                                                     so a put of an existing id is a no-op
  *   gsi1pk JOB#<jobId>#EVENTS   gsi1sk <seq>#<id>     order of first write, newest first
+ *   pk JOB#<jobId>   sk METRICS#<step / 50, 8 digits>  the numbers of metrics events, 50 steps an
+ *                                                     item, one attribute `s<step>` each holding
+ *                                                     the event's `data` as JSON (first write wins)
+ *
+ * The metrics items serve the metrics columns (`GET …/metrics`): a 10,000-step chart reads 200
+ * items of 50 strings instead of 10,000 event items of ~20 attributes each, 4–6x faster on
+ * dynalite. Strings, not maps: parsing attribute values is what the read spends its time on. Each
+ * step is its own attribute so a report is one idempotent update (`if_not_exists`), no
+ * read-modify-write; 50 steps keep an item near 15 KB, which bounds what each update is billed.
  *
  * Event ids are hashes (they must be reproducible by a retry), so they do not sort by time; the
  * order comes from `seq`, microseconds of the first write, made strictly increasing per process.
  */
 import type { JobEventRecord, Page } from '../../domain/records';
-import type { JobEventStore, ListOptions } from '../../ports/store';
+import { metricsStep } from '../../domain/lifecycle/metrics-step';
+import type { JobEventStore, ListOptions, MetricsData } from '../../ports/store';
 import { fromItem, newestFirstAfter, putIfAbsent, type TableContext } from './table';
 
 let lastSeq = 0;
@@ -23,6 +33,16 @@ export class DynamoJobEventStore implements JobEventStore {
   constructor(private readonly ctx: TableContext) {}
 
   async append(event: JobEventRecord): Promise<void> {
+    const step = metricsStep(event);
+    if (step !== undefined) {
+      await this.ctx.doc.update({
+        TableName: this.ctx.table,
+        Key: { pk: `JOB#${event.jobId}`, sk: metricsKey(Math.floor(step / STEPS_PER_ITEM)) },
+        UpdateExpression: 'SET #s = if_not_exists(#s, :v)',
+        ExpressionAttributeNames: { '#s': `s${step}` },
+        ExpressionAttributeValues: { ':v': JSON.stringify(event.data) },
+      });
+    }
     await putIfAbsent(() =>
       this.ctx.doc.put({
         TableName: this.ctx.table,
@@ -44,4 +64,37 @@ export class DynamoJobEventStore implements JobEventStore {
     const { items, hasMore } = await newestFirstAfter(this.ctx, `JOB#${jobId}#EVENTS`, after, opts.limit);
     return { items: items.map((i) => fromItem<JobEventRecord>(i)), hasMore };
   }
+
+  async metrics(jobId: string, opts: { afterStep?: number; limit: number }) {
+    const first = opts.afterStep === undefined ? 0 : opts.afterStep + 1;
+    const items: MetricsData[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.ctx.doc.query({
+        TableName: this.ctx.table,
+        KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':p': `JOB#${jobId}`,
+          ':from': metricsKey(Math.floor(first / STEPS_PER_ITEM)),
+          ':to': `${METRICS}~`,
+        },
+        ExclusiveStartKey: start,
+      });
+      for (const item of res.Items ?? []) {
+        const points: MetricsData[] = [];
+        for (const [k, v] of Object.entries(item)) {
+          if (k[0] !== 's' || k === 'sk' || typeof v !== 'string') continue;
+          const step = Number(k.slice(1));
+          if (Number.isInteger(step) && step >= first) points.push(JSON.parse(v) as MetricsData);
+        }
+        items.push(...points.sort((a, b) => a.step - b.step));
+      }
+      start = res.LastEvaluatedKey;
+    } while (start && items.length <= opts.limit);
+    return { items: items.slice(0, opts.limit), hasMore: items.length > opts.limit };
+  }
 }
+
+const METRICS = 'METRICS#';
+const STEPS_PER_ITEM = 50;
+const metricsKey = (chunk: number) => `${METRICS}${String(chunk).padStart(8, '0')}`;

@@ -11,7 +11,7 @@
  * version; a failed condition is a ConflictError.
  */
 import type { JobRecord, JobStatus, Page, TenantId } from '../../domain/records';
-import type { JobStore, ListOptions } from '../../ports/store';
+import type { JobListFilters, JobStore, ListOptions } from '../../ports/store';
 import { conditional, fromItem, mapFilter, queryPage, setExpression, type TableContext } from './table';
 
 const key = (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' });
@@ -50,10 +50,7 @@ export class DynamoJobStore implements JobStore {
     return job?.tenantId === tenantId ? job : undefined;
   }
 
-  async list(
-    tenantId: TenantId,
-    opts: ListOptions & { metadata?: Record<string, string>; sweepId?: string },
-  ): Promise<Page<JobRecord>> {
+  async list(tenantId: TenantId, opts: ListOptions & JobListFilters): Promise<Page<JobRecord>> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':p': `TENANT#${tenantId}#JOBS` };
     const filters: string[] = [];
@@ -66,6 +63,12 @@ export class DynamoJobStore implements JobStore {
     if (opts.sweepId) {
       filters.push('sweepId = :sweep');
       values[':sweep'] = opts.sweepId;
+    }
+    for (const field of ['status', 'model', 'provider'] as const) {
+      if (opts[field] === undefined) continue;
+      filters.push(`#f_${field} = :f_${field}`);
+      names[`#f_${field}`] = field;
+      values[`:f_${field}`] = opts[field];
     }
     if (opts.after) values[':after'] = opts.after;
     const { items, hasMore } = await queryPage(

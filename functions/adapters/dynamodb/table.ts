@@ -10,6 +10,7 @@
  *   UPLOAD#<id>            UPLOAD        uploads.ts
  *   JOB#<id>               JOB           jobs.ts        gsi1 TENANT#<t>#JOBS / <id>, gsi2 STATUS#<s> / <id>
  *   JOB#<jobId>            EVENT#<id>    events.ts      gsi1 JOB#<jobId>#EVENTS / <seq>#<id>
+ *   JOB#<jobId>            METRICS#<n>   events.ts      metrics events' numbers, 50 steps an item
  *   JOB#<jobId>            CKPT#<id>     checkpoints.ts gsi1 JOB#<jobId>#CKPTS / <step>#<id>
  *   MODEL#<id>             MODEL         models.ts      gsi1 OWNER#<tenant|system>#MODELS / <id>
  *   IDEM#<tenant>#<key>    IDEM          idempotency.ts

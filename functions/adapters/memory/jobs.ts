@@ -4,7 +4,15 @@
  * tests of domain logic only; integration tests use the DynamoDB adapter against dynalite.
  */
 import { ConflictError } from '../../errors';
-import type { JobEventStore, JobStore, OutboxStore } from '../../ports/store';
+import { metricsStep } from '../../domain/lifecycle/metrics-step';
+import type {
+  JobEventStore,
+  JobListFilters,
+  JobStore,
+  ListOptions,
+  MetricsData,
+  OutboxStore,
+} from '../../ports/store';
 import type { JobEventRecord, JobRecord, OutboxRecord, Page } from '../../domain/records';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -37,13 +45,11 @@ export class MemoryJobStore implements JobStore {
     return j && j.tenantId === tenantId ? clone(j) : undefined;
   }
 
-  async list(
-    tenantId: string,
-    opts: { after?: string; limit: number; metadata?: Record<string, string>; sweepId?: string },
-  ): Promise<Page<JobRecord>> {
+  async list(tenantId: string, opts: ListOptions & JobListFilters): Promise<Page<JobRecord>> {
     const all = [...this.items.values()]
       .filter((j) => j.tenantId === tenantId)
       .filter((j) => !opts.sweepId || j.sweepId === opts.sweepId)
+      .filter((j) => (['status', 'model', 'provider'] as const).every((f) => !opts[f] || j[f] === opts[f]))
       .filter((j) => Object.entries(opts.metadata ?? {}).every(([k, v]) => j.metadata?.[k] === v))
       .sort((a, b) => (a.id < b.id ? 1 : -1));
     const rest = opts.after ? all.filter((j) => j.id < opts.after!) : all;
@@ -90,6 +96,15 @@ export class MemoryJobEventStore implements JobEventStore {
   async list(jobId: string, opts: { after?: string; limit: number }): Promise<Page<JobEventRecord>> {
     const mine = this.items.filter((e) => e.jobId === jobId).reverse();
     return page(mine, opts.after, opts.limit);
+  }
+
+  async metrics(jobId: string, opts: { afterStep?: number; limit: number }) {
+    const steps = this.items
+      .filter((e) => e.jobId === jobId && e.type === 'metrics' && metricsStep(e) !== undefined)
+      .map((e) => clone(e.data) as MetricsData)
+      .filter((d) => opts.afterStep === undefined || d.step > opts.afterStep)
+      .sort((a, b) => a.step - b.step);
+    return { items: steps.slice(0, opts.limit), hasMore: steps.length > opts.limit };
   }
 }
 

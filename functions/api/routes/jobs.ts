@@ -8,6 +8,7 @@ import {
   listJobEventsRoute,
   listJobsRoute,
   pauseJobRoute,
+  retrieveJobMetricsRoute,
   resumeJobRoute,
   retrieveJobRoute,
 } from '../../../openapi/routes/jobs';
@@ -17,6 +18,7 @@ import {
   checkpointWeightsKey,
   createJob,
   getJob,
+  jobMetrics,
   listJobCheckpoints,
   listJobEvents,
   listJobs,
@@ -65,10 +67,13 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
   });
 
   app.openapi(listJobsRoute, async (c) => {
-    const { after, limit } = c.req.valid('query');
+    const { after, limit, status, model, provider } = c.req.valid('query');
     const page = await listJobs(ctx, c.get('tenantId'), {
       after,
       limit,
+      status,
+      model,
+      provider,
       metadata: metadataFilter(c.req.queries()),
     });
     return c.json(presentList(page, job), 200);
@@ -85,6 +90,10 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext) {
     const id = c.req.valid('param').fine_tuning_job_id;
     const page = await listJobEvents(ctx, c.get('tenantId'), id, c.req.valid('query'));
     return c.json(presentList(page, presentEvent), 200);
+  });
+  app.openapi(retrieveJobMetricsRoute, async (c) => {
+    const id = c.req.valid('param').fine_tuning_job_id;
+    return c.json(await jobMetrics(ctx, c.get('tenantId'), id, c.req.valid('query')), 200);
   });
   app.openapi(listJobCheckpointsRoute, async (c) => {
     const id = c.req.valid('param').fine_tuning_job_id;

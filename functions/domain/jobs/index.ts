@@ -11,5 +11,6 @@ export {
   checkpointWeightsKey,
 } from './service';
 export { resumeJob } from './resume';
+export { jobMetrics } from './metrics';
 export type { CreateJobOptions, JobDeps } from './service';
 export { fineTunedModelId, modelIdSuffix } from './model-id';

@@ -8,7 +8,14 @@ import type { JobCreate } from '../../../openapi/schemas/job';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { Clock, IdGenerator } from '../../ports/clock';
 import type { Dispatcher } from '../../ports/dispatcher';
-import type { CheckpointStore, JobEventStore, JobStore, ListOptions, OutboxStore } from '../../ports/store';
+import type {
+  CheckpointStore,
+  JobEventStore,
+  JobListFilters,
+  JobStore,
+  ListOptions,
+  OutboxStore,
+} from '../../ports/store';
 import { submitQueuedJob, type SubmitOptions } from '../dispatch';
 import { appendJobEvent, isTerminal, transitionJob } from '../lifecycle';
 import type { JobRecord, Page, Provider, TenantId } from '../records';
@@ -41,7 +48,7 @@ export async function getJob(
 export function listJobs(
   deps: Pick<JobDeps, 'stores'>,
   tenantId: TenantId,
-  opts: ListOptions & { metadata?: Record<string, string> },
+  opts: ListOptions & Omit<JobListFilters, 'sweepId'>,
 ): Promise<Page<JobRecord>> {
   return deps.stores.jobs.list(tenantId, opts);
 }
