@@ -21,7 +21,7 @@ const NAV: { href: string; label: string; match: RegExp; note?: string }[] = [
   { href: '#/jobs/new', label: 'New job', match: /^\/jobs\/new/ },
   { href: '#/sweeps', label: 'Sweeps', match: /^\/sweeps/ },
   { href: '#/webhooks', label: 'Webhooks', match: /^\/webhooks/ },
-  { href: '#/playground', label: 'Playground', match: /^\/playground/, note: 'needs chat completions' },
+  { href: '#/playground', label: 'Playground', match: /^\/playground/ },
 ];
 
 function keyPrompt(root: HTMLElement): void {

@@ -3,8 +3,8 @@
  * in Debian's Chromium on the embedded stack, to show a job with 10,000 metrics points — from a
  * reload of the page until the loss chart has drawn all of them and the page answers input (the
  * cursor's legend shows the last point). The job and its events are written to the stack's
- * DynamoDB directly (10,000 metrics events, checkpoints), then read by the page through the API
- * like any job's: paging the events newest first, 1,000 at a time.
+ * DynamoDB directly (10,000 metrics events), then read by the page through the API like any job's:
+ * the charts from the metrics columns (`GET …/metrics`, one request), the event list's newest page.
  * Last line:
  *   js_gzip_kb=… job_page_10k_interactive_ms=…
  *
@@ -102,7 +102,6 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const start = performance.now();
     await page.reload();
-    // The newest points are drawn as soon as the first page of events arrives.
     await page.locator('figure.chart').first().waitFor();
     await page.waitForFunction(
       (el) => Number((el as unknown as { dataset: { points?: string } }).dataset.points) > 0,
@@ -127,36 +126,38 @@ try {
       `run ${run + 1}: first points drawn ${firstChart.at(-1)!.toFixed(0)} ms, all ${POINTS} drawn and answering ${times.at(-1)!.toFixed(0)} ms`,
     );
   }
-  // Where the time goes: the API paging alone, from the same browser.
+  // Where the time goes: the API alone, from the same browser — the metrics columns the page reads,
+  // and paging the events API as the page did before the metrics endpoint existed.
   const apiMs = await page.evaluate(
     async ({ id, key }) => {
+      const headers = { authorization: `Bearer ${key}` };
       const s = performance.now();
+      const r = await fetch(`/v1/fine_tuning/jobs/${id}/metrics`, { headers });
+      const columns = (await r.json()) as { step: number[] };
+      const metricsMs = performance.now() - s;
+      const bytes = Number(r.headers.get('content-length') ?? 0);
+      const e = performance.now();
       let after = '';
       for (;;) {
-        const r = await fetch(
-          `/v1/fine_tuning/jobs/${id}/events?limit=100${after ? `&after=${after}` : ''}`,
-          { headers: { authorization: `Bearer ${key}` } },
+        const res = await fetch(
+          `/v1/fine_tuning/jobs/${id}/events?limit=1000${after ? `&after=${after}` : ''}`,
+          { headers },
         );
-        const j = (await r.json()) as { has_more: boolean; last_id: string };
+        const j = (await res.json()) as { has_more: boolean; last_id: string };
         if (!j.has_more) break;
         after = j.last_id;
       }
-      return performance.now() - s;
+      return { metricsMs, steps: columns.step.length, bytes, eventsMs: performance.now() - e };
     },
     { id: jobId, key: KEY },
   );
   const drawMs = await page.evaluate(() =>
     performance.getEntriesByName('tuneplane:charts').map((e) => e.duration),
   );
+  console.log(`chart_update_ms (all ${POINTS} points, last reload)=${drawMs.at(-1)!.toFixed(1)}`);
   console.log(
-    `chart_update_ms (all ${POINTS} points, last reload)=${drawMs.at(-1)!.toFixed(1)}; partial draws ${
-      drawMs
-        .slice(0, -1)
-        .map((d) => d.toFixed(1))
-        .join(', ') || 'none'
-    }`,
+    `metrics_api_ms=${apiMs.metricsMs.toFixed(0)} (${apiMs.steps} steps${apiMs.bytes ? `, ${(apiMs.bytes / 1024).toFixed(0)} KB` : ''}); events_api_paging_ms=${apiMs.eventsMs.toFixed(0)} (${Math.ceil(POINTS / 1000)} pages of 1000, for comparison)`,
   );
-  console.log(`events_api_paging_ms=${apiMs.toFixed(0)} (${Math.ceil(POINTS / 1000)} pages of 1000)`);
   const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
   console.log(
     `js_gzip_kb=${jsGzipKb.toFixed(1)} job_page_${POINTS >= 1000 ? `${POINTS / 1000}k` : POINTS}_interactive_ms=${median.toFixed(0)}`,

@@ -2,7 +2,8 @@
  * The dashboard in Debian's Chromium on the embedded stack that `npm start` boots: a job created
  * through the form (a refused file's line-numbered report first, then the estimate), the loss
  * chart drawing that job's real metrics (checked against the events API), a job cancelled with
- * its button, a sweep's page, a webhook redelivered. Each page is screenshotted into
+ * its button, a sweep's page, a webhook redelivered, the jobs list filtered by the API, the
+ * playground streaming a model tuned in the test beside its base model. Each page is screenshotted into
  * test/dashboard/screenshots/ and scanned with axe-core: no serious or critical violation.
  */
 import { createServer, type Server } from 'node:http';
@@ -13,10 +14,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../../openapi/sdk/client';
 import {
+  createChatCompletion,
   createFile,
   createFineTuningJob,
   createFineTuningSweep,
   createWebhookEndpoint,
+  listFineTuningJobCheckpoints,
   listFineTuningJobEvents,
   listFineTuningJobs,
   listWebhookDeliveries,
@@ -53,6 +56,18 @@ const examples = (n: number, offset = 0) =>
     completion: label ? ' positive' : ' negative',
   }));
 const TRAIN = jsonl(examples(24));
+const CAPITALS: [string, string][] = [
+  ['capital of France?', 'Paris'],
+  ['capital of Spain?', 'Madrid'],
+  ['capital of Italy?', 'Rome'],
+  ['capital of Japan?', 'Tokyo'],
+  ['capital of Egypt?', 'Cairo'],
+  ['capital of Peru?', 'Lima'],
+  ['capital of Kenya?', 'Nairobi'],
+  ['capital of Chile?', 'Santiago'],
+  ['capital of Cuba?', 'Havana'],
+  ['capital of Norway?', 'Oslo'],
+];
 const VALID = jsonl(examples(12, 100));
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
@@ -392,16 +407,136 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
     const jobs = (await listFineTuningJobs({ client, query: { limit: 100 } })).data!.data;
     await expect.poll(() => rows.count()).toBe(jobs.length);
-    // The job cancelled with its button, and any pruned sweep trial (its job is cancelled).
+    // Filters go to the API: the job cancelled with its button, and any pruned sweep trial (its job is cancelled).
     for (const status of ['cancelled', 'succeeded']) {
+      const asked = page.waitForRequest(
+        (r) => r.url().includes(`/v1/fine_tuning/jobs?`) && r.url().includes(`status=${status}`),
+      );
       await page.selectOption('#f-status', status);
-      expect(await rows.count()).toBe(jobs.filter((j) => j.status === status).length);
+      await asked;
+      await expect.poll(() => rows.count()).toBe(jobs.filter((j) => j.status === status).length);
       for (const r of await rows.all()) expect(await r.locator('.badge').textContent()).toBe(status);
     }
     await page.selectOption('#f-status', '');
+    await page.selectOption('#f-provider', 'openai');
+    await expect.poll(() => page.locator('.empty').textContent()).toBe('No job matches the filters.');
+    await page.selectOption('#f-provider', '');
+    await expect.poll(() => rows.count()).toBe(jobs.length);
     await snapshot('jobs');
-    await page.goto(`${dashboardUrl}#/playground`);
-    expect(await page.locator('main').textContent()).toContain('Not available yet');
     expect(pageErrors).toEqual([]);
   });
+
+  it('playground: the tuned model, a checkpoint and the base model stream their answers side by side; Stop aborts', async () => {
+    // The inference end-to-end test's task: ten fixed question → answer chats the tuned model learns.
+    const lines = Array.from({ length: 4 }, () => CAPITALS)
+      .flat()
+      .map(([q, a]) =>
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: q },
+            { role: 'assistant', content: a },
+          ],
+        }),
+      );
+    const created = await createFineTuningJob({
+      client,
+      body: {
+        model: 'tuneplane-tiny-char',
+        training_file: await upload('capitals.jsonl', lines.join('\n')),
+        provider: 'local',
+        seed: 1,
+        method: {
+          type: 'supervised',
+          supervised: {
+            hyperparameters: { n_epochs: 20, batch_size: 8, learning_rate: 5e-3, warmup_steps: 2 },
+          },
+        },
+      },
+    });
+    const job = await until(
+      'the capitals job to succeed',
+      async () => {
+        const j = (await retrieveFineTuningJob({ client, path: { fine_tuning_job_id: created.data!.id } }))
+          .data!;
+        if (['failed', 'cancelled'].includes(j.status))
+          throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
+        return j.status === 'succeeded' && j;
+      },
+      300_000,
+    );
+    // From the job page, as a user gets there.
+    await page.goto(`${dashboardUrl}#/jobs/${job.id}`);
+    await page.getByRole('link', { name: 'Open in playground' }).click();
+    await page.locator('main[data-ready="true"]').waitFor({ timeout: 15_000 });
+    const cps = (
+      await listFineTuningJobCheckpoints({
+        client,
+        path: { fine_tuning_job_id: job.id },
+        query: { limit: 20 },
+      })
+    ).data!.data;
+    const earliest = [...cps].sort((a, b) => a.step_number - b.step_number)[0];
+    const models = [job.fine_tuned_model!, earliest.fine_tuned_model_checkpoint, 'tuneplane-tiny-char'];
+    for (const [i, m] of models.entries()) expect(await page.locator(`#pg-model-${i}`).inputValue()).toBe(m);
+
+    const question = 'capital of Kenya?';
+    await page.getByLabel('User message').fill(question);
+    await page.getByLabel('Temperature').fill('0');
+    await page.getByLabel('Max tokens').fill('24');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const panels = page.locator('.pg-panel');
+    for (let i = 0; i < 3; i++)
+      await expect.poll(() => panels.nth(i).getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    // Each panel shows what the API answers that model without streaming (greedy, so the same text).
+    for (const [i, model] of models.entries()) {
+      const r = await createChatCompletion({
+        client,
+        body: {
+          model,
+          messages: [{ role: 'user', content: question }],
+          temperature: 0,
+          max_completion_tokens: 24,
+        },
+      });
+      const expected = (r.data as { choices: { message: { content: string | null } }[] }).choices[0].message
+        .content;
+      expect(await page.locator(`#pg-answer-${i}`).textContent(), models[i]).toBe(expected ?? '');
+    }
+    expect((await page.locator('#pg-answer-0').textContent())?.trim()).toBe('Nairobi');
+    expect((await page.locator('#pg-answer-2').textContent())?.trim()).not.toBe('Nairobi');
+    // Streamed: the tuned model's answer arrived in several chunks (one per token here).
+    expect(Number(await panels.nth(0).getAttribute('data-chunks'))).toBeGreaterThan(3);
+    expect(await page.locator('#pg-stats-0').textContent()).toContain('finish: stop');
+    await snapshot('playground');
+
+    // Stop: with the network slowed to a trickle, the base model's long answer is cut off mid-stream.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: 400,
+      uploadThroughput: -1,
+    });
+    await page.selectOption('#pg-model-0', 'tuneplane-tiny-char');
+    await page.selectOption('#pg-model-1', '');
+    await page.selectOption('#pg-model-2', '');
+    await page.getByLabel('Temperature').fill('1');
+    await page.getByLabel('Max tokens').fill('60');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => panels.nth(0).getAttribute('data-chunks'), { timeout: 30_000 }).not.toBe('0');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => panels.nth(0).getAttribute('data-state'), { timeout: 10_000 }).toBe('stopped');
+    expect(Number(await panels.nth(0).getAttribute('data-chunks'))).toBeLessThan(60);
+    expect(await page.locator('#pg-stats-0').textContent()).toContain('stopped');
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(false);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    await cdp.detach();
+    expect(pageErrors).toEqual([]);
+  }, 420_000);
 });

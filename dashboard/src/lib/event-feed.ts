@@ -1,17 +1,20 @@
 /**
- * A job's events, complete and in order. The API lists events newest first and pages to older
- * ones with `after`; the first load pages back to the beginning, and each poll reads from the
- * newest until it meets an event it already has (paging on with `after` if more than a page is new).
+ * A job's newest events, for the page's event list (the charts read the metrics columns instead).
+ * The API lists events newest first and pages to older ones with `after`: the first load reads one
+ * page, each poll reads from the newest until it meets an event it already has, and `older()`
+ * reads the page before the oldest one shown.
  */
 import type { FineTuningJobEvent } from '../../../openapi/sdk/types.gen';
 import { listFineTuningJobEvents } from '../../../openapi/sdk/sdk.gen';
 import { api, unwrap } from './api';
 
-const PAGE = 1000;
+const PAGE = 100;
 
 export class EventFeed {
   /** Oldest first. */
   readonly events: FineTuningJobEvent[] = [];
+  /** Older events exist than the oldest one read. */
+  hasOlder = false;
   private readonly seen = new Set<string>();
 
   constructor(private readonly jobId: string) {}
@@ -26,16 +29,14 @@ export class EventFeed {
     );
   }
 
-  /**
-   * Reads what is new since the last call; returns the new events, oldest first. `onPage` sees
-   * what has arrived so far while more pages follow (the first load of a long job), so the page
-   * can draw the newest points before the oldest have arrived.
-   */
-  async update(onPage?: (soFar: FineTuningJobEvent[]) => void): Promise<FineTuningJobEvent[]> {
+  /** Reads what is new since the last call; returns how many events arrived. */
+  async update(): Promise<number> {
+    const first = this.events.length === 0;
     const fresh: FineTuningJobEvent[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await this.page(after);
+      if (first) this.hasOlder = page.has_more;
       let metKnown = false;
       for (const e of page.data) {
         if (this.seen.has(e.id)) {
@@ -44,8 +45,8 @@ export class EventFeed {
         }
         fresh.push(e);
       }
-      if (metKnown || !page.has_more || !page.last_id) break;
-      onPage?.([...this.events, ...[...fresh].reverse()]);
+      // The first load shows one page; later polls page on only while everything is new.
+      if (first || metKnown || !page.has_more || !page.last_id) break;
       after = page.last_id;
     }
     fresh.reverse();
@@ -53,20 +54,18 @@ export class EventFeed {
       this.seen.add(e.id);
       this.events.push(e);
     }
-    return fresh;
+    return fresh.length;
   }
-}
 
-/** One metrics event's numbers, as the trainer reports them (`step`, `train_loss`, `lr`, …). */
-export type MetricsPoint = Record<string, number>;
-
-export function metricsOf(events: FineTuningJobEvent[]): MetricsPoint[] {
-  const byStep = new Map<number, MetricsPoint>();
-  for (const e of events) {
-    if (e.type !== 'metrics' || !e.data) continue;
-    const p: MetricsPoint = {};
-    for (const [k, v] of Object.entries(e.data)) if (typeof v === 'number') p[k] = v;
-    if (typeof p.step === 'number') byStep.set(p.step, { ...byStep.get(p.step), ...p });
+  /** Reads the page of events before the oldest one held; returns how many arrived. */
+  async older(): Promise<number> {
+    const oldest = this.events[0];
+    if (!oldest) return this.update();
+    const page = await this.page(oldest.id);
+    this.hasOlder = page.has_more;
+    const add = page.data.filter((e) => !this.seen.has(e.id)).reverse();
+    add.forEach((e) => this.seen.add(e.id));
+    this.events.unshift(...add);
+    return add.length;
   }
-  return [...byStep.values()].sort((a, b) => a.step - b.step);
 }

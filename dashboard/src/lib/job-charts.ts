@@ -4,28 +4,26 @@
  */
 import { lineChart, smooth, COLORS, type LineChart, type Marker } from '../charts/line';
 import { h } from './dom';
-import type { MetricsPoint } from './event-feed';
+import type { MetricsColumns } from './metrics-feed';
 
-const col = (points: MetricsPoint[], key: string): (number | null)[] =>
-  points.map((p) => (typeof p[key] === 'number' && Number.isFinite(p[key]) ? p[key] : null));
-const has = (points: MetricsPoint[], key: string) => points.some((p) => typeof p[key] === 'number');
+const has = (values: (number | null)[]) => values.some((v) => v !== null);
 
 /** A marker at the first step of each epoch after the first (the trainer reports `epoch` from 1). */
-function epochMarkers(points: MetricsPoint[]): Marker[] {
+function epochMarkers(c: MetricsColumns): Marker[] {
   const out: Marker[] = [];
   let prev: number | undefined;
-  for (const p of points) {
-    if (typeof p.epoch !== 'number') continue;
-    const e = Math.floor(p.epoch);
-    if (prev !== undefined && e > prev) out.push({ x: p.step, label: `epoch ${e}` });
+  c.metrics.epoch.forEach((epoch, i) => {
+    if (epoch === null) return;
+    const e = Math.floor(epoch);
+    if (prev !== undefined && e > prev) out.push({ x: c.step[i], label: `epoch ${e}` });
     prev = e;
-  }
+  });
   return out;
 }
 
 export interface JobCharts {
   element: HTMLElement;
-  update(points: MetricsPoint[]): void;
+  update(columns: MetricsColumns): void;
   destroy(): void;
 }
 
@@ -74,34 +72,29 @@ export function jobCharts(): JobCharts {
     series: [{ label: 'grad norm', color: COLORS[5] }],
     height: 160,
   });
-  let points: MetricsPoint[] = [];
+  let columns: MetricsColumns | undefined;
 
   const draw = () => {
-    const x = points.map((p) => p.step);
-    const markers = epochMarkers(points);
-    const train = col(points, 'train_loss');
+    if (!columns) return;
+    const { step: x, metrics: m } = columns;
+    const markers = epochMarkers(columns);
     loss.setData(
       x,
-      [
-        train,
-        smooth(train, Number(smoothing.value)),
-        col(points, 'valid_loss'),
-        col(points, 'full_valid_loss'),
-      ],
+      [m.train_loss, smooth(m.train_loss, Number(smoothing.value)), m.valid_loss, m.full_valid_loss],
       markers,
     );
     accuracy.setData(
-      has(points, 'train_mean_token_accuracy') || has(points, 'accuracy') ? x : [],
+      has(m.train_mean_token_accuracy) || has(m.accuracy) ? x : [],
       [
-        col(points, 'train_mean_token_accuracy'),
-        col(points, 'valid_mean_token_accuracy'),
-        col(points, 'full_valid_mean_token_accuracy'),
-        col(points, 'accuracy'),
+        m.train_mean_token_accuracy,
+        m.valid_mean_token_accuracy,
+        m.full_valid_mean_token_accuracy,
+        m.accuracy,
       ],
       markers,
     );
-    lr.setData(has(points, 'lr') ? x : [], [col(points, 'lr')], markers);
-    grad.setData(has(points, 'grad_norm') ? x : [], [col(points, 'grad_norm')], markers);
+    lr.setData(has(m.lr) ? x : [], [m.lr], markers);
+    grad.setData(has(m.grad_norm) ? x : [], [m.grad_norm], markers);
   };
 
   smoothing.addEventListener('input', () => {
@@ -126,8 +119,8 @@ export function jobCharts(): JobCharts {
   );
   return {
     element,
-    update(p) {
-      points = p;
+    update(c) {
+      columns = c;
       draw();
     },
     destroy() {

@@ -1,7 +1,8 @@
 /**
  * A job: status and actions (pause, resume, cancel), live charts of its metrics, checkpoints,
- * events, and the resolved hyperparameters with their explanations. Polls the job, its new events
- * (EventFeed) and its checkpoints every 2 s until the job has ended.
+ * events, and the resolved hyperparameters with their explanations. Polls the job, its new metrics
+ * (MetricsFeed: the metrics columns after the last step it has), its newest events (EventFeed) and
+ * its checkpoints every 2 s until the job has ended.
  */
 import type { FineTuningJob, FineTuningJobCheckpoint } from '../../../openapi/sdk/types.gen';
 import {
@@ -16,14 +17,13 @@ import { checkpointsTable } from '../lib/checkpoints';
 import { jobHyperparameters } from '../lib/method';
 import { actionButton, fill, h, showError, showNotice } from '../lib/dom';
 import { modelDownloads } from '../lib/download';
-import { EventFeed, metricsOf } from '../lib/event-feed';
+import { EventFeed } from '../lib/event-feed';
 import { dateTime, relative } from '../lib/format';
 import { jobCharts } from '../lib/job-charts';
+import { MetricsFeed } from '../lib/metrics-feed';
 import { poll } from '../lib/poll';
 import { resolvedTable } from '../lib/resolved';
 import { badge, isTerminal, progressCell } from '../lib/status';
-
-const SHOWN_EVENTS = 300;
 
 export function jobPage(root: HTMLElement, params: Record<string, string>): () => void {
   const id = params.id;
@@ -35,6 +35,7 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
   const events = h('section', { attrs: { 'aria-labelledby': 'ev-h' } });
   const hyper = h('section', { attrs: { 'aria-labelledby': 'hp-h' } });
   const feed = new EventFeed(id);
+  const metrics = new MetricsFeed(id);
   let job: FineTuningJob | undefined;
   let cps: FineTuningJobCheckpoint[] = [];
   let downloads: HTMLElement | null = null;
@@ -63,6 +64,13 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
         s === 'running' || s === 'queued' ? act('Pause', pauseFineTuningJob, 'pause-job') : null,
         s === 'paused' ? act('Resume', resumeFineTuningJob, 'resume-job') : null,
         !isTerminal(s) ? act('Cancel', cancelFineTuningJob, 'cancel-job') : null,
+        job.fine_tuned_model
+          ? h(
+              'a',
+              { class: 'button', href: `#/playground?job=${encodeURIComponent(job.id)}` },
+              'Open in playground',
+            )
+          : null,
       ),
     );
   };
@@ -107,20 +115,29 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
   };
 
   const renderEvents = () => {
-    const messages = feed.events.filter((e) => e.type !== 'metrics');
-    const metricCount = feed.events.length - messages.length;
-    const shown = messages.slice(-SHOWN_EVENTS).reverse();
+    const shown = [...feed.events].reverse();
+    const older = feed.hasOlder
+      ? actionButton(
+          'Show older events',
+          async () => {
+            await feed.older();
+            renderEvents();
+          },
+          { id: 'older-events', class: 'secondary' },
+        )
+      : null;
     fill(
       events,
       h('h2', { id: 'ev-h' }, 'Events'),
       h(
         'p',
         { class: 'help' },
-        `${messages.length} messages, newest first; ${metricCount} metrics events are drawn in the charts.`,
+        `The newest ${shown.length} events, newest first${feed.hasOlder ? '; older ones on request' : ''}.`,
       ),
       h(
         'ol',
-        { class: 'events', reversed: true },
+        // A scrolling list: focusable, so a keyboard can scroll it too.
+        { class: 'events', reversed: true, tabIndex: 0, attrs: { 'aria-labelledby': 'ev-h' } },
         shown.map((e) =>
           h(
             'li',
@@ -133,6 +150,7 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
           ),
         ),
       ),
+      older,
     );
   };
 
@@ -157,29 +175,22 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
     shown = true;
     fill(root, head, summary, h('h2', null, 'Metrics'), charts.element, checkpoints, events, hyper);
   };
-  const drawMetrics = (all: typeof feed.events) => {
+  const drawMetrics = () => {
     performance.mark('tuneplane:charts:start');
-    charts.update(metricsOf(all));
+    charts.update(metrics.columns);
     performance.measure('tuneplane:charts', 'tuneplane:charts:start');
-  };
-  /** The first load of a long job: draw what has come in at most every 150 ms while pages follow. */
-  let lastPartial = 0;
-  const partial = (soFar: typeof feed.events) => {
-    if (!job || performance.now() - lastPartial < 150) return;
-    lastPartial = performance.now();
-    show();
-    drawMetrics(soFar);
   };
 
   const refresh = async () => {
-    const [j, fresh, cpList] = await Promise.all([
+    const [j, newPoints, newEvents, cpList] = await Promise.all([
       unwrap(retrieveFineTuningJob({ client: api(), path })).then((x) => {
         job ??= x;
         renderHead();
         renderSummary();
         return x;
       }),
-      feed.update(partial),
+      metrics.update(),
+      feed.update(),
       unwrap(listFineTuningJobCheckpoints({ client: api(), path, query: { limit: 100 } })),
     ]);
     const statusChanged = renderedStatus !== j.status;
@@ -189,10 +200,11 @@ export function jobPage(root: HTMLElement, params: Record<string, string>): () =
       downloads = await modelDownloads(j.fine_tuned_model).catch(() => null);
     if (statusChanged) renderHead();
     renderSummary();
-    if (fresh.length || !root.contains(charts.element)) {
-      drawMetrics(feed.events);
-      renderEvents();
+    if (newPoints || !root.contains(charts.element)) {
+      show();
+      drawMetrics();
     }
+    if (newEvents || !root.contains(events.firstChild)) renderEvents();
     if (JSON.stringify(cpList.data) !== JSON.stringify(cps)) {
       cps = cpList.data;
       fill(checkpoints, h('h2', { id: 'cp-h' }, 'Checkpoints'), checkpointsTable(j, cps));

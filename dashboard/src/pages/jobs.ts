@@ -1,6 +1,9 @@
-/** Jobs list: newest first, filtered by status, provider, model and metadata; refreshed while shown. */
+/**
+ * Jobs list: newest first, filtered on the server by status, provider, model and metadata (the list
+ * endpoint's query parameters, so "load more" pages through matching jobs only); refreshed while shown.
+ */
 import type { FineTuningJob } from '../../../openapi/sdk/types.gen';
-import { listFineTuningJobs } from '../../../openapi/sdk/sdk.gen';
+import { listFineTuningJobs, listModels } from '../../../openapi/sdk/sdk.gen';
 import { api, unwrap } from '../lib/api';
 import { fill, h, showError, table, tableWrap } from '../lib/dom';
 import { dateTime, relative } from '../lib/format';
@@ -24,11 +27,12 @@ export function jobsPage(root: HTMLElement): () => void {
       { id: 'f-provider' },
       ['', 'local', 'batch', 'openai'].map((p) => h('option', { value: p }, p || 'any')),
     ),
-    model: h('input', { id: 'f-model', type: 'search', placeholder: 'contains…' }),
+    model: h('select', { id: 'f-model' }, h('option', { value: '' }, 'any')),
     metadata: h('input', { id: 'f-metadata', type: 'search', placeholder: 'key=value' }),
   };
   filters.status.value = q.get('status') ?? '';
   filters.provider.value = q.get('provider') ?? '';
+  const initialModel = q.get('model') ?? '';
   const body = tableWrap('Jobs');
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const count = h('p', { class: 'muted', attrs: { 'aria-live': 'polite' } });
@@ -40,17 +44,12 @@ export function jobsPage(root: HTMLElement): () => void {
     return m ? { [m[1]]: m[2].trim() } : undefined;
   };
 
+  const filtered = () =>
+    Boolean(filters.status.value || filters.provider.value || filters.model.value || metadataQuery());
+
   const render = () => {
-    const model = filters.model.value.trim().toLowerCase();
-    const shown = jobs.filter(
-      (j) =>
-        (!filters.status.value || j.status === filters.status.value) &&
-        (!filters.provider.value || j.provider === filters.provider.value) &&
-        (!model ||
-          j.model.toLowerCase().includes(model) ||
-          (j.fine_tuned_model ?? '').toLowerCase().includes(model)),
-    );
-    count.textContent = `${shown.length} of ${jobs.length} loaded job${jobs.length === 1 ? '' : 's'}${hasMore ? ' (more on the server)' : ''}`;
+    const shown = jobs;
+    count.textContent = `${jobs.length} job${jobs.length === 1 ? '' : 's'}${filtered() ? ' matching the filters' : ''}${hasMore ? ' (more on the server)' : ''}`;
     more.hidden = !hasMore;
     fill(
       body,
@@ -58,8 +57,8 @@ export function jobsPage(root: HTMLElement): () => void {
         ? h(
             'p',
             { class: 'empty' },
-            jobs.length ? 'No loaded job matches the filters.' : 'No jobs yet. ',
-            jobs.length ? null : h('a', { href: '#/jobs/new' }, 'Create one'),
+            filtered() ? 'No job matches the filters.' : 'No jobs yet. ',
+            filtered() ? null : h('a', { href: '#/jobs/new' }, 'Create one'),
           )
         : table(
             ['Job', 'Status', 'Model', 'Provider', 'Progress', 'Created', 'Estimated finish'],
@@ -97,7 +96,14 @@ export function jobsPage(root: HTMLElement): () => void {
       const page = await unwrap(
         listFineTuningJobs({
           client: api(),
-          query: { limit: Math.min(100, want - next.length), after, metadata: metadataQuery() },
+          query: {
+            limit: Math.min(100, want - next.length),
+            after,
+            metadata: metadataQuery(),
+            status: (filters.status.value || undefined) as FineTuningJob['status'] | undefined,
+            provider: (filters.provider.value || undefined) as FineTuningJob['provider'] | undefined,
+            model: filters.model.value || undefined,
+          },
         }),
       );
       next.push(...page.data);
@@ -110,9 +116,16 @@ export function jobsPage(root: HTMLElement): () => void {
   };
 
   more.addEventListener('click', () => load(true).catch(showError));
-  for (const el of [filters.status, filters.provider]) el.addEventListener('change', render);
-  filters.model.addEventListener('input', render);
-  filters.metadata.addEventListener('change', () => load().catch(showError));
+  // A filter change starts over from the first page of matching jobs.
+  for (const el of Object.values(filters)) el.addEventListener('change', () => load().catch(showError));
+  // The model filter offers every model the key can see (base and fine-tuned ones: a job may tune either).
+  unwrap(listModels({ client: api() }))
+    .then((models) => {
+      for (const m of models.data) filters.model.append(h('option', { value: m.id }, m.id));
+      if (initialModel) filters.model.value = initialModel;
+      if (filters.model.value) load().catch(showError);
+    })
+    .catch(showError);
 
   fill(
     root,
@@ -132,7 +145,7 @@ export function jobsPage(root: HTMLElement): () => void {
       h('label', null, 'Status ', filters.status),
       h('label', null, 'Provider ', filters.provider),
       h('label', null, 'Model ', filters.model),
-      h('label', { title: 'Asks the API for jobs with this metadata pair' }, 'Metadata ', filters.metadata),
+      h('label', null, 'Metadata ', filters.metadata),
     ),
     count,
     body,
