@@ -41,7 +41,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.notFound(notFound);
   app.use('*', requestLog(ctx.logger));
 
-  const auth = bearerAuth(ctx.stores.apiKeys);
+  const auth = bearerAuth(ctx.stores.apiKeys, ctx.clock);
   const directUploadLimit = limitBody(ctx.config.maxDirectUploadBytes + MULTIPART_OVERHEAD_BYTES);
   const jsonLimit = limitBody(ctx.config.maxJsonBodyBytes);
   const guard: MiddlewareHandler<ApiEnv> = async (c, next) => {

@@ -44,10 +44,20 @@ export function verifyApiKey(key: string, keyHash: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A key's public id (listings, `revoke`): derived from its hash, so no record needs one stored. */
+export function apiKeyId(keyHash: string): string {
+  return `key_${keyHash.slice(0, 16)}`;
+}
+
+/** `tp_AbC…wxyz`: enough of a key to recognise it, too little to use it. */
+function hintOf(key: string): string {
+  return key.length > 12 ? `${key.slice(0, 6)}…${key.slice(-4)}` : '…';
+}
+
 /** Creates and stores a new key for `tenantId`; the returned `key` is shown once and never stored. */
 export async function createApiKey(
   deps: { apiKeys: ApiKeyStore; clock: Clock },
-  input: { tenantId: TenantId; name: string; key?: string },
+  input: { tenantId: TenantId; name: string; key?: string; expiresAt?: number },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = input.key ?? generateApiKey();
   const record: ApiKeyRecord = {
@@ -55,20 +65,36 @@ export async function createApiKey(
     tenantId: input.tenantId,
     name: input.name,
     createdAt: Math.floor(deps.clock.nowMs() / 1000),
+    hint: hintOf(key),
+    ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
   };
   await deps.apiKeys.put(record);
   return { key, record };
 }
 
+export type KeyCheck =
+  { ok: true; record: ApiKeyRecord } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+
 /**
- * The key's record, or undefined for an unknown key. Accepts any non-empty key, not only `tp_…`
+ * What a presented key is worth at `nowSeconds`. Accepts any non-empty key, not only `tp_…`
  * shapes, so an operator can register a chosen key (e.g. TUNEPLANE_API_KEY on the local stack).
  */
+export async function checkApiKey(apiKeys: ApiKeyStore, key: string, nowSeconds: number): Promise<KeyCheck> {
+  if (!key || key.length > 512) return { ok: false, reason: 'unknown' };
+  const record = await apiKeys.getByHash(hashApiKey(key));
+  if (!record || !verifyApiKey(key, record.keyHash)) return { ok: false, reason: 'unknown' };
+  if (record.revokedAt !== undefined) return { ok: false, reason: 'revoked' };
+  if (record.expiresAt !== undefined && record.expiresAt <= nowSeconds)
+    return { ok: false, reason: 'expired' };
+  return { ok: true, record };
+}
+
+/** The key's record when it authenticates now (known, not revoked, not expired); undefined otherwise. */
 export async function authenticateApiKey(
   apiKeys: ApiKeyStore,
   key: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<ApiKeyRecord | undefined> {
-  if (!key || key.length > 512) return undefined;
-  const record = await apiKeys.getByHash(hashApiKey(key));
-  return record && verifyApiKey(key, record.keyHash) ? record : undefined;
+  const check = await checkApiKey(apiKeys, key, nowSeconds);
+  return check.ok ? check.record : undefined;
 }

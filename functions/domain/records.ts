@@ -21,6 +21,23 @@ export interface ApiKeyRecord {
   tenantId: TenantId;
   name: string;
   createdAt: number;
+  /** The key's first and last characters (`tp_…abcd`), to recognise it in a listing. */
+  hint?: string;
+  /**
+   * When the key stops working. Also the table's TTL attribute: DynamoDB removes expired keys on
+   * AWS; reads refuse them at once on both deployments.
+   */
+  expiresAt?: number;
+  /** Set when an operator revoked the key (or its tenant): it no longer authenticates. */
+  revokedAt?: number;
+}
+
+/** A tenant: whose data a key opens. Keys of a revoked tenant are revoked with it. */
+export interface TenantRecord {
+  id: TenantId;
+  name: string;
+  createdAt: number;
+  revokedAt?: number;
 }
 
 export interface FileRecord {

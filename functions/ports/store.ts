@@ -21,6 +21,7 @@ import type {
   OutboxRecord,
   Page,
   TenantId,
+  TenantRecord,
   UploadRecord,
 } from '../domain/records';
 
@@ -41,7 +42,20 @@ export interface JobListFilters {
 
 export interface ApiKeyStore {
   put(key: ApiKeyRecord): Promise<void>;
+  /** The record, expired and revoked ones included (authentication decides). */
   getByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key (of one tenant), newest first; revoked and expired ones included. */
+  list(tenantId?: TenantId): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked; no-op when it already is. */
+  revoke(keyHash: string, atSeconds: number): Promise<void>;
+}
+
+export interface TenantStore {
+  /** Throws ConflictError when the tenant exists. */
+  create(tenant: TenantRecord): Promise<void>;
+  get(id: TenantId): Promise<TenantRecord | undefined>;
+  list(): Promise<TenantRecord[]>;
+  revoke(id: TenantId, atSeconds: number): Promise<void>;
 }
 
 export interface FileStore {
@@ -162,6 +176,7 @@ export interface OutboxStore {
 /** Everything the API and workers need from storage, grouped. */
 export interface Stores {
   apiKeys: ApiKeyStore;
+  tenants: TenantStore;
   files: FileStore;
   uploads: UploadStore;
   jobs: JobStore;

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
  * `tuneplane`: the command-line client (commander for parsing; the generated SDK for every call).
- * One module per command group: files.ts, jobs.ts, webhooks.ts, sweeps.ts.
+ * One module per command group: files.ts, jobs.ts, webhooks.ts, sweeps.ts; admin.ts (tenants and
+ * keys) works on the table itself, not through the API.
  *
  *   TUNEPLANE_BASE_URL (default http://127.0.0.1:8787/v1) and TUNEPLANE_API_KEY, or --base-url / --api-key.
  */
 import { Command } from 'commander';
 import type { Client } from '../../openapi/sdk/client';
+import { registerAdminCommands } from './admin';
 import { CliError, connect } from './client';
 import { registerEvalCommands } from './evals';
 import { registerFileCommands } from './files';
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
   registerSweepCommands(program, client);
   registerChatCommand(program, client);
   registerEvalCommands(program, client);
+  registerAdminCommands(program);
   return program;
 }
 export async function main(argv: string[]): Promise<void> {

@@ -30,6 +30,7 @@ import { localLogger } from './logger';
 import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedServices } from './services';
 import { runnerCommand } from './runner-bundle';
+import { removeStoreAccess, writeStoreAccess } from './store-access';
 import { createLocalWorkers } from './workers';
 
 export interface LocalStack {
@@ -43,6 +44,8 @@ export interface LocalStack {
   recovered: { resumed: string[]; requeued: string[] };
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** The only credentials the stores accept, made at this start (infra/local/store-gate.ts). */
+  storeCredentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
@@ -73,14 +76,33 @@ export async function startLocalStack(
     region: config.region,
     dynamodbEndpoint: services.dynamodbEndpoint,
     s3Endpoint: services.s3Endpoint,
+    credentials: services.credentials,
   });
   const cleanup = async () => {
     clients.destroy();
+    await removeStoreAccess(config.dataDir);
     await services.close();
     await unlock();
   };
   try {
-    await createTable({ region: config.region, dynamodbEndpoint: services.dynamodbEndpoint }, config.table);
+    await createTable(
+      {
+        region: config.region,
+        dynamodbEndpoint: services.dynamodbEndpoint,
+        credentials: services.credentials,
+      },
+      config.table,
+    );
+    // How `tuneplane admin` reaches these stores while the stack runs (0600: its owner only).
+    await writeStoreAccess(config.dataDir, {
+      pid: process.pid,
+      region: config.region,
+      table: config.table,
+      bucket: config.bucket,
+      dynamodbEndpoint: services.dynamodbEndpoint,
+      s3Endpoint: services.s3Endpoint,
+      credentials: services.credentials,
+    });
     const clock = systemClock;
     const stores = createDynamoStores(clients.doc, config.table, clock);
     const blobs = new S3BlobStore(clients.s3, config.bucket);
@@ -88,7 +110,11 @@ export async function startLocalStack(
       { models: stores.models, blobs, clock },
       config.baseModelsDir,
     );
-    const key = await ensureLocalApiKey({ apiKeys: stores.apiKeys, clock }, config.dataDir, config.apiKey);
+    const key = await ensureLocalApiKey(
+      { apiKeys: stores.apiKeys, tenants: stores.tenants, clock },
+      config.dataDir,
+      config.apiKey,
+    );
     const { command, how } = await runner;
     if (how === 'built' || how === 'reused')
       logger.info('local jobs run the runner bundle', { bundle: command.at(-1), how });
@@ -105,6 +131,9 @@ export async function startLocalStack(
         AWS_REGION: config.region,
         TUNEPLANE_DYNAMODB_ENDPOINT: services.dynamodbEndpoint,
         TUNEPLANE_S3_ENDPOINT: services.s3Endpoint,
+        // This start's store credentials: a runner signs with them like the stack does.
+        AWS_ACCESS_KEY_ID: services.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: services.credentials.secretAccessKey,
       },
       logger,
       runnerCommand: command,
@@ -194,6 +223,7 @@ export async function startLocalStack(
       recovered,
       dynamodbEndpoint: services.dynamodbEndpoint,
       s3Endpoint: services.s3Endpoint,
+      storeCredentials: services.credentials,
       stop() {
         stopped ??= (async () => {
           await new Promise<void>((resolve) => {

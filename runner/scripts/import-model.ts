@@ -8,7 +8,8 @@
  * model.safetensors (or its shards) holds every weight of that architecture with the right shape,
  * tokenizer.json loads, and the tokenizer fits the vocabulary. Then copies the folder (config.json
  * last) either to a local folder or to the blob store under models/<id>/ and registers a system
- * model record (the store/bucket come from the usual TUNEPLANE_* environment, parsed once here).
+ * model record (the store/bucket come from the usual TUNEPLANE_* environment, parsed once here; on
+ * the embedded stack, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from its data directory's stores.json).
  * Prints one JSON line with what was found; exit 1 with the reason when the folder is not usable.
  */
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';

@@ -48,6 +48,7 @@ const clients = createAwsClients({
   region: config.region,
   dynamodbEndpoint: stack.dynamodbEndpoint,
   s3Endpoint: stack.s3Endpoint,
+  credentials: stack.storeCredentials,
 });
 const stores = createDynamoStores(clients.doc, config.table, systemClock);
 const chromium = await launchChromium();

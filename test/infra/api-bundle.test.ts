@@ -22,8 +22,6 @@ const STACK_ENV = {
   TUNEPLANE_BATCH_JOB_DEFINITION: 'arn:aws:batch:us-east-1:123456789012:job-definition/runner:1',
   TUNEPLANE_OPENAI_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf',
   TUNEPLANE_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 

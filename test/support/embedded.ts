@@ -26,6 +26,8 @@ export interface EmbeddedConfig {
   dynamodbEndpoint: string;
   s3Endpoint: string;
   dataDir: string;
+  /** The only credentials the stores accept (fresh for every instance). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface Embedded {
@@ -67,6 +69,7 @@ export async function startEmbedded(opts: StartEmbeddedOptions = {}): Promise<Em
     dynamodbEndpoint: services.dynamodbEndpoint,
     s3Endpoint: services.s3Endpoint,
     dataDir,
+    credentials: services.credentials,
   };
   const clients = createAwsClients(config);
   try {
@@ -88,6 +91,8 @@ export async function startEmbedded(opts: StartEmbeddedOptions = {}): Promise<Em
       TUNEPLANE_BUCKET: bucket,
       TUNEPLANE_DYNAMODB_ENDPOINT: config.dynamodbEndpoint,
       TUNEPLANE_S3_ENDPOINT: config.s3Endpoint,
+      AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
     },
     stop() {
       stopped ??= (async () => {

@@ -11,7 +11,6 @@ import {
   waitUntilTableExists,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS } from '../local-credentials';
 
 /** What the CDK stack must create too (same names, same schema). */
 export const TABLE_SCHEMA = {
@@ -55,12 +54,18 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
  * TTL is not enabled here: dynalite has none, and on AWS the CDK stack owns the table.
  */
 export async function createTable(
-  where: { region: string; dynamodbEndpoint?: string },
+  where: {
+    region: string;
+    dynamodbEndpoint?: string;
+    /** The embedded stack's credentials (the default chain when absent). */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  },
   tableName: string,
 ): Promise<void> {
   const client = new DynamoDBClient({
     region: where.region,
-    ...(where.dynamodbEndpoint ? { endpoint: where.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    ...(where.dynamodbEndpoint ? { endpoint: where.dynamodbEndpoint } : {}),
+    ...(where.credentials ? { credentials: where.credentials } : {}),
   });
   try {
     try {

@@ -40,7 +40,6 @@ import {
   type RequestOptions,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { LOCAL_CREDENTIALS } from '../local-credentials';
 
 type Item = Record<string, unknown>;
 /** The SDK's outputs minus `$metadata`, which nothing here reads. */
@@ -238,11 +237,19 @@ function post(
   });
 }
 
-/** The document client alone: what a Lambda that reads and writes the table needs. */
-export function documentClientFor(config: { region: string; dynamodbEndpoint?: string }): DocumentClient {
+/**
+ * The document client alone: what a Lambda that reads and writes the table needs. `credentials`
+ * are the embedded stack's; without them the default source (the environment, then the SDK's chain).
+ */
+export function documentClientFor(config: {
+  region: string;
+  dynamodbEndpoint?: string;
+  credentials?: AwsCredentials;
+}): DocumentClient {
   return createDocumentClient({
     region: config.region,
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
   });
 }
 

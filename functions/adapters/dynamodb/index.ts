@@ -10,6 +10,7 @@ import { DynamoIdempotencyStore } from './idempotency';
 import { DynamoJobStore } from './jobs';
 import { DynamoModelStore } from './models';
 import { DynamoOutboxStore } from './outbox';
+import { DynamoTenantStore } from './tenants';
 import type { TableContext } from './table';
 import { DynamoUploadStore } from './uploads';
 
@@ -17,6 +18,7 @@ export function createDynamoStores(doc: DocumentClient, table: string, clock: Cl
   const ctx: TableContext = { doc, table, clock };
   return {
     apiKeys: new DynamoApiKeyStore(ctx),
+    tenants: new DynamoTenantStore(ctx),
     files: new DynamoFileStore(ctx),
     uploads: new DynamoUploadStore(ctx),
     jobs: new DynamoJobStore(ctx),
@@ -46,5 +48,6 @@ export {
   DynamoJobStore,
   DynamoModelStore,
   DynamoOutboxStore,
+  DynamoTenantStore,
   DynamoUploadStore,
 };

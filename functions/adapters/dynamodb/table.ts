@@ -5,7 +5,8 @@
  * `gsi1` (`gsi1pk`, `gsi1sk`) and `gsi2` (`gsi2pk`, `gsi2sk`), projection ALL; TTL attribute
  * `expiresAt` (epoch seconds). Each store documents its own key prefixes at the top of its file:
  *
- *   APIKEY#<hash>          APIKEY        api-keys.ts
+ *   APIKEY#<hash>          APIKEY        api-keys.ts    gsi1 TENANT#<t>#APIKEYS / <at>#<hash>, gsi2 APIKEYS / <at>#<hash>
+ *   TENANT#<id>            TENANT        tenants.ts     gsi2 TENANTS / <id>
  *   FILE#<id>              FILE          files.ts       gsi1 TENANT#<t>#FILES / <id>, gsi2 FILES#EXPIRING / <at>#<id>
  *   UPLOAD#<id>            UPLOAD        uploads.ts
  *   JOB#<id>               JOB           jobs.ts        gsi1 TENANT#<t>#JOBS / <id>, gsi2 STATUS#<s> / <id>

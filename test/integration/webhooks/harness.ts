@@ -86,9 +86,18 @@ export async function startWebhookHarness(
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => db.listen(0, '127.0.0.1', resolve));
   const port = (db.address() as AddressInfo).port;
-  const clients = createAwsClients({ region: 'us-east-1', dynamodbEndpoint: `http://127.0.0.1:${port}` });
+  // A bare dynalite of the test's own (no gate): any signature will do.
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const clients = createAwsClients({
+    region: 'us-east-1',
+    dynamodbEndpoint: `http://127.0.0.1:${port}`,
+    credentials,
+  });
   const table = `webhooks-${randomBytes(4).toString('hex')}`;
-  await createTable({ region: 'us-east-1', dynamodbEndpoint: `http://127.0.0.1:${port}` }, table);
+  await createTable(
+    { region: 'us-east-1', dynamodbEndpoint: `http://127.0.0.1:${port}`, credentials },
+    table,
+  );
 
   const clock = movableClock();
   const ctx = { doc: clients.doc, table, clock };

@@ -34,12 +34,14 @@ describe('API keys', () => {
     const apiKeys = {
       put: async (r: ApiKeyRecord) => void saved.set(r.keyHash, r),
       getByHash: async (h: string) => saved.get(h),
+      list: async () => [...saved.values()],
+      revoke: async (h: string, at: number) => void saved.set(h, { ...saved.get(h)!, revokedAt: at }),
     };
     const { key, record } = await createApiKey(
       { apiKeys, clock: { nowMs: () => 5_000 } },
       { tenantId: 't1', name: 'default' },
     );
-    expect(JSON.stringify([...saved.values()])).not.toContain(key);
+    expect(JSON.stringify([...saved.values()])).not.toContain(key.slice(6, -4));
     expect(record).toMatchObject({ tenantId: 't1', name: 'default', createdAt: 5 });
     expect(await authenticateApiKey(apiKeys, key)).toEqual(record);
     expect(await authenticateApiKey(apiKeys, generateApiKey())).toBeUndefined();

@@ -31,8 +31,6 @@ beforeAll(async () => {
     TUNEPLANE_OPENAI_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf',
     TUNEPLANE_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf',
     POWERTOOLS_LOG_LEVEL: 'INFO',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
   });
 }, 60_000);
 afterAll(() => env?.stop());

@@ -53,8 +53,6 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => secretsManager.listen(0, '127.0.0.1', resolve));
   Object.assign(process.env, env.env, STACK_ENV, {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secretsManager.address() as AddressInfo).port}`,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
   });
 }, 60_000);
 afterAll(async () => {
