@@ -119,6 +119,12 @@ export async function startLocalStack(
     if (how === 'built' || how === 'reused')
       logger.info('local jobs run the runner bundle', { bundle: command.at(-1), how });
     else logger.warn('local jobs run the runner sources through tsx', { reason: how });
+    // This start's store credentials: every child process (runners, the inference worker) signs
+    // its store requests with them like the stack does; the stores refuse anything else.
+    const storeCredentialsEnv = {
+      AWS_ACCESS_KEY_ID: services.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: services.credentials.secretAccessKey,
+    };
     const workers = await createLocalWorkers({
       config,
       stores,
@@ -131,9 +137,7 @@ export async function startLocalStack(
         AWS_REGION: config.region,
         TUNEPLANE_DYNAMODB_ENDPOINT: services.dynamodbEndpoint,
         TUNEPLANE_S3_ENDPOINT: services.s3Endpoint,
-        // This start's store credentials: a runner signs with them like the stack does.
-        AWS_ACCESS_KEY_ID: services.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: services.credentials.secretAccessKey,
+        ...storeCredentialsEnv,
       },
       logger,
       runnerCommand: command,
@@ -166,6 +170,7 @@ export async function startLocalStack(
         TUNEPLANE_BUCKET: config.bucket,
         AWS_REGION: config.region,
         TUNEPLANE_S3_ENDPOINT: services.s3Endpoint,
+        ...storeCredentialsEnv,
       },
       onOutput: (stream, chunk) => {
         if (config.runnerLogs)
