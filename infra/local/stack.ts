@@ -174,7 +174,7 @@ export async function startLocalStack(
       },
       onOutput: (stream, chunk) => {
         if (config.runnerLogs)
-          for (const line of chunk.split('\n')) if (line) console.log(`[inference ${stream}] ${line}`);
+          for (const line of chunk.split('\n')) if (line) logger.info('inference output', { stream, line });
       },
     });
     // Eval runs execute in this process; judges and sampled models are called through the sampler:

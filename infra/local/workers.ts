@@ -126,9 +126,15 @@ export async function createLocalWorkers(inp: WorkerInputs): Promise<LocalWorker
         });
     },
     onOutput: (jobId, stream, chunk) => {
-      if (config.runnerLogs)
-        for (const line of chunk.split('\n'))
+      for (const line of chunk.split('\n')) {
+        if (config.runnerLogs) {
           if (line) inp.logger.info('runner output', { job_id: jobId, stream, line });
+        } else if (line.includes('"tensorflow backend selected"')) {
+          // Always logged: a runner on the pure-JS path trains many times slower, and without this
+          // line nothing in the stack's output says why its jobs crawl.
+          inp.logger.info('runner backend', { job_id: jobId, line });
+        }
+      }
     },
   });
 

@@ -20,7 +20,9 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { median } from '../../../functions/domain/sweeps';
 import { parseLocalConfig } from '../../../infra/local/config';
+import { localLogger } from '../../../infra/local/logger';
 import { startLocalStack, type LocalStack } from '../../../infra/local/stack';
+import { loadAddon } from '../../../runner/native/addon';
 import { sentimentSplit, toJsonl } from '../runner/fixtures';
 
 let stack: LocalStack;
@@ -29,6 +31,16 @@ let receiver: Server;
 let receiverUrl: string;
 let secret: string;
 const received: { body: string; headers: Record<string, string> }[] = [];
+/** Each runner's backend line, which the stack logs even with runner logs off. */
+const backends: { job_id: string; line: string }[] = [];
+const base = localLogger();
+const logger = {
+  ...base,
+  info(message: string, detail?: Record<string, unknown>) {
+    if (message === 'runner backend') backends.push(detail as { job_id: string; line: string });
+    base.info(message, detail);
+  },
+};
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -86,7 +98,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-  stack = await startLocalStack(stackConfig());
+  stack = await startLocalStack(stackConfig(), { logger });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
@@ -162,7 +174,7 @@ describe('a real sweep on the embedded stack', () => {
       await new Promise((r) => setTimeout(r, 1000));
     const before = await trialStates();
     await stack.stop();
-    stack = await startLocalStack(stackConfig());
+    stack = await startLocalStack(stackConfig(), { logger });
     console.log(
       `restarted with trials ${before.join(', ')}; resumed ${stack.recovered.resumed.length}, requeued ${stack.recovered.requeued.length}`,
     );
@@ -190,6 +202,12 @@ describe('a real sweep on the embedded stack', () => {
       );
     }
 
+    // Every trial's runner said which backend it trains on: on the pure-JS path (no OpenBLAS, or
+    // TUNEPLANE_NATIVE=off) this sweep takes many times longer than its limit, and this says so.
+    for (const b of new Set(backends.map((x) => x.line))) console.log(`  runner backend: ${b}`);
+    expect(new Set(backends.map((b) => b.job_id)).size).toBeGreaterThanOrEqual(trials.length);
+    if (loadAddon().ok && process.env.TUNEPLANE_NATIVE !== 'off')
+      for (const b of backends) expect(b.line).toContain('native kernels via');
     expect(sweep.status).toBe('succeeded');
     expect(sweep.status_reason).toBe('max_trials');
     expect(trials).toHaveLength(5);
