@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
+    // Stops at once, saying what to install, where the native kernels the trainer tests need are missing.
+    globalSetup: ['test/support/prerequisites.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: the trainer tests are CPU-bound, so run files two at a time.

@@ -21,7 +21,8 @@ if (res.status === 0) {
     .slice(0, 3)
     .join('\n');
   console.warn(
-    'tuneplane: native CPU kernels not built; training will use pure TensorFlow.js (much slower).\n' +
+    'tuneplane: native CPU kernels not built; training will use pure TensorFlow.js (much slower),\n' +
+      '  and `npm test` will refuse to run (its trainer tests are sized for these kernels).\n' +
       '  Install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas-dev) and run `npm run build:native`.\n' +
       (why ? `  ${why.replace(/\n/g, '\n  ')}\n` : ''),
   );
