@@ -71,7 +71,12 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
 
   let document: Promise<Record<string, unknown>> | undefined;
   app.get('/openapi.json', async (c) => {
-    const documented = groups.flatMap((g) => (g.contract ? [g.contract] : []));
+    const documented = [
+      ...new Set([
+        ...groups.flatMap((g) => (g.contract ? [g.contract] : [])),
+        ...(deps.servedElsewhere ?? []),
+      ]),
+    ];
     document ??= import('../../openapi/document').then((m) => m.openApiDocument(documented));
     return c.json(await document);
   });

@@ -3,6 +3,7 @@
  * optional route groups' parts included. A leaf: it names ports and domain types only, so the
  * route modules can import it without the wiring importing them back.
  */
+import type { RouteGroupName } from '../../openapi/routes';
 import type { Clock, IdGenerator } from '../ports/clock';
 import type { BlobStore } from '../ports/blobs';
 import type { Dispatcher } from '../ports/dispatcher';
@@ -84,6 +85,12 @@ export interface AppDeps {
   providers?: ProviderWebhookDeps;
   /** Mounts /v1/chat/completions and /v1/completions when given (functions/ports/inference.ts). */
   inference?: Inference;
+  /**
+   * Groups of the contract another function serves on the same base URL, listed in /openapi.json
+   * all the same: on AWS the inference Lambda answers /v1/chat/completions and /v1/completions
+   * (CloudFront and the HTTP API route them there), while this app serves the document.
+   */
+  servedElsewhere?: RouteGroupName[];
 }
 
 /** What the composition root gives the webhook routes (AppDeps.webhooks). */

@@ -89,6 +89,8 @@ const app = createApp({
     // No nudge: the sweeper Lambda picks redeliveries up within a minute.
   },
   providers: { openai: openAiWebhook },
+  // Generation is the inference Lambda's (infra/aws/constructs/inference.ts); documented here.
+  servedElsewhere: ['inference'],
   // Run creation checks that the tenant may sample the model it names; the sampling itself happens
   // in the eval runner on Batch (nothing generates in this Lambda).
   sampler: ownModelSampler({ stores, clock: systemClock }),

@@ -109,6 +109,13 @@ describe('the bundled API Lambda', () => {
     expect(Buffer.from(await embedded.blobs.get(`files/tb/${file.id}`)).toString()).toBe(TRAINING_JSONL);
   }, 60_000);
 
+  it('documents chat completions and completions in /openapi.json, which the inference Lambda serves', async () => {
+    const run = await runBundle({ ...embedded.env, ...STACK_ENV }, [httpEvent('GET', '/openapi.json')]);
+    expect(run.code).toBe(0);
+    const paths = Object.keys(JSON.parse(run.answers[0].body).paths);
+    expect(paths).toEqual(expect.arrayContaining(['/v1/chat/completions', '/v1/completions', '/v1/files']));
+  }, 60_000);
+
   it('refuses to start on a bad environment, naming each variable and its rule', async () => {
     const run = await runBundle(
       { ...embedded.env, ...STACK_ENV, TUNEPLANE_TABLE: 'x', TUNEPLANE_BUCKET: 'Not_A_Bucket' },
