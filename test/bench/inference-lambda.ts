@@ -70,7 +70,7 @@ try {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   installStreamingRuntime();
-  let t = performance.now();
+  const t = performance.now();
   const { handler } = (await import(pathToFileURL(bundle).href)) as {
     handler: Parameters<typeof startFunctionUrl>[0];
   };
