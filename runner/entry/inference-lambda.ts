@@ -26,6 +26,7 @@ import { timeSortedIds } from '../../functions/domain/ids';
 import { streamingHandler } from '../../functions/handlers/lib/response-stream';
 import { appLogger, createObservability } from '../../functions/observability';
 import { systemClock } from '../../functions/ports/clock';
+import { InferenceFailure, type Inference } from '../../functions/ports/inference';
 import { initBackend } from '../backend';
 import { diskCachedBlobs, inProcessInference, InferenceServer } from '../serve';
 
@@ -50,16 +51,56 @@ export const server = new InferenceServer(modelFiles, {
   // Lambda sends an instance one request at a time.
   maxActive: 1,
 });
+/** When this invocation's time runs out (Lambda's deadline less a margin to answer in). */
+let deadline = Infinity;
+const ANSWER_MARGIN_MS = 5_000;
+
+/**
+ * A generation still running at the deadline is stopped and answered with a clear 400 naming the
+ * token limit (an error event if the stream had started) instead of being cut off by the timeout.
+ */
+function withDeadline(inference: Inference): Inference {
+  return {
+    async generate(job, onEvent, signal) {
+      const stop = new AbortController();
+      signal?.addEventListener('abort', () => stop.abort(), { once: true });
+      let timedOut = false;
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          stop.abort();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      try {
+        await inference.generate(job, onEvent, stop.signal);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (timedOut && !signal?.aborted)
+        throw new InferenceFailure({
+          status: 400,
+          code: 'generation_time_limit',
+          message:
+            'The generation did not finish within the time this deployment gives one request ' +
+            `(the inference function's timeout). Ask for fewer tokens with ${job.params.maxTokensParam}.`,
+          param: job.params.maxTokensParam,
+        });
+    },
+  };
+}
+
 const app = createApp({
   stores,
   blobs,
   clock: systemClock,
   ids: timeSortedIds(systemClock),
   logger: appLogger(obs.logger),
-  inference: inProcessInference(server),
+  inference: withDeadline(inProcessInference(server)),
 });
 
-export const handler = streamingHandler(async (request) => {
+export const handler = streamingHandler(async (request, context) => {
+  deadline = Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS;
   const path = new URL(request.url).pathname;
   if (!SERVED.has(path))
     return Response.json(

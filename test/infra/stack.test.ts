@@ -211,6 +211,27 @@ describe('inference', () => {
       InvokeMode: 'RESPONSE_STREAM',
       AuthType: 'NONE',
     });
+    // Anyone may call the URL (the key is checked inside); nobody may invoke the function otherwise.
+    const grants = ofType('AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .filter((p) => JSON.stringify(p.FunctionName).includes(s.functions.inference));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunctionUrl',
+          FunctionUrlAuthType: 'NONE',
+          Principal: '*',
+        }),
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          InvokedViaFunctionUrl: true,
+          Principal: '*',
+        }),
+      ]),
+    );
+    expect(
+      grants.filter((p) => p.Principal === '*' && !p.FunctionUrlAuthType && !p.InvokedViaFunctionUrl),
+    ).toEqual([]);
   });
 
   it('reads weights under models/ and checkpoints/ only, and writes nothing to the bucket', () => {

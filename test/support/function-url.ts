@@ -93,7 +93,15 @@ function eventOf(req: IncomingMessage, body: Buffer, host: string) {
   };
 }
 
-export async function startFunctionUrl(handler: StreamingHandler): Promise<FunctionUrl> {
+export interface FunctionUrlOptions {
+  /** The function's timeout: what the context's getRemainingTimeInMillis counts down from. */
+  timeoutMs?: number;
+}
+
+export async function startFunctionUrl(
+  handler: StreamingHandler,
+  opts: FunctionUrlOptions = {},
+): Promise<FunctionUrl> {
   const invocations: Invocation[] = [];
   const running = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
@@ -146,10 +154,11 @@ export async function startFunctionUrl(handler: StreamingHandler): Promise<Funct
           stream.destroy();
         }
       });
+      const invoked = Date.now();
       const context = {
         awsRequestId: randomUUID(),
         functionName: 'inference',
-        getRemainingTimeInMillis: () => 600_000,
+        getRemainingTimeInMillis: () => Math.max(0, invoked + (opts.timeoutMs ?? 600_000) - Date.now()),
       };
       const run = handler(eventOf(req, Buffer.concat(chunks), host), stream, context)
         .catch((err: unknown) => {

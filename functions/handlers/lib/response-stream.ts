@@ -24,7 +24,7 @@ export interface FunctionUrlEvent {
   requestContext: { domainName?: string; http: { method: string } };
 }
 
-type Fetch = (request: Request) => Response | Promise<Response>;
+type Fetch = (request: Request, context: Context) => Response | Promise<Response>;
 type StreamingHandler = (event: FunctionUrlEvent, stream: Writable, context: Context) => Promise<void>;
 
 export function requestOf(event: FunctionUrlEvent, signal: AbortSignal): Request {
@@ -43,7 +43,7 @@ export function requestOf(event: FunctionUrlEvent, signal: AbortSignal): Request
 }
 
 export function streamingHandler(fetch: Fetch): StreamingHandler {
-  const handler: StreamingHandler = async (event, responseStream) => {
+  const handler: StreamingHandler = async (event, responseStream, context) => {
     const abort = new AbortController();
     let finished = false;
     const gone = () => {
@@ -53,7 +53,7 @@ export function streamingHandler(fetch: Fetch): StreamingHandler {
     responseStream.once('error', gone);
     let out: Writable = responseStream;
     try {
-      const response = await fetch(requestOf(event, abort.signal));
+      const response = await fetch(requestOf(event, abort.signal), context);
       const headers: Record<string, string> = {};
       const cookies: string[] = [];
       response.headers.forEach((value, name) => {

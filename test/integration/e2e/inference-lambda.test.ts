@@ -48,6 +48,7 @@ const SLOW = 'slow-random-llama';
 let env: Embedded;
 let work: string;
 let fn: FunctionUrl;
+let handler: Parameters<typeof startFunctionUrl>[0];
 let client: OpenAI;
 let otherTenant: OpenAI;
 let tuned: string;
@@ -128,9 +129,9 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   installStreamingRuntime();
-  const { handler } = (await import(/* @vite-ignore */ pathToFileURL(bundle).href)) as {
+  ({ handler } = (await import(/* @vite-ignore */ pathToFileURL(bundle).href)) as {
     handler: Parameters<typeof startFunctionUrl>[0];
-  };
+  });
   fn = await startFunctionUrl(handler);
   client = new OpenAI({ apiKey: keyA.key, baseURL: `${fn.url}/v1`, maxRetries: 0 });
   otherTenant = new OpenAI({ apiKey: keyB.key, baseURL: `${fn.url}/v1`, maxRetries: 0 });
@@ -284,6 +285,38 @@ describe('the inference Lambda behind its streaming Function URL', () => {
     expect(aborted).toBeDefined();
     expect(aborted.error).toBeUndefined();
   }, 300_000);
+
+  it('answers a generation that outlasts the function’s time with a clear 400 naming the token limit, streamed or not', async () => {
+    // The same function with a 7 s timeout: 5 s are kept to answer in, 2 s to generate.
+    const short = await startFunctionUrl(handler, { timeoutMs: 7_000 });
+    try {
+      const c = new OpenAI({ apiKey: client.apiKey, baseURL: `${short.url}/v1`, maxRetries: 0 });
+      const long = {
+        model: SLOW,
+        prompt: 'the ',
+        max_tokens: 400,
+        temperature: 1,
+        logit_bias: { '0': -100 },
+      };
+      await expect(c.completions.create(long)).rejects.toMatchObject({
+        status: 400,
+        error: expect.objectContaining({ code: 'generation_time_limit', param: 'max_tokens' }),
+      });
+      let text = '';
+      const failure = await (async () => {
+        try {
+          for await (const chunk of await c.completions.create({ ...long, stream: true }))
+            text += chunk.choices[0]?.text ?? '';
+        } catch (err) {
+          return err as Error;
+        }
+      })();
+      expect(text.length).toBeGreaterThan(0); // it streamed before the limit
+      expect(failure?.message).toMatch(/did not finish within the time this deployment gives one request/);
+    } finally {
+      await short.close();
+    }
+  }, 120_000);
 });
 
 function answerWith(c: OpenAI, model: string) {
