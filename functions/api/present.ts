@@ -215,6 +215,7 @@ export function presentTrial(s: SweepRecord, t: TrialRecord, job: JobRecord | un
     objective_value: t.value,
     reports: t.reports.map((r) => ({ step: r.step, value: r.value })),
     fine_tuned_model: t.fineTunedModel ?? job?.fineTunedModel ?? null,
+    eval_run_id: t.evalRunId ?? null,
     previous_job_ids: t.previousJobIds,
     created_at: Math.floor(t.createdAtMs / 1000),
     finished_at: secOrNull(t.finishedAtMs),

@@ -14,7 +14,8 @@ import { createDynamoStores, documentClientFor } from '../adapters/dynamodb';
 import { lazyS3BlobStore } from '../adapters/s3/lazy';
 import { batchDispatcher } from '../adapters/batch/dispatcher';
 import { DynamoEvalStore, DynamoSweepStore } from '../adapters/dynamodb';
-import { reconcileEvalRuns } from '../domain/evals/runs';
+import { ownModelSampler } from '../domain/evals/own-models';
+import { reconcileEvalRuns, submitQueuedRun } from '../domain/evals/runs';
 import { pollMirroredJobs, reconcileBatchJobs, submitUnsubmittedJobs } from '../domain/dispatch';
 import { deleteExpiredFiles } from '../domain/files';
 import { timeSortedIds } from '../domain/ids';
@@ -43,6 +44,7 @@ const openai = lazyOpenAi(
   { files: stores.files, blobs },
 );
 
+const evalStore = new DynamoEvalStore({ doc, table: config.tableName, clock: systemClock });
 const sweepDeps: ControllerDeps = {
   stores,
   blobs,
@@ -52,6 +54,21 @@ const sweepDeps: ControllerDeps = {
   models: modelCatalog({ models: stores.models, blobs }),
   defaultProvider: 'batch',
   sweeps: new DynamoSweepStore({ doc, table: config.tableName, clock: systemClock }),
+  // Sweeps with an eval objective: each trial's model is measured by an eval run on Batch.
+  evalService: {
+    evals: evalStore,
+    stores,
+    blobs,
+    clock: systemClock,
+    ids: timeSortedIds(systemClock),
+    sampler: ownModelSampler({ stores, clock: systemClock }),
+    onRunQueued: (run) =>
+      submitQueuedRun(
+        { evals: evalStore, clock: systemClock, log: (m, d) => obs.logger.warn(m, d ?? {}) },
+        run,
+        (r) => batch.submitEvalRun(r),
+      ),
+  },
 };
 
 /** Follow-ups of transitions this recent are re-put (idempotent) in case a crash cut them off. */
@@ -89,7 +106,7 @@ export async function handler(_event: ScheduledEvent, context: Context) {
     // Eval runs on Batch: submissions lost to an outage, failures whose event was lost.
     const evalRuns = await reconcileEvalRuns(
       {
-        evals: new DynamoEvalStore({ doc, table: config.tableName, clock: systemClock }),
+        evals: evalStore,
         stores,
         clock: systemClock,
       },

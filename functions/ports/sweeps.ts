@@ -90,6 +90,8 @@ export interface TrialRecord {
   /** Set when the sweep's pause paused this trial's job (so resume resumes only those). */
   pausedBySweep: boolean;
   fineTunedModel: string | null;
+  /** The eval run measuring the trial's model (sweeps whose objective is an eval). */
+  evalRunId?: string | null;
   error: JobError | null;
   createdAtMs: number;
   finishedAtMs: number | null;

@@ -36,6 +36,12 @@ function fmt(v: unknown): string {
   return String(v);
 }
 
+/** What the sweep optimises, in a column header's words: the metric, or the eval criterion's pass rate. */
+export function objectiveName(o: FineTuningSweep['objective']): string {
+  if (o.type !== 'eval') return o.metric;
+  return `${o.testing_criteria ?? 'eval'} pass rate`;
+}
+
 /** The follow view: one header line for the sweep, one row per trial, the best trial marked with *. */
 export function renderSweep(sweep: FineTuningSweep, trials: FineTuningSweepTrial[]): string {
   const c = sweep.trial_counts;
@@ -43,7 +49,7 @@ export function renderSweep(sweep: FineTuningSweep, trials: FineTuningSweepTrial
   const head =
     `${sweep.id}  ${sweep.status}${sweep.status_reason ? ` (${sweep.status_reason})` : ''}  ` +
     `trials ${c.total}/${sweep.limits.max_trials} · running ${c.running + c.pending} · complete ${c.complete} · pruned ${c.pruned} · failed ${c.failed + c.stale}  ` +
-    `${sweep.objective.goal} ${sweep.objective.metric}` +
+    `${sweep.objective.goal} ${objectiveName(sweep.objective)}` +
     (best ? `  best ${fmt(best.objective_value)} (trial ${best.trial_number})` : '');
   const names = Object.keys(sweep.search_space);
   const rows = trials.map((t) => {
@@ -63,7 +69,7 @@ export function renderSweep(sweep: FineTuningSweep, trials: FineTuningSweepTrial
       t.id,
     ];
   });
-  return `${head}\n${textTable(rows, ['#', 'state', ...names, sweep.objective.metric, 'evals', 'job'])}`;
+  return `${head}\n${textTable(rows, ['#', 'state', ...names, objectiveName(sweep.objective), 'evals', 'job'])}`;
 }
 
 async function allTrials(client: Client, id: string): Promise<FineTuningSweepTrial[]> {
@@ -154,7 +160,7 @@ export function registerSweepCommands(program: Command, client: () => Client): v
         s.id,
         s.status,
         `${s.trial_counts.total}/${s.limits.max_trials}`,
-        `${s.objective.goal} ${s.objective.metric}`,
+        `${s.objective.goal} ${objectiveName(s.objective)}`,
         s.best_trial ? fmt(s.best_trial.objective_value) : '',
         String(s.created_at),
       ]);

@@ -142,21 +142,6 @@ export async function startLocalStack(
       logger,
       runnerCommand: command,
     });
-    // The sweep controller: a pass per sweep on API changes, and over every active sweep each second.
-    const sweepStore = new DynamoSweepStore({ doc: clients.doc, table: config.table, clock });
-    const sweepWorker = startSweepWorker(
-      {
-        stores: workers.stores,
-        blobs,
-        clock,
-        ids: timeSortedIds(clock),
-        dispatchers: workers.dispatchers,
-        models: modelCatalog({ models: stores.models, blobs }),
-        defaultProvider: 'local',
-        sweeps: sweepStore,
-      },
-      { intervalMs: 1000, onError: (err) => logger.error('sweep controller failed', { error: String(err) }) },
-    );
     // Generation runs in a worker process (runner/entry/serve.ts), started on the first request.
     const inference = localInference({
       command: [
@@ -198,6 +183,31 @@ export async function startLocalStack(
         log: (message, detail) => logger.warn(`eval runs: ${message}`, detail ?? {}),
       },
       { intervalMs: 2000, onError: (err) => logger.error('eval runs failed', { error: String(err) }) },
+    );
+    // The sweep controller: a pass per sweep on API changes, and over every active sweep each second.
+    const sweepStore = new DynamoSweepStore({ doc: clients.doc, table: config.table, clock });
+    const sweepWorker = startSweepWorker(
+      {
+        stores: workers.stores,
+        blobs,
+        clock,
+        ids: timeSortedIds(clock),
+        dispatchers: workers.dispatchers,
+        models: modelCatalog({ models: stores.models, blobs }),
+        defaultProvider: 'local',
+        sweeps: sweepStore,
+        // Eval objectives: each trial's model is measured by an eval run the eval worker executes.
+        evalService: {
+          evals: evalStore,
+          stores: workers.stores,
+          blobs,
+          clock,
+          ids: timeSortedIds(clock),
+          sampler,
+          onRunQueued: (run) => evalWorker.kick(run.id),
+        },
+      },
+      { intervalMs: 1000, onError: (err) => logger.error('sweep controller failed', { error: String(err) }) },
     );
     const app = createApp({
       inference,

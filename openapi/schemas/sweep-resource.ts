@@ -135,6 +135,8 @@ export const TrialSchema = z
     /** The objective at each evaluation, as the early-stopping scheduler saw it. */
     reports: z.array(SweepReportSchema),
     fine_tuned_model: z.string().nullable(),
+    /** The eval run that measured the trial's model (objective type `eval`), else null. */
+    eval_run_id: z.string().nullable(),
     previous_job_ids: z.array(z.string()),
     created_at: z.int(),
     finished_at: z.int().nullable(),

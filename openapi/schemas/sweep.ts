@@ -8,6 +8,7 @@
  * 400 says which field broke which rule (e.g. `search_space.lr.low`: "log scale needs low > 0").
  */
 import { z } from '@hono/zod-openapi';
+import { EvalSamplingParamsSchema, FileIdSourceSchema, InputMessagesSchema } from './eval-run';
 
 const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -84,9 +85,49 @@ export const SweepMetricSchema = z
   ])
   .openapi('SweepMetric');
 
+const goal = z.enum(['minimize', 'maximize']);
+
+/** A metric the trial jobs report while they train (evaluations on base_job.validation_file). */
+export const MetricObjectiveSchema = z
+  .strictObject({ type: z.literal('metric').default('metric'), metric: SweepMetricSchema, goal })
+  .openapi('SweepMetricObjective');
+
+/**
+ * An eval's pass rate on each trial's fine-tuned model: when a trial's job succeeds, the sweep runs
+ * the eval (`/v1/evals`) with a `completions` data source sampling that model, and the trial's
+ * value is the share of rows that pass `testing_criteria` (a criterion's name), or every criterion
+ * when omitted. Trials report no intermediate values, so early stopping must be `none`.
+ */
+export const EvalObjectiveSchema = z
+  .strictObject({
+    type: z.literal('eval'),
+    eval_id: z.string().min(1).max(128),
+    testing_criteria: z.string().min(1).max(256).optional(),
+    goal,
+    /** How each row becomes the prompt, as in a completions run (e.g. `{{item.messages[0].content}}`). */
+    input_messages: InputMessagesSchema,
+    sampling_params: EvalSamplingParamsSchema.optional(),
+    /**
+     * The rows (a JSONL file of items); omitted: base_job.validation_file, whose lines are items as
+     * they are (`{"messages": [...]}` for chat data).
+     */
+    source: FileIdSourceSchema.optional(),
+  })
+  .openapi('SweepEvalObjective');
+
+/** `type` may be left out for a metric (the shape sweeps had before eval objectives). */
 export const ObjectiveSchema = z
-  .strictObject({ metric: SweepMetricSchema, goal: z.enum(['minimize', 'maximize']) })
-  .openapi('SweepObjective');
+  .discriminatedUnion('type', [MetricObjectiveSchema, EvalObjectiveSchema])
+  .openapi('SweepObjective', {
+    // The generator leaves a defaulted discriminator out of the mapping; name both branches.
+    discriminator: {
+      propertyName: 'type',
+      mapping: {
+        metric: '#/components/schemas/SweepMetricObjective',
+        eval: '#/components/schemas/SweepEvalObjective',
+      },
+    },
+  });
 
 const seed = z.int().min(0).max(0xffffffff);
 
@@ -202,7 +243,10 @@ export type IntParameter = z.infer<typeof IntParameterSchema>;
 export type CategoricalParameter = z.infer<typeof CategoricalParameterSchema>;
 export type SweepParameter = z.infer<typeof SweepParameterSchema>;
 export type SearchSpace = z.infer<typeof SearchSpaceSchema>;
+export type SweepMetric = z.infer<typeof SweepMetricSchema>;
 export type Objective = z.infer<typeof ObjectiveSchema>;
+export type MetricObjective = z.infer<typeof MetricObjectiveSchema>;
+export type EvalObjective = z.infer<typeof EvalObjectiveSchema>;
 export type SweepStrategy = z.infer<typeof SweepStrategySchema>;
 export type TpeOptions = z.infer<typeof TpeOptionsSchema>;
 export type SweepEarlyStopping = z.infer<typeof SweepEarlyStoppingSchema>;
@@ -306,10 +350,17 @@ export function gridPointCount(p: SweepParameter): number | null {
 
 /** Rules across the fields of a sweep's configuration. */
 export function checkSweepConfig(
-  config: Pick<SweepConfig, 'search_space' | 'strategy' | 'early_stopping' | 'limits'>,
+  config: Pick<SweepConfig, 'search_space' | 'objective' | 'strategy' | 'early_stopping' | 'limits'>,
   ctx: Ctx,
 ): void {
   const { limits, strategy, early_stopping: es } = config;
+  if (config.objective.type === 'eval' && es.type !== 'none') {
+    issue(
+      ctx,
+      ['early_stopping', 'type'],
+      'an eval objective is measured once a trial has finished, so there is nothing to stop early on; use type "none"',
+    );
+  }
   if (limits.max_parallel_trials > limits.max_trials) {
     issue(
       ctx,

@@ -1303,12 +1303,87 @@ export type SweepCategoricalParameter = {
     condition?: SweepParameterCondition;
 };
 
-export type SweepObjective = {
+export type SweepObjective = ({
+    type: 'metric';
+} & SweepMetricObjective) | ({
+    type: 'eval';
+} & SweepEvalObjective);
+
+export type SweepMetricObjective = {
+    type?: 'metric';
     metric: SweepMetric;
     goal: 'minimize' | 'maximize';
 };
 
 export type SweepMetric = 'valid_loss' | 'full_valid_loss' | 'train_loss' | 'valid_mean_token_accuracy' | 'full_valid_mean_token_accuracy' | 'train_mean_token_accuracy' | 'accuracy' | 'valid_rewards_accuracy' | 'valid_rewards_margin';
+
+export type SweepEvalObjective = {
+    type: 'eval';
+    eval_id: string;
+    testing_criteria?: string;
+    goal: 'minimize' | 'maximize';
+    input_messages: EvalInputMessages;
+    sampling_params?: EvalSamplingParams;
+    source?: EvalJsonlFileIdSource;
+};
+
+export type EvalInputMessages = {
+    type: 'template';
+    template: Array<EvalMessage>;
+} | {
+    type: 'item_reference';
+    item_reference: string;
+};
+
+export type EvalMessage = {
+    role: 'user' | 'assistant' | 'system' | 'developer';
+    content: EvalMessageContent;
+    type?: 'message';
+};
+
+export type EvalMessageContent = string | {
+    type: 'input_text';
+    text: string;
+} | {
+    type: 'output_text';
+    text: string;
+} | {
+    type: 'input_image';
+    [key: string]: unknown;
+} | {
+    type: 'input_audio';
+    [key: string]: unknown;
+} | Array<string | {
+    type: 'input_text';
+    text: string;
+} | {
+    type: 'output_text';
+    text: string;
+} | {
+    type: 'input_image';
+    [key: string]: unknown;
+} | {
+    type: 'input_audio';
+    [key: string]: unknown;
+}>;
+
+export type EvalSamplingParams = {
+    temperature?: number;
+    max_completion_tokens?: number;
+    top_p?: number;
+    seed?: number;
+    reasoning_effort?: unknown;
+    response_format?: {
+        type: string;
+        [key: string]: unknown;
+    };
+    tools?: unknown;
+};
+
+export type EvalJsonlFileIdSource = {
+    type: 'file_id';
+    id: string;
+};
 
 export type SweepStrategy = ({
     type: 'grid';
@@ -1449,6 +1524,7 @@ export type FineTuningSweepTrial = {
     objective_value: number | null;
     reports: Array<FineTuningSweepReport>;
     fine_tuned_model: string | null;
+    eval_run_id: string | null;
     previous_job_ids: Array<string>;
     created_at: number;
     finished_at: number | null;
@@ -1551,38 +1627,6 @@ export type ScoreModelGrader = {
     sampling_params?: ScoreModelSamplingParams;
     pass_threshold?: number;
 };
-
-export type EvalMessage = {
-    role: 'user' | 'assistant' | 'system' | 'developer';
-    content: EvalMessageContent;
-    type?: 'message';
-};
-
-export type EvalMessageContent = string | {
-    type: 'input_text';
-    text: string;
-} | {
-    type: 'output_text';
-    text: string;
-} | {
-    type: 'input_image';
-    [key: string]: unknown;
-} | {
-    type: 'input_audio';
-    [key: string]: unknown;
-} | Array<string | {
-    type: 'input_text';
-    text: string;
-} | {
-    type: 'output_text';
-    text: string;
-} | {
-    type: 'input_image';
-    [key: string]: unknown;
-} | {
-    type: 'input_audio';
-    [key: string]: unknown;
-}>;
 
 export type ScoreModelSamplingParams = {
     seed?: number | null;
@@ -1800,11 +1844,6 @@ export type EvalJsonlFileContentSource = {
     }>;
 };
 
-export type EvalJsonlFileIdSource = {
-    type: 'file_id';
-    id: string;
-};
-
 export type EvalCompletionsRunDataSource = {
     type: 'completions';
     source: EvalJsonlFileContentSource | EvalJsonlFileIdSource | {
@@ -1814,27 +1853,6 @@ export type EvalCompletionsRunDataSource = {
     input_messages: EvalInputMessages;
     sampling_params?: EvalSamplingParams;
     model: string;
-};
-
-export type EvalInputMessages = {
-    type: 'template';
-    template: Array<EvalMessage>;
-} | {
-    type: 'item_reference';
-    item_reference: string;
-};
-
-export type EvalSamplingParams = {
-    temperature?: number;
-    max_completion_tokens?: number;
-    top_p?: number;
-    seed?: number;
-    reasoning_effort?: unknown;
-    response_format?: {
-        type: string;
-        [key: string]: unknown;
-    };
-    tools?: unknown;
 };
 
 export type EvalRunList = {

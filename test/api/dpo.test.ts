@@ -253,7 +253,7 @@ describe('sweeps over beta', () => {
     const res = await sweep({});
     expect(res.status).toBe(200);
     const s = await res.json();
-    expect(s.objective).toEqual({ metric: 'valid_rewards_accuracy', goal: 'maximize' });
+    expect(s.objective).toEqual({ type: 'metric', metric: 'valid_rewards_accuracy', goal: 'maximize' });
   });
 
   it('refuses beta on a supervised base job and a DPO objective without DPO', async () => {

@@ -358,7 +358,7 @@ describe('the dashboard in Chromium', () => {
             learning_rate: { type: 'float', low: 1e-4, high: 3e-2, scale: 'log' },
             warmup_steps: { type: 'int', low: 0, high: 2 },
           },
-          objective: { metric: 'valid_loss', goal: 'minimize' },
+          objective: { type: 'metric', metric: 'valid_loss', goal: 'minimize' },
           strategy: { type: 'random', seed: 3 },
           early_stopping: {
             type: 'asha',

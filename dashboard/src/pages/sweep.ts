@@ -16,6 +16,7 @@ import { actionButton, fill, h, showError, tableWrap } from '../lib/dom';
 import { dateTime, num, value } from '../lib/format';
 import { poll } from '../lib/poll';
 import { badge } from '../lib/status';
+import { objectiveName } from './sweeps';
 
 async function allTrials(id: string): Promise<FineTuningSweepTrial[]> {
   const out: FineTuningSweepTrial[] = [];
@@ -182,7 +183,7 @@ export function sweepPage(root: HTMLElement, params: Record<string, string>): ()
         'dl',
         { class: 'facts' },
         h('dt', null, 'Objective'),
-        h('dd', null, `${goal} ${s.objective.metric}`),
+        h('dd', null, `${goal} ${objectiveName(s.objective)}`),
         h('dt', null, 'Strategy'),
         h('dd', null, s.strategy.type),
         h('dt', null, 'Early stopping'),
@@ -207,7 +208,7 @@ export function sweepPage(root: HTMLElement, params: Record<string, string>): ()
                   { href: `#/jobs/${s.best_trial.fine_tuning_job_id}` },
                   `#${s.best_trial.trial_number}`,
                 ),
-                ` ${s.objective.metric} = ${num(s.best_trial.objective_value)} · `,
+                ` ${objectiveName(s.objective)} = ${num(s.best_trial.objective_value)} · `,
                 Object.entries(s.best_trial.parameters)
                   .map(([k, v]) => `${k}=${value(v)}`)
                   .join(', '),
@@ -240,7 +241,7 @@ export function sweepPage(root: HTMLElement, params: Record<string, string>): ()
     if (trials.length !== curveCount) {
       curves?.destroy();
       curves = lineChart({
-        title: `Learning curves: ${s.objective.metric} at each report`,
+        title: `Learning curves: ${objectiveName(s.objective)} at each report`,
         xLabel: s.early_stopping.type === 'none' ? 'step' : 'resource',
         series: trials.map((t, i) => ({
           label: `#${t.number}${t.state === 'pruned' ? ' (pruned)' : ''}`,
@@ -268,7 +269,7 @@ export function sweepPage(root: HTMLElement, params: Record<string, string>): ()
       trials.length
         ? parallelCoordinates({
             params: paramNames(),
-            objective: s.objective.metric,
+            objective: objectiveName(s.objective),
             goal,
             rows: trials.map((t) => ({
               label: `trial #${t.number}`,

@@ -1,5 +1,6 @@
 /** Sweeps list: status, objective, trial counts and the best trial so far. */
 import { listFineTuningSweeps } from '../../../openapi/sdk/sdk.gen';
+import type { SweepObjective } from '../../../openapi/sdk/types.gen';
 import { api, unwrap } from '../lib/api';
 import { fill, h, showError, table, tableWrap } from '../lib/dom';
 import { dateTime, num } from '../lib/format';
@@ -30,7 +31,7 @@ export function sweepsPage(root: HTMLElement): () => void {
             (s) => [
               h('a', { href: `#/sweeps/${s.id}` }, s.id),
               badge(s.status),
-              `${s.objective.goal} ${s.objective.metric}`,
+              `${s.objective.goal} ${objectiveName(s.objective)}`,
               s.strategy.type,
               `${s.trial_counts.total} (${s.trial_counts.complete} complete, ${s.trial_counts.pruned} pruned, ${s.trial_counts.running + s.trial_counts.pending} running)`,
               s.best_trial
@@ -44,4 +45,9 @@ export function sweepsPage(root: HTMLElement): () => void {
   };
   load().catch(showError);
   return poll(load, 5000);
+}
+
+/** What a sweep optimises, in words: its metric, or an eval criterion's pass rate. */
+export function objectiveName(o: SweepObjective): string {
+  return o.type === 'eval' ? `${o.testing_criteria ?? 'eval'} pass rate` : o.metric;
 }

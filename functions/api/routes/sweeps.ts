@@ -31,7 +31,19 @@ import { presentList, presentSweep, presentTrial } from '../present';
 import { byPathId } from './by-id';
 
 export function registerSweepRoutes(app: OpenAPIHono<ApiEnv>, ctx: ApiContext, sweeps: SweepApiDeps) {
-  const deps: ControllerDeps = { ...ctx, sweeps: sweeps.store };
+  const deps: ControllerDeps = {
+    ...ctx,
+    sweeps: sweeps.store,
+    // Validates eval objectives; the controller (local worker, reconciler) runs the evals.
+    evalService: ctx.evals && {
+      evals: ctx.evals.store,
+      stores: ctx.stores,
+      blobs: ctx.blobs,
+      clock: ctx.clock,
+      ids: ctx.ids,
+      sampler: ctx.sampler,
+    },
+  };
   const changed = (s: SweepRecord) => {
     sweeps.onChange?.(s.id);
     return presentSweep(s);

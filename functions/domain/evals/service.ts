@@ -122,11 +122,17 @@ export async function deleteEval(deps: EvalServiceDeps, tenantId: TenantId, id: 
 export const sampledModelOf = (ds: RunDataSource): string | null =>
   ds.type === 'completions' ? ds.model : null;
 
-async function checkDataSource(
-  deps: EvalServiceDeps,
+/**
+ * The checks a run's data source must pass at creation, each a 4xx naming the field. `sampledModel:
+ * false` leaves out whether the model can be sampled (a sweep checks its eval objective before the
+ * trial models it samples exist).
+ */
+export async function checkDataSource(
+  deps: Pick<EvalServiceDeps, 'stores' | 'sampler'>,
   tenantId: TenantId,
   e: EvalRecord,
   ds: RunDataSource,
+  opts: { sampledModel?: boolean } = {},
 ): Promise<void> {
   const source = ds.source;
   if (source.type === 'file_id') {
@@ -158,7 +164,7 @@ async function checkDataSource(
     });
   }
   if (ds.type === 'completions') {
-    if (!(await deps.sampler?.serves(tenantId, ds.model)))
+    if (opts.sampledModel !== false && !(await deps.sampler?.serves(tenantId, ds.model)))
       throw new ValidationError(
         `data_source.model: no model named "${ds.model}" can be sampled on this deployment`,
         'data_source.model',

@@ -20,6 +20,7 @@ import { sweepStatus, type CompletionReason } from '../completion';
 import { createStrategy, warmStartTrials } from '../index';
 import type { Trial } from '../strategy';
 import { settingsOf, type ControllerDeps } from './deps';
+import { evaluateTrial } from './eval-objective';
 import { createTrialJob, newReports, stopTrialJob } from './trial-jobs';
 import {
   bestOf,
@@ -168,7 +169,9 @@ async function observe(deps: ControllerDeps, sweep: SweepRecord, trial: TrialRec
   // Staleness counts only while the job runs: waiting for a slot or paused is not "stuck".
   if (job.status !== 'running' || step !== trial.lastProgressStep)
     Object.assign(patch, { lastProgressAtMs: t, lastProgressStep: step });
-  if (isTerminal(job.status)) Object.assign(patch, finalPatch(deps, job, { ...trial, ...patch }, t));
+  if (job.status === 'succeeded' && sweep.config.objective.type === 'eval')
+    Object.assign(patch, await evaluateTrial(deps, sweep, { ...trial, ...patch }, job, t));
+  else if (isTerminal(job.status)) Object.assign(patch, finalPatch(deps, job, { ...trial, ...patch }, t));
   else if ((job.status === 'running' || job.status === 'paused') && trial.state !== 'running')
     patch.state = 'running';
   if (Object.keys(patch).length === 0) return trial;

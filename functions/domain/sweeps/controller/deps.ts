@@ -1,5 +1,6 @@
 /** What the sweep controller needs: the job service's dependencies, the sweep store, and its settings. */
 import type { JobDeps } from '../../jobs';
+import type { EvalServiceDeps } from '../../evals/service';
 import type { SweepStore } from '../../../ports/sweeps';
 
 export interface ControllerSettings {
@@ -29,6 +30,8 @@ export interface ControllerDeps extends JobDeps {
   settings?: Partial<ControllerSettings>;
   /** Identifies this process in leases; a random id per controller instance by default. */
   owner?: string;
+  /** Runs evals on trial models (sweeps whose objective is an eval); absent: such sweeps are refused. */
+  evalService?: EvalServiceDeps;
   /** Called after an outbox entry was written (the local stack nudges its webhook worker). */
   onOutbox?: () => void;
   log?: (message: string, detail?: Record<string, unknown>) => void;

@@ -7,7 +7,7 @@ import { DpoHyperparametersSchema } from '../../../../openapi/schemas/dpo';
 import { HyperparametersSchema } from '../../../../openapi/schemas/hyperparameters';
 import type { JobCreate } from '../../../../openapi/schemas/job';
 import { ARCHITECTURE_KEYS } from '../../../../openapi/schemas/model-config';
-import type { SweepConfig } from '../../../../openapi/schemas/sweep';
+import type { SweepConfig, SweepMetric } from '../../../../openapi/schemas/sweep';
 import { ApiError, ConflictError, NotFoundError } from '../../../errors';
 import type { SweepRecord, TrialRecord, TrialReport } from '../../../ports/sweeps';
 import { cancelJob, createJob } from '../../jobs';
@@ -85,10 +85,7 @@ export async function stopTrialJob(deps: ControllerDeps, sweep: SweepRecord, job
 }
 
 /** Whether a metrics event is an evaluation of the objective (valid_* metrics: a full evaluation only). */
-function evaluationValue(
-  metric: SweepConfig['objective']['metric'],
-  data: Record<string, unknown>,
-): number | null {
+function evaluationValue(metric: SweepMetric, data: Record<string, unknown>): number | null {
   const v = data[metric];
   if (typeof v !== 'number' || !Number.isFinite(v)) return null;
   if (metric.startsWith('train_')) return v;
@@ -133,6 +130,9 @@ export async function newReports(
   trial: TrialRecord,
   nowMs: number,
 ): Promise<{ reports: TrialReport[]; lastJobStep: number }> {
+  // An eval objective is measured once, on the finished model (./eval-objective.ts).
+  if (config.objective.type === 'eval') return { reports: [], lastJobStep: trial.lastJobStep };
+  const metric = config.objective.metric;
   const events = await metricsSince(deps, job.id, trial.lastJobStep);
   const reports: TrialReport[] = [];
   let lastJobStep = trial.lastJobStep;
@@ -142,7 +142,7 @@ export async function newReports(
     const data = e.data ?? {};
     const jobStep = Number(data.step);
     lastJobStep = Math.max(lastJobStep, jobStep);
-    const value = evaluationValue(config.objective.metric, data);
+    const value = evaluationValue(metric, data);
     if (value === null) continue;
     const totalSteps = Number(data.total_steps) || job.progress?.totalSteps || 0;
     const step =

@@ -11,11 +11,12 @@ import { ARCHITECTURE_KEYS, ModelConfigOverridesSchema } from '../../../../opena
 import type { SweepParameter } from '../../../../openapi/schemas/sweep';
 import type { SweepCreate } from '../../../../openapi/schemas/sweep-resource';
 import { ApiError, ValidationError } from '../../../errors';
-import type { SweepStore } from '../../../ports/sweeps';
 import { OPENAI_DPO_SUPPORTED, OPENAI_SUPPORTED } from '../../hyperparameters';
 import { planJob, type PlanDeps } from '../../jobs';
 import type { TenantId } from '../../records';
 import { decisionOrder, isActive, type Params } from '../space';
+import type { ControllerDeps } from './deps';
+import { checkEvalObjective } from './eval-objective';
 import { trialRequest } from './trial-jobs';
 
 /** Hyperparameters that hold one value (objects such as early_stopping are set on base_job, not searched). */
@@ -131,7 +132,7 @@ export function cornerParams(space: SweepCreate['search_space'], end: 'low' | 'h
 const NEEDS_VALIDATION = /^(valid_|full_valid_)|^accuracy$/;
 
 export async function validateSweepRequest(
-  deps: PlanDeps & { sweeps: SweepStore },
+  deps: PlanDeps & Pick<ControllerDeps, 'sweeps' | 'evalService'>,
   tenantId: TenantId,
   req: SweepCreate,
 ): Promise<void> {
@@ -148,8 +149,9 @@ export async function validateSweepRequest(
     );
   }
 
-  const metric = req.objective.metric;
-  if (NEEDS_VALIDATION.test(metric) && !req.base_job.validation_file) {
+  await checkEvalObjective(deps, tenantId, req);
+  const metric = req.objective.type === 'eval' ? null : req.objective.metric;
+  if (metric && NEEDS_VALIDATION.test(metric) && !req.base_job.validation_file) {
     throw new ValidationError(
       `objective.metric: "${metric}" is measured on validation data; set base_job.validation_file`,
       'objective.metric',
@@ -186,7 +188,7 @@ export async function validateSweepRequest(
           'objective.metric',
         );
       }
-      if (metric.startsWith('valid_rewards_') && plan.method !== 'dpo') {
+      if (metric?.startsWith('valid_rewards_') && plan.method !== 'dpo') {
         throw new ValidationError(
           `objective.metric: "${metric}" is a DPO figure; base_job.method.type is "${plan.method}"`,
           'objective.metric',

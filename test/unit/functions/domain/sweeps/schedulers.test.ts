@@ -154,7 +154,7 @@ describe('ASHA', () => {
 
 describe('scheduler from config', () => {
   it('builds the configured scheduler', () => {
-    const objective = { metric: 'valid_loss' as const, goal: 'minimize' as const };
+    const objective = { type: 'metric' as const, metric: 'valid_loss' as const, goal: 'minimize' as const };
     expect(createScheduler({ objective, early_stopping: { type: 'none' } })).toBeInstanceOf(NoStopping);
     expect(
       createScheduler({

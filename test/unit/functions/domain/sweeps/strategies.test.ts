@@ -276,7 +276,7 @@ describe('TPE strategy', () => {
       const s = createStrategy(
         {
           search_space: space,
-          objective: { metric: 'valid_loss', goal: 'minimize' },
+          objective: { type: 'metric', metric: 'valid_loss', goal: 'minimize' },
           strategy: {
             type: 'tpe',
             seed,
