@@ -8,7 +8,11 @@
  * discards it for at most 500 ms and destroys the socket, while the response had promised
  * `Connection: keep-alive`: the client's next request on that socket failed. Such responses now
  * say `Connection: close`, so the client opens a new connection and the socket closing is no
- * surprise; a request whose body arrived in full keeps its connection.
+ * surprise; a request whose body arrived in full keeps its connection. Closing outright still lost
+ * the answer for a client that was busy writing: its next write met a reset and its socket was torn
+ * down before it read the 413. Such a socket now lingers, as nginx's lingering close does: the
+ * server sends its answer and FIN, then reads and drops the rest of the body (up to 5 s or 64 MiB)
+ * before it closes.
  *
  * A request Node's HTTP parser refuses (a request line or headers past its 16 KB limit, a
  * malformed header) never reaches the app; Node answered it with a bare status line. It now gets
@@ -24,11 +28,44 @@ export interface ServeOptions {
   hostname: string;
 }
 
+const LINGER_MS = 5_000;
+const LINGER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Makes the socket's close (Node's own after a `Connection: close` answer, and @hono/node-server's
+ * after its short drain both call destroySoon) a lingering one: FIN after the answer, then the
+ * client's remaining bytes are read and dropped until it ends, LINGER_MS pass or LINGER_BYTES arrive.
+ */
+function lingerOnClose(socket: Socket): void {
+  let lingering = false;
+  socket.destroySoon = function (this: Socket) {
+    if (lingering) return;
+    lingering = true;
+    this.end();
+    let dropped = 0;
+    const close = () => {
+      clearTimeout(timer);
+      this.destroy();
+    };
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    this.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > LINGER_BYTES) close();
+    });
+    this.once('end', close);
+    this.resume();
+  };
+}
+
 /** Adds `Connection: close` to a response written while its request's body is still arriving. */
 function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-    if (!req.complete) this.setHeader('connection', 'close');
+    if (!req.complete) {
+      this.setHeader('connection', 'close');
+      lingerOnClose(req.socket);
+    }
     return writeHead.apply(this, args);
   } as ServerResponse['writeHead'];
 }

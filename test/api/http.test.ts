@@ -3,6 +3,7 @@
  * what only shows on the wire — header encoding, connection reuse after an early answer.
  */
 import { Agent, request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatJsonl } from './data';
 import { startApi, type ApiHarness } from './support';
@@ -133,6 +134,45 @@ describe('after a 413 the connection is either closed or still usable', () => {
       }
     });
   }
+});
+
+describe('an answer given before the body arrived reaches a client still sending it', () => {
+  // A slow uploader (or one whose process is busy) is still writing when the 413 is sent. If the
+  // server closes the socket outright, the client's next write meets a reset and its socket is
+  // torn down before it reads the answer. The server keeps reading (and dropping) the body for a
+  // while after answering, as nginx's lingering close does.
+  it('a client that writes for 1.5 s without reading still reads the 413', async () => {
+    const url = new URL(server.baseUrl);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const received: Buffer[] = [];
+    let error: Error | undefined;
+    socket.on('error', (err) => (error = err));
+    socket.pause();
+    socket.write(
+      'POST /v1/fine_tuning/jobs HTTP/1.1\r\n' +
+        `host: ${url.host}\r\nauthorization: Bearer ${api.keyA}\r\n` +
+        'content-type: application/json\r\ncontent-length: 4194304\r\n\r\n',
+    );
+    const piece = Buffer.alloc(32 * 1024, 'a');
+    const until = Date.now() + 1500;
+    while (Date.now() < until && !error) {
+      socket.write(piece);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    socket.on('data', (c: Buffer) => received.push(c));
+    socket.resume();
+    await new Promise<void>((resolve) => {
+      socket.once('end', resolve).once('close', () => resolve());
+      setTimeout(resolve, 5000);
+    });
+    socket.destroy();
+    const text = Buffer.concat(received).toString('utf8');
+    expect(error, text).toBeUndefined();
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(text.toLowerCase()).toContain('connection: close');
+    expect(text).toContain('payload_too_large');
+  }, 20_000);
 });
 
 describe('requests the HTTP parser refuses still get the error envelope', () => {
