@@ -39,7 +39,11 @@ export class TuneplaneStack extends Stack {
     const deps = { storage: this.storage, training: this.training, secrets: this.secrets };
     this.inference = new Inference(this, 'Inference', { storage: this.storage });
     this.api = new Api(this, 'Api', { ...deps, inference: this.inference });
-    this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api, inference: this.inference });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      api: this.api,
+      inference: this.inference,
+      uploads: this.storage.bucket,
+    });
     this.jobEvents = new JobEvents(this, 'JobEvents', deps);
     this.webhooks = new Webhooks(this, 'Webhooks', { storage: this.storage, secrets: this.secrets });
 

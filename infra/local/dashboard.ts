@@ -2,34 +2,27 @@
  * Serves the built dashboard (dashboard/build.ts) at `/` beside the API: `/v1/*` and
  * `/openapi.json` go to the API, every other GET is one of the dashboard's files from memory.
  * Hashed asset names are cached for a year; index.html is revalidated each time. The CSP allows
- * nothing but this origin, so the page cannot load anything from the internet.
+ * nothing but this origin (and PUTs to the embedded S3 for large uploads), so the page cannot load
+ * anything from the internet.
  */
 import { createHash } from 'node:crypto';
 import type { BuiltDashboard } from '../../dashboard/build';
+import { dashboardCsp } from '../../dashboard/csp';
 
 type Fetch = (req: Request) => Response | Promise<Response>;
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
+/** Headers of every dashboard file; the CSP's connect-src also names the object store (uploads). */
+export function dashboardHeaders(s3Endpoint: string): Record<string, string> {
+  return {
+    'content-security-policy': dashboardCsp(new URL(s3Endpoint).origin),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  };
+}
 
-export const DASHBOARD_HEADERS: Record<string, string> = {
-  'content-security-policy': CSP,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
-
-export function withDashboard(api: Fetch, dashboard: BuiltDashboard): Fetch {
+export function withDashboard(api: Fetch, dashboard: BuiltDashboard, s3Endpoint: string): Fetch {
+  const base = dashboardHeaders(s3Endpoint);
   const files = new Map(
     dashboard.files.map((f) => [
       `/${f.name}`,
@@ -45,7 +38,7 @@ export function withDashboard(api: Fetch, dashboard: BuiltDashboard): Fetch {
     const file = files.get(pathname === '/' ? '/index.html' : pathname);
     if (!file) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
     const headers: Record<string, string> = {
-      ...DASHBOARD_HEADERS,
+      ...base,
       'content-type': file.contentType,
       etag: file.etag,
       'cache-control': file.name === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable',

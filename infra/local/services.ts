@@ -17,6 +17,20 @@ import { gateDynalite, newStoreCredentials, s3Gate } from './store-gate';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The bucket's CORS rule, as the AWS bucket's (infra/aws/constructs/storage.ts): a browser (the
+ * dashboard) PUTs upload parts to presigned URLs on this other origin.
+ */
+const UPLOAD_CORS = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
+
 export interface EmbeddedServicesOptions {
   /** LevelDB directory for dynalite. */
   dynamoDir: string;
@@ -80,7 +94,7 @@ export async function startEmbeddedServices(opts: EmbeddedServicesOptions): Prom
     port: opts.s3Port ?? 0,
     silent: true,
     directory: opts.s3Dir,
-    configureBuckets: [{ name: opts.bucket, configs: [] }],
+    configureBuckets: [{ name: opts.bucket, configs: [UPLOAD_CORS] }],
     vhostBuckets: false,
   });
   // Just before s3rver's router (its last middleware).

@@ -224,7 +224,9 @@ export async function startLocalStack(
       logger,
     });
 
-    const fetch = opts.dashboard ? withDashboard((req) => app.fetch(req), opts.dashboard) : app.fetch;
+    const fetch = opts.dashboard
+      ? withDashboard((req) => app.fetch(req), opts.dashboard, services.s3Endpoint)
+      : app.fetch;
     const { server, port } = await serveApi(fetch, { port: config.port, hostname: config.host });
     const recovered = await workers.start();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -19,6 +19,7 @@ import {
   createFineTuningJob,
   createFineTuningSweep,
   createWebhookEndpoint,
+  listFiles,
   listFineTuningJobCheckpoints,
   listFineTuningJobEvents,
   listFineTuningJobs,
@@ -280,6 +281,50 @@ describe('the dashboard in Chromium', () => {
     await page.mouse.move(0, 0);
     await snapshot('job');
   }, 300_000);
+
+  it('uploads a 20 MB training file in parts through the Uploads API, showing progress, and validates it', async () => {
+    await page.goto(`${dashboardUrl}#/jobs/new`);
+    // ~20 MB of valid prompt/completion lines: past the 8 MB that POST /v1/files takes.
+    const line = (i: number) =>
+      JSON.stringify({
+        prompt: `review ${i}: ${'a fine film, well acted '.repeat(6)}=>`,
+        completion: ' positive',
+      });
+    const lines: string[] = [];
+    let bytes = 0;
+    for (let i = 0; bytes < 20 * 1024 * 1024; i++) {
+      lines.push(line(i));
+      bytes += lines.at(-1)!.length + 1;
+    }
+    const big = Buffer.from(lines.join('\n'));
+    const partPuts: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      if (r.method() === 'PUT' && r.url().includes('uploadId=')) partPuts.push(r.url());
+    };
+    page.on('request', onRequest);
+    const created = page.waitForResponse(
+      (r) => r.url().endsWith('/v1/uploads') && r.request().method() === 'POST',
+    );
+    await page.setInputFiles('#training-upload', {
+      name: 'big.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: big,
+    });
+    expect((await created).status()).toBe(200);
+    const progress = page.locator('#training-progress');
+    await progress.waitFor();
+    expect(Number(await progress.getAttribute('max'))).toBe(big.length);
+    const report = page.locator('#training-report');
+    await expect.poll(() => report.textContent(), { timeout: 120_000 }).toContain('big.jsonl is valid');
+    page.off('request', onRequest);
+    // Every part went straight to the object store, in parallel requests of part_size bytes.
+    expect(partPuts.length).toBeGreaterThanOrEqual(3);
+    const files = (await listFiles({ client, query: { purpose: 'fine-tune', limit: 100 } })).data!.data;
+    const file = files.find((f) => f.filename === 'big.jsonl')!;
+    expect(file).toMatchObject({ bytes: big.length, status: 'processed' });
+    expect(await page.locator('#training-select').inputValue()).toBe(file.id);
+    await snapshot('new-job-upload');
+  }, 180_000);
 
   it('redelivers a webhook: the delivery shows the failed and the successful attempt, and Redeliver sends it again', async () => {
     await until(

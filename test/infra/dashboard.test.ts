@@ -127,13 +127,20 @@ describe('the dashboard on AWS', () => {
     expect(cfg.Logging).toMatchObject({ Prefix: 'cloudfront/' });
   });
 
-  it('sends the same content security policy as the embedded stack: this origin only', async () => {
-    const { DASHBOARD_HEADERS } = await import('../../infra/local/dashboard');
+  it("sends the embedded stack's content security policy: this origin, and the data bucket for upload parts", async () => {
+    const { dashboardCsp } = await import('../../dashboard/csp');
+    const [before, after] = dashboardCsp('https://BUCKET').split('BUCKET');
+    const bucket = Object.keys(s.template.findResources('AWS::S3::Bucket')).find((id) =>
+      id.startsWith('StorageBucket'),
+    );
+    expect(bucket).toBeDefined();
     s.template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
       ResponseHeadersPolicyConfig: {
         SecurityHeadersConfig: Match.objectLike({
           ContentSecurityPolicy: {
-            ContentSecurityPolicy: DASHBOARD_HEADERS['content-security-policy'],
+            ContentSecurityPolicy: {
+              'Fn::Join': ['', [before, { 'Fn::GetAtt': [bucket, 'RegionalDomainName'] }, after]],
+            },
             Override: true,
           },
           FrameOptions: { FrameOption: 'DENY', Override: true },

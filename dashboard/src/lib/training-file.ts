@@ -1,16 +1,20 @@
 /**
  * Choosing a training or validation file: an existing validated file, or a new upload that the API
- * validates on the spot. A refused upload shows the API's line-numbered report beside the lines
- * themselves (read from the chosen file in the browser).
+ * validates on the spot — up to 8 MB in one request (POST /v1/files), larger ones in parts through
+ * the Uploads API with a progress bar. A refused upload shows the API's line-numbered report beside
+ * the lines themselves (read from the chosen file in the browser).
  */
 import type { File as OpenAiFile } from '../../../openapi/sdk/types.gen';
 import { createFile, listFiles } from '../../../openapi/sdk/sdk.gen';
 import { ApiError, api, unwrap } from './api';
 import { fill, h, table } from './dom';
 import { num } from './format';
+import { multipartUpload } from './multipart-upload';
 
-/** The direct-upload limit of POST /v1/files (larger files go through /v1/uploads, e.g. with the CLI). */
+/** The direct-upload limit of POST /v1/files; larger files go through /v1/uploads. */
 const DIRECT_UPLOAD_BYTES = 8 * 1024 * 1024;
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 export interface Problem {
   line: number | null;
@@ -113,20 +117,23 @@ export function filePicker(opts: { id: string; label: string; optional: boolean 
   upload.addEventListener('change', async () => {
     const file = upload.files?.[0];
     if (!file) return;
-    if (file.size > DIRECT_UPLOAD_BYTES) {
-      fill(
-        report,
-        h(
-          'p',
-          { class: 'error' },
-          `${file.name} is ${(file.size / 1048576).toFixed(1)} MB; the dashboard uploads up to 8 MB. Upload larger files with \`tuneplane files upload\` (multipart uploads), then choose them here.`,
-        ),
-      );
-      return;
-    }
-    fill(report, h('p', { class: 'muted' }, `Uploading and validating ${file.name}…`));
     try {
-      const created = await unwrap(createFile({ client: api(), body: { purpose: 'fine-tune', file } }));
+      let created: OpenAiFile;
+      if (file.size > DIRECT_UPLOAD_BYTES) {
+        const bar = h('progress', { id: `${opts.id}-progress`, max: file.size, value: 0 });
+        const label = h('span', null, `Uploading ${file.name} in parts: 0 of ${mb(file.size)}`);
+        fill(report, h('p', { class: 'muted' }, h('label', { attrs: { for: bar.id } }, label), ' ', bar));
+        created = await multipartUpload(file, (sent, total) => {
+          bar.value = sent;
+          label.textContent =
+            sent < total
+              ? `Uploading ${file.name} in parts: ${mb(sent)} of ${mb(total)}`
+              : `Uploaded ${mb(total)}; validating ${file.name}…`;
+        });
+      } else {
+        fill(report, h('p', { class: 'muted' }, `Uploading and validating ${file.name}…`));
+        created = await unwrap(createFile({ client: api(), body: { purpose: 'fine-tune', file } }));
+      }
       files = [created, ...files.filter((f) => f.id !== created.id)];
       renderOptions(created.id);
       showValid(created);

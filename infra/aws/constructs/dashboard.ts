@@ -15,6 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { dashboardCsp } from '../../../dashboard/csp';
 import type { Api } from './api';
 import type { Inference } from './inference';
 import { repoRoot } from '../paths';
@@ -23,12 +24,9 @@ export interface DashboardProps {
   readonly api: Api;
   /** Serves POST /v1/chat/completions and /v1/completions, streamed (constructs/inference.ts). */
   readonly inference: Inference;
+  /** The data bucket: the browser PUTs large uploads' parts to its presigned URLs. */
+  readonly uploads: s3.IBucket;
 }
-
-/** Same policy as the embedded stack's (infra/local/dashboard.ts): this origin only. */
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
-  "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /** The built site, bundled locally at synth time like the Lambdas (never in Docker). */
 function siteSource(): s3deploy.ISource {
@@ -85,7 +83,11 @@ export class Dashboard extends Construct {
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
       comment: 'Tuneplane dashboard: CSP (this origin only), HSTS, nosniff, no framing',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: CSP, override: true },
+        // The embedded stack's policy (dashboard/csp.ts); presigned part URLs use the bucket's regional name.
+        contentSecurityPolicy: {
+          contentSecurityPolicy: dashboardCsp(`https://${props.uploads.bucketRegionalDomainName}`),
+          override: true,
+        },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
