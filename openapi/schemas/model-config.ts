@@ -6,6 +6,7 @@
  * written back as it came (plus what we changed), which keeps fine-tuned folders loadable by HF tooling.
  */
 import { z } from '@hono/zod-openapi';
+import { MIXTRAL_FIELDS, mixtralRule } from './moe-config';
 
 const positiveInt = z.number().int().positive();
 const probability = z.number().min(0).lt(1);
@@ -89,6 +90,7 @@ export const LlamaConfigSchema = z.looseObject({
   attention_dropout: probability.default(0),
   attention_bias: z.literal(false, { error: 'attention_bias=true is not supported' }).default(false),
   mlp_bias: z.literal(false, { error: 'mlp_bias=true is not supported' }).default(false),
+  ...MIXTRAL_FIELDS,
 });
 
 export type Gpt2Config = z.infer<typeof Gpt2ConfigSchema>;
@@ -112,23 +114,10 @@ export function positionType(config: ModelConfig): PositionType {
   return config.position_embedding_type ?? (config.model_type === 'gpt2' ? 'absolute' : 'rope');
 }
 
-/** Mixtral's mixture-of-experts keys. */
-const MIXTRAL_KEYS = [
-  'num_local_experts',
-  'num_experts_per_tok',
-  'router_aux_loss_coef',
-  'output_router_logits',
-];
-
 /** The first architecture key that contradicts another, with the rule it breaks. */
 export function architectureRule(config: ModelConfig): { field: string; rule: string } | undefined {
-  // Mixtral's keys would otherwise pass through as unknown fields and train a dense model silently.
-  const moeKey = MIXTRAL_KEYS.find((k) => k in config);
-  if (moeKey)
-    return {
-      field: moeKey,
-      rule: 'a mixture-of-experts feed-forward (Mixtral) is not supported yet; remove the key to train a dense model',
-    };
+  const moe = mixtralRule(config);
+  if (moe) return moe;
   const attention = attentionType(config);
   if (attention === 'sliding_window' && config.sliding_window == null)
     return {

@@ -17,6 +17,8 @@ export interface Batch {
   targets: Int32Array;
   /** LM: 1 where the prediction counts. */
   mask: Float32Array;
+  /** 1 for real input positions, 0 for padding (HF's attention_mask; a mixture of experts' load-balancing loss reads it). */
+  attentionMask?: Float32Array;
   /** Classification: index of each row's last real token, and its class. */
   lastIndex?: Int32Array;
   labels?: Int32Array;
@@ -43,8 +45,10 @@ export function collate(
     const ids = new Int32Array(size * length).fill(padId);
     const lastIndex = new Int32Array(size);
     const labels = new Int32Array(size);
+    const attentionMask = new Float32Array(size * length);
     examples.forEach((e, r) => {
       ids.set(e.ids, r * length);
+      attentionMask.fill(1, r * length, r * length + e.ids.length);
       lastIndex[r] = e.ids.length - 1;
       labels[r] = e.label ?? 0;
     });
@@ -56,6 +60,7 @@ export function collate(
       mask: new Float32Array(0),
       lastIndex,
       labels,
+      attentionMask,
       count: size,
     };
   }
@@ -63,17 +68,19 @@ export function collate(
   const ids = new Int32Array(size * length).fill(padId);
   const targets = new Int32Array(size * length);
   const mask = new Float32Array(size * length);
+  const attentionMask = new Float32Array(size * length);
   let count = 0;
   examples.forEach((e, r) => {
     const n = e.ids.length - 1;
     ids.set(e.ids.slice(0, n), r * length);
+    attentionMask.fill(1, r * length, r * length + n);
     targets.set(e.ids.slice(1), r * length);
     for (let t = 0; t < n; t++) {
       mask[r * length + t] = e.target[t + 1];
       count += e.target[t + 1];
     }
   });
-  return { size, length, ids, targets, mask, count };
+  return { size, length, ids, targets, mask, attentionMask, count };
 }
 
 function collatePairs(examples: Example[], padId: number, reference?: ArrayLike<number>): Batch {

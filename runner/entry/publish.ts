@@ -72,7 +72,13 @@ export async function publishModel(
 /** OpenAI's result file: a CSV of the metrics per reported step. Returns its file id. */
 export async function writeResults(deps: JobDeps, job: JobRecord, history: MetricsReport[]): Promise<string> {
   const preference = history.some((m) => m.train_rewards_accuracy !== undefined);
-  const columns: readonly string[] = preference ? [...CSV_COLUMNS, ...PREFERENCE_COLUMNS] : CSV_COLUMNS;
+  // A mixture-of-experts model's file adds its load-balancing loss.
+  const moe = history.some((m) => m.train_aux_loss !== undefined);
+  const columns: readonly string[] = [
+    ...CSV_COLUMNS,
+    ...(preference ? PREFERENCE_COLUMNS : []),
+    ...(moe ? ['train_aux_loss'] : []),
+  ];
   const rows = history.map((m) => {
     const v: Record<string, number | undefined> = { ...m, train_accuracy: m.train_mean_token_accuracy };
     return columns.map((c) => (v[c] === undefined ? '' : String(v[c]))).join(',');

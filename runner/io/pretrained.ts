@@ -107,7 +107,9 @@ export async function loadPretrained(
 /** The config.json HF expects for this model: its architecture class and, for classifiers, id2label. */
 export function hfConfigJson(model: DecoderModel, tokenizer?: TextTokenizer): Record<string, unknown> {
   const { num_labels: numLabels, ...config } = model.config as ModelConfig & Record<string, unknown>;
-  const family = config.model_type === 'gpt2' ? 'GPT2' : 'Llama';
+  // A Llama body with a mixture-of-experts feed-forward is HF's Mixtral (same weight names).
+  const mixtral = config.model_type === 'llama' && config.num_local_experts != null;
+  const family = config.model_type === 'gpt2' ? 'GPT2' : mixtral ? 'Mixtral' : 'Llama';
   const head =
     numLabels !== undefined
       ? 'ForSequenceClassification'
@@ -116,6 +118,7 @@ export function hfConfigJson(model: DecoderModel, tokenizer?: TextTokenizer): Re
         : 'ForCausalLM';
   const out: Record<string, unknown> = {
     ...config,
+    ...(mixtral ? { model_type: 'mixtral' } : {}),
     architectures: [`${family}${head}`],
     torch_dtype: 'float32',
   };

@@ -4,6 +4,7 @@
  * config.json the trainer loads, with failures raised as the trainer's ModelError.
  */
 import { ModelConfigSchema, modelConfigRule, type ModelConfig } from '../../openapi/schemas/model-config';
+import { mixtralAsLlama } from '../../openapi/schemas/moe-config';
 import { ModelError } from '../errors';
 
 export {
@@ -29,7 +30,7 @@ export type {
  * many causal-LM configs too, so id2label alone does not mean "classifier").
  */
 export function parseModelConfig(json: unknown): ModelConfig {
-  const parsed = ModelConfigSchema.safeParse(json);
+  const parsed = ModelConfigSchema.safeParse(mixtralAsLlama(json));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue.path.join('.');

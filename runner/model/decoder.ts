@@ -17,6 +17,7 @@ import { KvCache, kvCacheBytes } from './kv-cache';
 import { ropeTables } from './layers';
 import { ropeInverseFrequencies } from './llama';
 import type { DecoderModel } from './model';
+import { moeFeedForward, moeOf, moeWeightNames } from './moe';
 import { cachedAttention, dense, embedTokens, layerNorm, rmsNorm, swiGlu, type Rotary } from './ops';
 
 export interface Decoder {
@@ -151,6 +152,7 @@ function llamaParts(config: LlamaConfig, d: ModelDims, w: Weight): Parts {
   const eps = config.rms_norm_eps;
   const heads = { nHead: d.nHead, nKvHead: d.nKvHead, headDim: d.headDim };
   const rotary: Rotary = ropeTables(d.context, ropeInverseFrequencies(config, d.headDim));
+  const moe = moeOf(config);
   return {
     embed: (ids) => embedTokens(ids, w('model.embed_tokens.weight') as tf.Tensor2D),
     block(x, layer, cache) {
@@ -169,6 +171,12 @@ function llamaParts(config: LlamaConfig, d: ModelDims, w: Weight): Parts {
       );
       const h = dense(attn, w(`${p}self_attn.o_proj.weight`), true, undefined, { residual: x });
       const mIn = rmsNorm(h, w(`${p}post_attention_layernorm.weight`), eps);
+      // Routing is per token, so the new positions alone route as they did in the full forward.
+      if (moe)
+        return tf.add(
+          h,
+          moeFeedForward(mIn as tf.Tensor3D, moeWeightNames(layer, moe).map(w), moe).out,
+        ) as tf.Tensor3D;
       const m = swiGlu(
         dense(mIn, w(`${p}mlp.gate_proj.weight`), true),
         dense(mIn, w(`${p}mlp.up_proj.weight`), true),

@@ -28,6 +28,8 @@ export interface BlockContext {
   /** Applies dropout at a named site of this layer with a seed fixed by (forward seed, layer, site). */
   drop: (x: tf.Tensor, site: string, rate: number) => tf.Tensor;
   rates: DropoutRates;
+  /** A mixture-of-experts layer adds its router logits [B·T, E] here (for the load-balancing loss). */
+  routerLogits?: tf.Tensor2D[];
 }
 
 /** Per-forward tensors a block reads but never differentiates, passed explicitly so checkpointing keeps them alive. */

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { architectureOf, attentionBias, isFamilyDefault } from './architecture';
 import { variantAttention, variantReadsBias } from './attention-variants';
 import { dims, type LlamaConfig } from './config';
+import { moeFeedForward, moeOf, moeSpecs, moeWeightNames } from './moe';
 import type { BlockContext, DropoutRates, Family, WeightSpec } from './family';
 import { causalAttention, causalMaskBias, ropeHalves, ropeTables, splitHeads } from './layers';
 import {
@@ -33,7 +34,9 @@ export function llamaFamily(config: LlamaConfig): Family {
   // The default architecture's fast path: packed projections through the fused kernels.
   const packedPath = (dropout: number) =>
     hasKernel(FUSED.Dense) && hasKernel(FUSED.Rope) && fusedAttentionAvailable(dropout);
+  const moe = moeOf(config);
 
+  // A mixture of experts replaces the three mlp.* weights with Mixtral's router and experts.
   const blockNames = (i: number) =>
     [
       'input_layernorm.weight',
@@ -45,7 +48,10 @@ export function llamaFamily(config: LlamaConfig): Family {
       'mlp.gate_proj.weight',
       'mlp.up_proj.weight',
       'mlp.down_proj.weight',
-    ].map((n) => `model.layers.${i}.${n}`);
+    ]
+      .slice(0, moe ? 6 : 9)
+      .map((n) => `model.layers.${i}.${n}`)
+      .concat(moe ? moeWeightNames(i, moe) : []);
 
   const specs: WeightSpec[] = [
     { name: 'model.embed_tokens.weight', shape: [d.vocab, H], init: { kind: 'normal', std } },
@@ -66,9 +72,13 @@ export function llamaFamily(config: LlamaConfig): Family {
       { name: v, shape: [kvDim, H], init: { kind: 'normal', std } },
       { name: o, shape: [H, qDim], init: { kind: 'normal', std } },
       { name: postNorm, shape: [H], init: { kind: 'ones' } },
-      { name: gate, shape: [mlp, H], init: { kind: 'normal', std } },
-      { name: up, shape: [mlp, H], init: { kind: 'normal', std } },
-      { name: down, shape: [H, mlp], init: { kind: 'normal', std } },
+      ...(moe
+        ? moeSpecs(i, moe, H, mlp, std)
+        : ([
+            { name: gate, shape: [mlp, H], init: { kind: 'normal', std } },
+            { name: up, shape: [mlp, H], init: { kind: 'normal', std } },
+            { name: down, shape: [H, mlp], init: { kind: 'normal', std } },
+          ] satisfies WeightSpec[])),
     );
   }
   specs.push({ name: 'model.norm.weight', shape: [H], init: { kind: 'ones' } });
@@ -93,7 +103,7 @@ export function llamaFamily(config: LlamaConfig): Family {
         : embedTokens(ids, wte);
     },
     block(x, ws, { mask }, ctx: BlockContext) {
-      const [inNorm, wq, wk, wv, wo, postNorm, wGate, wUp, wDown] = ws;
+      const [inNorm, wq, wk, wv, wo, postNorm, ...ffn] = ws;
       const { batch: B, seq: T, rates } = ctx;
       const shape = { batch: B, seq: T, nHead, nKvHead, headDim };
       const heads = { nHead, nKvHead, headDim };
@@ -137,6 +147,15 @@ export function llamaFamily(config: LlamaConfig): Family {
           : tf.add(residual, ctx.drop(dense(input, w, true), site, rates.residual));
       const h = project(attn, wo, x, 'attn_out');
       const mIn = rmsNorm(h, postNorm, eps);
+      if (moe) {
+        const { out, routerLogits } = moeFeedForward(mIn as tf.Tensor3D, ffn, moe);
+        ctx.routerLogits?.push(routerLogits);
+        return tf.add(
+          h,
+          rates.residual === 0 ? out : ctx.drop(out, 'mlp_out', rates.residual),
+        ) as tf.Tensor3D;
+      }
+      const [wGate, wUp, wDown] = ffn;
       const m = swiGlu(dense(mIn, wGate, true), dense(mIn, wUp, true));
       return project(m, wDown, h, 'mlp_out') as tf.Tensor3D;
     },

@@ -3,7 +3,7 @@
  * to logits and a sequence-classification head. Architecture specifics live in gpt2.ts / llama.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelError } from '../errors';
+import { ConfigError, ModelError } from '../errors';
 import type { ModelConfig } from './config';
 import { checkpointed } from './checkpoint';
 import type { BlockContext, Family, WeightSpec } from './family';
@@ -11,6 +11,7 @@ import { gpt2Family } from './gpt2';
 import { gatherRows } from './layers';
 import { dense } from './ops';
 import { llamaFamily } from './llama';
+import { loadBalancingLoss, moeOf, type Moe } from './moe';
 import { deriveSeed } from './seed';
 
 export interface ForwardOptions {
@@ -21,6 +22,15 @@ export interface ForwardOptions {
   checkpointing?: boolean;
   /** seed for dropout masks; same seed ⇒ same masks. Pass a different seed per step. */
   seed?: number;
+  /** A mixture-of-experts model puts its load-balancing loss here (moe.ts), over the mask's real positions. */
+  routing?: RoutingSink;
+}
+
+export interface RoutingSink {
+  /** [batch, seq], 1 for real positions (HF's attention_mask); every position counts when absent. */
+  attentionMask?: tf.Tensor2D;
+  /** Set by the forward pass (kept: the caller disposes it). */
+  auxLoss?: tf.Scalar;
 }
 
 export interface DecoderModel {
@@ -32,6 +42,8 @@ export interface DecoderModel {
   readonly weights: Map<string, tf.Variable>;
   /** Weights that were freshly initialised although pretrained weights were given (e.g. a new score head). */
   readonly initialized: readonly string[];
+  /** The mixture-of-experts settings, when the feed-forward is one. */
+  readonly moe?: Moe;
   /** ids [batch, seq] int32 → logits [batch, seq, vocab] */
   logits(ids: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor3D;
   /** ids [batch, seq] + index of each row's last real token → [batch, num_labels] */
@@ -150,7 +162,11 @@ class TransformerModel implements DecoderModel {
     private readonly family: Family,
     readonly weights: Map<string, tf.Variable>,
     readonly initialized: readonly string[],
-  ) {}
+  ) {
+    this.moe = moeOf(config);
+  }
+
+  readonly moe?: Moe;
 
   get contextLength(): number {
     return this.family.dims.context;
@@ -208,15 +224,24 @@ class TransformerModel implements DecoderModel {
       (x: tf.Tensor, site: string, rate: number): tf.Tensor =>
         training && rate > 0 ? tf.dropout(x, rate, undefined, deriveSeed(seed, 'dropout', layer, site)) : x;
     const weight = (name: string) => this.weights.get(name) as tf.Tensor;
+    // The router logits leave the blocks through their context; a checkpointed block's cannot.
+    if (this.moe && opts.checkpointing)
+      throw new ConfigError(
+        'gradient_checkpointing does not support a mixture-of-experts feed-forward (num_local_experts) yet',
+        'hyperparameters.gradient_checkpointing',
+      );
+    const routerLogits: tf.Tensor2D[] | undefined = this.moe ? [] : undefined;
     let x = this.family.embed(ids, weight, { batch, seq, rates, drop: dropFor(-1) });
     const mask = this.family.attentionBias(seq, rates.attention);
     for (let layer = 0; layer < this.family.dims.nLayer; layer++) {
-      const ctx: BlockContext = { layer, batch, seq, rates, drop: dropFor(layer) };
+      const ctx: BlockContext = { layer, batch, seq, rates, drop: dropFor(layer), routerLogits };
       const block = (input: tf.Tensor3D, ws: tf.Tensor[], [m]: tf.Tensor[]) =>
         this.family.block(input, ws, { mask: m }, ctx);
       const ws = this.family.blockWeightNames(layer).map(weight);
       x = (opts.checkpointing ? checkpointed(block) : block)(x, ws, [mask]);
     }
+    if (this.moe && routerLogits && opts.routing)
+      opts.routing.auxLoss = tf.keep(loadBalancingLoss(routerLogits, this.moe, opts.routing.attentionMask));
     return this.family.finalNorm(x, weight);
   }
 

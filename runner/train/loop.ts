@@ -277,6 +277,7 @@ function figures(at: number, step: StepOutcome, tokensPerSecond: number, gradNor
     ...(gradNorm === undefined ? {} : { grad_norm: gradNorm }),
     batch_size: step.rows,
     ...(p ? prefixed('train_', preferenceMeans(p, step.count)) : {}),
+    ...(step.aux === undefined ? {} : { train_aux_loss: step.aux }),
   };
 }
 

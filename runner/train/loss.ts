@@ -8,12 +8,15 @@ import type { DpoSettings } from '../../openapi/schemas/dpo';
 import type { Batch } from '../data/batch';
 import { softmaxCrossEntropy } from '../model/ops';
 import { dpoLoss, sequenceLogps, type PreferenceTerms } from './dpo';
+import type { RoutingSink } from '../model/model';
 import type { ForwardOptions, TrainableModel } from './model';
 
 export interface BatchTensors {
   ids: tf.Tensor2D;
   targets?: tf.Tensor2D;
   mask?: tf.Tensor2D;
+  /** 1 for real positions, 0 for padding (HF's attention_mask; the load-balancing loss reads it). */
+  attentionMask?: tf.Tensor2D;
   lastIndex?: tf.Tensor1D;
   labels?: tf.Tensor1D;
   /** Preference pairs: the rows' reference log-probabilities (the k preferred rows, then the k others). */
@@ -25,15 +28,26 @@ export type LossTerms = {
   /** Argmax hits (for preference pairs: on the preferred answers' tokens, TRL's mean_token_accuracy). */
   correct: tf.Scalar;
   preference?: PreferenceTerms;
+  /** A mixture of experts: the load-balancing loss of the batch (a mean, unweighted; kept: the caller disposes it). */
+  aux?: tf.Scalar;
 };
 
 export function toTensors(b: Batch): BatchTensors {
   const ids = tf.tensor2d(b.ids, [b.size, b.length], 'int32');
+  const attentionMask = b.attentionMask
+    ? { attentionMask: tf.tensor2d(b.attentionMask, [b.size, b.length], 'float32') }
+    : {};
   if (b.lastIndex && b.labels) {
-    return { ids, lastIndex: tf.tensor1d(b.lastIndex, 'int32'), labels: tf.tensor1d(b.labels, 'int32') };
+    return {
+      ids,
+      lastIndex: tf.tensor1d(b.lastIndex, 'int32'),
+      labels: tf.tensor1d(b.labels, 'int32'),
+      ...attentionMask,
+    };
   }
   return {
     ids,
+    ...attentionMask,
     targets: tf.tensor2d(b.targets, [b.size, b.length], 'int32'),
     mask: tf.tensor2d(b.mask, [b.size, b.length], 'float32'),
     ...(b.preference ? { reference: tf.tensor1d(b.preference.reference, 'float32') } : {}),
@@ -45,6 +59,17 @@ export function toTensors(b: Batch): BatchTensors {
  * settings) and the number of correct argmax predictions, as scalars.
  */
 export function lossSum(
+  model: TrainableModel,
+  t: BatchTensors,
+  opts: ForwardOptions,
+  dpo?: DpoSettings,
+): LossTerms {
+  const routing: RoutingSink | undefined = model.moe ? { attentionMask: t.attentionMask } : undefined;
+  const terms = lossTerms(model, t, { ...opts, routing }, dpo);
+  return routing?.auxLoss ? { ...terms, aux: routing.auxLoss } : terms;
+}
+
+function lossTerms(
   model: TrainableModel,
   t: BatchTensors,
   opts: ForwardOptions,
@@ -64,5 +89,6 @@ export function lossSum(
 }
 
 export function disposeTensors(t: BatchTensors): void {
-  for (const x of [t.ids, t.targets, t.mask, t.lastIndex, t.labels, t.reference]) x?.dispose();
+  for (const x of [t.ids, t.targets, t.mask, t.attentionMask, t.lastIndex, t.labels, t.reference])
+    x?.dispose();
 }

@@ -30,6 +30,12 @@ export interface MetricsReport {
   valid_rewards_rejected?: number;
   valid_rewards_margin?: number;
   valid_rewards_accuracy?: number;
+  /**
+   * A mixture of experts (num_local_experts): the step's load-balancing loss (HF's aux_loss, before
+   * router_aux_loss_coef). train_loss stays the cross-entropy alone, comparable with valid_loss and
+   * with dense models; the step minimises train_loss + router_aux_loss_coef × train_aux_loss.
+   */
+  train_aux_loss?: number;
 }
 
 export interface CheckpointReport {

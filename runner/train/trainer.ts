@@ -57,6 +57,8 @@ export interface StepResult {
   count: number;
   tokens: number;
   preference?: PreferenceSums;
+  /** A mixture of experts: the load-balancing loss, the mean over the step's micro-batches. */
+  aux?: number;
 }
 
 /** Preference pairs' figures over a step or an evaluation, as sums (TRL's rewards/* once divided by the pairs). */
@@ -203,16 +205,21 @@ export class Trainer {
     let correct = 0;
     let tokens = 0;
     let preference: PreferenceSums | undefined;
+    let aux: number | undefined;
+    const moe = this.o.model.moe;
     for (const [j, b] of batches.entries()) {
       tokens += b.size * b.length;
       const t = toTensors(b);
       // runner/model's variableGrads: tfjs's, but freeing each node's activations once differentiated
-      let terms: Omit<LossTerms, 'loss'> | undefined;
+      let terms: (Omit<LossTerms, 'loss'> & { ce: tf.Scalar }) | undefined;
       const { value, grads } = variableGrads(() => {
         const r = lossSum(this.o.model, t, this.forward(step, j), this.o.config.dpo);
         const p = r.preference;
+        const ce = tf.div(r.loss, Math.max(1, count)) as tf.Scalar;
         terms = {
+          ce: tf.keep(ce),
           correct: tf.keep(r.correct),
+          ...(r.aux ? { aux: r.aux } : {}),
           ...(p
             ? {
                 preference: {
@@ -223,7 +230,10 @@ export class Trainer {
               }
             : {}),
         };
-        return tf.div(r.loss, Math.max(1, count)) as tf.Scalar;
+        // The load-balancing loss of each micro-batch counts 1/k of the step's (HF's Trainer divides
+        // each micro-batch's loss, aux included, by the accumulation steps).
+        if (!r.aux || !moe?.auxInLoss || moe.auxCoef === 0) return ce;
+        return tf.add(ce, tf.mul(r.aux, moe.auxCoef / batches.length)) as tf.Scalar;
       }, this.vars);
       this.vars.forEach((v, k) => {
         const g = grads[v.name];
@@ -236,13 +246,24 @@ export class Trainer {
       });
       disposeTensors(t);
       // Read after the gradients are queued, so a GPU works on them while the host waits.
-      loss += (await value.data())[0];
+      loss += (await terms!.ce.data())[0];
       correct += (await terms!.correct.data())[0];
+      if (terms!.aux) aux = (aux ?? 0) + (await terms!.aux.data())[0] / batches.length;
       const p = await readPreference(terms!.preference);
       preference = addPreference(preference, terms!.preference, p, b.preference?.chosenTargets ?? 0);
-      tf.dispose([value, terms!.correct]);
+      tf.dispose([value, terms!.ce, terms!.correct, ...(terms!.aux ? [terms!.aux] : [])]);
     }
-    return { grads: acc, result: { loss, correct, count, tokens, ...(preference ? { preference } : {}) } };
+    return {
+      grads: acc,
+      result: {
+        loss,
+        correct,
+        count,
+        tokens,
+        ...(preference ? { preference } : {}),
+        ...(aux === undefined ? {} : { aux }),
+      },
+    };
   }
 
   /** Mean loss and accuracy (and the preference figures) over a dataset, without dropout, in batches of `batchSize`. */
@@ -273,7 +294,7 @@ export class Trainer {
         await readPreference(r.preference),
         b.preference?.chosenTargets ?? 0,
       );
-      tf.dispose([r.loss, r.correct]);
+      tf.dispose([r.loss, r.correct, ...(r.aux ? [r.aux] : [])]);
       count += b.count;
     }
     const n = Math.max(1, count);
@@ -301,12 +322,15 @@ export class Trainer {
     );
     const before = tf.memory().numBytes;
     let forward = 0;
+    let aux: tf.Scalar | undefined;
     const t = toTensors(b);
     const { value, grads } = tf.variableGrads(() => {
       const r = lossSum(this.o.model, t, this.forward(0, 0), this.o.config.dpo);
       forward = tf.memory().numBytes - before;
+      aux = r.aux;
       return r.loss;
     }, this.vars);
+    aux?.dispose();
     const gradBytes = Object.values(grads).reduce((s, g) => s + g.size * 4, 0);
     tf.dispose([value, ...Object.values(grads)]);
     disposeTensors(t);

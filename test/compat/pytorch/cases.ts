@@ -16,6 +16,8 @@ export interface Batch {
   reference?: number[];
   beta?: number;
   label_smoothing?: number;
+  /** lm with a mixture of experts: HF's attention_mask for the load-balancing loss (1 real, 0 padding). */
+  attention_mask?: number[][];
 }
 
 export interface FidelityCase {
@@ -187,5 +189,35 @@ export const ARCHITECTURE_CASES: FidelityCase[] = [
     name: 'Llama no position embedding, MQA 4:1',
     config: { ...LLAMA, num_key_value_heads: 1, position_embedding_type: 'none' },
     batch: { ids: IDS, task: 'lm' },
+  },
+];
+
+/**
+ * Mixtral's mixture-of-experts feed-forward on a Llama body (runner/model/moe.ts): logits, the loss
+ * with the load-balancing loss added (router_aux_loss_coef, as MixtralForCausalLM) and every
+ * gradient, router and experts. A large coefficient makes the aux loss's share of the router
+ * gradient large enough that an error in it would show.
+ */
+export const MOE_CASES: FidelityCase[] = [
+  {
+    name: 'Llama MoE, 4 experts top-2, GQA 4:2 (aux loss weight 0.5)',
+    config: { ...LLAMA, num_local_experts: 4, num_experts_per_tok: 2, router_aux_loss_coef: 0.5 },
+    batch: { ids: IDS, task: 'lm' },
+  },
+  {
+    name: 'Llama MoE, 3 experts top-1, aux loss over a padded row (attention mask)',
+    config: {
+      ...LLAMA,
+      num_hidden_layers: 3,
+      num_local_experts: 3,
+      num_experts_per_tok: 1,
+      router_aux_loss_coef: 0.3,
+      output_router_logits: true,
+    },
+    batch: {
+      ids: IDS,
+      task: 'lm',
+      attention_mask: [Array(10).fill(1), [...Array(6).fill(1), ...Array(4).fill(0)]],
+    },
   },
 ];

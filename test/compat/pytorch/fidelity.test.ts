@@ -11,7 +11,14 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUSED, hasKernel } from '../../../runner/model/ops';
 import { loadAddon, registerNativeKernels, unregisterNativeKernels } from '../../../runner/native';
-import { ARCHITECTURE_CASES, CASES, compareWithPyTorch, DPO_CASES, findTorchPython } from './harness';
+import {
+  ARCHITECTURE_CASES,
+  CASES,
+  compareWithPyTorch,
+  DPO_CASES,
+  findTorchPython,
+  MOE_CASES,
+} from './harness';
 
 const TOLERANCE = 1e-4;
 
@@ -37,7 +44,7 @@ describe.skipIf(!python).each(PATHS)(
       else unregisterNativeKernels();
     });
 
-    it.each([...CASES, ...DPO_CASES, ...ARCHITECTURE_CASES])(
+    it.each([...CASES, ...DPO_CASES, ...ARCHITECTURE_CASES, ...MOE_CASES])(
       '$name: logits, loss and every weight gradient match',
       async (c) => {
         expect(hasKernel(FUSED.Dense)).toBe(path === FUSED_PATH);
@@ -45,6 +52,7 @@ describe.skipIf(!python).each(PATHS)(
         expect(r.logitsShape.ours).toEqual(r.logitsShape.torch);
         expect(r.logits).toBeLessThanOrEqual(TOLERANCE);
         expect(r.loss).toBeLessThanOrEqual(TOLERANCE);
+        if (r.aux !== undefined) expect(r.aux).toBeLessThanOrEqual(TOLERANCE);
         expect(r.gradNames.ours).toEqual(r.gradNames.torch);
         expect(r.worstGrad[1], `worst gradient: ${r.worstGrad[0]}`).toBeLessThanOrEqual(TOLERANCE);
       },

@@ -16,13 +16,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors, savePretrained } from '../../../runner/io';
 import { createModel, parseModelConfig, type DecoderModel } from '../../../runner/model';
+import type { RoutingSink } from '../../../runner/model/model';
 import { softmaxCrossEntropy } from '../../../runner/model/ops';
 import { lossSum } from '../../../runner/train/loss';
 import { sequenceLogps } from '../../../runner/train/dpo';
 import { buildCharTokenizer } from '../../../runner/tokenizer';
 import type { Batch, FidelityCase } from './cases';
 
-export { ARCHITECTURE_CASES, CASES, DPO_CASES, type Batch, type FidelityCase } from './cases';
+export { ARCHITECTURE_CASES, CASES, DPO_CASES, MOE_CASES, type Batch, type FidelityCase } from './cases';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'reference.py');
 
@@ -50,6 +51,8 @@ export interface HostResult {
   logits: { shape: number[]; data: Float32Array };
   loss: number;
   grads: Map<string, Float32Array>;
+  /** A mixture of experts: the load-balancing loss before weighting. */
+  aux?: number;
 }
 
 /** Logits, mean cross-entropy and every weight's gradient on the active backend, read asynchronously. */
@@ -61,6 +64,7 @@ export async function lossAndGrads(
   const ids = tf.tensor2d(batch.ids, undefined, 'int32');
   const [B, T] = ids.shape;
   let logits: tf.Tensor | undefined;
+  let aux: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     let loss: tf.Scalar;
     // runner/model/ops' cross-entropy: the fused kernel where the backend has it, else composed ops
@@ -81,11 +85,17 @@ export async function lossAndGrads(
       loss = tf.div(softmaxCrossEntropy(out, labels, tf.ones([B])).loss, B) as tf.Scalar;
       logits = tf.keep(out);
     } else {
-      const out = model.logits(ids, { checkpointing });
+      // A mixture of experts adds its load-balancing loss as MixtralForCausalLM does.
+      const routing: RoutingSink | undefined = model.moe
+        ? { attentionMask: batch.attention_mask ? tf.tensor2d(batch.attention_mask) : undefined }
+        : undefined;
+      const out = model.logits(ids, { checkpointing, routing });
       const V = out.shape[2];
       const targets = tf.slice(ids, [0, 1], [B, T - 1]);
       const nll = softmaxCrossEntropy(tf.slice(out, [0, 0, 0], [B, T - 1, V]), targets, tf.ones([B, T - 1]));
       loss = tf.div(nll.loss, B * (T - 1)) as tf.Scalar;
+      aux = routing?.auxLoss;
+      if (aux && model.moe!.auxInLoss) loss = tf.add(loss, tf.mul(aux, model.moe!.auxCoef));
       logits = tf.keep(out);
     }
     return loss;
@@ -94,9 +104,15 @@ export async function lossAndGrads(
     logits: { shape: logits!.shape, data: (await logits!.data()) as Float32Array },
     loss: (await value.data())[0],
     grads: new Map(),
+    ...(aux ? { aux: (await aux.data())[0] } : {}),
   };
-  for (const [name, v] of model.weights) host.grads.set(name, (await grads[v.name].data()) as Float32Array);
-  tf.dispose([value, logits!, ids, ...Object.values(grads)]);
+  // An expert no token chose is not on the tape: its gradient is zero (PyTorch's is None; reference.py writes zeros).
+  for (const [name, v] of model.weights)
+    host.grads.set(
+      name,
+      grads[v.name] ? ((await grads[v.name].data()) as Float32Array) : new Float32Array(v.size),
+    );
+  tf.dispose([value, logits!, ids, ...Object.values(grads), ...(aux ? [aux] : [])]);
   return host;
 }
 
@@ -104,6 +120,8 @@ export interface Comparison {
   logitsShape: { ours: number[]; torch: number[] };
   logits: number;
   loss: number;
+  /** A mixture of experts' load-balancing loss alone. */
+  aux?: number;
   /** Gradient names on each side, sorted. */
   gradNames: { ours: string[]; torch: string[] };
   grads: Record<string, number>;
@@ -139,6 +157,12 @@ export async function compareWithPyTorch(python: string, c: FidelityCase): Promi
       logitsShape: { ours: ours.logits.shape, torch: ref.get('logits')!.shape },
       logits: relErr(ours.logits.data, ref.get('logits')!.data),
       loss: relErr([ours.loss], ref.get('loss')!.data),
+      ...(ours.aux !== undefined || ref.has('aux')
+        ? {
+            aux:
+              ref.has('aux') && ours.aux !== undefined ? relErr([ours.aux], ref.get('aux')!.data) : Infinity,
+          }
+        : {}),
       gradNames: { ours: [...ours.grads.keys()].sort(), torch: torchGrads.sort() },
       grads,
       worstGrad,

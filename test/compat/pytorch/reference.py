@@ -5,6 +5,9 @@ transformers package, which Debian does not ship. Reads a model folder written b
 side (config.json + model.safetensors) and batch.json, and writes out.safetensors with the logits,
 the cross-entropy loss and the gradient of the loss with respect to every weight ("grad/<name>").
 For a "dpo" batch the loss is TRL's sigmoid DPO loss (label-smoothed: cDPO) over preference pairs.
+A Llama config with num_local_experts runs Mixtral's sparse MoE block (modeling_mixtral.py's
+MixtralSparseMoeBlock) and adds load_balancing_loss_func's aux loss to the LM loss, as
+MixtralForCausalLM does; "aux" holds that loss before weighting.
 
 Usage: python3 reference.py <folder>
 """
@@ -163,7 +166,57 @@ def llama_inv_freq(cfg, hd):
     return inv
 
 
-def llama_hidden(cfg, w, ids):
+def mixtral_moe(cfg, w, p, x, router_logits_out):
+    """MixtralSparseMoeBlock.forward (no jitter): softmax, top-k, renormalise, experts by index_add_."""
+    b, t, h = x.shape
+    n_experts, top_k = cfg["num_local_experts"], cfg.get("num_experts_per_tok", 2)
+    hs = x.view(-1, h)
+    router_logits = hs @ w[p + "block_sparse_moe.gate.weight"].T
+    routing_weights = F.softmax(router_logits, dim=1, dtype=torch.float)
+    routing_weights, selected = torch.topk(routing_weights, top_k, dim=-1)
+    routing_weights = routing_weights / routing_weights.sum(dim=-1, keepdim=True)
+    final = torch.zeros_like(hs)
+    expert_mask = F.one_hot(selected, num_classes=n_experts).permute(2, 1, 0)
+    for e in range(n_experts):
+        idx, top_x = torch.where(expert_mask[e])
+        cur = hs[None, top_x].reshape(-1, h)
+        q = f"{p}block_sparse_moe.experts.{e}."
+        y = (F.silu(cur @ w[q + "w1.weight"].T) * (cur @ w[q + "w3.weight"].T)) @ w[q + "w2.weight"].T
+        final.index_add_(0, top_x, y * routing_weights[top_x, idx, None])
+    router_logits_out.append(router_logits)
+    return final.view(b, t, h)
+
+
+def load_balancing_loss(gate_logits, num_experts, top_k, attention_mask=None):
+    """transformers' load_balancing_loss_func (Switch Transformer eq. 4-6), with its attention_mask branch."""
+    concatenated = torch.cat(gate_logits, dim=0)
+    routing_weights = F.softmax(concatenated, dim=-1)
+    _, selected_experts = torch.topk(routing_weights, top_k, dim=-1)
+    expert_mask = F.one_hot(selected_experts, num_experts)
+    if attention_mask is None:
+        tokens_per_expert = torch.mean(expert_mask.float(), dim=0)
+        router_prob_per_expert = torch.mean(routing_weights, dim=0)
+    else:
+        batch_size, sequence_length = attention_mask.shape
+        layers = concatenated.shape[0] // (batch_size * sequence_length)
+        expert_attention_mask = (
+            attention_mask[None, :, :, None, None]
+            .expand((layers, batch_size, sequence_length, top_k, num_experts))
+            .reshape(-1, top_k, num_experts)
+        )
+        tokens_per_expert = torch.sum(expert_mask.float() * expert_attention_mask, dim=0) / torch.sum(
+            expert_attention_mask, dim=0
+        )
+        router_mask = (
+            attention_mask[None, :, :, None]
+            .expand((layers, batch_size, sequence_length, num_experts))
+            .reshape(-1, num_experts)
+        )
+        router_prob_per_expert = torch.sum(routing_weights * router_mask, dim=0) / torch.sum(router_mask, dim=0)
+    return torch.sum(tokens_per_expert * router_prob_per_expert.unsqueeze(0)) * num_experts
+
+
+def llama_hidden(cfg, w, ids, router_logits_out=None):
     b, t = ids.shape
     h, nh = cfg["hidden_size"], cfg["num_attention_heads"]
     nkv = cfg.get("num_key_value_heads") or nh
@@ -185,6 +238,9 @@ def llama_hidden(cfg, w, ids):
         o = attend(cfg, q, k, v)
         x = x + o @ w[p + "self_attn.o_proj.weight"].T
         m = rms_norm(x, w[p + "post_attention_layernorm.weight"], eps)
+        if cfg.get("num_local_experts"):
+            x = x + mixtral_moe(cfg, w, p, m, router_logits_out)
+            continue
         m = F.silu(m @ w[p + "mlp.gate_proj.weight"].T) * (m @ w[p + "mlp.up_proj.weight"].T)
         x = x + m @ w[p + "mlp.down_proj.weight"].T
     return rms_norm(x, w["model.norm.weight"], eps)
@@ -214,7 +270,11 @@ def main(folder):
     for t in w.values():
         t.requires_grad_(True)
     ids = torch.tensor(batch["ids"], dtype=torch.long)
-    hidden = (gpt2_hidden if cfg["model_type"] == "gpt2" else llama_hidden)(cfg, w, ids)
+    router_logits = []
+    if cfg["model_type"] == "gpt2":
+        hidden = gpt2_hidden(cfg, w, ids)
+    else:
+        hidden = llama_hidden(cfg, w, ids, router_logits)
     if batch["task"] == "dpo":
         embed = "transformer.wte.weight" if cfg["model_type"] == "gpt2" else "model.embed_tokens.weight"
         logits = hidden @ w.get("lm_head.weight", w[embed]).T
@@ -229,8 +289,21 @@ def main(folder):
         logits = hidden @ head.T
         v = logits.shape[-1]
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, v), ids[:, 1:].reshape(-1))
+    out = {"logits": logits}
+    if router_logits:
+        mask = batch.get("attention_mask")
+        aux = load_balancing_loss(
+            router_logits,
+            cfg["num_local_experts"],
+            cfg.get("num_experts_per_tok", 2),
+            None if mask is None else torch.tensor(mask, dtype=torch.float32),
+        )
+        # MixtralForCausalLM adds it when output_router_logits; absent means on in Tuneplane's configs.
+        if cfg.get("output_router_logits", True):
+            loss = loss + cfg.get("router_aux_loss_coef", 0.001) * aux
+        out["aux"] = aux.reshape(1)
     loss.backward()
-    out = {"logits": logits, "loss": loss.reshape(1)}
+    out["loss"] = loss.reshape(1)
     for name, t in w.items():
         out[f"grad/{name}"] = t.grad if t.grad is not None else torch.zeros_like(t)
     write_safetensors(f"{folder}/out.safetensors", out)

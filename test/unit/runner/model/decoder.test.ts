@@ -34,6 +34,17 @@ const CONFIGS = {
     max_position_embeddings: 24,
     tie_word_embeddings: true,
   },
+  'Llama mixture of experts (4 experts, top-2)': {
+    model_type: 'llama',
+    vocab_size: 40,
+    hidden_size: 32,
+    intermediate_size: 24,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    max_position_embeddings: 24,
+    num_local_experts: 4,
+    num_experts_per_tok: 2,
+  },
 };
 
 const PROMPT = [
