@@ -42,13 +42,19 @@ const OPENAI_QUEUE_SECONDS = 600;
  * counts do).
  */
 function trainingFlops(plan: JobPlan, trainedTokens: number): { flops: number; what: string } {
-  const params = plan.model.parameterCount;
+  // A mixture of experts: a token runs through its top-k experts only (memory holds them all).
+  const active = plan.model.activeParameterCount;
+  const params = active ?? plan.model.parameterCount;
   const seq = plan.resolution.hyperparameters.max_sequence_length;
   const attention = plan.model.attention?.(seq) ?? { span: seq, what: 'full attention' };
   const attentionPerToken = 6 * plan.model.layers * attention.span * plan.model.hiddenSize;
   const perToken = 6 * params + attentionPerToken;
   const train = perToken * trainedTokens;
-  const what = `(6 × ${formatCount(params)} parameters + 6 × ${plan.model.layers} layers × ${attention.span} positions (${attention.what}) × ${plan.model.hiddenSize}) × ${trainedTokens} trained tokens`;
+  const counted =
+    active === undefined
+      ? 'parameters'
+      : `active parameters per token (top-k of the experts; ${formatCount(plan.model.parameterCount)} in all)`;
+  const what = `(6 × ${formatCount(params)} ${counted} + 6 × ${plan.model.layers} layers × ${attention.span} positions (${attention.what}) × ${plan.model.hiddenSize}) × ${trainedTokens} trained tokens`;
   if (plan.method !== 'dpo') return { flops: train, what };
   const referenceTokens = (plan.trainingFile.tokenCount ?? 0) + (plan.validationFile?.tokenCount ?? 0);
   return {

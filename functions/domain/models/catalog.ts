@@ -5,8 +5,8 @@
  *
  * config.json keys understood: GPT-2 (`n_positions`/`n_ctx`, `n_embd`, `n_layer`, `n_inner`) and
  * Llama (`max_position_embeddings`, `hidden_size`, `num_hidden_layers`, `intermediate_size`,
- * `num_attention_heads`, `num_key_value_heads`, `tie_word_embeddings`), plus our optional
- * `tuneplane_default_learning_rate`.
+ * `num_attention_heads`, `num_key_value_heads`, `tie_word_embeddings`; Mixtral's
+ * `num_local_experts`, `num_experts_per_tok`), plus our optional `tuneplane_default_learning_rate`.
  */
 import type { BlobStore } from '../../ports/blobs';
 import type { ModelStore } from '../../ports/store';
@@ -16,7 +16,10 @@ export interface BaseModelInfo {
   id: string;
   contextLength: number;
   defaultLearningRate: number;
+  /** Every weight (all experts of a mixture): what memory holds. */
   parameterCount: number;
+  /** A mixture of experts: the weights one token runs through (router + top-k of E experts), for FLOPs. */
+  activeParameterCount?: number;
   hiddenSize: number;
   layers: number;
   /** Positions each token's attention reads at a sequence length (attentionSpan). */
@@ -43,14 +46,29 @@ const num = (c: Config, ...keys: string[]): number | undefined => {
   return undefined;
 };
 
-/** Weights of a decoder-only transformer from its shape (embeddings + attention + MLP per layer). */
-export function estimateParameters(c: Config): number {
+/**
+ * A mixture-of-experts feed-forward (Mixtral's keys; a "mixtral" config has 8 experts when it does
+ * not say): experts per layer and experts per token, else undefined.
+ */
+function experts(c: Config): { total: number; perToken: number } | undefined {
+  const total = num(c, 'num_local_experts') ?? (c.model_type === 'mixtral' ? 8 : undefined);
+  if (total === undefined) return undefined;
+  return { total, perToken: Math.min(total, num(c, 'num_experts_per_tok') ?? 2) };
+}
+
+/**
+ * Weights of a decoder-only transformer from its shape (embeddings + attention + MLP per layer).
+ * `active`: a mixture of experts counts only the experts one token runs through (FLOPs); otherwise
+ * every expert (memory).
+ */
+export function estimateParameters(c: Config, active = false): number {
   const d = num(c, 'hidden_size', 'n_embd') ?? 0;
   const layers = num(c, 'num_hidden_layers', 'n_layer') ?? 0;
   const vocab = num(c, 'vocab_size') ?? 0;
   const heads = num(c, 'num_attention_heads', 'n_head') ?? 1;
   const kvHeads = num(c, 'num_key_value_heads') ?? heads;
-  const isLlama = num(c, 'intermediate_size') !== undefined || c.model_type === 'llama';
+  const isLlama =
+    num(c, 'intermediate_size') !== undefined || c.model_type === 'llama' || c.model_type === 'mixtral';
   const positions = c.position_embedding_type ?? (isLlama ? 'rope' : 'absolute');
   const positionTable =
     positions === 'absolute' ? (num(c, 'max_position_embeddings', 'n_positions', 'n_ctx') ?? 0) * d : 0;
@@ -58,7 +76,9 @@ export function estimateParameters(c: Config): number {
     const ff = num(c, 'intermediate_size') ?? 4 * d;
     const headDim = d / heads;
     const attn = 2 * d * d + 2 * d * kvHeads * headDim; // q, o full; k, v grouped
-    const mlp = 3 * d * ff; // gate, up, down (SwiGLU)
+    const moe = experts(c);
+    // gate, up, down (SwiGLU); a mixture: that per expert, plus the router
+    const mlp = moe ? (active ? moe.perToken : moe.total) * 3 * d * ff + moe.total * d : 3 * d * ff;
     const tied = c.tie_word_embeddings !== false;
     return Math.round(layers * (attn + mlp + 2 * d) + vocab * d * (tied ? 1 : 2) + d + positionTable);
   }
@@ -111,6 +131,7 @@ export function describeConfig(id: string, c: Config, source: string): BaseModel
     contextLength: num(c, 'max_position_embeddings', 'n_positions', 'n_ctx') ?? 1024,
     defaultLearningRate: explicit ?? defaultLearningRateFor(parameterCount),
     parameterCount,
+    ...(experts(c) ? { activeParameterCount: estimateParameters(c, true) } : {}),
     hiddenSize: num(c, 'hidden_size', 'n_embd') ?? 0,
     layers: num(c, 'num_hidden_layers', 'n_layer') ?? 0,
     attention: (seq) => attentionSpan(c, seq),

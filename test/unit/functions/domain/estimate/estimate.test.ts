@@ -67,6 +67,28 @@ describe('model sizing from config.json', () => {
     });
     expect(n / 1e9).toBeCloseTo(1.1, 1);
   });
+  it("counts a mixture of experts' every expert for memory and the top-k a token runs through for FLOPs", () => {
+    // Mixtral-8x7B's shape: ~46.7B parameters, ~12.9B active per token (Mistral AI's figures).
+    const mixtral = {
+      model_type: 'mixtral',
+      hidden_size: 4096,
+      intermediate_size: 14336,
+      num_hidden_layers: 32,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      vocab_size: 32000,
+      tie_word_embeddings: false,
+      num_local_experts: 8,
+      num_experts_per_tok: 2,
+    };
+    const info = describeConfig('m', mixtral, 'c');
+    expect(info.parameterCount / 1e9).toBeCloseTo(46.7, 1);
+    expect(info.activeParameterCount! / 1e9).toBeCloseTo(12.9, 1);
+    // one expert per token: the dense model's FLOPs plus the router's
+    const top1 = describeConfig('m', { ...mixtral, model_type: 'llama', num_experts_per_tok: 1 }, 'c');
+    const dense = estimateParameters({ ...mixtral, model_type: 'llama', num_local_experts: undefined });
+    expect(top1.activeParameterCount).toBe(dense + 32 * 8 * 4096);
+  });
   it('takes an explicit default learning rate from config.json', () => {
     expect(
       describeConfig('m', { ...gpt2Config, tuneplane_default_learning_rate: 5e-5 }, 'c').defaultLearningRate,
@@ -148,6 +170,32 @@ describe('estimate', () => {
     expect(
       estimateParameters(gpt2Config) - estimateParameters({ ...gpt2Config, position_embedding_type: 'rope' }),
     ).toBe(1024 * 768);
+  });
+
+  it('sizes a mixture of experts by its active parameters, and its memory by all of them', () => {
+    const small = {
+      model_type: 'llama',
+      hidden_size: 256,
+      intermediate_size: 512,
+      num_hidden_layers: 4,
+      num_attention_heads: 4,
+      max_position_embeddings: 256,
+      vocab_size: 1000,
+    };
+    const moe = { ...small, num_local_experts: 8, num_experts_per_tok: 2 };
+    const info = describeConfig('m', moe, 'c');
+    const e = estimateFromPlan(plan('local', moe));
+    const seq = e.hyperparameters.max_sequence_length as number;
+    const flops = (6 * info.activeParameterCount! + 6 * 4 * seq * 256) * 200_000;
+    expect(e.estimated_duration_seconds).toBe(
+      Math.ceil(THROUGHPUT.local.startupSeconds + flops / THROUGHPUT.local.flopsPerSecond),
+    );
+    expect(e.duration_explanation).toMatch(
+      /active parameters per token \(top-k of the experts; 13\.9M in all\)/,
+    );
+    // auto batch size plans memory for every expert's weights, gradients and Adam moments
+    const auto = estimateFromPlan(plan('local', moe, { batch_size: 'auto' }));
+    expect(auto.hyperparameter_explanations.batch_size).toMatch(/13\.9M parameters × 16 bytes/);
   });
 
   it('expects a GPU to be much faster than the local CPU', () => {
