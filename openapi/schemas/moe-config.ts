@@ -6,22 +6,22 @@
 import { z } from '@hono/zod-openapi';
 
 export const MIXTRAL_FIELDS = {
-  /**
-   * Experts per layer; present ⇒ the feed-forward is a mixture of experts (Mixtral's weights
-   * block_sparse_moe.gate and block_sparse_moe.experts.N.w1/w2/w3), each expert a SwiGLU MLP of
-   * intermediate_size. Dropless: every token goes to its num_experts_per_tok experts, whatever
-   * their load (no capacity factor, no dropped tokens).
-   */
-  num_local_experts: z.number().int().positive().optional(),
-  /** Experts each token is routed to (top-k of the router's softmax, renormalised); 2 when absent. */
-  num_experts_per_tok: z.number().int().positive().optional(),
-  /** Weight of the load-balancing loss (Switch/Mixtral) in the training loss; 0.001 when absent. */
-  router_aux_loss_coef: z.number().min(0).optional(),
-  /**
-   * HF's switch for adding the load-balancing loss to the training loss. Absent ⇒ true here (HF's
-   * default is false); false ⇒ the loss is still reported (train_aux_loss) but not trained on.
-   */
-  output_router_logits: z.boolean().optional(),
+  num_local_experts: z.number().int().positive().optional().openapi({
+    description:
+      "Mixtral's key, llama family only: experts per layer. Present, the feed-forward is a mixture of experts (weights block_sparse_moe.gate and block_sparse_moe.experts.N.w1/w2/w3, each expert a SwiGLU MLP of intermediate_size; saved as HF's mixtral type). Capacity is dropless: every token is computed by each of its num_experts_per_tok experts whatever their load (no capacity factor, no dropped or re-routed tokens).",
+  }),
+  num_experts_per_tok: z.number().int().positive().optional().openapi({
+    description:
+      "Mixtral's key: experts each token is routed to (the top k of the router's softmax, their weights renormalised to sum to 1); 2 when absent, at most num_local_experts.",
+  }),
+  router_aux_loss_coef: z.number().min(0).optional().openapi({
+    description:
+      "Mixtral's key: weight of the load-balancing loss (Switch Transformer's, as HF's load_balancing_loss_func over all layers and the real positions) added to the training loss; 0.001 when absent. The unweighted loss is reported per step as train_aux_loss.",
+  }),
+  output_router_logits: z.boolean().optional().openapi({
+    description:
+      "HF's switch for adding the load-balancing loss to the training loss. Absent means true here (HF's default is false); false reports train_aux_loss without training on it.",
+  }),
 };
 
 export const MIXTRAL_KEYS = Object.keys(MIXTRAL_FIELDS) as (keyof typeof MIXTRAL_FIELDS)[];
