@@ -227,6 +227,10 @@ export const ModelConfigOverridesSchema = z
     sliding_window: common.sliding_window,
     position_embedding_type: common.position_embedding_type,
     num_key_value_heads: positiveInt.optional(),
+    // the feed-forward: dense, or a mixture of experts (Mixtral's keys)
+    num_local_experts: MIXTRAL_FIELDS.num_local_experts,
+    num_experts_per_tok: MIXTRAL_FIELDS.num_experts_per_tok,
+    router_aux_loss_coef: MIXTRAL_FIELDS.router_aux_loss_coef,
   })
   .openapi('ModelConfigOverrides', {
     description:
