@@ -442,6 +442,18 @@ export type ModelConfigOverrides = {
     sliding_window?: number | null;
     position_embedding_type?: 'absolute' | 'rope' | 'alibi' | 'none';
     num_key_value_heads?: number;
+    /**
+     * Mixtral's key, llama family only: experts per layer. Present, the feed-forward is a mixture of experts (weights block_sparse_moe.gate and block_sparse_moe.experts.N.w1/w2/w3, each expert a SwiGLU MLP of intermediate_size; saved as HF's mixtral type). Capacity is dropless: every token is computed by each of its num_experts_per_tok experts whatever their load (no capacity factor, no dropped or re-routed tokens).
+     */
+    num_local_experts?: number;
+    /**
+     * Mixtral's key: experts each token is routed to (the top k of the router's softmax, their weights renormalised to sum to 1); 2 when absent, at most num_local_experts.
+     */
+    num_experts_per_tok?: number;
+    /**
+     * Mixtral's key: weight of the load-balancing loss (Switch Transformer's, as HF's load_balancing_loss_func over all layers and the real positions) added to the training loss; 0.001 when absent. The unweighted loss is reported per step as train_aux_loss.
+     */
+    router_aux_loss_coef?: number;
 };
 
 export type FineTuningJob = {
