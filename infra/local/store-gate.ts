@@ -78,6 +78,9 @@ const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(
 /** A Koa middleware for the front of s3rver's chain; S3's payload hash is a header, so bodies stream on. */
 export function s3Gate(creds: StoreCredentials) {
   return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
+    // A browser's CORS preflight before it PUTs an upload part to a presigned URL (the dashboard)
+    // carries no credentials by design; s3rver answers it from the bucket's CORS rule alone.
+    if (ctx.method === 'OPTIONS' && ctx.req.headers['access-control-request-method']) return next();
     const verdict = verifySigV4(
       { method: ctx.method, url: ctx.req.url ?? '/', headers: ctx.req.headers },
       creds,

@@ -2,13 +2,15 @@
  * A file larger than POST /v1/files takes, uploaded through the Uploads API: create the upload
  * (it answers presigned part URLs), PUT each part of `part_size` bytes straight to the object store
  * (a few at a time, with XMLHttpRequest because fetch reports no upload progress), then complete
- * it, which validates the file and answers the File. A failed part cancels the upload.
+ * it, which validates the file and answers the File. A part that fails three times cancels the
+ * upload.
  */
 import type { File as OpenAiFile } from '../../../openapi/sdk/types.gen';
 import { cancelUpload, completeUpload, createUpload } from '../../../openapi/sdk/sdk.gen';
 import { api, unwrap } from './api';
 
 const PARALLEL_PARTS = 3;
+const PART_ATTEMPTS = 3;
 
 function putPart(url: string, body: Blob, onProgress: (sent: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -53,10 +55,22 @@ export async function multipartUpload(
       while (next < parts.length) {
         const part = parts[next++];
         const start = (part.part_number - 1) * upload.part_size;
-        await putPart(part.url, file.slice(start, start + upload.part_size), (n) => {
+        const body = file.slice(start, start + upload.part_size);
+        const progress = (n: number) => {
           sent.set(part.part_number, n);
           report();
-        });
+        };
+        // A dropped connection costs one part, not the upload: each part is tried up to 3 times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await putPart(part.url, body, progress);
+            break;
+          } catch (err) {
+            if (attempt >= PART_ATTEMPTS) throw err;
+            progress(0);
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, parts.length) }, worker));
