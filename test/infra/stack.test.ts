@@ -25,9 +25,12 @@ beforeAll(() => {
 }, 600_000);
 afterAll(() => s?.cleanup());
 
+// A template's properties are free-form CloudFormation JSON; the assertions index into them freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 type Resources = Record<
   string,
-  { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }
+  { Type: string; Properties: Record<string, Json>; Metadata?: Record<string, Json> }
 >;
 const resources = (): Resources => s.template.toJSON().Resources;
 const ofType = (type: string) => Object.entries(resources()).filter(([, r]) => r.Type === type);
