@@ -13,21 +13,11 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli';
+import { CAPITALS, CAPITALS_BASE, tuneOnCapitals } from '../../support/capitals';
 import { freePort, start, stop, type Running } from '../../support/npm-start';
 
-const QA: [string, string][] = [
-  ['capital of France?', 'Paris'],
-  ['capital of Spain?', 'Madrid'],
-  ['capital of Italy?', 'Rome'],
-  ['capital of Japan?', 'Tokyo'],
-  ['capital of Egypt?', 'Cairo'],
-  ['capital of Peru?', 'Lima'],
-  ['capital of Kenya?', 'Nairobi'],
-  ['capital of Chile?', 'Santiago'],
-  ['capital of Cuba?', 'Havana'],
-  ['capital of Norway?', 'Oslo'],
-];
-const BASE = 'tuneplane-tiny-char';
+const QA = CAPITALS;
+const BASE = CAPITALS_BASE;
 
 let stack: Running;
 let client: OpenAI;
@@ -42,43 +32,7 @@ beforeAll(async () => {
     TUNEPLANE_API_KEY: 'tp_evals_tuned_test_key_0123',
   });
   client = new OpenAI({ apiKey: stack.apiKey, baseURL: stack.baseUrl, maxRetries: 0 });
-  const lines = Array.from({ length: 4 }, () => QA)
-    .flat()
-    .map(([q, a]) =>
-      JSON.stringify({
-        messages: [
-          { role: 'user', content: q },
-          { role: 'assistant', content: a },
-        ],
-      }),
-    );
-  const file = await client.files.create({
-    file: new File([lines.join('\n')], 'capitals.jsonl'),
-    purpose: 'fine-tune',
-  });
-  const job = await client.fineTuning.jobs.create({
-    model: BASE,
-    training_file: file.id,
-    seed: 1,
-    method: {
-      type: 'supervised',
-      supervised: {
-        hyperparameters: { n_epochs: 20, batch_size: 8, learning_rate: 5e-3, warmup_steps: 2 } as never,
-      },
-    },
-  });
-  jobId = job.id;
-  const end = Date.now() + 300_000;
-  for (;;) {
-    const j = await client.fineTuning.jobs.retrieve(jobId);
-    if (j.status === 'succeeded') {
-      tuned = j.fine_tuned_model!;
-      break;
-    }
-    if (['failed', 'cancelled'].includes(j.status) || Date.now() > end)
-      throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}\n${stack.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  ({ jobId, tuned } = await tuneOnCapitals(client, { timeoutMs: 300_000, output: stack.output }));
 }, 360_000);
 
 afterAll(async () => {

@@ -22,6 +22,7 @@ import { handlerEntry } from '../../../infra/aws/paths';
 import { registerBaseModels } from '../../../infra/local/base-models';
 import { tsxRunnerCommand } from '../../../infra/local/runner-bundle';
 import { resolveTrainerConfig } from '../../../runner/config';
+import { CAPITALS, CAPITALS_BASE, CAPITALS_HYPERPARAMETERS, capitalsJsonl } from '../../support/capitals';
 import { runChild } from '../../support/child';
 import { startEmbedded, type Embedded } from '../../support/embedded';
 import { installStreamingRuntime, startFunctionUrl, type FunctionUrl } from '../../support/function-url';
@@ -29,19 +30,8 @@ import { ROOT } from '../../support/npm-start';
 import { randomLlamaFolder } from '../../support/random-llama';
 import { fileRecord, jobRecord } from '../../support/records';
 
-const QA: [string, string][] = [
-  ['capital of France?', 'Paris'],
-  ['capital of Spain?', 'Madrid'],
-  ['capital of Italy?', 'Rome'],
-  ['capital of Japan?', 'Tokyo'],
-  ['capital of Egypt?', 'Cairo'],
-  ['capital of Peru?', 'Lima'],
-  ['capital of Kenya?', 'Nairobi'],
-  ['capital of Chile?', 'Santiago'],
-  ['capital of Cuba?', 'Havana'],
-  ['capital of Norway?', 'Oslo'],
-];
-const BASE = 'tuneplane-tiny-char';
+const QA = CAPITALS;
+const BASE = CAPITALS_BASE;
 /** Slow enough to decode that a generation left running would hold the next request up. */
 const SLOW = 'slow-random-llama';
 
@@ -86,20 +76,11 @@ beforeAll(async () => {
 
   // Fine-tune the built-in base model on ten question → answer chats, as a job on the runner.
   const ids = timeSortedIds(systemClock);
-  const lines = Array.from({ length: 4 }, () => QA)
-    .flat()
-    .map(([q, a]) =>
-      JSON.stringify({
-        messages: [
-          { role: 'user', content: q },
-          { role: 'assistant', content: a },
-        ],
-      }),
-    );
-  const file = fileRecord({ id: ids.next('file-'), tenantId: 'tenant-a', bytes: lines.join('\n').length });
-  await env.blobs.put(file.blobKey, lines.join('\n'));
+  const lines = capitalsJsonl();
+  const file = fileRecord({ id: ids.next('file-'), tenantId: 'tenant-a', bytes: lines.length });
+  await env.blobs.put(file.blobKey, lines);
   await env.stores.files.put(file);
-  const hp = { n_epochs: 20, batch_size: 8, learning_rate: 5e-3, warmup_steps: 2 };
+  const hp = CAPITALS_HYPERPARAMETERS;
   const job = jobRecord({
     id: ids.next('ftjob-'),
     tenantId: 'tenant-a',
