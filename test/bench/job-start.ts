@@ -264,10 +264,18 @@ async function main(): Promise<void> {
     const from = seen.find((x) => x.step > WARMUP)!;
     const to = seen.at(-1)!;
     const steps = to.step - from.step;
+    // The newest sample taken while the runner still ran: once it exits its CPU leaves the group.
+    const cpuTo = seen.findLast(
+      (x) => x.step > from.step && x.cpu && x.cpu.runner >= (from.cpu?.runner ?? 0),
+    );
+    const cpuSteps = cpuTo ? cpuTo.step - from.step : 0;
     job = {
       cpuPerStep:
-        from.cpu && to.cpu && steps > 0
-          ? { runner: (to.cpu.runner - from.cpu.runner) / steps, rest: (to.cpu.rest - from.cpu.rest) / steps }
+        from.cpu && cpuTo?.cpu && cpuSteps > 0
+          ? {
+              runner: (cpuTo.cpu.runner - from.cpu.runner) / cpuSteps,
+              rest: (cpuTo.cpu.rest - from.cpu.rest) / cpuSteps,
+            }
           : undefined,
       queuedToRunning: (running! - t0) / 1000,
       queuedToFirst: (first! - t0) / 1000,
