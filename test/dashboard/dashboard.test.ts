@@ -28,6 +28,7 @@ import {
   retrieveFineTuningSweep,
 } from '../../openapi/sdk/sdk.gen';
 import { jsonl, sentiment } from '../api/data';
+import { CAPITALS_BASE, CAPITALS_HYPERPARAMETERS, capitalsJsonl } from '../support/capitals';
 import { freePort, start, stop, type Running } from '../support/npm-start';
 import {
   SCREENSHOTS,
@@ -57,18 +58,6 @@ const examples = (n: number, offset = 0) =>
     completion: label ? ' positive' : ' negative',
   }));
 const TRAIN = jsonl(examples(24));
-const CAPITALS: [string, string][] = [
-  ['capital of France?', 'Paris'],
-  ['capital of Spain?', 'Madrid'],
-  ['capital of Italy?', 'Rome'],
-  ['capital of Japan?', 'Tokyo'],
-  ['capital of Egypt?', 'Cairo'],
-  ['capital of Peru?', 'Lima'],
-  ['capital of Kenya?', 'Nairobi'],
-  ['capital of Chile?', 'Santiago'],
-  ['capital of Cuba?', 'Havana'],
-  ['capital of Norway?', 'Oslo'],
-];
 const VALID = jsonl(examples(12, 100));
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
@@ -473,27 +462,17 @@ describe('the dashboard in Chromium', () => {
 
   it('playground: the tuned model, a checkpoint and the base model stream their answers side by side; Stop aborts', async () => {
     // The inference end-to-end test's task: ten fixed question → answer chats the tuned model learns.
-    const lines = Array.from({ length: 4 }, () => CAPITALS)
-      .flat()
-      .map(([q, a]) =>
-        JSON.stringify({
-          messages: [
-            { role: 'user', content: q },
-            { role: 'assistant', content: a },
-          ],
-        }),
-      );
     const created = await createFineTuningJob({
       client,
       body: {
-        model: 'tuneplane-tiny-char',
-        training_file: await upload('capitals.jsonl', lines.join('\n')),
+        model: CAPITALS_BASE,
+        training_file: await upload('capitals.jsonl', capitalsJsonl()),
         provider: 'local',
         seed: 1,
         method: {
           type: 'supervised',
           supervised: {
-            hyperparameters: { n_epochs: 20, batch_size: 8, learning_rate: 5e-3, warmup_steps: 2 },
+            hyperparameters: CAPITALS_HYPERPARAMETERS,
           },
         },
       },
