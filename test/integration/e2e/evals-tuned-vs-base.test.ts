@@ -16,9 +16,6 @@ import { runCli } from '../../support/cli';
 import { CAPITALS, CAPITALS_BASE, tuneOnCapitals } from '../../support/capitals';
 import { freePort, start, stop, type Running } from '../../support/npm-start';
 
-const QA = CAPITALS;
-const BASE = CAPITALS_BASE;
-
 let stack: Running;
 let client: OpenAI;
 let tuned: string;
@@ -49,7 +46,7 @@ async function finished(evalId: string, runId: string) {
   }
 }
 
-const items = QA.map(([question, answer]) => ({ item: { question, answer } }));
+const items = CAPITALS.map(([question, answer]) => ({ item: { question, answer } }));
 const completions = (model: string): OpenAI.Evals.RunCreateParams['data_source'] => ({
   type: 'completions',
   model,
@@ -86,18 +83,18 @@ describe('evals over our own models on the embedded stack', () => {
       .fine_tuned_model_checkpoint;
     const started = Date.now();
     const runs = await Promise.all(
-      [BASE, tuned, checkpoint].map((model) =>
+      [CAPITALS_BASE, tuned, checkpoint].map((model) =>
         client.evals.runs.create(e.id, { name: model, data_source: completions(model) }),
       ),
     );
     const [base, ft, ckpt] = await Promise.all(runs.map((r) => finished(e.id, r.id)));
     const seconds = (Date.now() - started) / 1000;
     console.log(
-      `sampled ${3 * QA.length} rows over 3 models in ${seconds.toFixed(1)} s (${((3 * QA.length) / seconds).toFixed(1)} rows/s, the three runs side by side)`,
+      `sampled ${3 * CAPITALS.length} rows over 3 models in ${seconds.toFixed(1)} s (${((3 * CAPITALS.length) / seconds).toFixed(1)} rows/s, the three runs side by side)`,
     );
     for (const run of [base, ft, ckpt]) {
       expect(run.status, JSON.stringify(run.error)).toBe('completed');
-      expect(run.result_counts.total).toBe(QA.length);
+      expect(run.result_counts.total).toBe(CAPITALS.length);
       expect(run.result_counts.errored).toBe(0);
     }
     const rate = (r: typeof base) => r.result_counts.passed / r.result_counts.total;
@@ -108,7 +105,9 @@ describe('evals over our own models on the embedded stack', () => {
       { testing_criteria: 'exact capital', passed: ft.result_counts.passed, failed: ft.result_counts.failed },
     ]);
     // Usage is per sampled model, one invocation per row.
-    expect(ft.per_model_usage.map((u) => [u.model_name, u.invocation_count])).toEqual([[tuned, QA.length]]);
+    expect(ft.per_model_usage.map((u) => [u.model_name, u.invocation_count])).toEqual([
+      [tuned, CAPITALS.length],
+    ]);
     expect(ft.per_model_usage[0].completion_tokens).toBeGreaterThan(0);
 
     // The output items hold what the tuned model said, through the SDK's pagination.
@@ -119,7 +118,7 @@ describe('evals over our own models on the embedded stack', () => {
     }[] = [];
     for await (const item of client.evals.runs.outputItems.list(ft.id, { eval_id: e.id, limit: 4 }))
       out.push(item as never);
-    expect(out).toHaveLength(QA.length);
+    expect(out).toHaveLength(CAPITALS.length);
     const paris = out.find((i) => i.datasource_item.answer === 'Paris')!;
     expect(paris.sample.output[0].content).toBe('Paris');
     expect(paris.status).toBe('pass');
@@ -140,7 +139,7 @@ describe('evals over our own models on the embedded stack', () => {
           model: tuned,
           // The judge answers the question; its answer is the label.
           input: [{ role: 'user', content: '{{item.question}}' }],
-          labels: QA.map(([, a]) => a),
+          labels: CAPITALS.map(([, a]) => a),
           passing_labels: ['Paris', 'Madrid', 'Rome', 'Oslo'],
         },
       ],
@@ -150,7 +149,7 @@ describe('evals over our own models on the embedded stack', () => {
         type: 'jsonl',
         source: {
           type: 'file_content',
-          content: QA.map(([question]) => ({ item: { question }, sample: { output_text: '' } })),
+          content: CAPITALS.map(([question]) => ({ item: { question }, sample: { output_text: '' } })),
         },
       },
     });
@@ -159,7 +158,9 @@ describe('evals over our own models on the embedded stack', () => {
     // European capitals pass, the others fail; the tuned judge may miss one of ten.
     expect(done.result_counts.passed).toBeGreaterThanOrEqual(3);
     expect(done.result_counts.passed).toBeLessThanOrEqual(5);
-    expect(done.per_model_usage.map((u) => [u.model_name, u.invocation_count])).toEqual([[tuned, QA.length]]);
+    expect(done.per_model_usage.map((u) => [u.model_name, u.invocation_count])).toEqual([
+      [tuned, CAPITALS.length],
+    ]);
   }, 120_000);
 
   it('`tuneplane evals compare --job` runs the eval over the base model, the ft: model and each checkpoint', async () => {
@@ -188,7 +189,7 @@ describe('evals over our own models on the embedded stack', () => {
       .map((l) => l.split(/\s{2,}/));
     const passed = new Map(rows.map((r) => [r[0], Number.parseFloat(r[2])]));
     expect(passed.get(tuned)).toBeGreaterThanOrEqual(80);
-    expect(passed.get(tuned)).toBeGreaterThan(passed.get(BASE)!);
+    expect(passed.get(tuned)).toBeGreaterThan(passed.get(CAPITALS_BASE)!);
     const checkpoints = (await client.fineTuning.jobs.checkpoints.list(jobId)).data;
     for (const c of checkpoints) expect(passed.has(c.fine_tuned_model_checkpoint)).toBe(true);
     for (const r of rows) expect(r[1]).toBe('completed');

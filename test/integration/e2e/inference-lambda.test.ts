@@ -30,8 +30,6 @@ import { ROOT } from '../../support/npm-start';
 import { randomLlamaFolder } from '../../support/random-llama';
 import { fileRecord, jobRecord } from '../../support/records';
 
-const QA = CAPITALS;
-const BASE = CAPITALS_BASE;
 /** Slow enough to decode that a generation left running would hold the next request up. */
 const SLOW = 'slow-random-llama';
 
@@ -84,7 +82,7 @@ beforeAll(async () => {
   const job = jobRecord({
     id: ids.next('ftjob-'),
     tenantId: 'tenant-a',
-    model: BASE,
+    model: CAPITALS_BASE,
     trainingFile: file.id,
     resolvedHyperparameters: resolveTrainerConfig(hp).hyperparameters as unknown as Record<string, unknown>,
     suffix: 'lambda',
@@ -165,12 +163,12 @@ describe('the inference Lambda behind its streaming Function URL', () => {
   it('answers the training questions as tuned (≥ 90 % right, unstreamed), and the base model does not', async () => {
     let tunedRight = 0;
     let baseRight = 0;
-    for (const [q, a] of QA) {
+    for (const [q, a] of CAPITALS) {
       if ((await answer(tuned, q)).message.content?.trim() === a) tunedRight++;
-      if ((await answer(BASE, q)).message.content?.trim() === a) baseRight++;
+      if ((await answer(CAPITALS_BASE, q)).message.content?.trim() === a) baseRight++;
     }
-    expect(tunedRight / QA.length).toBeGreaterThanOrEqual(0.9);
-    expect(baseRight / QA.length).toBeLessThan(0.5);
+    expect(tunedRight / CAPITALS.length).toBeGreaterThanOrEqual(0.9);
+    expect(baseRight / CAPITALS.length).toBeLessThan(0.5);
   }, 120_000);
 
   it('serves completions, streamed and not, and a checkpoint by its fine_tuned_model_checkpoint name', async () => {
@@ -200,13 +198,13 @@ describe('the inference Lambda behind its streaming Function URL', () => {
 
   it('checks the API key and scopes models to the tenant, with OpenAI’s error envelope', async () => {
     const stranger = new OpenAI({ apiKey: 'tp_not_a_key', baseURL: `${fn.url}/v1`, maxRetries: 0 });
-    await expect(answerWith(stranger, BASE)).rejects.toMatchObject({ status: 401 });
+    await expect(answerWith(stranger, CAPITALS_BASE)).rejects.toMatchObject({ status: 401 });
     await expect(answerWith(otherTenant, tuned)).rejects.toMatchObject({
       status: 404,
       error: expect.objectContaining({ param: 'model' }),
     });
     // Base models are everyone's.
-    expect((await answerWith(otherTenant, BASE)).choices[0].message.role).toBe('assistant');
+    expect((await answerWith(otherTenant, CAPITALS_BASE)).choices[0].message.role).toBe('assistant');
     await expect(
       client.chat.completions.create({
         model: tuned,

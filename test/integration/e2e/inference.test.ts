@@ -17,9 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPITALS, CAPITALS_BASE, tuneOnCapitals } from '../../support/capitals';
 import { freePort, ROOT, start, stop, type Running } from '../../support/npm-start';
 
-const QA = CAPITALS;
-const BASE = CAPITALS_BASE;
-
 let stack: Running;
 let client: OpenAI;
 let tuned: string;
@@ -54,15 +51,15 @@ describe('a model fine-tuned in the test, served on the embedded stack', () => {
   it('answers the training questions right (≥ 90 %), where the base model does not', async () => {
     let tunedRight = 0;
     let baseRight = 0;
-    for (const [q, a] of QA) {
+    for (const [q, a] of CAPITALS) {
       const t = await answer(tuned, q);
       if (t.message.content?.trim() === a) tunedRight++;
       // It ends its turn by itself with the end-of-turn token it was trained to write.
       expect(t.finish_reason).toBe('stop');
-      if ((await answer(BASE, q)).message.content?.trim() === a) baseRight++;
+      if ((await answer(CAPITALS_BASE, q)).message.content?.trim() === a) baseRight++;
     }
-    expect(tunedRight / QA.length).toBeGreaterThanOrEqual(0.9);
-    expect(baseRight / QA.length).toBeLessThan(0.5);
+    expect(tunedRight / CAPITALS.length).toBeGreaterThanOrEqual(0.9);
+    expect(baseRight / CAPITALS.length).toBeLessThan(0.5);
   }, 120_000);
 
   it('streams the same answer through the openai SDK, and continues prompts through completions', async () => {
