@@ -118,6 +118,11 @@ export interface JobStore {
 export interface JobEventStore {
   /** Idempotent on `event.id`. */
   append(event: JobEventRecord): Promise<void>;
+  /**
+   * `append` for each event, in order, in fewer round trips where the store can (the metrics
+   * steps that share a stored item go in one write).
+   */
+  appendMany(events: JobEventRecord[]): Promise<void>;
   /** Newest first, as OpenAI lists events. */
   list(jobId: string, opts: ListOptions): Promise<Page<JobEventRecord>>;
   /**

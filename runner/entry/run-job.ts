@@ -49,6 +49,8 @@ export interface RunJobOptions {
   shouldStop?: () => boolean;
   memoryBudgetBytes?: number;
   log?: (line: string) => void;
+  /** Reports closer together than this are written together (default: the sink's WRITE_EVERY_MS). */
+  writeEveryMs?: number;
 }
 
 /** Streams a job's file from the blob store into `dir`. */
@@ -115,7 +117,7 @@ export async function runJob(deps: JobDeps, jobId: string, opts: RunJobOptions =
   const modelId = fineTunedModelId(job);
   const keep = Number((job.resolvedHyperparameters as { keep_checkpoints?: number }).keep_checkpoints ?? 2);
   const checkpointer = new CheckpointManager(blobStorage(deps.blobs, `checkpoints/${job.id}/`), keep);
-  const progress = jobSink(deps, job, { checkpointer, modelId });
+  const progress = jobSink(deps, job, { checkpointer, modelId, writeEveryMs: opts.writeEveryMs });
   const work = await mkdtemp(path.join(tmpdir(), 'tuneplane-job-'));
   try {
     if (job.resumedFrom) await adoptCheckpoint(deps, checkpointer, job.resumedFrom, keep);

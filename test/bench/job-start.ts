@@ -70,11 +70,26 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+interface GroupCpu {
+  runner: number;
+  rest: number;
+  /** The rest by process, named by the script it runs. */
+  byProcess: Record<string, number>;
+}
+
+/** The script a process runs (the first argument naming a .ts/.mjs/.js file), for the breakdown. */
+function processName(cmdline: string): string {
+  const script = cmdline
+    .split('\0')
+    .find((a) => /\.(ts|mjs|js)$/.test(a) && !a.includes('node_modules/.bin'));
+  return script ? script.split('/').slice(-2).join('/') : (cmdline.split('\0')[0] ?? '?');
+}
+
 /** CPU seconds so far of the processes in one process group: the runner's and the others'. */
-function groupCpu(pgid: number): { runner: number; rest: number } | undefined {
+function groupCpu(pgid: number): GroupCpu | undefined {
   if (!existsSync('/proc/self/stat')) return undefined;
   const tick = 100; // USER_HZ on Linux
-  const out = { runner: 0, rest: 0 };
+  const out: GroupCpu = { runner: 0, rest: 0, byProcess: {} };
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       // Fields after the parenthesised command name: state is field 3, pgrp 5, utime 14, stime 15.
@@ -84,7 +99,11 @@ function groupCpu(pgid: number): { runner: number; rest: number } | undefined {
       const cpu = (Number(f[11]) + Number(f[12])) / tick;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (cmd.includes('runner/dist/job.mjs') || cmd.includes('runner/entry/job')) out.runner += cpu;
-      else out.rest += cpu;
+      else {
+        out.rest += cpu;
+        const name = processName(cmd);
+        out.byProcess[name] = (out.byProcess[name] ?? 0) + cpu;
+      }
     } catch {
       // The process ended between listing and reading.
     }
@@ -178,7 +197,7 @@ async function main(): Promise<void> {
     queuedToFirst: number;
     msPerStep: number[];
     wallMsPerStep: number;
-    cpuPerStep?: { runner: number; rest: number };
+    cpuPerStep?: { runner: number; rest: number; byProcess: Record<string, number> };
   };
   try {
     const client = createClient({
@@ -226,7 +245,7 @@ async function main(): Promise<void> {
     let running: number | undefined;
     let first: number | undefined;
     // The newest step seen and when it was first seen: the wall clock's cross-check of the events.
-    const seen: { step: number; at: number; cpu?: { runner: number; rest: number } }[] = [];
+    const seen: { step: number; at: number; cpu?: GroupCpu }[] = [];
     let status = created.data.status;
     for (;;) {
       const now = performance.now();
@@ -275,6 +294,12 @@ async function main(): Promise<void> {
           ? {
               runner: (cpuTo.cpu.runner - from.cpu.runner) / cpuSteps,
               rest: (cpuTo.cpu.rest - from.cpu.rest) / cpuSteps,
+              byProcess: Object.fromEntries(
+                Object.entries(cpuTo.cpu.byProcess).map(([name, cpu]) => [
+                  name,
+                  (cpu - (from.cpu!.byProcess[name] ?? 0)) / cpuSteps,
+                ]),
+              ),
             }
           : undefined,
       queuedToRunning: (running! - t0) / 1000,
@@ -303,6 +328,15 @@ async function main(): Promise<void> {
       `CPU per step while training: runner ${(job.cpuPerStep.runner * 1000).toFixed(0)} ms, ` +
         `rest of the stack ${(job.cpuPerStep.rest * 1000).toFixed(0)} ms (polling every ${POLL_MS} ms); ` +
         `the bench's trainer ${benchCpuMs.toFixed(0)} ms`,
+    );
+  if (job.cpuPerStep)
+    console.log(
+      'the rest by process: ' +
+        Object.entries(job.cpuPerStep.byProcess)
+          .filter(([, cpu]) => cpu >= 0.0005)
+          .sort((a, b) => b[1] - a[1])
+          .map(([name, cpu]) => `${name} ${(cpu * 1000).toFixed(1)} ms`)
+          .join(', '),
     );
   console.log(
     `queued_to_first_step_s=${job.queuedToFirst.toFixed(2)} queued_to_running_s=${job.queuedToRunning.toFixed(2)} ` +

@@ -33,17 +33,52 @@ export class DynamoJobEventStore implements JobEventStore {
   constructor(private readonly ctx: TableContext) {}
 
   async append(event: JobEventRecord): Promise<void> {
-    const step = metricsStep(event);
-    if (step !== undefined) {
-      await this.ctx.doc.update({
-        TableName: this.ctx.table,
-        Key: { pk: `JOB#${event.jobId}`, sk: metricsKey(Math.floor(step / STEPS_PER_ITEM)) },
-        UpdateExpression: 'SET #s = if_not_exists(#s, :v)',
-        ExpressionAttributeNames: { '#s': `s${step}` },
-        ExpressionAttributeValues: { ':v': JSON.stringify(event.data) },
-      });
+    await this.appendMany([event]);
+  }
+
+  /**
+   * A chunk's steps go in one update (`SET s1 = if_not_exists(s1, :v0), s2 = …`); the event items
+   * are written side by side, their `seq` taken in the given order.
+   */
+  async appendMany(events: JobEventRecord[]): Promise<void> {
+    for (let i = 0; i < events.length; i += WRITES_AT_ONCE) {
+      const some = events.slice(i, i + WRITES_AT_ONCE);
+      await Promise.all([...this.columnUpdates(some), ...some.map((e) => this.putEvent(e))]);
     }
-    await putIfAbsent(() =>
+  }
+
+  private columnUpdates(events: JobEventRecord[]): Promise<unknown>[] {
+    const items = new Map<string, { jobId: string; chunk: number; steps: Map<number, string> }>();
+    for (const event of events) {
+      const step = metricsStep(event);
+      if (step === undefined) continue;
+      const chunk = Math.floor(step / STEPS_PER_ITEM);
+      const key = `${event.jobId}#${chunk}`;
+      const item = items.get(key) ?? { jobId: event.jobId, chunk, steps: new Map<number, string>() };
+      // The first of a repeated step wins, as it does across writes.
+      if (!item.steps.has(step)) item.steps.set(step, JSON.stringify(event.data));
+      items.set(key, item);
+    }
+    return [...items.values()].map(({ jobId, chunk, steps }) => {
+      const names: Record<string, string> = {};
+      const values: Record<string, string> = {};
+      const sets = [...steps].map(([step, json], i) => {
+        names[`#s${i}`] = `s${step}`;
+        values[`:v${i}`] = json;
+        return `#s${i} = if_not_exists(#s${i}, :v${i})`;
+      });
+      return this.ctx.doc.update({
+        TableName: this.ctx.table,
+        Key: { pk: `JOB#${jobId}`, sk: metricsKey(chunk) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+    });
+  }
+
+  private putEvent(event: JobEventRecord): Promise<void> {
+    return putIfAbsent(() =>
       this.ctx.doc.put({
         TableName: this.ctx.table,
         Item: {
@@ -97,4 +132,6 @@ export class DynamoJobEventStore implements JobEventStore {
 
 const METRICS = 'METRICS#';
 const STEPS_PER_ITEM = 50;
+/** Requests of one batch in flight at once. */
+const WRITES_AT_ONCE = 25;
 const metricsKey = (chunk: number) => `${METRICS}${String(chunk).padStart(8, '0')}`;

@@ -93,6 +93,10 @@ export class MemoryJobEventStore implements JobEventStore {
     if (!this.items.some((e) => e.id === event.id)) this.items.push(clone(event));
   }
 
+  async appendMany(events: JobEventRecord[]): Promise<void> {
+    for (const e of events) await this.append(e);
+  }
+
   async list(jobId: string, opts: { after?: string; limit: number }): Promise<Page<JobEventRecord>> {
     const mine = this.items.filter((e) => e.jobId === jobId).reverse();
     return page(mine, opts.after, opts.limit);

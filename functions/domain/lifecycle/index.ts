@@ -17,5 +17,5 @@ export {
 export type { JobPatch, LifecycleDeps, TransitionOptions, TransitionResult } from './transition-job';
 export { failAbandonedCreations, repairRecentFollowUps } from './reconcile';
 export type { RepairRecentOptions } from './reconcile';
-export { appendJobEvent, deterministicEventId, recordMetrics } from './events';
+export { appendJobEvent, deterministicEventId, recordMetrics, recordMetricsBatch } from './events';
 export type { AppendEventInput, EventDeps, MetricsPoint } from './events';

@@ -264,33 +264,96 @@ describe('runner job entry on the embedded stack', () => {
   it('writes metrics behind the training: a failed metrics write still ends the run with its error', async () => {
     const job = await queuedJob(await putFile(jsonl(24)), null, { ...hp, metrics_interval_steps: 1 });
     const events = env.stores.events;
-    let metricsWrites = 0;
+    const batches: number[][] = [];
+    let failed = false;
+    let stepsAfterFailure = 0;
     const failing = {
       ...deps(),
       stores: {
         ...env.stores,
         events: Object.assign(Object.create(events) as typeof events, {
-          append: async (e: Parameters<typeof events.append>[0]) => {
-            if (e.type === 'metrics' && ++metricsWrites === 3) throw new Error('table unavailable');
-            return events.append(e);
+          appendMany: async (es: Parameters<typeof events.appendMany>[0]) => {
+            const steps = es.filter((e) => e.type === 'metrics').map((e) => e.data?.step as number);
+            if (steps.length && !failed && batches.length === 2) {
+              failed = true;
+              throw new Error('table unavailable');
+            }
+            if (steps.length) batches.push(steps);
+            return events.appendMany(es);
           },
         }),
       },
     };
     const logged: string[] = [];
-    const code = await runJob(failing, job.id, { log: (l) => logged.push(l) });
+    const code = await runJob(failing, job.id, {
+      log: (l) => logged.push(l),
+      // A write whenever none is in flight, so the third comes within the first steps.
+      writeEveryMs: 0,
+      // Polled between steps: counts the steps trained once the write had failed.
+      shouldStop: () => {
+        if (failed) stepsAfterFailure++;
+        return false;
+      },
+    });
     // Not the user's fault: the attempt fails for a retry, with the store's error logged.
     expect(code).toBe(1);
     expect(logged.join('\n')).toContain('table unavailable');
     const after = (await env.stores.jobs.getById(job.id))!;
     expect(after.status).toBe('running');
-    // The run stopped within a step of the failed write rather than training to the end.
-    expect(after.progress?.step).toBeLessThanOrEqual(3);
-    const written = (await env.stores.events.list(job.id, { limit: 100 })).items.filter(
+    // Progress is the newest step written; the run stopped within a step of the failed write
+    // rather than training to the end.
+    expect(after.progress?.step).toBe(batches[1]!.at(-1));
+    expect(stepsAfterFailure).toBeLessThanOrEqual(2);
+    const written = (await env.stores.events.list(job.id, { limit: 200 })).items.filter(
       (e) => e.type === 'metrics',
     );
-    expect(written.map((e) => e.data?.step).sort()).toEqual([1, 2]);
+    expect(written.map((e) => e.data?.step as number).sort((a, b) => a - b)).toEqual(batches.flat());
   }, 60_000);
+
+  it('writes a job reporting every step at most about once a second, every step still recorded in order', async () => {
+    const job = await queuedJob(await putFile(jsonl(48)), null, {
+      ...hp,
+      n_epochs: 4,
+      metrics_interval_steps: 1,
+      checkpoint_interval_steps: 1000,
+    });
+    const events = env.stores.events;
+    const writes: { at: number; steps: number[] }[] = [];
+    const counting = {
+      ...deps(),
+      stores: {
+        ...env.stores,
+        events: Object.assign(Object.create(events) as typeof events, {
+          appendMany: async (es: Parameters<typeof events.appendMany>[0]) => {
+            const steps = es.filter((e) => e.type === 'metrics').map((e) => e.data?.step as number);
+            if (steps.length) writes.push({ at: performance.now(), steps });
+            return events.appendMany(es);
+          },
+        }),
+      },
+    };
+    const started = performance.now();
+    expect(await runJob(counting, job.id, { log: () => undefined })).toBe(0);
+    const seconds = (performance.now() - started) / 1000;
+    const steps = writes.flatMap((w) => w.steps);
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
+    expect(steps.length).toBe(48);
+    // The first step at once; after it, one write a second at most, plus the final flush and
+    // one for each message (a message writes the reports before it first).
+    expect(writes[0]!.steps).toEqual([1]);
+    const messages = (await env.stores.events.list(job.id, { limit: 200 })).items.filter(
+      (e) => e.type === 'message',
+    ).length;
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(seconds) + 2 + messages);
+    expect(writes.length).toBeLessThan(24);
+    const done = (await env.stores.jobs.getById(job.id))!;
+    expect(done.progress?.step).toBe(48);
+    const listed = (await env.stores.events.list(job.id, { limit: 200 })).items
+      .filter((e) => e.type === 'metrics')
+      .map((e) => e.data?.step as number);
+    // Newest first, as OpenAI lists them.
+    expect(listed).toEqual(Array.from({ length: 48 }, (_, i) => 48 - i));
+  }, 120_000);
 
   it('fails the job, naming the line, when the training file is bad (exit 0: a retry cannot help)', async () => {
     const job = await queuedJob(await putFile(`${pc(0)}\n{"prompt": "x"}\n`), null, hp);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendJobEvent, recordMetrics } from '../../../functions/domain/lifecycle';
+import { appendJobEvent, recordMetrics, recordMetricsBatch } from '../../../functions/domain/lifecycle';
 import { timeSortedIds } from '../../../functions/domain/ids';
 import type { IdempotencyRecord, UploadRecord } from '../../../functions/domain/records';
 import { ConflictError, NotFoundError } from '../../../functions/errors';
@@ -40,6 +40,31 @@ describe('events', () => {
       hasMore: false,
     });
     expect((await env.stores.events.list('ftjob-other', { limit: 4 })).items).toEqual([]);
+  });
+  it('writes a batch of metrics across metrics-column items as single writes would, first write winning', async () => {
+    const job = { id: 'ftjob-events-batch', tenantId: 't' };
+    const deps = { stores: env.stores, clock };
+    await recordMetrics(deps, job, { step: 47, train_loss: 1 });
+    // Steps 46–52 span two items of 50 steps; 47 is already there and 49 is repeated in the batch.
+    await recordMetricsBatch(
+      deps,
+      job,
+      [46, 47, 48, 49, 49, 50, 51, 52].map((step, i) => ({ step, train_loss: 100 + i })),
+    );
+    const metrics = await env.stores.events.metrics(job.id, { limit: 100 });
+    expect(metrics.items.map((m) => [m.step, m.train_loss])).toEqual([
+      [46, 100],
+      [47, 1],
+      [48, 102],
+      [49, 103],
+      [50, 105],
+      [51, 106],
+      [52, 107],
+    ]);
+    const listed = await env.stores.events.list(job.id, { limit: 100 });
+    // Newest first in the batch's order, after the single write before it.
+    expect(listed.items.map((e) => e.data?.step)).toEqual([52, 51, 50, 49, 48, 46, 47]);
+    expect(listed.items.find((e) => e.data?.step === 47)?.message).toBe('Step 47: training loss=1');
   });
 });
 
