@@ -3,6 +3,12 @@
  * timer and on demand, never two at once. A kick during a pass schedules exactly one more pass
  * after it, so work that arrives mid-pass is never left waiting for the timer; a pass that throws
  * is reported and the loop goes on.
+ *
+ * With `idleMaxMs`, a loop with nothing to do polls less: each timer pass that reports it found
+ * nothing (resolves `false`) doubles the wait before the next, up to `idleMaxMs`; a kick or a pass
+ * that found work brings it back to `intervalMs`. Idle polling is not free where the store shares
+ * the machine (the embedded stack polled its table ~6 times a second with nothing to do, CPU a
+ * training job on the same cores pays for); work that arrives through a kick is not delayed.
  */
 export interface WorkerLoop {
   /** Ask for a pass as soon as possible. */
@@ -14,42 +20,63 @@ export interface WorkerLoop {
 
 export interface WorkerLoopOptions {
   intervalMs: number;
+  /** The longest wait between timer passes once passes find nothing (default: `intervalMs`). */
+  idleMaxMs?: number;
   /** Called on each tick of the timer, before its pass is asked for. */
   onTimer?: () => void;
   onError?: (err: unknown) => void;
 }
 
-/** Starts the loop: a first pass at once, then one per `intervalMs` and one per kick. */
-export function startWorkerLoop(pass: () => Promise<void>, opts: WorkerLoopOptions): WorkerLoop {
+/**
+ * Starts the loop: a first pass at once, then one per `intervalMs` (longer while idle, see above)
+ * and one per kick. A pass resolves `false` when it found nothing to do.
+ */
+export function startWorkerLoop(pass: () => Promise<boolean | void>, opts: WorkerLoopOptions): WorkerLoop {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  let delay = opts.intervalMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
-  function kick(): void {
+  function arm(): void {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(() => {
+      opts.onTimer?.();
+      run();
+    }, delay);
+    timer.unref();
+  }
+
+  function run(): void {
     if (stopped) return;
     if (running) {
       again = true;
       return;
     }
     running = (async () => {
+      let found = false;
       do {
         again = false;
         try {
-          await pass();
+          if ((await pass()) !== false) found = true;
         } catch (err) {
+          found = true;
           opts.onError?.(err);
         }
       } while (again && !stopped);
+      delay = found ? opts.intervalMs : Math.max(opts.intervalMs, Math.min(delay * 2, opts.idleMaxMs ?? 0));
     })().finally(() => {
       running = null;
+      arm();
     });
   }
 
-  const timer = setInterval(() => {
-    opts.onTimer?.();
-    kick();
-  }, opts.intervalMs);
-  timer.unref();
+  function kick(): void {
+    delay = opts.intervalMs;
+    run();
+  }
+
   kick();
 
   return {
@@ -59,7 +86,7 @@ export function startWorkerLoop(pass: () => Promise<void>, opts: WorkerLoopOptio
     },
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       while (running) await running;
     },
   };

@@ -31,7 +31,7 @@ import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedServices } from './services';
 import { runnerCommand } from './runner-bundle';
 import { removeStoreAccess, writeStoreAccess } from './store-access';
-import { createLocalWorkers } from './workers';
+import { createLocalWorkers, IDLE_POLL_MAX_MS } from './workers';
 
 export interface LocalStack {
   baseUrl: string;
@@ -207,7 +207,11 @@ export async function startLocalStack(
           onRunQueued: (run) => evalWorker.kick(run.id),
         },
       },
-      { intervalMs: 1000, onError: (err) => logger.error('sweep controller failed', { error: String(err) }) },
+      {
+        intervalMs: 1000,
+        idleMaxMs: IDLE_POLL_MAX_MS,
+        onError: (err) => logger.error('sweep controller failed', { error: String(err) }),
+      },
     );
     const app = createApp({
       inference,

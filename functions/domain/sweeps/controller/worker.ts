@@ -25,7 +25,12 @@ export async function tickSweeps(deps: ControllerDeps, limit = 100): Promise<Rec
 
 export function startSweepWorker(
   deps: ControllerDeps,
-  opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+  opts: {
+    intervalMs?: number;
+    /** Poll less while no sweep is active, down to once per this (see worker-loop). */
+    idleMaxMs?: number;
+    onError?: (err: unknown) => void;
+  } = {},
 ): SweepWorker {
   // What the next pass does: every active sweep (at start and on each tick), or the sweeps asked for.
   const pending = new Set<string>();
@@ -36,10 +41,16 @@ export function startSweepWorker(
       const everyone = all;
       pending.clear();
       all = false;
-      if (everyone) await tickSweeps(deps);
-      else for (const id of ids) await advanceSweep(deps, id);
+      if (everyone) return Object.keys(await tickSweeps(deps)).length > 0;
+      for (const id of ids) await advanceSweep(deps, id);
+      return true;
     },
-    { intervalMs: opts.intervalMs ?? 5000, onTimer: () => (all = true), onError: opts.onError },
+    {
+      intervalMs: opts.intervalMs ?? 5000,
+      idleMaxMs: opts.idleMaxMs,
+      onTimer: () => (all = true),
+      onError: opts.onError,
+    },
   );
 
   return {
