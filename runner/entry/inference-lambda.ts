@@ -11,9 +11,10 @@
  *
  * Models: weights from S3 (models/ and checkpoints/ only: the function's grants), kept on /tmp
  * in a size-bounded LRU (runner/serve/disk-cache.ts) and loaded into runner/serve's in-memory LRU.
- * Backend: pure-JS TensorFlow.js on the cpu backend. runner/native's OpenBLAS kernels are a
- * node-gyp build against the machine's OpenBLAS and do not ship in a zip bundle; where a build
- * beside the bundle loads, they are used, and the one backend log line says which it is.
+ * Backend: TensorFlow.js's cpu backend with runner/native's OpenBLAS kernels, which the container
+ * image (runner/inference.Dockerfile, laid out by infra/aws/inference-image.ts) carries beside the
+ * bundle; without them (a bundle run elsewhere) the pure-JS kernels. The one backend log line says
+ * which, and with how many threads: as many as the vCPUs Lambda gives the function's memory.
  *
  * Config is parsed once at cold start (functions/config, InferenceEnvSchema); the backend starts
  * during init, at full CPU, before the first request.
@@ -27,7 +28,9 @@ import { streamingHandler } from '../../functions/handlers/lib/response-stream';
 import { appLogger, createObservability } from '../../functions/observability';
 import { systemClock } from '../../functions/ports/clock';
 import { InferenceFailure, type Inference } from '../../functions/ports/inference';
+import os from 'node:os';
 import { initBackend } from '../backend';
+import { registerNativeKernels } from '../native';
 import { diskCachedBlobs, inProcessInference, InferenceServer } from '../serve';
 
 /** The only paths this function serves; anything else belongs to the API. */
@@ -37,6 +40,7 @@ const config = loadInferenceConfig(process.env);
 const obs = createObservability('inference');
 const stores = createDynamoStores(documentClientFor(config), config.tableName);
 const blobs = new S3BlobStore(createS3Client(config), config.bucketName);
+registerNativeKernels({ threads: lambdaThreads(process.env), log: () => {} });
 const backend = await initBackend({
   prefer: 'cpu',
   log: (line) => obs.logger.info('backend', JSON.parse(line)),
@@ -51,6 +55,19 @@ export const server = new InferenceServer(modelFiles, {
   // Lambda sends an instance one request at a time.
   maxActive: 1,
 });
+/**
+ * Threads for the native kernels: Lambda gives a function CPU in proportion to its memory (one
+ * vCPU per 1,769 MB, six at 10,240 MB), and a pool larger than that share only time-slices it.
+ * Registered before initBackend (registration is idempotent) so that its one backend log line
+ * reports this count. Off Lambda (no AWS_LAMBDA_FUNCTION_MEMORY_SIZE), the machine's CPUs.
+ */
+export function lambdaThreads(env: NodeJS.ProcessEnv): number {
+  const memoryMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  const cpus = os.availableParallelism();
+  if (!Number.isFinite(memoryMb) || memoryMb <= 0) return cpus;
+  return Math.max(1, Math.min(cpus, Math.round(memoryMb / 1769)));
+}
+
 /** When this invocation's time runs out (Lambda's deadline less a margin to answer in). */
 let deadline = Infinity;
 const ANSWER_MARGIN_MS = 5_000;
@@ -89,6 +106,22 @@ function withDeadline(inference: Inference): Inference {
     },
   };
 }
+
+/**
+ * A client that goes away mid-stream makes the service close the function's response connection.
+ * The Runtime Interface Client (aws-lambda-ric 4) then rejects promises of its own that nothing
+ * awaits (the response stream's), and Node would end the process on them: the instance would be
+ * replaced and the next request would pay a cold start, model load included. Those rejections
+ * (the connection reset under the response) are logged and let go; any other still ends the process.
+ */
+process.on('unhandledRejection', (reason) => {
+  const code = (reason as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    obs.logger.warn('response connection closed before the response ended', { code });
+    return;
+  }
+  throw reason;
+});
 
 const app = createApp({
   stores,

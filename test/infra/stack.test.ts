@@ -166,36 +166,40 @@ describe('API', () => {
 });
 
 describe('Lambda code', () => {
-  it('gives each function its own bundle, built from its own handler', () => {
-    const marker: Record<keyof Synthesized['functions'], string> = {
+  it('gives each zip function its own bundle, built from its own handler', () => {
+    const marker: Record<Exclude<keyof Synthesized['functions'], 'inference'>, string> = {
       api: 'Unknown request URL',
       'batch-events': 'batch state change',
       reconciler: 'reconciled',
       'webhook-delivery': 'webhook sweep',
-      inference: 'serves POST /v1/chat/completions and /v1/completions only',
     };
     const keys = new Set<string>();
-    for (const [name, id] of Object.entries(s.functions) as [keyof typeof marker, string][]) {
+    for (const [name, marked] of Object.entries(marker)) {
+      const id = s.functions[name as keyof typeof marker];
       const key = resources()[id].Properties.Code.S3Key.replace(/\.zip$/, '');
       keys.add(key);
       const code = readFileSync(join(s.outdir, `asset.${key}`, 'index.mjs'), 'utf8');
-      expect(code, name).toContain(marker[name]);
+      expect(code, name).toContain(marked);
     }
-    expect(keys.size).toBe(5);
+    expect(keys.size).toBe(4);
   });
 });
 
 describe('inference', () => {
   const fn = () => resources()[s.functions.inference].Properties;
 
-  it('is a Node.js 22 Lambda sized for generation: 4 GB, 10 minutes, 4 GiB of /tmp, budgets inside them', () => {
+  it('is a container image on arm64 sized for generation: 4 GB, 10 minutes, 4 GiB of /tmp, budgets inside them', () => {
     expect(fn()).toMatchObject({
-      Runtime: 'nodejs22.x',
-      Handler: 'index.handler',
+      PackageType: 'Image',
+      Architectures: ['arm64'],
       MemorySize: 4096,
       Timeout: 600,
       EphemeralStorage: { Size: 4096 },
+      LoggingConfig: { LogFormat: 'JSON' },
     });
+    // The image's CMD names the handler; a zip function's properties would be ignored or refused.
+    expect(fn().Runtime).toBeUndefined();
+    expect(fn().Handler).toBeUndefined();
     const env = runtimeEnvironment(s.template, s.functions.inference);
     const MiB = 2 ** 20;
     expect(Number(env.TUNEPLANE_INFERENCE_MODEL_BUDGET)).toBe(1024 * MiB);
@@ -205,6 +209,38 @@ describe('inference', () => {
       Number(env.TUNEPLANE_INFERENCE_MODEL_BUDGET) * 2 + Number(env.TUNEPLANE_INFERENCE_REQUEST_BUDGET),
     ).toBeLessThan(fn().MemorySize * MiB);
     expect(Number(env.TUNEPLANE_INFERENCE_DISK_BUDGET)).toBeLessThan(fn().EphemeralStorage.Size * MiB);
+  });
+
+  it('is built from runner/inference.Dockerfile for linux/arm64, from a context without node_modules, cdk.out, .git or tests', () => {
+    const assets = JSON.parse(readFileSync(join(s.outdir, 'TuneplaneTest.assets.json'), 'utf8'));
+    const [hash, image] = Object.entries(
+      assets.dockerImages as Record<
+        string,
+        { source: { directory: string; dockerFile: string; platform?: string } }
+      >,
+    ).find(([, i]) => i.source.dockerFile === 'runner/inference.Dockerfile')!;
+    expect(image.source.platform).toBe('linux/arm64');
+    expect(JSON.stringify(fn().Code.ImageUri)).toContain(hash);
+    const context = join(s.outdir, image.source.directory);
+    for (const needed of [
+      'runner/inference.Dockerfile',
+      'runner/entry/inference-lambda.ts',
+      'runner/native/binding.gyp',
+      'infra/aws/inference-image.ts',
+      'package-lock.json',
+      'tsconfig.json',
+    ])
+      expect(existsSync(join(context, needed)), needed).toBe(true);
+    for (const left of [
+      'node_modules',
+      'cdk.out',
+      '.git',
+      'test',
+      'dashboard',
+      'infra/local',
+      'runner/native/build',
+    ])
+      expect(existsSync(join(context, left)), left).toBe(false);
   });
 
   it('has a Function URL that streams its responses (RESPONSE_STREAM); the app checks the API key', () => {
@@ -320,9 +356,13 @@ describe('training', () => {
     const images = Object.values(assets.dockerImages) as {
       source: { directory: string; dockerFile: string };
     }[];
-    expect(images.map((i) => i.source.dockerFile)).toEqual(['runner/Dockerfile']);
+    expect(images.map((i) => i.source.dockerFile).sort()).toEqual([
+      'runner/Dockerfile',
+      'runner/inference.Dockerfile',
+    ]);
+    const runner = images.find((i) => i.source.dockerFile === 'runner/Dockerfile')!;
     // The staged build context holds what the image needs, not the whole repository.
-    const context = join(s.outdir, images[0].source.directory);
+    const context = join(s.outdir, runner.source.directory);
     expect(existsSync(join(context, 'runner', 'Dockerfile'))).toBe(true);
     expect(existsSync(join(context, 'package-lock.json'))).toBe(true);
     expect(existsSync(join(context, 'node_modules'))).toBe(false);
@@ -369,6 +409,33 @@ describe('runner image (runner/Dockerfile; no Docker engine here, so read, not b
     );
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps"\]$/m);
     expect(dockerfile).toMatch(/^CMD \["dist\/job\.mjs"\]$/m);
+  });
+});
+
+describe('inference image (runner/inference.Dockerfile; read, not built: no Docker engine here)', () => {
+  const dockerfile = readFileSync(join(repoRoot, 'runner/inference.Dockerfile'), 'utf8');
+
+  it('builds and runs on Debian bookworm’s Node 22 (the OpenBLAS the tests use), compiled for no particular CPU', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22-bookworm-slim$/m);
+    expect(dockerfile.match(/^FROM \$\{NODE_IMAGE\} AS \w+$/gm)).toHaveLength(2);
+    expect(dockerfile).not.toMatch(/-march=native|-mtune=native/);
+    expect(readFileSync(join(repoRoot, 'runner/native/binding.gyp'), 'utf8')).not.toMatch(/march|mtune|mcpu/);
+    // The runtime stage installs only the OpenBLAS runtime.
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime.match(/apt-get install -y --no-install-recommends ([^\n\\]+)/)![1].trim()).toBe(
+      'libopenblas0-pthread',
+    );
+  });
+
+  it('lays out /var/task with infra/aws/inference-image.ts (as the tests do) and starts the Runtime Interface Client', () => {
+    expect(dockerfile).toContain('node --import tsx infra/aws/inference-image.ts /var/task');
+    expect(dockerfile).toContain('./scripts/preinstall.sh && ./scripts/postinstall.sh');
+    expect(dockerfile).toMatch(
+      /^ENTRYPOINT \["\/usr\/local\/bin\/node", "\/var\/task\/node_modules\/aws-lambda-ric\/index\.mjs"\]$/m,
+    );
+    expect(dockerfile).toMatch(/^CMD \["index\.handler"\]$/m);
+    // Build-time checks: the addon loads and the bundle's init selects the native kernels.
+    expect(dockerfile).toContain("grep -q '+ native kernels via'");
   });
 });
 

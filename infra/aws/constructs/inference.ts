@@ -5,18 +5,46 @@
  * up after 30 s; CloudFront routes the two paths to the Function URL instead (constructs/dashboard.ts),
  * so the public base URL stays the distribution's.
  *
- * Sizing (README, "Serving on AWS"): Lambda gives CPU in proportion to memory (one vCPU at
- * 1,769 MB); decoding on the pure-JS cpu backend uses one thread, so memory beyond that buys room
- * for weights, not speed. At the default 4,096 MB: up to 1 GiB of weights loaded (float32 in
- * memory, plus the file while it is parsed and tfjs's copies), 256 MiB of KV cache per request,
- * the rest for the runtime. /tmp keeps up to 3 GiB of model files between invocations.
+ * The function is a container image (runner/inference.Dockerfile, built by `cdk deploy` like the
+ * Batch runner's): the bundle plus runner/native's OpenBLAS kernels, which a zip cannot carry (a
+ * native build against the system's OpenBLAS), run by the Lambda Runtime Interface Client. arm64
+ * like every Tuneplane Lambda (Graviton: cheaper per GB-second, and its baseline, NEON, is what the
+ * addon's portable C vectorizes to; Debian's OpenBLAS picks Neoverse kernels at run time).
+ *
+ * Sizing (README, "Serving"): Lambda gives CPU in proportion to memory (one vCPU at 1,769 MB); the
+ * native kernels use as many threads as that share (inference-lambda.ts). At the default 4,096 MB:
+ * two threads, up to 1 GiB of weights loaded (float32 in memory, plus the file while it is parsed
+ * and tfjs's copies), 256 MiB of KV cache per request, the rest for the runtime. /tmp keeps up to
+ * 3 GiB of model files between invocations.
  */
 import { Duration, Size } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { TuneplaneFunction } from './lambda-function';
+import { lambdaNodeOptions } from '../bundling';
+import { repoRoot } from '../paths';
 import { storageWildcardSuppression, type Storage } from './storage';
+
+/** The image's build context: what runner/inference.Dockerfile copies, so unrelated changes (and
+ * node_modules, cdk.out, .git, native builds) neither enter the asset hash nor the upload. */
+export const INFERENCE_CONTEXT_EXCLUDE = [
+  '*',
+  '!runner',
+  '!functions',
+  '!openapi',
+  '!infra',
+  'infra/*',
+  '!infra/aws',
+  '!package.json',
+  '!package-lock.json',
+  '!tsconfig.json',
+  '**/node_modules',
+  '**/build',
+  'runner/**/*.test.ts',
+  'runner/Dockerfile',
+];
 
 export interface InferenceProps {
   readonly storage: Storage;
@@ -33,16 +61,23 @@ export interface InferenceProps {
 const MiB = 2 ** 20;
 
 export class Inference extends Construct {
-  readonly handler: TuneplaneFunction;
+  readonly handler: lambda.DockerImageFunction;
   readonly url: lambda.FunctionUrl;
 
   constructor(scope: Construct, id: string, props: InferenceProps) {
     super(scope, id);
     const { storage } = props;
     const ephemeralMiB = props.ephemeralMiB ?? 4096;
-    this.handler = new TuneplaneFunction(this, 'Handler', {
-      handler: 'inference',
-      description: 'Tuneplane: chat completions and completions (streaming, models from S3)',
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.handler = new lambda.DockerImageFunction(this, 'Handler', {
+      code: lambda.DockerImageCode.fromImageAsset(repoRoot, {
+        file: 'runner/inference.Dockerfile',
+        platform: Platform.LINUX_ARM64,
+        exclude: INFERENCE_CONTEXT_EXCLUDE,
+      }),
+      architecture: lambda.Architecture.ARM_64,
+      description:
+        'Tuneplane: chat completions and completions (streaming, models from S3, OpenBLAS kernels)',
       environment: {
         TUNEPLANE_TABLE: storage.table.tableName,
         TUNEPLANE_BUCKET: storage.bucket.bucketName,
@@ -50,12 +85,15 @@ export class Inference extends Construct {
         TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(props.requestBudgetBytes ?? 256 * MiB),
         // 1 GiB of /tmp stays free for the runtime and a file being written.
         TUNEPLANE_INFERENCE_DISK_BUDGET: String(Math.max(ephemeralMiB - 1024, 512) * MiB),
+        NODE_OPTIONS: lambdaNodeOptions,
       },
       memorySize: props.memoryMiB ?? 4096,
       ephemeralStorageSize: Size.mebibytes(ephemeralMiB),
       // A streamed response may last up to 15 minutes; 10 bounds a runaway generation's cost.
       // A request asks for at most the model's context, so a small model ends far sooner.
       timeout: Duration.minutes(10),
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
     });
     // API keys and model records (reads); Idempotency-Key records (writes).
     storage.grantTableReadWrite(this.handler);
@@ -70,6 +108,20 @@ export class Inference extends Construct {
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
 
-    NagSuppressions.addResourceSuppressions(this.handler, [storageWildcardSuppression], true);
+    NagSuppressions.addResourceSuppressions(
+      this.handler,
+      [
+        storageWildcardSuppression,
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs; it is the AWS-maintained minimum.',
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          ],
+        },
+      ],
+      true,
+    );
   }
 }

@@ -42,6 +42,8 @@ const RUNNER_CONTEXT_EXCLUDE = [
   '**/node_modules',
   '**/build',
   'runner/**/*.test.ts',
+  // The inference function's image (constructs/inference.ts) is built from the same folders.
+  'runner/inference.Dockerfile',
 ];
 
 export class Training extends Construct {
