@@ -1,7 +1,9 @@
 /**
  * A Lambda Function URL in response-streaming mode, on loopback, for a handler running in this
  * process: what the Lambda service and its Node.js runtime do around a `streamifyResponse`
- * handler, which cannot run here.
+ * handler, which cannot run here. The handler may also be a function running in a process of its
+ * own behind the Runtime API stand-in (test/support/runtime-api.ts: `invoke`), as the container
+ * image runs it.
  *
  *  - `installStreamingRuntime()` defines the `awslambda` global the runtime provides
  *    (`streamifyResponse`, `HttpResponseStream.from`), before the handler module is imported;

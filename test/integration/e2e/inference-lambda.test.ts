@@ -1,8 +1,14 @@
 /**
- * The inference Lambda as deployed: runner/entry/inference-lambda.ts bundled with the stack's own
- * esbuild options, imported in this process and invoked through a Function URL stand-in on
- * loopback (test/support/function-url.ts: the response-streaming protocol of the Lambda runtime),
- * against dynalite and s3rver over HTTP. The official `openai` SDK is the client.
+ * The inference Lambda: runner/entry/inference-lambda.ts bundled with the stack's own esbuild
+ * options, invoked through a Function URL stand-in on loopback (test/support/function-url.ts: the
+ * response-streaming protocol of the Lambda runtime), against dynalite and s3rver over HTTP. The
+ * official `openai` SDK is the client. Two ways:
+ *  - the bundle imported in this process (the pure-JS kernels: no addon beside it), for the
+ *    behaviour of the handler: streaming, tenancy, aborts, time limits;
+ *  - the container image as deployed (last describe): /var/task laid out as
+ *    runner/inference.Dockerfile lays it out (infra/aws/inference-image.ts: the bundle, the OpenBLAS
+ *    addon, the Runtime Interface Client), its entry point run as a child process against the
+ *    Runtime API stand-in (test/support/runtime-api.ts).
  *
  * The model is fine-tuned in the test (the runner's container entry, in a child process, against
  * the same stores), so the function reads a fine-tuned model from S3 through its own code path:
@@ -17,7 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../functions/domain/api-keys';
 import { timeSortedIds } from '../../../functions/domain/ids';
 import { systemClock } from '../../../functions/ports/clock';
-import { bundleLambda } from '../../../infra/aws/bundling';
+import { bundleLambda, lambdaNodeOptions } from '../../../infra/aws/bundling';
+import { layInferenceImage } from '../../../infra/aws/inference-image';
 import { handlerEntry } from '../../../infra/aws/paths';
 import { registerBaseModels } from '../../../infra/local/base-models';
 import { tsxRunnerCommand } from '../../../infra/local/runner-bundle';
@@ -28,6 +35,7 @@ import { startEmbedded, type Embedded } from '../../support/embedded';
 import { installStreamingRuntime, startFunctionUrl, type FunctionUrl } from '../../support/function-url';
 import { ROOT } from '../../support/npm-start';
 import { randomLlamaFolder } from '../../support/random-llama';
+import { startLambdaRuntime, type LambdaRuntime } from '../../support/runtime-api';
 import { fileRecord, jobRecord } from '../../support/records';
 
 /** Slow enough to decode that a generation left running would hold the next request up. */
@@ -100,13 +108,7 @@ beforeAll(async () => {
 
   // The function as deployed: bundled, its environment as the stack sets it, invoked by URL.
   const bundle = await bundleLambda(handlerEntry('inference'), path.join(work, 'bundle'));
-  Object.assign(process.env, env.env, {
-    TUNEPLANE_INFERENCE_MODEL_BUDGET: String(512 * 2 ** 20),
-    TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(64 * 2 ** 20),
-    TUNEPLANE_INFERENCE_DISK_BUDGET: String(1024 * 2 ** 20),
-    TUNEPLANE_INFERENCE_CACHE_DIR: path.join(work, 'tmp-models'),
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
+  Object.assign(process.env, functionEnv('tmp-models'), { POWERTOOLS_LOG_LEVEL: 'ERROR' });
   installStreamingRuntime();
   ({ handler } = (await import(/* @vite-ignore */ pathToFileURL(bundle).href)) as {
     handler: Parameters<typeof startFunctionUrl>[0];
@@ -121,6 +123,17 @@ afterAll(async () => {
   await env?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+/** The stack's environment for the function, with budgets for this test and /tmp in `work`. */
+function functionEnv(cacheDir: string): Record<string, string> {
+  return {
+    ...env.env,
+    TUNEPLANE_INFERENCE_MODEL_BUDGET: String(512 * 2 ** 20),
+    TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(64 * 2 ** 20),
+    TUNEPLANE_INFERENCE_DISK_BUDGET: String(1024 * 2 ** 20),
+    TUNEPLANE_INFERENCE_CACHE_DIR: path.join(work, cacheDir),
+  };
+}
 
 const answer = async (model: string, question: string) =>
   (
@@ -306,3 +319,81 @@ function answerWith(c: OpenAI, model: string) {
     max_completion_tokens: 4,
   });
 }
+
+describe('the container image: its Runtime Interface Client on its /var/task, behind the Runtime API', () => {
+  let runtime: LambdaRuntime;
+  let imageUrl: FunctionUrl;
+  let image: OpenAI;
+
+  beforeAll(async () => {
+    const laid = await layInferenceImage(path.join(work, 'image', 'var', 'task'));
+    runtime = await startLambdaRuntime({
+      ric: laid.ric,
+      taskRoot: laid.taskRoot,
+      memoryMb: 4096,
+      env: { ...functionEnv('image-tmp'), NODE_OPTIONS: lambdaNodeOptions },
+    });
+    imageUrl = await startFunctionUrl(runtime.invoke);
+    image = new OpenAI({ apiKey: client.apiKey, baseURL: `${imageUrl.url}/v1`, maxRetries: 0 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await imageUrl?.close();
+    await runtime?.stop();
+  });
+
+  it('runs on runner/native’s OpenBLAS kernels: its init’s backend line says so, with threads for 4,096 MB', () => {
+    const line = runtime
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('tensorflow backend selected'));
+    expect(line, runtime.logs().slice(-2000)).toBeDefined();
+    // Lambda gives 4,096 MB 2.3 vCPUs: two threads (this machine has two as well).
+    expect(line).toMatch(/\+ native kernels via OpenBLAS[^"]*, 2 threads: /);
+    expect(line).toContain('TuneplaneCachedAttention'); // the decoder's KV-cache attention
+  });
+
+  it('streams a chat completion from the fine-tuned model, token by token, ending with [DONE]', async () => {
+    const stream = await image.chat.completions.create({
+      model: tuned,
+      messages: [{ role: 'user', content: 'capital of Kenya?' }],
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let chunks = 0;
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      chunks++;
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    expect(text).toBe('Nairobi');
+    expect(finish).toBe('stop');
+    expect(chunks).toBeGreaterThan(3);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    expect((await readdir(path.join(work, 'image-tmp'))).length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+
+  it('answers unstreamed, as tuned, and refuses another tenant’s model with OpenAI’s envelope', async () => {
+    const whole = await image.chat.completions.create({
+      model: tuned,
+      messages: [{ role: 'user', content: 'capital of Kenya?' }],
+      temperature: 0,
+      max_completion_tokens: 24,
+    });
+    expect(whole.object).toBe('chat.completion');
+    expect(whole.choices[0].message.content).toBe('Nairobi');
+    expect(whole.choices[0].finish_reason).toBe('stop');
+    const stranger = new OpenAI({ apiKey: otherTenant.apiKey, baseURL: `${imageUrl.url}/v1`, maxRetries: 0 });
+    await expect(answerWith(stranger, tuned)).rejects.toMatchObject({
+      status: 404,
+      error: expect.objectContaining({ param: 'model' }),
+    });
+    // Nothing failed on the function's side: no invocation, init or streamed error.
+    expect(runtime.errors).toEqual([]);
+  }, 120_000);
+});
