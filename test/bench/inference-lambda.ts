@@ -1,54 +1,76 @@
 /**
- * The inference Lambda's start-up and first token, measured in-process on this machine: the bundle
- * the stack deploys (runner/entry/inference-lambda.ts, esbuild with the stack's options) imported
- * as the Lambda runtime would (its init: config, clients, the cpu backend), then invoked through
- * the Function URL stand-in (test/support/function-url.ts) against dynalite and s3rver, with the
- * `openai` SDK streaming a completion. The model is a random Llama in the Hugging Face layout
- * (d_model 256, 4 layers, 4 heads / 2 key-value heads, MLP 768, context 512: 13 MB of weights).
+ * The inference Lambda's start-up, first token and decoding speed, measured on this machine, for
+ * its two builds side by side in one run:
  *
- *   init        importing the bundle: module evaluation, config, backend (Lambda's INIT phase)
+ *   native   the container image as deployed: /var/task laid out as runner/inference.Dockerfile
+ *            lays it out (infra/aws/inference-image.ts: the bundle, runner/native's OpenBLAS addon,
+ *            the Runtime Interface Client)
+ *   pure-js  the same layout without the addon: TensorFlow.js's JavaScript kernels, what the zip
+ *            function ran
+ *
+ * Each runs as the image runs it: the RIC's entry point in a child process polling the Runtime API
+ * stand-in (test/support/runtime-api.ts), invoked through the Function URL stand-in
+ * (test/support/function-url.ts) against dynalite and s3rver, with the `openai` SDK streaming a
+ * completion. One after the other, never at once, so neither takes the other's CPU. The model is a
+ * random Llama in the Hugging Face layout (d_model 256, 4 layers, 4 heads / 2 key-value heads,
+ * MLP 768, context 512: 13 MB of weights); `--large` uses d_model 768, 8 layers, 12 / 4 heads,
+ * MLP 2,048, context 1,024 (about 180 MB).
+ *
+ *   init        from starting the process to its first poll: module evaluation, config, backend
+ *               (Lambda's INIT phase)
  *   ttft cold   first streamed token of the first request: the model from S3 through /tmp into
  *               memory, the prompt's prefill, one token
  *   ttft warm   the same request again, model in memory
  *   decode      tokens per second after the first, warm
  *
- * Not measured: Lambda's own start (download and unpack of the ~7 MB bundle, the runtime), and S3
- * in a region (s3rver is on loopback). Lambda gives one vCPU at 1,769 MB; this machine's core speed
- * differs.
+ * The function's memory is given as 4,096 MB (two native threads; inference-lambda.ts), unless
+ * `--memory N`. Not measured: Lambda's own start (pulling the image), and S3 in a region (s3rver is
+ * on loopback). Lambda gives one vCPU per 1,769 MB; this machine's cores differ from Graviton's.
  *
- * Last line: init_ms=… ttft_cold_ms=… ttft_warm_ms=… decode_tps=…
+ * Last line: decode_tps_native=… decode_tps_purejs=… ratio=… ttft_warm_ms_native=… ttft_warm_ms_purejs=…
  *
- *   npm run bench:inference-lambda -- [--tokens N (default 64)]
+ *   npm run bench:inference-lambda -- [--tokens N (default 64)] [--memory MB] [--large]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { createApiKey } from '../../functions/domain/api-keys';
 import { systemClock } from '../../functions/ports/clock';
-import { bundleLambda } from '../../infra/aws/bundling';
-import { handlerEntry } from '../../infra/aws/paths';
+import { lambdaNodeOptions } from '../../infra/aws/bundling';
+import { layInferenceImage } from '../../infra/aws/inference-image';
 import { startEmbedded } from '../support/embedded';
-import { installStreamingRuntime, startFunctionUrl } from '../support/function-url';
+import { startFunctionUrl } from '../support/function-url';
 import { randomLlamaFolder } from '../support/random-llama';
+import { startLambdaRuntime } from '../support/runtime-api';
 
-const i = process.argv.indexOf('--tokens');
-const TOKENS = i > 0 ? Number(process.argv[i + 1]) : 64;
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const TOKENS = Number(arg('--tokens') ?? 64);
+const MEMORY_MB = Number(arg('--memory') ?? 4096);
+const LARGE = process.argv.includes('--large');
 const MODEL = 'bench-llama';
 const PROMPT = 'the quick brown fox jumps over the lazy dog; '.repeat(3).slice(0, 128);
+
+interface Figures {
+  initMs: number;
+  ttftColdMs: number;
+  ttftWarmMs: number;
+  decodeTps: number;
+  tokens: number;
+  backend: string;
+}
 
 const env = await startEmbedded();
 const work = await mkdtemp(path.join(tmpdir(), 'tuneplane-bench-lambda-'));
 try {
-  const folder = randomLlamaFolder({
-    hidden: 256,
-    intermediate: 768,
-    layers: 4,
-    heads: 4,
-    kvHeads: 2,
-    context: 512,
-  });
+  const folder = randomLlamaFolder(
+    LARGE
+      ? { hidden: 768, intermediate: 2048, layers: 8, heads: 12, kvHeads: 4, context: 1024 }
+      : { hidden: 256, intermediate: 768, layers: 4, heads: 4, kvHeads: 2, context: 512 },
+  );
   for (const [name, bytes] of folder) await env.blobs.put(`models/${MODEL}/${name}`, bytes);
   await env.stores.models.put({
     id: MODEL,
@@ -61,55 +83,90 @@ try {
     { apiKeys: env.stores.apiKeys, clock: systemClock },
     { tenantId: 't', name: 'bench' },
   );
-  const bundle = await bundleLambda(handlerEntry('inference'), path.join(work, 'bundle'));
-  Object.assign(process.env, env.env, {
-    TUNEPLANE_INFERENCE_MODEL_BUDGET: String(1024 * 2 ** 20),
-    TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(256 * 2 ** 20),
-    TUNEPLANE_INFERENCE_DISK_BUDGET: String(3072 * 2 ** 20),
-    TUNEPLANE_INFERENCE_CACHE_DIR: path.join(work, 'tmp-models'),
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
-  installStreamingRuntime();
-  const t = performance.now();
-  const { handler } = (await import(pathToFileURL(bundle).href)) as {
-    handler: Parameters<typeof startFunctionUrl>[0];
-  };
-  const initMs = performance.now() - t;
-  const fn = await startFunctionUrl(handler);
-  const client = new OpenAI({ apiKey: key, baseURL: `${fn.url}/v1`, maxRetries: 0 });
 
-  const run = async () => {
-    const start = performance.now();
-    let first = 0;
-    let tokens = 0;
-    const stream = await client.completions.create({
-      model: MODEL,
-      prompt: PROMPT,
-      max_tokens: TOKENS,
-      temperature: 0,
-      logit_bias: { '0': -100 },
-      stream: true,
+  const measure = async (variant: 'native' | 'pure-js'): Promise<Figures> => {
+    const laid = await layInferenceImage(path.join(work, variant, 'var', 'task'), {
+      pureJs: variant === 'pure-js',
     });
-    for await (const c of stream) {
-      if (!c.choices[0]?.text) continue;
-      tokens++;
-      if (!first) first = performance.now();
+    const t = performance.now();
+    const runtime = await startLambdaRuntime({
+      ric: laid.ric,
+      taskRoot: laid.taskRoot,
+      memoryMb: MEMORY_MB,
+      env: {
+        ...env.env,
+        TUNEPLANE_INFERENCE_MODEL_BUDGET: String(1024 * 2 ** 20),
+        TUNEPLANE_INFERENCE_REQUEST_BUDGET: String(256 * 2 ** 20),
+        TUNEPLANE_INFERENCE_DISK_BUDGET: String(3072 * 2 ** 20),
+        TUNEPLANE_INFERENCE_CACHE_DIR: path.join(work, variant, 'tmp-models'),
+        NODE_OPTIONS: lambdaNodeOptions,
+      },
+    });
+    const initMs = performance.now() - t;
+    const fn = await startFunctionUrl(runtime.invoke);
+    const client = new OpenAI({ apiKey: key, baseURL: `${fn.url}/v1`, maxRetries: 0 });
+    const run = async () => {
+      const start = performance.now();
+      let first = 0;
+      let tokens = 0;
+      const stream = await client.completions.create({
+        model: MODEL,
+        prompt: PROMPT,
+        max_tokens: TOKENS,
+        temperature: 0,
+        logit_bias: { '0': -100 },
+        stream: true,
+      });
+      for await (const c of stream) {
+        if (!c.choices[0]?.text) continue;
+        tokens++;
+        if (!first) first = performance.now();
+      }
+      const end = performance.now();
+      return { ttftMs: first - start, decodeTps: (tokens - 1) / ((end - first) / 1000), tokens };
+    };
+    try {
+      const cold = await run();
+      const warm = await run();
+      const line = runtime
+        .logs()
+        .split('\n')
+        .find((l) => l.includes('tensorflow backend selected'));
+      const description = line ? String((JSON.parse(line) as { description?: string }).description) : '?';
+      return {
+        initMs,
+        ttftColdMs: cold.ttftMs,
+        ttftWarmMs: warm.ttftMs,
+        decodeTps: warm.decodeTps,
+        tokens: warm.tokens,
+        backend: description.replace(/: [^:]*$/, ''),
+      };
+    } finally {
+      await fn.close();
+      await runtime.stop();
     }
-    const end = performance.now();
-    return { ttftMs: first - start, decodeTps: (tokens - 1) / ((end - first) / 1000), tokens };
   };
-  const cold = await run();
-  const warm = await run();
-  await fn.close();
+
+  const native = await measure('native');
+  const pureJs = await measure('pure-js');
   const mb = (folder.get('model.safetensors')!.byteLength / 2 ** 20).toFixed(1);
   console.log(
-    `bundle imported in ${initMs.toFixed(0)} ms; model ${mb} MB of weights; ${warm.tokens} tokens a request`,
+    `model ${mb} MB of weights; ${native.tokens} tokens a request; function memory ${MEMORY_MB} MB`,
   );
+  for (const [name, f] of [
+    ['native', native],
+    ['pure-js', pureJs],
+  ] as const)
+    console.log(
+      `${name.padEnd(8)} init ${f.initMs.toFixed(0)} ms; first token cold ${f.ttftColdMs.toFixed(0)} ms, ` +
+        `warm ${f.ttftWarmMs.toFixed(0)} ms; then ${f.decodeTps.toFixed(1)} tokens/s  (${f.backend})`,
+    );
   console.log(
-    `cold: first token after ${cold.ttftMs.toFixed(0)} ms; warm: ${warm.ttftMs.toFixed(0)} ms, then ${warm.decodeTps.toFixed(1)} tokens/s`,
-  );
-  console.log(
-    `init_ms=${initMs.toFixed(0)} ttft_cold_ms=${cold.ttftMs.toFixed(0)} ttft_warm_ms=${warm.ttftMs.toFixed(0)} decode_tps=${warm.decodeTps.toFixed(1)}`,
+    `decode_tps_native=${native.decodeTps.toFixed(1)} decode_tps_purejs=${pureJs.decodeTps.toFixed(1)} ` +
+      `ratio=${(native.decodeTps / pureJs.decodeTps).toFixed(2)} ` +
+      `ttft_warm_ms_native=${native.ttftWarmMs.toFixed(0)} ttft_warm_ms_purejs=${pureJs.ttftWarmMs.toFixed(0)} ` +
+      `ttft_cold_ms_native=${native.ttftColdMs.toFixed(0)} ttft_cold_ms_purejs=${pureJs.ttftColdMs.toFixed(0)} ` +
+      `init_ms_native=${native.initMs.toFixed(0)} init_ms_purejs=${pureJs.initMs.toFixed(0)}`,
   );
 } finally {
   await env.stop();
