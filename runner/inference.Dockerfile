@@ -22,10 +22,11 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local
 WORKDIR /build
 COPY package.json package-lock.json ./
-# Install scripts are skipped (npm 11 skips dependencies' anyway) and the one we need, the RIC's
-# native client, is built explicitly; the check fails the build if it did not come out.
+# Install scripts are skipped and the one we need, the RIC's native client, is built explicitly
+# (`build:ric`: package.json keeps npm from building it on every install); the check fails the
+# build if it did not come out.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
- && (cd node_modules/aws-lambda-ric && ./scripts/preinstall.sh && ./scripts/postinstall.sh) \
+ && npm run build:ric \
  && test -f node_modules/aws-lambda-ric/rapid-client.node
 COPY tsconfig.json ./
 COPY runner ./runner

@@ -10,8 +10,8 @@
  *   node_modules/aws-lambda-ric/              the Lambda Runtime Interface Client (the entry point
  *                                             polling the Runtime API) and its native client
  *
- * Everything it copies must already be built (`npm run build:native`; the RIC's own build, which
- * npm 11 skips on install): a missing piece fails here, at build time, not at the first request.
+ * Everything it copies must already be built (`npm run build:native`, `npm run build:ric`): a
+ * missing piece fails here, at build time, not at the first request.
  *
  *   node --import tsx infra/aws/inference-image.ts <task dir> [--pure-js]
  *
@@ -51,8 +51,8 @@ export async function layInferenceImage(
   for (const f of RIC_FILES)
     if (!existsSync(join(ricDir, f)))
       throw new Error(
-        `${join(ricDir, f)} is missing: build the Runtime Interface Client first ` +
-          '(cd node_modules/aws-lambda-ric && ./scripts/preinstall.sh && ./scripts/postinstall.sh)',
+        `${join(ricDir, f)} is missing: build the Runtime Interface Client first with ` +
+          '`npm run build:ric` (needs cmake, g++ and make; npm does not build it on install)',
       );
   await rm(taskRoot, { recursive: true, force: true });
   await bundleLambda(handlerEntry('inference'), taskRoot);

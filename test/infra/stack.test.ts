@@ -429,7 +429,7 @@ describe('inference image (runner/inference.Dockerfile; read, not built: no Dock
 
   it('lays out /var/task with infra/aws/inference-image.ts (as the tests do) and starts the Runtime Interface Client', () => {
     expect(dockerfile).toContain('node --import tsx infra/aws/inference-image.ts /var/task');
-    expect(dockerfile).toContain('./scripts/preinstall.sh && ./scripts/postinstall.sh');
+    expect(dockerfile).toContain('npm run build:ric');
     expect(dockerfile).toMatch(
       /^ENTRYPOINT \["\/usr\/local\/bin\/node", "\/var\/task\/node_modules\/aws-lambda-ric\/index\.mjs"\]$/m,
     );

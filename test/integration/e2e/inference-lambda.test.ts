@@ -334,7 +334,13 @@ describe('the container image: its Runtime Interface Client on its /var/task, be
       env: { ...functionEnv('image-tmp'), NODE_OPTIONS: lambdaNodeOptions },
     });
     imageUrl = await startFunctionUrl(runtime.invoke);
-    image = new OpenAI({ apiKey: client.apiKey, baseURL: `${imageUrl.url}/v1`, maxRetries: 0 });
+    // A function that stopped answering fails its test within a minute instead of hanging it.
+    image = new OpenAI({
+      apiKey: client.apiKey,
+      baseURL: `${imageUrl.url}/v1`,
+      maxRetries: 0,
+      timeout: 60_000,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -396,4 +402,32 @@ describe('the container image: its Runtime Interface Client on its /var/task, be
     // Nothing failed on the function's side: no invocation, init or streamed error.
     expect(runtime.errors).toEqual([]);
   }, 120_000);
+
+  it('stops decoding when the client aborts mid-stream, and serves the next request without restarting', async () => {
+    const long = { model: SLOW, prompt: 'the ', max_tokens: 480, temperature: 1, logit_bias: { '0': -100 } };
+    const short = { model: SLOW, prompt: 'the ', max_tokens: 1 };
+    await image.completions.create(short); // loaded before anything is timed
+    let started = Date.now();
+    expect((await image.completions.create(long)).usage?.completion_tokens).toBe(480);
+    const fullMs = Date.now() - started;
+    const controller = new AbortController();
+    let seen = 0;
+    try {
+      for await (const chunk of await image.completions.create(
+        { ...long, stream: true },
+        { signal: controller.signal },
+      )) {
+        seen += chunk.choices.length;
+        if (seen >= 3) controller.abort();
+      }
+    } catch (err) {
+      expect((err as Error).name).toMatch(/Abort/);
+    }
+    started = Date.now();
+    expect((await image.completions.create(short)).choices[0].text.length).toBeGreaterThan(0);
+    // One request at a time: a generation left running would finish its 480 tokens first.
+    expect(Date.now() - started).toBeLessThan(fullMs / 3);
+    // The same process served it: the reset response connection did not end the function.
+    expect(runtime.exited()).toBe(false);
+  }, 180_000);
 });
