@@ -14,6 +14,7 @@
  * the same stores), so the function reads a fine-tuned model from S3 through its own code path:
  * the tenant's model record, its files under models/, the /tmp cache, the engine.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -326,6 +327,11 @@ describe('the container image: its Runtime Interface Client on its /var/task, be
   let image: OpenAI;
 
   beforeAll(async () => {
+    // npm does not build the RIC's native client on install (package.json); the first run here does.
+    if (!existsSync(path.join(ROOT, 'node_modules', 'aws-lambda-ric', 'rapid-client.node'))) {
+      const built = await runChild('npm', ['run', 'build:ric'], { ...process.env });
+      if (built.code !== 0) throw new Error(`npm run build:ric failed:\n${built.stderr.slice(-3000)}`);
+    }
     const laid = await layInferenceImage(path.join(work, 'image', 'var', 'task'));
     runtime = await startLambdaRuntime({
       ric: laid.ric,
@@ -341,7 +347,7 @@ describe('the container image: its Runtime Interface Client on its /var/task, be
       maxRetries: 0,
       timeout: 60_000,
     });
-  }, 120_000);
+  }, 400_000);
 
   afterAll(async () => {
     await imageUrl?.close();
