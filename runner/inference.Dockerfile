@@ -2,14 +2,14 @@
 #
 # The inference Lambda as a container image: runner/entry/inference-lambda.ts with runner/native's
 # OpenBLAS kernels, run by the Lambda Runtime Interface Client for Node.js (aws-lambda-ric).
-# infra/aws/constructs/inference.ts builds it at `cdk deploy` (platform linux/arm64, like every
-# Tuneplane Lambda). By hand, from the repository root:
-#   docker build --platform linux/arm64 -f runner/inference.Dockerfile -t tuneplane-inference .
+# infra/aws/constructs/inference.ts builds it at `cdk deploy` (platform linux/amd64: the
+# architecture this addon and OpenBLAS build are tested on; see there). By hand, from the repository root:
+#   docker build --platform linux/amd64 -f runner/inference.Dockerfile -t tuneplane-inference .
 #
 # Debian bookworm on both stages, so the addon is built and run against the OpenBLAS packages the
-# tests run it with (Debian's, DYNAMIC_ARCH on amd64 and arm64: the kernels for the CPU it finds,
-# Graviton's Neoverse included). Nothing is compiled for the build machine's CPU (runner/native's
-# binding.gyp sets no -march or -mcpu): the image is built on one machine and runs on another.
+# tests run it with (Debian's, DYNAMIC_ARCH: the kernels for the CPU it finds at run time). Nothing
+# is compiled for the build machine's CPU (runner/native's binding.gyp sets no -march; its AVX2 and
+# AVX-512 code paths are chosen at run time): the image is built on one machine, runs on another.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build

@@ -188,10 +188,10 @@ describe('Lambda code', () => {
 describe('inference', () => {
   const fn = () => resources()[s.functions.inference].Properties;
 
-  it('is a container image on arm64 sized for generation: 4 GB, 10 minutes, 4 GiB of /tmp, budgets inside them', () => {
+  it('is a container image on x86_64 (the tested architecture) sized for generation: 4 GB, 10 minutes, 4 GiB of /tmp, budgets inside them', () => {
     expect(fn()).toMatchObject({
       PackageType: 'Image',
-      Architectures: ['arm64'],
+      Architectures: ['x86_64'],
       MemorySize: 4096,
       Timeout: 600,
       EphemeralStorage: { Size: 4096 },
@@ -211,7 +211,7 @@ describe('inference', () => {
     expect(Number(env.TUNEPLANE_INFERENCE_DISK_BUDGET)).toBeLessThan(fn().EphemeralStorage.Size * MiB);
   });
 
-  it('is built from runner/inference.Dockerfile for linux/arm64, from a context without node_modules, cdk.out, .git or tests', () => {
+  it('is built from runner/inference.Dockerfile for linux/amd64, from a context without node_modules, cdk.out, .git or tests', () => {
     const assets = JSON.parse(readFileSync(join(s.outdir, 'TuneplaneTest.assets.json'), 'utf8'));
     const [hash, image] = Object.entries(
       assets.dockerImages as Record<
@@ -219,7 +219,7 @@ describe('inference', () => {
         { source: { directory: string; dockerFile: string; platform?: string } }
       >,
     ).find(([, i]) => i.source.dockerFile === 'runner/inference.Dockerfile')!;
-    expect(image.source.platform).toBe('linux/arm64');
+    expect(image.source.platform).toBe('linux/amd64');
     expect(JSON.stringify(fn().Code.ImageUri)).toContain(hash);
     const context = join(s.outdir, image.source.directory);
     for (const needed of [

@@ -91,14 +91,19 @@ export async function startLambdaRuntime(opts: StartRuntimeOptions): Promise<Lam
     }
   };
 
-  const server = createServer((req, res) => {
+  // No time limits on requests: a streamed response sends its headers with its first byte, which
+  // may be a model load away, and may then last the function's whole timeout (Node's defaults
+  // would cut it at 60 s and 300 s; Lambda's at 15 minutes).
+  const server = createServer({ requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
     const url = req.url ?? '';
     if (req.method === 'GET' && url === `${PREFIX}/invocation/next`) {
       polled();
       polls.push(res);
-      req.on('close', () => {
+      // The poll's connection went away before an event was sent (the request's own 'close' only
+      // says the GET was read).
+      res.on('close', () => {
         const at = polls.indexOf(res);
-        if (at >= 0 && !res.headersSent) polls.splice(at, 1);
+        if (at >= 0) polls.splice(at, 1);
       });
       deliver();
       return;
@@ -221,6 +226,13 @@ export async function startLambdaRuntime(opts: StartRuntimeOptions): Promise<Lam
         inv.gone = true;
         inv.response?.destroy();
       });
+      // Lambda ends an invocation at its deadline, whatever the function is doing.
+      const timer = setTimeout(() => inv.done(new Error('Task timed out')), remaining + 1_000);
+      const settle = inv.done;
+      inv.done = (err) => {
+        clearTimeout(timer);
+        settle(err);
+      };
       byId.set(inv.id, inv);
       queue.push(inv);
       deliver();

@@ -7,9 +7,14 @@
  *
  * The function is a container image (runner/inference.Dockerfile, built by `cdk deploy` like the
  * Batch runner's): the bundle plus runner/native's OpenBLAS kernels, which a zip cannot carry (a
- * native build against the system's OpenBLAS), run by the Lambda Runtime Interface Client. arm64
- * like every Tuneplane Lambda (Graviton: cheaper per GB-second, and its baseline, NEON, is what the
- * addon's portable C vectorizes to; Debian's OpenBLAS picks Neoverse kernels at run time).
+ * native build against the system's OpenBLAS), run by the Lambda Runtime Interface Client.
+ *
+ * x86_64, unlike the zip functions (arm64): this is the architecture the addon and Debian's OpenBLAS
+ * build are tested on, here and in CI, binary for binary (the same amd64 packages, the same compiler
+ * output, its AVX2 / AVX-512 paths chosen at run time by target_clones, which Lambda's x86 CPUs
+ * have). On arm64 the addon's C would run a code path no test has run, and an x86 deploying
+ * machine would have to build the image under QEMU. Graviton is about 20 % cheaper per GB-second:
+ * worth switching to once `npm run bench:inference-lambda` and the tests have run on an arm64 host.
  *
  * Sizing (README, "Serving"): Lambda gives CPU in proportion to memory (one vCPU at 1,769 MB); the
  * native kernels use as many threads as that share (inference-lambda.ts). At the default 4,096 MB:
@@ -72,10 +77,10 @@ export class Inference extends Construct {
     this.handler = new lambda.DockerImageFunction(this, 'Handler', {
       code: lambda.DockerImageCode.fromImageAsset(repoRoot, {
         file: 'runner/inference.Dockerfile',
-        platform: Platform.LINUX_ARM64,
+        platform: Platform.LINUX_AMD64,
         exclude: INFERENCE_CONTEXT_EXCLUDE,
       }),
-      architecture: lambda.Architecture.ARM_64,
+      architecture: lambda.Architecture.X86_64,
       description:
         'Tuneplane: chat completions and completions (streaming, models from S3, OpenBLAS kernels)',
       environment: {
