@@ -14,7 +14,7 @@
  * completion. One after the other, never at once, so neither takes the other's CPU. The model is a
  * random Llama in the Hugging Face layout (d_model 256, 4 layers, 4 heads / 2 key-value heads,
  * MLP 768, context 512: 13 MB of weights); `--large` uses d_model 768, 8 layers, 12 / 4 heads,
- * MLP 2,048, context 1,024 (about 180 MB).
+ * MLP 2,048, context 1,024 (193 MB).
  *
  *   init        from starting the process to its first poll: module evaluation, config, backend
  *               (Lambda's INIT phase)

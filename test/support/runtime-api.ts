@@ -91,10 +91,12 @@ export async function startLambdaRuntime(opts: StartRuntimeOptions): Promise<Lam
     }
   };
 
-  // No time limits on requests: a streamed response sends its headers with its first byte, which
-  // may be a model load away, and may then last the function's whole timeout (Node's defaults
-  // would cut it at 60 s and 300 s; Lambda's at 15 minutes).
-  const server = createServer({ requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
+  // No time limits on connections, like the Runtime API's own server: the RIC opens an
+  // invocation's response request when the invocation starts and sends its headers with the first
+  // byte the function writes, which may be a model load away, and it may then last the function's
+  // whole timeout. Node's defaults would close that connection after 5 s idle (keep-alive), 60 s
+  // without headers or 300 s in all, and the response would be lost.
+  const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 }, (req, res) => {
     const url = req.url ?? '';
     if (req.method === 'GET' && url === `${PREFIX}/invocation/next`) {
       polled();
