@@ -4,6 +4,9 @@
  *  - same key, same request: the stored response is replayed with `Idempotent-Replayed: true`;
  *  - same key, different request (method, path or body): 422;
  *  - same key while the first request still runs: 409.
+ * A streamed response (Server-Sent Events: a chat completion with `stream: true`) goes to the
+ * client as it is produced and is stored when it ends; one the client leaves early, or longer than
+ * MAX_STORED_STREAM, releases the key instead (a retry generates again).
  * A 5xx releases the key, so the client may retry the same request with it. A request whose
  * process died (Lambda timeout, crash) cannot release it: its claim is a short lease, far longer
  * than any request may run, and only a completed response is kept for `ttlSeconds`.
@@ -31,6 +34,8 @@ const NOT_STORED = {
 
 const HEADER = 'idempotency-key';
 const REPLAYED = 'Idempotent-Replayed';
+/** The longest streamed response kept for replays (a DynamoDB item holds 400 KB). */
+const MAX_STORED_STREAM = 256 * 1024;
 /** How long an unfinished claim holds the key (the API Lambda times out after 29 s). */
 const IN_PROGRESS_LEASE_SECONDS = 5 * 60;
 
@@ -136,10 +141,74 @@ export function idempotency(store: IdempotencyStore, clock: Clock, ttlSeconds: n
       );
       return;
     }
-    const text = await res.clone().text();
     const headers: Record<string, string> = {};
     const ct = res.headers.get('content-type');
     if (ct) headers['content-type'] = ct;
+    if (res.body && /^text\/event-stream\b/i.test(ct ?? '')) {
+      // Reading the stream here would hold back every event until the last one.
+      c.res = new Response(
+        recordedStream(res.body, MAX_STORED_STREAM, c.req.raw.signal, async (text) => {
+          try {
+            if (text === undefined) await store.release(tenantId, key);
+            else
+              await store.complete(
+                tenantId,
+                key,
+                { status: res.status, body: text, headers },
+                Math.floor(clock.nowMs() / 1000) + ttlSeconds,
+              );
+          } catch {
+            // The client has its answer; an unrecorded key lapses with its lease.
+          }
+        }),
+        { status: res.status, headers: res.headers },
+      );
+      return;
+    }
+    const text = await res.clone().text();
     await store.complete(tenantId, key, { status: res.status, body: text, headers }, expiresAt);
+  });
+}
+
+/**
+ * `body`, passed on chunk by chunk while its text is kept; `ended` gets the whole text before the
+ * stream closes (so a Lambda is not frozen mid-write), or undefined if the text went past `max`,
+ * the body failed or the client went away (the stream cancelled, or the request's signal aborted:
+ * a generation stopped that way ends its stream early but in good order).
+ */
+function recordedStream(
+  body: ReadableStream<Uint8Array>,
+  max: number,
+  clientGone: AbortSignal,
+  ended: (text: string | undefined) => Promise<void>,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text: string | undefined = '';
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        await ended(undefined);
+        controller.error(err);
+        return;
+      }
+      if (chunk.done) {
+        await ended(text === undefined || clientGone.aborted ? undefined : text + decoder.decode());
+        controller.close();
+        return;
+      }
+      if (text !== undefined) {
+        text += decoder.decode(chunk.value, { stream: true });
+        if (text.length > max) text = undefined;
+      }
+      controller.enqueue(chunk.value);
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+      await ended(undefined);
+    },
   });
 }
