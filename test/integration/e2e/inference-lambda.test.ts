@@ -146,30 +146,35 @@ const answer = async (model: string, question: string) =>
     })
   ).choices[0];
 
+/** Streams "capital of Kenya?" from `model` through `c` and checks it arrives token by token, ending as OpenAI's does. */
+async function expectStreamedNairobi(c: OpenAI, model: string): Promise<void> {
+  const stream = await c.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'capital of Kenya?' }],
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = '';
+  let finish: string | null = null;
+  let chunks = 0;
+  let usage: OpenAI.CompletionUsage | null | undefined;
+  for await (const chunk of stream) {
+    chunks++;
+    expect(chunk.object).toBe('chat.completion.chunk');
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  expect(text).toBe('Nairobi');
+  expect(finish).toBe('stop');
+  expect(chunks).toBeGreaterThan(3); // one per token, not one buffered answer
+  expect(usage?.completion_tokens).toBeGreaterThan(0);
+}
+
 describe('the inference Lambda behind its streaming Function URL', () => {
   it('streams a chat completion from the fine-tuned model read from S3, token by token, ending with [DONE]', async () => {
-    const stream = await client.chat.completions.create({
-      model: tuned,
-      messages: [{ role: 'user', content: 'capital of Kenya?' }],
-      temperature: 0,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    let text = '';
-    let finish: string | null = null;
-    let chunks = 0;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      chunks++;
-      expect(chunk.object).toBe('chat.completion.chunk');
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
-    expect(text).toBe('Nairobi');
-    expect(finish).toBe('stop');
-    expect(chunks).toBeGreaterThan(3); // one per token, not one buffered answer
-    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    await expectStreamedNairobi(client, tuned);
     // Its files went through the function's /tmp cache.
     expect((await readdir(path.join(work, 'tmp-models'))).length).toBeGreaterThanOrEqual(3);
   }, 120_000);
@@ -366,27 +371,7 @@ describe('the container image: its Runtime Interface Client on its /var/task, be
   });
 
   it('streams a chat completion from the fine-tuned model, token by token, ending with [DONE]', async () => {
-    const stream = await image.chat.completions.create({
-      model: tuned,
-      messages: [{ role: 'user', content: 'capital of Kenya?' }],
-      temperature: 0,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    let text = '';
-    let chunks = 0;
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      chunks++;
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
-    expect(text).toBe('Nairobi');
-    expect(finish).toBe('stop');
-    expect(chunks).toBeGreaterThan(3);
-    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    await expectStreamedNairobi(image, tuned);
     expect((await readdir(path.join(work, 'image-tmp'))).length).toBeGreaterThanOrEqual(3);
   }, 120_000);
 

@@ -101,6 +101,26 @@ const hp = {
   keep_checkpoints: 1,
 };
 const deps = () => ({ stores: env.stores, blobs: env.blobs, clock: systemClock, ids });
+type JobEvent = Parameters<typeof env.stores.events.appendMany>[0][number];
+/** The runner's deps with its batched event writes seen first by `appendMany` (which may throw). */
+const depsWatchingEvents = (appendMany: (events: JobEvent[], metricsSteps: number[]) => void) => {
+  const events = env.stores.events;
+  return {
+    ...deps(),
+    stores: {
+      ...env.stores,
+      events: Object.assign(Object.create(events) as typeof events, {
+        appendMany: async (es: JobEvent[]) => {
+          appendMany(
+            es,
+            es.filter((e) => e.type === 'metrics').map((e) => e.data?.step as number),
+          );
+          return events.appendMany(es);
+        },
+      }),
+    },
+  };
+};
 
 describe('runner job entry on the embedded stack', () => {
   it('trains a queued job and reports everything through the stores', async () => {
@@ -263,27 +283,16 @@ describe('runner job entry on the embedded stack', () => {
 
   it('writes metrics behind the training: a failed metrics write still ends the run with its error', async () => {
     const job = await queuedJob(await putFile(jsonl(24)), null, { ...hp, metrics_interval_steps: 1 });
-    const events = env.stores.events;
     const batches: number[][] = [];
     let failed = false;
     let stepsAfterFailure = 0;
-    const failing = {
-      ...deps(),
-      stores: {
-        ...env.stores,
-        events: Object.assign(Object.create(events) as typeof events, {
-          appendMany: async (es: Parameters<typeof events.appendMany>[0]) => {
-            const steps = es.filter((e) => e.type === 'metrics').map((e) => e.data?.step as number);
-            if (steps.length && !failed && batches.length === 2) {
-              failed = true;
-              throw new Error('table unavailable');
-            }
-            if (steps.length) batches.push(steps);
-            return events.appendMany(es);
-          },
-        }),
-      },
-    };
+    const failing = depsWatchingEvents((_, steps) => {
+      if (steps.length && !failed && batches.length === 2) {
+        failed = true;
+        throw new Error('table unavailable');
+      }
+      if (steps.length) batches.push(steps);
+    });
     const logged: string[] = [];
     const code = await runJob(failing, job.id, {
       log: (l) => logged.push(l),
@@ -317,21 +326,10 @@ describe('runner job entry on the embedded stack', () => {
       metrics_interval_steps: 1,
       checkpoint_interval_steps: 1000,
     });
-    const events = env.stores.events;
     const writes: { at: number; steps: number[] }[] = [];
-    const counting = {
-      ...deps(),
-      stores: {
-        ...env.stores,
-        events: Object.assign(Object.create(events) as typeof events, {
-          appendMany: async (es: Parameters<typeof events.appendMany>[0]) => {
-            const steps = es.filter((e) => e.type === 'metrics').map((e) => e.data?.step as number);
-            if (steps.length) writes.push({ at: performance.now(), steps });
-            return events.appendMany(es);
-          },
-        }),
-      },
-    };
+    const counting = depsWatchingEvents((_, steps) => {
+      if (steps.length) writes.push({ at: performance.now(), steps });
+    });
     const started = performance.now();
     expect(await runJob(counting, job.id, { log: () => undefined })).toBe(0);
     const seconds = (performance.now() - started) / 1000;
