@@ -207,8 +207,11 @@ function recordedStream(
       controller.enqueue(chunk.value);
     },
     async cancel(reason) {
-      await reader.cancel(reason);
-      await ended(undefined);
+      try {
+        await reader.cancel(reason);
+      } finally {
+        await ended(undefined);
+      }
     },
   });
 }
