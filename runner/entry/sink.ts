@@ -13,7 +13,8 @@
  * newest as the job's progress. One batch is in flight at most. Messages and checkpoints write
  * the reports before them first, so the job's events keep their order; `flush` writes the rest.
  * A failed write surfaces at the sink's next call or at `flush`. Cancel and pause are seen at the
- * next progress write, within about WRITE_EVERY_MS of a step.
+ * next progress write, within about WRITE_EVERY_MS of a step. A sweep's trials report without the
+ * wait (see below).
  */
 import { ConflictError } from '../../functions/errors';
 import { appendJobEvent, recordMetricsBatch } from '../../functions/domain/lifecycle';
@@ -42,7 +43,10 @@ export function jobSink(
   started: JobRecord,
   opts: { checkpointer: CheckpointManager; modelId: string; writeEveryMs?: number },
 ): JobSink {
-  const writeEveryMs = opts.writeEveryMs ?? WRITE_EVERY_MS;
+  // A sweep's trial is written as fast as the table takes it (batches form only while a write is in
+  // flight): early stopping decides on its reports, and a trial of a few seconds would otherwise
+  // finish before its rung's report is seen.
+  const writeEveryMs = opts.writeEveryMs ?? (started.sweepId ? 0 : WRITE_EVERY_MS);
   // The newest record read or written: progress updates are conditional on its version.
   let job = started;
   const history: MetricsReport[] = [];
