@@ -24,9 +24,9 @@ export const CAPITALS_BASE = 'tuneplane-tiny-char';
 /** Settings that teach the tiny model the ten answers (our extension: learning rate and warm-up). */
 export const CAPITALS_HYPERPARAMETERS = { n_epochs: 20, batch_size: 8, learning_rate: 5e-3, warmup_steps: 2 };
 
-/** The training file: each chat four times, as JSONL. */
-export function capitalsJsonl(): string {
-  return Array.from({ length: 4 }, () => CAPITALS)
+/** The training file: each chat `copies` times, as JSONL. */
+export function capitalsJsonl(copies = 4): string {
+  return Array.from({ length: copies }, () => CAPITALS)
     .flat()
     .map(([q, a]) =>
       JSON.stringify({

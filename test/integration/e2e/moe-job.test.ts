@@ -14,21 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLocalConfig } from '../../../infra/local/config';
 import { startLocalStack, type LocalStack } from '../../../infra/local/stack';
 import { sentimentSplit, toJsonl } from '../runner/fixtures';
+import { stackClient } from '../../support/stack-client';
 
 let stack: LocalStack;
 let client: OpenAI;
 let dataDir: string;
 const API_KEY = 'tp_moe_job_key_0123456789';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(stack.baseUrl + p, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
+const { call } = stackClient(() => stack.baseUrl, API_KEY);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'tuneplane-moe-job-'));

@@ -12,33 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLocalConfig } from '../../../infra/local/config';
 import { startLocalStack, type LocalStack } from '../../../infra/local/stack';
 import { sentimentSplit, toJsonl } from '../runner/fixtures';
+import { stackClient } from '../../support/stack-client';
 
 let stack: LocalStack;
 let dataDir: string;
 const API_KEY = 'tp_arch_sweep_key_0123456789';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(stack.baseUrl + p, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
-
-async function upload(name: string, content: string): Promise<string> {
-  const form = new FormData();
-  form.append('purpose', 'fine-tune');
-  form.append('file', new File([content], name, { type: 'application/jsonl' }));
-  const res = await fetch(`${stack.baseUrl}/files`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_KEY}` },
-    body: form,
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { id: string }).id;
-}
+const { call, upload } = stackClient(() => stack.baseUrl, API_KEY);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'tuneplane-arch-sweep-'));

@@ -13,20 +13,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLocalConfig } from '../../../infra/local/config';
 import { startLocalStack, type LocalStack } from '../../../infra/local/stack';
+import { CAPITALS, capitalsJsonl } from '../../support/capitals';
+import { stackClient } from '../../support/stack-client';
 
 const API_KEY = 'tp_sweep_eval_objective_0123';
-const QA: [string, string][] = [
-  ['capital of France?', 'Paris'],
-  ['capital of Spain?', 'Madrid'],
-  ['capital of Italy?', 'Rome'],
-  ['capital of Japan?', 'Tokyo'],
-  ['capital of Egypt?', 'Cairo'],
-  ['capital of Peru?', 'Lima'],
-  ['capital of Kenya?', 'Nairobi'],
-  ['capital of Chile?', 'Santiago'],
-  ['capital of Cuba?', 'Havana'],
-  ['capital of Norway?', 'Oslo'],
-];
 
 let stack: LocalStack;
 let dataDir: string;
@@ -34,35 +24,7 @@ let trainingFile: string;
 let validationFile: string;
 let evalId: string;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(stack.baseUrl + p, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
-
-async function upload(name: string, lines: unknown[]): Promise<string> {
-  const form = new FormData();
-  form.append('purpose', 'fine-tune');
-  form.append('file', new File([lines.map((l) => JSON.stringify(l)).join('\n')], name));
-  const res = await fetch(`${stack.baseUrl}/files`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_KEY}` },
-    body: form,
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { id: string }).id;
-}
-
-const chat = ([q, a]: [string, string]) => ({
-  messages: [
-    { role: 'user', content: q },
-    { role: 'assistant', content: a },
-  ],
-});
+const { call, upload } = stackClient(() => stack.baseUrl, API_KEY);
 
 const objective = (over: Record<string, unknown> = {}) => ({
   type: 'eval',
@@ -105,8 +67,8 @@ beforeAll(async () => {
       TUNEPLANE_BASE_MODELS_DIR: path.resolve('runner/base-models'),
     }),
   );
-  trainingFile = await upload('capitals.jsonl', Array.from({ length: 4 }, () => QA.map(chat)).flat());
-  validationFile = await upload('capitals-valid.jsonl', QA.map(chat));
+  trainingFile = await upload('capitals.jsonl', capitalsJsonl());
+  validationFile = await upload('capitals-valid.jsonl', capitalsJsonl(1));
   const e = await call('POST', '/evals', {
     name: 'capitals',
     data_source_config: {
@@ -162,7 +124,7 @@ describe('a sweep whose objective is an eval', () => {
       const run = (await call('GET', `/evals/${evalId}/runs/${t.eval_run_id}`)).json;
       expect(run).toMatchObject({ status: 'completed', model: t.fine_tuned_model });
       expect(run.metadata).toEqual({ sweep_id: id, sweep_trial: String(t.number) });
-      expect(run.result_counts.total).toBe(QA.length);
+      expect(run.result_counts.total).toBe(CAPITALS.length);
       const c = run.per_testing_criteria_results[0];
       expect(t.objective_value).toBe(c.passed / (c.passed + c.failed));
       expect(t.reports).toEqual([]);

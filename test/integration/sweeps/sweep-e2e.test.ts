@@ -24,6 +24,7 @@ import { localLogger } from '../../../infra/local/logger';
 import { startLocalStack, type LocalStack } from '../../../infra/local/stack';
 import { loadAddon } from '../../../runner/native/addon';
 import { sentimentSplit, toJsonl } from '../runner/fixtures';
+import { stackClient } from '../../support/stack-client';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -48,15 +49,7 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
 }
 const API_KEY = 'tp_sweep_e2e_key_0123456789';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(stack.baseUrl + p, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
+const { call } = stackClient(() => stack.baseUrl, API_KEY);
 
 const stackConfig = () =>
   parseLocalConfig({
